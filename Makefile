@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+INSTANCE_PATH ?= instance
+export INSTANCE_PATH
+
+.PHONY: run test install catalogs lint typecheck bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed catalogs
+
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d web/locale -D messages --statistics 2>&1 | tail -n 2
+
+run: install
+	$(BIN)/videoberatung migrate
+	$(BIN)/videoberatung create-user admin --name "Erste Fachkraft" --generate --if-no-users
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/videoberatung serve
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m load_tests
+
+# Refresh the message catalogues after changing user-facing strings.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o web/locale/messages.pot .
+	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale -D messages
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Consent: versioned texts and the records that prove a participant agreed."""

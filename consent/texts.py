@@ -1,0 +1,60 @@
+"""Versioned consent texts, one file per language and version, immutable once used.
+
+Files are named ``<language>-<version>.md`` in ``consent/texts``. German is
+authoritative. Every record stores the SHA-256 of the exact text the person saw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from consent.errors import UnknownText
+
+__all__ = ["ConsentText", "current_text", "text_by_version", "LANGUAGES"]
+
+_TEXTS = Path(__file__).with_name("texts")
+_NAME = re.compile(r"^(?P<lang>[a-z]{2})-(?P<version>\d+)\.md$")
+LANGUAGES = ("de", "en")
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    language: str
+    version: str
+    body: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+
+
+@cache
+def _all_texts() -> dict[tuple[str, str], ConsentText]:
+    found: dict[tuple[str, str], ConsentText] = {}
+    for path in _TEXTS.glob("*.md"):
+        match = _NAME.match(path.name)
+        if match:
+            lang, version = match["lang"], match["version"]
+            found[(lang, version)] = ConsentText(lang, version, path.read_text("utf-8"))
+    return found
+
+
+def text_by_version(language: str, version: str) -> ConsentText:
+    try:
+        return _all_texts()[(language, version)]
+    except KeyError:
+        raise UnknownText(f"{language}-{version}") from None
+
+
+def current_text(language: str) -> ConsentText:
+    """The newest text in ``language``, falling back to German."""
+    versions = [t for (lang, _), t in _all_texts().items() if lang == language]
+    if not versions:
+        if language == "de":
+            raise UnknownText("de")
+        return current_text("de")
+    return max(versions, key=lambda t: int(t.version))

@@ -1,0 +1,1 @@
+"""The recordings policy: what may be stored, and for how long (see issue on consent)."""

@@ -1,0 +1,4 @@
+"""The rooms domain: counselling sessions, admission, invitations and the waiting room.
+
+Plain Python: nothing here imports a web or socket framework.
+"""

@@ -1,0 +1,71 @@
+"""Errors of the rooms domain.
+
+RoomsError
+├── IllegalTransition        a state change the state machine forbids
+├── SessionNotFound
+├── SessionClosed            the session has ended
+├── NotAdmitted              a participant acted before admission
+└── InvitationError          the invitation link cannot be used
+    ├── InvitationExpired
+    ├── InvitationNotYetValid
+    ├── InvitationRevoked    the caseworker replaced the link
+    └── InvitationInvalid    altered, forged, wrong issuer/audience/type, unknown key…
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "RoomsError",
+    "IllegalTransition",
+    "SessionNotFound",
+    "SessionClosed",
+    "NotAdmitted",
+    "InvitationError",
+    "InvitationExpired",
+    "InvitationNotYetValid",
+    "InvitationInvalid",
+    "InvitationRevoked",
+]
+
+
+class RoomsError(Exception):
+    """Root of every error the rooms domain raises."""
+
+
+class IllegalTransition(RoomsError):
+    def __init__(self, kind: str, current: str, target: str) -> None:
+        super().__init__(f"{kind}: cannot go from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+class SessionNotFound(RoomsError):
+    pass
+
+
+class SessionClosed(RoomsError):
+    pass
+
+
+class NotAdmitted(RoomsError):
+    pass
+
+
+class InvitationError(RoomsError):
+    pass
+
+
+class InvitationExpired(InvitationError):
+    pass
+
+
+class InvitationNotYetValid(InvitationError):
+    pass
+
+
+class InvitationInvalid(InvitationError):
+    pass
+
+
+class InvitationRevoked(InvitationError):
+    pass

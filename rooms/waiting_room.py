@@ -1,0 +1,59 @@
+"""Who is waiting for which session, in arrival order.
+
+``WaitingRoom`` is the port; ``MemoryWaitingRoom`` keeps it in this process (the
+embedded default). A Redis-backed implementation shares it across nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+__all__ = ["WaitingEntry", "WaitingRoom", "MemoryWaitingRoom"]
+
+
+@dataclass(frozen=True)
+class WaitingEntry:
+    participant_id: str
+    arrived_at: datetime
+
+
+class WaitingRoom(Protocol):
+    async def arrive(self, session_id: str, participant_id: str, at: datetime) -> None:
+        """Add a participant; arriving again keeps the first arrival time."""
+
+    async def leave(self, session_id: str, participant_id: str) -> bool:
+        """Remove a participant; return whether they were waiting."""
+
+    async def entries(self, session_id: str) -> list[WaitingEntry]:
+        """Everybody waiting for the session, first arrival first."""
+
+    async def close(self) -> None: ...
+
+
+class MemoryWaitingRoom:
+    """In-process waiting room for a single node."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, dict[str, datetime]] = {}
+
+    async def arrive(self, session_id: str, participant_id: str, at: datetime) -> None:
+        self._sessions.setdefault(session_id, {}).setdefault(participant_id, at)
+
+    async def leave(self, session_id: str, participant_id: str) -> bool:
+        waiting = self._sessions.get(session_id)
+        if not waiting or participant_id not in waiting:
+            return False
+        del waiting[participant_id]
+        if not waiting:
+            del self._sessions[session_id]
+        return True
+
+    async def entries(self, session_id: str) -> list[WaitingEntry]:
+        waiting = self._sessions.get(session_id, {})
+        ordered = sorted(waiting.items(), key=lambda item: (item[1], item[0]))
+        return [WaitingEntry(pid, at) for pid, at in ordered]
+
+    async def close(self) -> None:
+        self._sessions.clear()

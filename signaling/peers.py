@@ -1,0 +1,63 @@
+"""Who is connected to this node, and in which call: the relay's in-memory index.
+
+Kept per node and out of the database so the relay path does no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Peer", "PeerIndex"]
+
+
+@dataclass(slots=True)
+class Peer:
+    sid: str
+    role: str  # "dashboard" | "caseworker" | "recipient"
+    account_id: int | None = None
+    session_id: str | None = None
+    caseworker_id: int | None = None
+    participant_id: str | None = None
+    instance: str | None = None
+    in_call: bool = False
+    waiting: bool = False
+
+    def wire(self) -> dict[str, str | None]:
+        return {"participant": self.participant_id, "role": self.role, "instance": self.instance}
+
+
+@dataclass
+class PeerIndex:
+    by_sid: dict[str, Peer] = field(default_factory=dict)
+    # session id -> participant id -> that participant's sockets in the call, oldest first
+    calls: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def add(self, peer: Peer) -> None:
+        self.by_sid[peer.sid] = peer
+        if peer.in_call and peer.session_id and peer.participant_id:
+            members = self.calls.setdefault(peer.session_id, {})
+            members.setdefault(peer.participant_id, []).append(peer.sid)
+
+    def remove(self, sid: str) -> Peer | None:
+        peer = self.by_sid.pop(sid, None)
+        if peer and peer.in_call and peer.session_id and peer.participant_id:
+            members = self.calls.get(peer.session_id, {})
+            sids = members.get(peer.participant_id)
+            if sids is not None and sid in sids:
+                sids.remove(sid)
+                if not sids:
+                    del members[peer.participant_id]
+            if not members:
+                self.calls.pop(peer.session_id, None)
+        return peer
+
+    def in_call(self, session_id: str, participant_id: str) -> bool:
+        return bool(self.calls.get(session_id, {}).get(participant_id))
+
+    def call_peers(self, session_id: str, exclude: str | None = None) -> list[Peer]:
+        """One peer per participant in the call (their newest socket)."""
+        found = []
+        for pid, sids in self.calls.get(session_id, {}).items():
+            if pid != exclude and sids:
+                found.append(self.by_sid[sids[-1]])
+        return found

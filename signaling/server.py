@@ -1,0 +1,404 @@
+"""The socket.io server: authenticates connections, runs the waiting room, relays signalling.
+
+Event handlers only translate: payloads are validated in ``payloads``, state changes are
+decided by the ``rooms`` domain, and refusals are mapped to acks in ``errors``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import socketio
+from aiohttp import web
+from engineio.async_drivers.aiohttp import WebSocket as _EngineIOWebSocket
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from consent.errors import ConsentMissing
+from rooms.errors import NotAdmitted, RoomsError, SessionNotFound
+from rooms.session import Admission, Outcome, admission_transition
+from rooms.waiting_room import WaitingRoom
+from signaling import payloads
+from signaling.errors import Refusal, error_reply
+from signaling.peers import Peer, PeerIndex
+from storage import consents, sessions, users
+from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
+from web.settings import Settings
+
+__all__ = ["SignalingServer"]
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[str, Any], Awaitable[dict[str, Any] | None]]
+
+
+class _UncompressedWebSocket(_EngineIOWebSocket):  # type: ignore[misc]
+    """engine.io's aiohttp websocket with permessage-deflate off (CPU, and CRIME-style leaks)."""
+
+    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+        request = environ["aiohttp.request"]
+        self._sock = web.WebSocketResponse(
+            max_msg_size=self.server.max_http_buffer_size, compress=False
+        )
+        await self._sock.prepare(request)
+        self.environ = environ
+        await self.handler(self)
+        return self._sock
+
+
+def _refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+    return socketio.exceptions.ConnectionRefusedError(message, {"code": code})
+
+
+class SignalingServer:
+    """Owns the socket.io server, the per-node peer index and the grace-period timers."""
+
+    def __init__(
+        self, settings: Settings, client_manager: socketio.AsyncManager | None = None
+    ) -> None:
+        self._settings = settings
+        self._db: async_sessionmaker[AsyncSession]
+        self._waiting: WaitingRoom
+        self._peers = PeerIndex()
+        self._timers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._closed = False
+        origins: str | list[str] | None = None
+        if settings.public_url:
+            parts = urlsplit(settings.public_url)
+            origins = [f"{parts.scheme}://{parts.netloc}"]
+        self.sio = socketio.AsyncServer(
+            async_mode="aiohttp",
+            transports=["websocket"],
+            cors_allowed_origins=origins,
+            client_manager=client_manager,
+            max_http_buffer_size=256 * 1024,
+            ping_interval=20,
+            ping_timeout=20,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.sio.eio._async = {**self.sio.eio._async, "websocket": _UncompressedWebSocket}
+        self.sio.on("connect", self._on_connect)
+        self.sio.on("disconnect", self._on_disconnect)
+        for event, handler in {
+            "offer": self._on_offer,
+            "answer": self._on_answer,
+            "candidate": self._on_candidate,
+            "hangup": self._on_hangup,
+            "lobby.admit": self._on_admit,
+            "lobby.decline": self._on_decline,
+        }.items():
+            self.sio.on(event, self._acked(handler))
+        self.sio.on("*", self._on_unknown)
+
+    def attach(self, app: web.Application) -> None:
+        self.sio.attach(app)
+
+    def bind(self, db: async_sessionmaker[AsyncSession], waiting_room: WaitingRoom) -> None:
+        """Hand over the resources opened at start-up (routes must exist before that)."""
+        self._db = db
+        self._waiting = waiting_room
+
+    async def close(self) -> None:
+        """Cancel grace timers and disconnect everybody; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        timers = list(self._timers.values())
+        self._timers.clear()
+        for task in timers:
+            task.cancel()
+        await asyncio.gather(*timers, return_exceptions=True)
+        await self.sio.shutdown()
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _acked(self, handler: Handler) -> Callable[[str, Any], Awaitable[dict[str, Any]]]:
+        @functools.wraps(handler)
+        async def wrapper(sid: str, data: Any = None) -> dict[str, Any]:
+            try:
+                result = await handler(sid, data)
+            except (Refusal, RoomsError, ConsentMissing) as exc:
+                reply = error_reply(exc)
+                assert reply is not None
+                return reply
+            except Exception:
+                logger.exception("signalling handler %s failed", handler.__name__)
+                return {"ok": False, "error": {"code": "internal", "message": "Server error."}}
+            return {"ok": True, **(result or {})}
+
+        return wrapper
+
+    async def _on_unknown(self, event: str, sid: str, data: Any = None) -> dict[str, Any]:
+        return {"ok": False, "error": {"code": "unknown_event", "message": "Unknown event."}}
+
+    def _later(self, coro: Awaitable[None]) -> None:
+        """Run after the current handler returns (e.g. after the CONNECT packet is queued)."""
+        task = asyncio.ensure_future(coro)
+        key = ("_later", str(id(task)))
+        self._timers[key] = task
+        task.add_done_callback(lambda _t: self._timers.pop(key, None))
+
+    def _now(self) -> Any:
+        return self._settings.clock()
+
+    # ---------------------------------------------------------------- connect
+
+    async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        try:
+            wanted = payloads.connect_auth(auth)
+        except Refusal as exc:
+            raise _refused("bad_request", exc.message) from exc
+        request: web.Request = environ["aiohttp.request"]
+        if wanted.role == "recipient":
+            peer = await self._connect_recipient(sid, request, wanted)
+        else:
+            peer = await self._connect_staff(sid, request, wanted)
+        self._peers.add(peer)
+        if peer.role == "dashboard":
+            await self.sio.enter_room(sid, f"dash:{peer.account_id}")
+            self._later(self._send_snapshot(peer))
+            return
+        await self.sio.enter_room(sid, f"s:{peer.session_id}")
+        if peer.in_call:
+            await self.sio.enter_room(sid, f"call:{peer.session_id}")
+            self._later(self._announce_joined(peer))
+        else:
+            await self.sio.enter_room(sid, f"p:{peer.participant_id}")
+            self._later(self._broadcast_queue(peer.session_id, peer.caseworker_id))
+
+    async def _connect_staff(self, sid: str, request: web.Request, wanted: Any) -> Peer:
+        token = request.cookies.get(LOGIN_COOKIE)
+        if not token:
+            raise _refused("unauthenticated", "Not logged in.")
+        async with self._db.begin() as db:
+            found = await users.find_login_session(db, token, self._now())
+            if found is None:
+                raise _refused("unauthenticated", "Not logged in.")
+            account = found[0]
+            if account.role != "caseworker":
+                raise _refused("forbidden", "Only caseworkers hold calls.")
+            if wanted.role == "dashboard":
+                return Peer(sid, "dashboard", account_id=account.id)
+            try:
+                session = await sessions.get_session(db, wanted.session)
+            except SessionNotFound as exc:
+                raise _refused("forbidden", "Unknown session.") from exc
+            if session.caseworker_id != account.id or not session.joinable:
+                raise _refused("forbidden", "Not your session, or it has ended.")
+            participant = next(
+                (p for p in await sessions.participants_of(db, session.id) if p.role == "caseworker"),
+                None,
+            )
+            if participant is None:
+                participant, _ = await sessions.add_participant(
+                    db, session.id, "caseworker", self._now()
+                )
+        return Peer(
+            sid,
+            "caseworker",
+            account_id=account.id,
+            session_id=session.id,
+            caseworker_id=account.id,
+            participant_id=participant.id,
+            instance=wanted.instance,
+            in_call=True,
+        )
+
+    async def _connect_recipient(self, sid: str, request: web.Request, wanted: Any) -> Peer:
+        cookie = split_participant_cookie(request.cookies.get(PARTICIPANT_COOKIE, ""))
+        if cookie is None:
+            raise _refused("unauthenticated", "Open your invitation link first.")
+        async with self._db.begin() as db:
+            participant = await sessions.find_participant(db, *cookie)
+            if participant is None or participant.session_id != wanted.session:
+                raise _refused("unauthenticated", "Open your invitation link first.")
+            session = await sessions.get_session(db, participant.session_id)
+            if not session.joinable:
+                raise _refused("session_closed", "The session has ended.")
+            if participant.admission is Admission.DECLINED:
+                raise _refused("declined", "The caseworker declined.")
+            if await consents.current_consent(db, participant.id) is None:
+                raise _refused("consent_required", "Consent is required first.")
+        admitted = participant.admission is Admission.ADMITTED
+        if wanted.page == "wait" and admitted:
+            raise _refused("admitted", "You have been admitted.")
+        if wanted.page == "call" and not admitted:
+            raise _refused("not_admitted", "Please wait until the caseworker admits you.")
+        self._cancel_timer(session.id, participant.id)
+        if not admitted:
+            await self._waiting.arrive(session.id, participant.id, self._now())
+        return Peer(
+            sid,
+            "recipient",
+            session_id=session.id,
+            caseworker_id=session.caseworker_id,
+            participant_id=participant.id,
+            instance=wanted.instance,
+            in_call=admitted,
+            waiting=not admitted,
+        )
+
+    # ---------------------------------------------------------------- disconnect
+
+    async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
+        peer = self._peers.remove(sid)
+        if peer is None or peer.session_id is None or peer.participant_id is None:
+            return
+        session_id, participant_id = peer.session_id, peer.participant_id
+        if peer.in_call and not self._peers.in_call(session_id, participant_id):
+            grace = self._settings.rejoin_grace_seconds
+            await self.sio.emit(
+                "peer.left",
+                {"participant": participant_id, "grace": grace},
+                room=f"call:{session_id}",
+            )
+            self._start_timer(session_id, participant_id, self._expire_call_member(peer))
+        elif peer.waiting:
+            self._start_timer(session_id, participant_id, self._expire_waiting(peer))
+
+    def _start_timer(self, session_id: str, participant_id: str, coro: Awaitable[None]) -> None:
+        self._cancel_timer(session_id, participant_id)
+        task = asyncio.ensure_future(coro)
+        self._timers[(session_id, participant_id)] = task
+        task.add_done_callback(lambda t: self._timer_done((session_id, participant_id), t))
+
+    def _timer_done(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
+        if self._timers.get(key) is task:
+            del self._timers[key]
+
+    def _cancel_timer(self, session_id: str, participant_id: str) -> None:
+        task = self._timers.pop((session_id, participant_id), None)
+        if task is not None:
+            task.cancel()
+
+    async def _expire_call_member(self, peer: Peer) -> None:
+        await asyncio.sleep(self._settings.rejoin_grace_seconds)
+        if not self._peers.in_call(peer.session_id or "", peer.participant_id or ""):
+            await self.sio.emit(
+                "peer.gone", {"participant": peer.participant_id}, room=f"call:{peer.session_id}"
+            )
+
+    async def _expire_waiting(self, peer: Peer) -> None:
+        await asyncio.sleep(self._settings.rejoin_grace_seconds)
+        assert peer.session_id and peer.participant_id
+        if await self._waiting.leave(peer.session_id, peer.participant_id):
+            await self._broadcast_queue(peer.session_id, peer.caseworker_id)
+
+    # ---------------------------------------------------------------- waiting room
+
+    async def _queue_entries(self, session_id: str) -> list[dict[str, Any]]:
+        entries = await self._waiting.entries(session_id)
+        return [
+            {
+                "participant": e.participant_id,
+                "since": e.arrived_at.isoformat(),
+                "position": i,
+                "consent": True,  # nobody enters the waiting room without consent
+            }
+            for i, e in enumerate(entries, start=1)
+        ]
+
+    async def _broadcast_queue(self, session_id: str | None, caseworker_id: int | None) -> None:
+        if session_id is None:
+            return
+        waiting = await self._queue_entries(session_id)
+        for entry in waiting:
+            await self.sio.emit(
+                "lobby.position",
+                {"position": entry["position"], "waiting": len(waiting)},
+                room=f"p:{entry['participant']}",
+            )
+        if caseworker_id is not None:
+            await self.sio.emit(
+                "lobby.update", {"session": session_id, "waiting": waiting}, room=f"dash:{caseworker_id}"
+            )
+
+    async def _send_snapshot(self, peer: Peer) -> None:
+        assert peer.account_id is not None
+        async with self._db() as db:
+            open_sessions = await sessions.open_sessions_of(db, peer.account_id)
+        snapshot = {s.id: await self._queue_entries(s.id) for s in open_sessions}
+        await self.sio.emit("lobby.snapshot", {"sessions": snapshot}, to=peer.sid)
+
+    async def _decide(self, sid: str, data: Any, target: Admission) -> tuple[str, str, int]:
+        peer = self._peers.by_sid.get(sid)
+        if peer is None or peer.role not in ("dashboard", "caseworker"):
+            raise Refusal("forbidden", "Only the caseworker admits or declines.")
+        wanted = payloads.lobby_target(data)
+        async with self._db.begin() as db:
+            session = await sessions.get_session(db, wanted.session, for_update=True)
+            if session.caseworker_id != peer.account_id:
+                raise Refusal("forbidden", "Not your session.")
+            participant = await sessions.get_participant(db, wanted.participant)
+            if participant is None or participant.session_id != session.id:
+                raise SessionNotFound(wanted.participant)
+            session.ensure_joinable()
+            await sessions.set_admission(
+                db, participant.id, admission_transition(participant.admission, target)
+            )
+            if target is Admission.ADMITTED:
+                session.admit()
+                await sessions.save_session(db, session)
+        await self._waiting.leave(session.id, participant.id)
+        return session.id, participant.id, session.caseworker_id
+
+    async def _on_admit(self, sid: str, data: Any) -> None:
+        session_id, participant_id, caseworker_id = await self._decide(sid, data, Admission.ADMITTED)
+        await self.sio.emit("lobby.admitted", {"session": session_id}, room=f"p:{participant_id}")
+        await self._broadcast_queue(session_id, caseworker_id)
+
+    async def _on_decline(self, sid: str, data: Any) -> None:
+        session_id, participant_id, caseworker_id = await self._decide(sid, data, Admission.DECLINED)
+        await self.sio.emit("lobby.declined", {}, room=f"p:{participant_id}")
+        await self._broadcast_queue(session_id, caseworker_id)
+
+    # ---------------------------------------------------------------- call
+
+    async def _announce_joined(self, peer: Peer) -> None:
+        assert peer.session_id is not None
+        others = self._peers.call_peers(peer.session_id, exclude=peer.participant_id)
+        await self.sio.emit(
+            "call.peers",
+            {"self": peer.participant_id, "peers": [p.wire() for p in others]},
+            to=peer.sid,
+        )
+        await self.sio.emit(
+            "peer.joined", peer.wire(), room=f"call:{peer.session_id}", skip_sid=peer.sid
+        )
+
+    def _call_member(self, sid: str) -> Peer:
+        peer = self._peers.by_sid.get(sid)
+        if peer is None or not peer.in_call:
+            raise NotAdmitted(sid)
+        return peer
+
+    async def _relay(self, sid: str, event: str, body: dict[str, Any]) -> None:
+        peer = self._call_member(sid)
+        body["from"] = peer.participant_id
+        await self.sio.emit(event, body, room=f"call:{peer.session_id}", skip_sid=sid)
+
+    async def _on_offer(self, sid: str, data: Any) -> None:
+        await self._relay(sid, "offer", {"sdp": payloads.description(data).sdp})
+
+    async def _on_answer(self, sid: str, data: Any) -> None:
+        await self._relay(sid, "answer", {"sdp": payloads.description(data).sdp})
+
+    async def _on_candidate(self, sid: str, data: Any) -> None:
+        await self._relay(sid, "candidate", payloads.candidate(data).wire())
+
+    async def _on_hangup(self, sid: str, data: Any) -> None:
+        payloads.empty(data)
+        await self._relay(sid, "hangup", {})
+
+    # ---------------------------------------------------------------- from the HTTP edge
+
+    async def session_ended(self, session_id: str, outcome: Outcome) -> None:
+        """Tell every page of the session that it is over, and empty its waiting room."""
+        for entry in await self._waiting.entries(session_id):
+            await self._waiting.leave(session_id, entry.participant_id)
+        await self.sio.emit("session.ended", {"outcome": outcome.value}, room=f"s:{session_id}")

@@ -1,0 +1,176 @@
+"""Counselling sessions and their participants: rows in, domain objects out."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rooms.errors import SessionNotFound
+from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, SessionState
+from storage.models import CounselSessionRow, ParticipantRow
+
+__all__ = [
+    "Participant",
+    "add_session",
+    "get_session",
+    "save_session",
+    "sessions_of_caseworker",
+    "open_sessions_of",
+    "add_participant",
+    "find_participant",
+    "get_participant",
+    "set_admission",
+    "participants_of",
+]
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    session_id: str
+    role: str
+    admission: Admission
+
+
+def _to_domain(row: CounselSessionRow) -> CounselSession:
+    return CounselSession(
+        id=row.id,
+        caseworker_id=row.caseworker_id,
+        group=BenefitGroup(row.benefit_group),
+        language=row.language,
+        invitation_jti=row.invitation_jti,
+        created_at=row.created_at,
+        office_id=row.office_id,
+        scheduled_at=row.scheduled_at,
+        state=SessionState(row.state),
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        ended_at=row.ended_at,
+    )
+
+
+async def add_session(db: AsyncSession, session: CounselSession) -> None:
+    db.add(
+        CounselSessionRow(
+            id=session.id,
+            caseworker_id=session.caseworker_id,
+            office_id=session.office_id,
+            benefit_group=session.group.value,
+            language=session.language,
+            scheduled_at=session.scheduled_at,
+            state=session.state.value,
+            outcome=None,
+            invitation_jti=session.invitation_jti,
+            created_at=session.created_at,
+            ended_at=None,
+        )
+    )
+    await db.flush()
+
+
+async def get_session(db: AsyncSession, session_id: str, *, for_update: bool = False) -> CounselSession:
+    stmt = select(CounselSessionRow).where(CounselSessionRow.id == session_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = await db.scalar(stmt)
+    if row is None:
+        raise SessionNotFound(session_id)
+    return _to_domain(row)
+
+
+async def save_session(db: AsyncSession, session: CounselSession) -> None:
+    row = await db.get(CounselSessionRow, session.id)
+    if row is None:
+        raise SessionNotFound(session.id)
+    row.state = session.state.value
+    row.outcome = session.outcome.value if session.outcome else None
+    row.ended_at = session.ended_at
+    row.invitation_jti = session.invitation_jti
+    await db.flush()
+
+
+async def sessions_of_caseworker(
+    db: AsyncSession, caseworker_id: int, since: datetime, until: datetime
+) -> list[CounselSession]:
+    """Sessions created or scheduled in [since, until), plus any still open."""
+    rows = await db.scalars(
+        select(CounselSessionRow)
+        .where(CounselSessionRow.caseworker_id == caseworker_id)
+        .where(
+            ((CounselSessionRow.created_at >= since) & (CounselSessionRow.created_at < until))
+            | ((CounselSessionRow.scheduled_at >= since) & (CounselSessionRow.scheduled_at < until))
+            | CounselSessionRow.state.in_([SessionState.OPEN.value, SessionState.IN_CALL.value])
+        )
+        .order_by(CounselSessionRow.created_at.desc())
+        .limit(200)
+    )
+    return [_to_domain(r) for r in rows]
+
+
+async def open_sessions_of(db: AsyncSession, caseworker_id: int) -> list[CounselSession]:
+    rows = await db.scalars(
+        select(CounselSessionRow).where(
+            CounselSessionRow.caseworker_id == caseworker_id,
+            CounselSessionRow.state.in_([SessionState.OPEN.value, SessionState.IN_CALL.value]),
+        )
+    )
+    return [_to_domain(r) for r in rows]
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def add_participant(
+    db: AsyncSession, session_id: str, role: str, now: datetime
+) -> tuple[Participant, str]:
+    """Create a pseudonymous participant; return it with its cookie secret (not stored)."""
+    secret = secrets.token_urlsafe(32)
+    admission = Admission.ADMITTED if role == "caseworker" else Admission.WAITING
+    row = ParticipantRow(
+        id=str(uuid.uuid4()),
+        session_id=session_id,
+        role=role,
+        secret_hash=_hash_secret(secret),
+        admission=admission.value,
+        created_at=now,
+    )
+    db.add(row)
+    await db.flush()
+    return Participant(row.id, session_id, role, admission), secret
+
+
+async def find_participant(db: AsyncSession, participant_id: str, secret: str) -> Participant | None:
+    row = await db.get(ParticipantRow, participant_id)
+    if row is None or not secrets.compare_digest(row.secret_hash, _hash_secret(secret)):
+        return None
+    return Participant(row.id, row.session_id, row.role, Admission(row.admission))
+
+
+async def get_participant(db: AsyncSession, participant_id: str) -> Participant | None:
+    row = await db.get(ParticipantRow, participant_id)
+    if row is None:
+        return None
+    return Participant(row.id, row.session_id, row.role, Admission(row.admission))
+
+
+async def set_admission(db: AsyncSession, participant_id: str, admission: Admission) -> None:
+    row = await db.get(ParticipantRow, participant_id)
+    if row is None:
+        raise SessionNotFound(participant_id)
+    row.admission = admission.value
+    await db.flush()
+
+
+async def participants_of(db: AsyncSession, session_id: str) -> list[Participant]:
+    rows = await db.scalars(
+        select(ParticipantRow)
+        .where(ParticipantRow.session_id == session_id)
+        .order_by(ParticipantRow.created_at)
+    )
+    return [Participant(r.id, r.session_id, r.role, Admission(r.admission)) for r in rows]

@@ -1,0 +1,171 @@
+"""Accounts, login sessions and failed-login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import LoginSession, LoginThrottle, Office, User
+
+__all__ = [
+    "Account",
+    "ROLES",
+    "create_user",
+    "count_users",
+    "authenticate",
+    "open_login_session",
+    "find_login_session",
+    "close_login_session",
+    "throttle_locked_until",
+    "record_login_failure",
+    "clear_login_failures",
+    "ensure_default_office",
+]
+
+ROLES = ("caseworker", "evaluator", "admin")
+_hasher = PasswordHasher()
+# A dummy hash so unknown user names cost as much time as wrong passwords.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+LOGIN_SESSION_LIFETIME = timedelta(hours=10)
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_MAX_FAILURES = 5
+THROTTLE_LOCK = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    office_id: int | None
+
+
+def _account(user: User) -> Account:
+    return Account(user.id, user.username, user.display_name, user.role, user.office_id)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def ensure_default_office(db: AsyncSession, name: str = "Jobcenter") -> int:
+    office_id = await db.scalar(select(Office.id).order_by(Office.id).limit(1))
+    if office_id is None:
+        office = Office(name=name, address="")
+        db.add(office)
+        await db.flush()
+        office_id = office.id
+    return office_id
+
+
+async def create_user(
+    db: AsyncSession,
+    username: str,
+    password: str,
+    *,
+    display_name: str,
+    role: str,
+    now: datetime,
+    office_id: int | None = None,
+) -> Account:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if office_id is None:
+        office_id = await ensure_default_office(db)
+    user = User(
+        username=username.strip().lower(),
+        display_name=display_name,
+        password_hash=_hasher.hash(password),
+        role=role,
+        office_id=office_id,
+        created_at=now,
+    )
+    db.add(user)
+    await db.flush()
+    return _account(user)
+
+
+async def count_users(db: AsyncSession) -> int:
+    return int(await db.scalar(select(func.count()).select_from(User)) or 0)
+
+
+async def authenticate(db: AsyncSession, username: str, password: str) -> Account | None:
+    user = await db.scalar(select(User).where(User.username == username.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return _account(user) if user else None
+
+
+async def open_login_session(db: AsyncSession, account: Account, now: datetime) -> tuple[str, str]:
+    """Return (cookie token, csrf token); only the token's hash is stored."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    db.add(
+        LoginSession(
+            token_hash=_hash_token(token),
+            user_id=account.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + LOGIN_SESSION_LIFETIME,
+        )
+    )
+    await db.flush()
+    return token, csrf
+
+
+async def find_login_session(
+    db: AsyncSession, token: str, now: datetime
+) -> tuple[Account, str] | None:
+    row = await db.execute(
+        select(User, LoginSession.csrf_token)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == _hash_token(token), LoginSession.expires_at > now)
+    )
+    found = row.first()
+    if found is None:
+        return None
+    return _account(found[0]), found[1]
+
+
+async def close_login_session(db: AsyncSession, token: str) -> None:
+    await db.execute(delete(LoginSession).where(LoginSession.token_hash == _hash_token(token)))
+
+
+def _throttle_key(username: str) -> str:
+    return hashlib.sha256(b"login:" + username.strip().lower().encode()).hexdigest()
+
+
+async def throttle_locked_until(db: AsyncSession, username: str, now: datetime) -> datetime | None:
+    row = await db.get(LoginThrottle, _throttle_key(username))
+    if row and row.locked_until and row.locked_until > now:
+        return row.locked_until
+    return None
+
+
+async def record_login_failure(db: AsyncSession, username: str, now: datetime) -> None:
+    key = _throttle_key(username)
+    row = await db.get(LoginThrottle, key)
+    if row is None:
+        db.add(LoginThrottle(key_hash=key, failures=1, window_start=now, locked_until=None))
+        return
+    if now - row.window_start > THROTTLE_WINDOW:
+        row.failures, row.window_start, row.locked_until = 1, now, None
+        return
+    row.failures += 1
+    if row.failures >= THROTTLE_MAX_FAILURES:
+        row.locked_until = now + THROTTLE_LOCK
+
+
+async def clear_login_failures(db: AsyncSession, username: str) -> None:
+    await db.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == _throttle_key(username)))

@@ -1,0 +1,1 @@
+"""The HTTP edge: aiohttp routes, jinja2 pages, static files and the composition root."""

@@ -1,0 +1,114 @@
+"""The ``videoberatung`` command: serve, migrate, create-user."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import secrets
+import sys
+
+from aiohttp import web
+
+from storage import users
+from storage.db import create_engine, migrate, sessionmaker_for
+from web.access_log import RedactingAccessLogger
+from web.app import create_app
+from web.settings import Settings
+
+__all__ = ["main"]
+
+logger = logging.getLogger("videoberatung")
+
+
+async def _migrate(settings: Settings) -> None:
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _create_user(
+    settings: Settings, username: str, password: str, role: str, display_name: str, if_none: bool
+) -> bool:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        async with sessionmaker_for(engine).begin() as db:
+            if if_none and await users.count_users(db) > 0:
+                return False
+            await users.create_user(
+                db, username, password, display_name=display_name, role=role, now=settings.clock()
+            )
+        return True
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="videoberatung", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the web app and signalling")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+    create = commands.add_parser("create-user", help="create a caseworker or evaluator account")
+    create.add_argument("username")
+    create.add_argument("--role", choices=users.ROLES, default="caseworker")
+    create.add_argument("--name", default="", help="display name")
+    create.add_argument("--password", help="(default: ask, or generate with --generate)")
+    create.add_argument("--generate", action="store_true", help="generate and print a password")
+    create.add_argument(
+        "--if-no-users", action="store_true", help="only when the database has no account yet"
+    )
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        return 0
+    if args.command == "create-user":
+        password = args.password
+        if args.generate:
+            password = secrets.token_urlsafe(12)
+        elif not password:
+            password = getpass.getpass("Password: ")
+        if len(password) < 10:
+            print("The password must have at least 10 characters.", file=sys.stderr)
+            return 2
+        try:
+            created = asyncio.run(
+                _create_user(
+                    settings,
+                    args.username,
+                    password,
+                    args.role,
+                    args.name or args.username,
+                    args.if_no_users,
+                )
+            )
+        except Exception as exc:  # e.g. the name is taken
+            print(f"Could not create the account: {type(exc).__name__}", file=sys.stderr)
+            return 1
+        if created and args.generate:
+            # Printed once to the terminal of whoever ran the command; never logged.
+            print(f"\n  First login:  user {args.username.lower()}  password {password}\n")
+        return 0
+    host = args.host or settings.host
+    port = args.port or settings.port
+    web.run_app(
+        create_app(settings),
+        host=host,
+        port=port,
+        access_log_class=RedactingAccessLogger,
+        print=lambda _msg: logger.info("serving on http://%s:%s", host, port),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""The one place where errors become HTTP responses: a German page for people, JSON for clients."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from consent.errors import ConsentError, ConsentMissing, UnknownText
+from rooms.errors import (
+    IllegalTransition,
+    InvitationExpired,
+    InvitationInvalid,
+    InvitationNotYetValid,
+    InvitationRevoked,
+    NotAdmitted,
+    RoomsError,
+    SessionClosed,
+    SessionNotFound,
+)
+from web.i18n import gettext as _
+
+__all__ = ["error_middleware", "FormError"]
+
+logger = logging.getLogger(__name__)
+
+
+class FormError(Exception):
+    """A form was filled in wrongly; the view shows it again with ``message``."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _domain_error(exc: Exception) -> tuple[int, str, str]:
+    """(status, code, German/English title) for a domain error."""
+    table: list[tuple[type[Exception], int, str, str]] = [
+        (InvitationExpired, 410, "invitation_expired", _("This invitation link has expired.")),
+        (
+            InvitationNotYetValid,
+            403,
+            "invitation_not_yet_valid",
+            _("This invitation link is not valid yet. Please open it shortly before your appointment."),
+        ),
+        (
+            InvitationRevoked,
+            410,
+            "invitation_revoked",
+            _("This invitation link was withdrawn. Please ask your caseworker for a new link."),
+        ),
+        (InvitationInvalid, 400, "invitation_invalid", _("This invitation link is not valid.")),
+        (SessionNotFound, 404, "not_found", _("This appointment does not exist.")),
+        (SessionClosed, 410, "session_closed", _("This appointment has already ended.")),
+        (NotAdmitted, 403, "not_admitted", _("You have not been admitted to this call yet.")),
+        (IllegalTransition, 409, "conflict", _("That is not possible at this point.")),
+        (ConsentMissing, 403, "consent_required", _("Please give your consent first.")),
+        (UnknownText, 404, "not_found", _("This page does not exist.")),
+        (RoomsError, 400, "bad_request", _("The request could not be processed.")),
+        (ConsentError, 400, "bad_request", _("The request could not be processed.")),
+    ]
+    for kind, status, code, title in table:
+        if isinstance(exc, kind):
+            return status, code, title
+    raise exc
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+_HTTP_TITLES = {
+    400: N_("The request could not be processed."),
+    403: N_("You are not allowed to open this page."),
+    404: N_("This page does not exist."),
+    405: N_("This action is not possible here."),
+    413: N_("The request is too large."),
+    429: N_("Too many attempts. Please wait a moment and try again."),
+}
+
+
+def _wants_json(request: web.Request) -> bool:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _render(
+    request: web.Request, status: int, code: str, title: str, *, fallback: bool
+) -> web.StreamResponse:
+    if _wants_json(request):
+        return web.json_response({"error": {"code": code, "message": title}}, status=status)
+    response = aiohttp_jinja2.render_template(
+        "error.html",
+        request,
+        {"status": status, "title": title, "show_fallback": fallback},
+        status=status,
+    )
+    return response
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except (RoomsError, ConsentError) as exc:
+        status, code, title = _domain_error(exc)
+        return _render(request, status, code, title, fallback=True)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.status in (401,):
+            raise
+        title = _(_HTTP_TITLES.get(exc.status, "The request could not be processed."))
+        rendered = _render(request, exc.status, f"http_{exc.status}", title, fallback=False)
+        for header in ("Retry-After", "Allow"):
+            if header in exc.headers:
+                rendered.headers[header] = exc.headers[header]
+        return rendered
+    except Exception:
+        logger.exception("unhandled error on %s %s", request.method, request.match_info.route.name)
+        title = _("Something went wrong on our side. Please try again later.")
+        return _render(request, 500, "internal", title, fallback=True)

@@ -1,0 +1,24 @@
+"""Typed application keys for the objects ``create_app`` builds and shares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from rooms.invitations import InvitationSigner
+from rooms.waiting_room import WaitingRoom
+from web.settings import Settings
+
+if TYPE_CHECKING:
+    from signaling.server import SignalingServer
+
+__all__ = ["SETTINGS", "ENGINE", "DB", "SIGNER", "WAITING_ROOM", "SIGNALING"]
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+DB = web.AppKey("db", async_sessionmaker[AsyncSession])
+SIGNER = web.AppKey("signer", InvitationSigner)
+WAITING_ROOM = web.AppKey("waiting_room", WaitingRoom)
+SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")

@@ -1,0 +1,123 @@
+"""Request middlewares: language, login, CSRF and security headers."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from storage import users
+from web.cookies import CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE
+from web.i18n import LANGUAGES, current_language, use_language
+from web.keys import DB, SETTINGS
+
+__all__ = ["language_middleware", "login_middleware", "csrf_middleware", "security_headers"]
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self' blob: mediastream:",
+        "connect-src 'self' ws: wss:",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+        _secure(response)
+        raise
+    _secure(response)
+    return response
+
+
+def _secure(response: web.StreamResponse) -> None:
+    if response.prepared:
+        return
+    response.headers.setdefault("Content-Security-Policy", _CSP)
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()")
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def language_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """``?lang=`` switches and remembers; else the cookie; else German."""
+    asked = request.query.get("lang")
+    if asked in LANGUAGES:
+        use_language(asked)
+    else:
+        use_language(request.cookies.get(LANG_COOKIE, request.app[SETTINGS].default_language))
+    response = await handler(request)
+    if asked in LANGUAGES and not response.prepared:
+        response.set_cookie(
+            LANG_COOKIE, current_language(), max_age=365 * 86400, samesite="Lax", httponly=True
+        )
+    return response
+
+
+@web.middleware
+async def login_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Load the logged-in account, if any, into ``request['account']``."""
+    request["account"] = None
+    request["csrf"] = None
+    token = request.cookies.get(LOGIN_COOKIE)
+    if token and not request.path.startswith(("/static/", "/socket.io/")):
+        async with request.app[DB]() as db:
+            found = await users.find_login_session(db, token, request.app[SETTINGS].clock())
+        if found:
+            request["account"], request["csrf"] = found
+    return await handler(request)
+
+
+def csrf_token(request: web.Request) -> str:
+    """The token forms must echo: the login session's, or a double-submit cookie's."""
+    if request.get("csrf"):
+        return str(request["csrf"])
+    token = request.get("anon_csrf") or request.cookies.get(CSRF_COOKIE)
+    if not token:
+        token = secrets.token_urlsafe(32)
+    request["anon_csrf"] = token
+    return str(token)
+
+
+@web.middleware
+async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        form = await request.post()
+        sent = form.get("csrf_token")
+        expected = request["csrf"] or request.cookies.get(CSRF_COOKIE)
+        if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+            raise web.HTTPForbidden(reason="CSRF token missing or wrong")
+    elif request.method == "POST" and not request.path.startswith("/socket.io/"):
+        raise web.HTTPUnsupportedMediaType()
+    response = await handler(request)
+    anon = request.get("anon_csrf")
+    if anon and anon != request.cookies.get(CSRF_COOKIE) and not response.prepared:
+        response.set_cookie(
+            CSRF_COOKIE,
+            anon,
+            httponly=True,
+            samesite="Lax",
+            secure=request.app[SETTINGS].secure_cookies,
+            path="/",
+        )
+    return response

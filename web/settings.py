@@ -1,0 +1,55 @@
+"""Settings: one frozen dataclass, read from the environment in ``main()`` only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["Settings", "utcnow"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ``create_app`` needs; tests build their own."""
+
+    instance_path: Path
+    database_url: str
+    database_schema: str | None = None
+    redis_url: str | None = None
+    redis_prefix: str = "vb"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    secure_cookies: bool = False
+    default_language: str = "de"
+    invitation_issuer: str = "videoberatung"
+    invitation_audience: str = "videoberatung:join"
+    rejoin_grace_seconds: float = 30.0
+    clock: Callable[[], datetime] = field(default=utcnow, compare=False)
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.instance_path / "invitation-signing-key.pem"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        instance = Path(env.get("INSTANCE_PATH", "instance")).resolve()
+        default_db = f"sqlite+aiosqlite:///{instance / 'videoberatung.sqlite3'}"
+        return cls(
+            instance_path=instance,
+            database_url=env.get("DATABASE_URL", default_db),
+            redis_url=env.get("REDIS_URL") or None,
+            host=env.get("HOST", "127.0.0.1"),
+            port=int(env.get("PORT", "8080")),
+            public_url=env.get("PUBLIC_URL") or None,
+            secure_cookies=env.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+            rejoin_grace_seconds=float(env.get("REJOIN_GRACE_SECONDS", "30")),
+        )

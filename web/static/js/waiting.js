@@ -1,0 +1,77 @@
+// Recipient waiting room: shows the queue position and follows the caseworker's
+// decision (admit / decline) or the end of the session.
+import { connect, errorCode, errorDetail, newInstanceId } from "./signaling.js";
+import { errorText, t } from "./i18n.js";
+
+const main = document.getElementById("waiting");
+
+if (main) {
+  const session = main.dataset.session;
+  const sessionPath = `/s/${encodeURIComponent(session)}`;
+  const urls = {
+    call: main.dataset.callUrl || `${sessionPath}/call`,
+    declined: main.dataset.declinedUrl || `${sessionPath}/declined`,
+    ended: main.dataset.endedUrl || `${sessionPath}/ended`,
+    consent: `${sessionPath}/consent`,
+  };
+  const positionEl = document.getElementById("position");
+  const stateEl = document.getElementById("conn-state");
+
+  // Set once we navigate away, so the resulting disconnect is not reported.
+  let leaving = false;
+
+  const setText = (el, text) => {
+    // Only touch the DOM on change: live regions re-announce every write.
+    if (el && el.textContent !== text) el.textContent = text;
+  };
+
+  setText(stateEl, t("connecting"));
+
+  const socket = connect({ role: "recipient", session, instance: newInstanceId() });
+
+  const leave = (url) => {
+    if (leaving) return;
+    leaving = true;
+    socket.disconnect();
+    location.assign(url);
+  };
+
+  socket.on("connect", () => setText(stateEl, t("connected")));
+
+  socket.on("disconnect", () => {
+    if (!leaving) setText(stateEl, t("reconnecting"));
+  });
+
+  socket.on("connect_error", (err) => {
+    if (leaving) return;
+    const code = errorCode(err);
+    if (code === "declined") return leave(urls.declined);
+    if (code === "consent_required") return leave(urls.consent);
+    // socket.active: a network problem the client keeps retrying by itself;
+    // otherwise the server refused us and will keep doing so.
+    if (socket.active) {
+      setText(stateEl, t("reconnecting"));
+    } else {
+      console.warn("waiting room: connection refused:", code);
+      setText(stateEl, errorText(code, errorDetail(err)));
+    }
+  });
+
+  socket.on("lobby.position", ({ position, waiting } = {}) => {
+    setText(positionEl, t("position", { position, waiting }));
+  });
+
+  socket.on("lobby.admitted", () => leave(urls.call));
+  socket.on("lobby.declined", () => leave(urls.declined));
+  socket.on("session.ended", () => leave(urls.ended));
+
+  // Close the socket cleanly so the server drops us from the queue at once.
+  window.addEventListener("pagehide", () => {
+    leaving = true;
+    socket.disconnect();
+  });
+  // Restored from the back/forward cache: the socket is closed, start afresh.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) location.reload();
+  });
+}

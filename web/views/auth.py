@@ -1,0 +1,93 @@
+"""Login and logout for caseworkers and evaluators."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from storage import audit, users
+from web.cookies import LOGIN_COOKIE
+from web.i18n import gettext as _
+from web.keys import DB, SETTINGS
+from web.views.common import form_str, now, redirect
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+_HOME = {"caseworker": "/dashboard", "evaluator": "/dashboard", "admin": "/dashboard"}
+
+
+def _safe_next(value: str) -> str | None:
+    # Only local paths: never let the login page redirect to another site.
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+@routes.get("/login", name="login")
+async def login_form(request: web.Request) -> web.StreamResponse:
+    if request["account"]:
+        redirect(_HOME[request["account"].role])
+    return aiohttp_jinja2.render_template(
+        "login.html", request, {"next": request.query.get("next", ""), "error": None}
+    )
+
+
+@routes.post("/login")
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username = form_str(form, "username", 100)
+    password = form.get("password", "")
+    next_path = _safe_next(form_str(form, "next", 500))
+    moment = now(request)
+
+    def again(message: str, status: int) -> web.StreamResponse:
+        return aiohttp_jinja2.render_template(
+            "login.html",
+            request,
+            {"next": next_path or "", "error": message, "username": username},
+            status=status,
+        )
+
+    if not username or not isinstance(password, str) or not password or len(password) > 1024:
+        return again(_("Please enter your user name and password."), 400)
+    async with request.app[DB].begin() as db:
+        if await users.throttle_locked_until(db, username, moment):
+            await audit.audit(db, "login.throttled", moment)
+            return again(
+                _("Too many failed attempts. Please wait 15 minutes and try again."), 429
+            )
+        account = await users.authenticate(db, username, password)
+        if account is None:
+            await users.record_login_failure(db, username, moment)
+            await audit.audit(db, "login.failed", moment)
+    if account is None:
+        return again(_("User name or password is wrong."), 401)
+    async with request.app[DB].begin() as db:
+        await users.clear_login_failures(db, username)
+        token, _csrf = await users.open_login_session(db, account, moment)
+        await audit.audit(db, "login.ok", moment, f"role={account.role}")
+    response = web.HTTPSeeOther(next_path or _HOME[account.role])
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=request.app[SETTINGS].secure_cookies,
+        path="/",
+        max_age=int(users.LOGIN_SESSION_LIFETIME.total_seconds()),
+    )
+    raise response
+
+
+@routes.post("/logout", name="logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    token = request.cookies.get(LOGIN_COOKIE)
+    if token:
+        async with request.app[DB].begin() as db:
+            await users.close_login_session(db, token)
+            await audit.audit(db, "logout", now(request))
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(LOGIN_COOKIE, path="/")
+    raise response

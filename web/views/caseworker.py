@@ -1,0 +1,190 @@
+"""The caseworker's pages: dashboard, new session, invitation link, call, outcome."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from rooms.invitations import invitation_window
+from rooms.session import BenefitGroup, CounselSession, Outcome
+from storage import consents, sessions
+from storage.users import Account
+from web.errors import FormError
+from web.i18n import gettext as _
+from web.keys import DB, SIGNALING, SIGNER
+from web.views.common import BERLIN, form_str, local, now, origin, redirect, require_role
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+LANGUAGE_CHOICES = {"de": "Deutsch", "en": "English"}
+
+
+def _day_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    day = moment.astimezone(BERLIN).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day, (day + timedelta(days=1)).replace(hour=0)
+
+
+async def _render_dashboard(
+    request: web.Request, account: Account, error: str | None = None, status: int = 200
+) -> web.StreamResponse:
+    since, until = _day_bounds(now(request))
+    async with request.app[DB]() as db:
+        todays = await sessions.sessions_of_caseworker(db, account.id, since, until)
+    return aiohttp_jinja2.render_template(
+        "dashboard.html",
+        request,
+        {
+            "sessions": todays,
+            "error": error,
+            "languages": LANGUAGE_CHOICES,
+            "form": request.get("form_values", {}),
+            "local": local,
+        },
+        status=status,
+    )
+
+
+@routes.get("/dashboard", name="dashboard")
+async def dashboard(request: web.Request) -> web.StreamResponse:
+    return await _render_dashboard(request, require_role(request, "caseworker"))
+
+
+def _parse_new_session(form: Any, moment: datetime) -> tuple[BenefitGroup, datetime | None, str]:
+    try:
+        group = BenefitGroup(form_str(form, "group"))
+    except ValueError:
+        raise FormError(_("Please choose the group: SGB II or SGB III.")) from None
+    language = form_str(form, "language") or "de"
+    if language not in LANGUAGE_CHOICES:
+        raise FormError(_("Please choose a language from the list."))
+    raw_time = form_str(form, "scheduled_at")
+    scheduled = None
+    if raw_time:
+        try:
+            scheduled = datetime.fromisoformat(raw_time).replace(tzinfo=BERLIN)
+        except ValueError:
+            raise FormError(_("The time is not valid. Use the format DD.MM.YYYY HH:MM.")) from None
+        if scheduled < moment - timedelta(minutes=5):
+            raise FormError(_("The time lies in the past."))
+        if scheduled > moment + timedelta(days=366):
+            raise FormError(_("The time lies more than a year ahead."))
+    return group, scheduled, language
+
+
+@routes.post("/sessions")
+async def create_session(request: web.Request) -> web.StreamResponse:
+    account = require_role(request, "caseworker")
+    form = await request.post()
+    moment = now(request)
+    try:
+        group, scheduled, language = _parse_new_session(form, moment)
+    except FormError as exc:
+        request["form_values"] = {k: form_str(form, k) for k in ("group", "scheduled_at", "language")}
+        return await _render_dashboard(request, account, exc.message, exc.status)
+    session = CounselSession(
+        id=str(uuid.uuid4()),
+        caseworker_id=account.id,
+        group=group,
+        language=language,
+        invitation_jti=request.app[SIGNER].new_jti(),
+        created_at=moment,
+        office_id=account.office_id,
+        scheduled_at=scheduled,
+    )
+    async with request.app[DB].begin() as db:
+        await sessions.add_session(db, session)
+    redirect(f"/sessions/{session.id}")
+
+
+async def _own_session(request: web.Request, account: Account) -> CounselSession:
+    session_id = request.match_info["session_id"]
+    async with request.app[DB]() as db:
+        session = await sessions.get_session(db, session_id)
+    if session.caseworker_id != account.id:
+        raise web.HTTPNotFound()
+    return session
+
+
+def _invitation_link(request: web.Request, session: CounselSession) -> str:
+    not_before, expires = invitation_window(session.created_at, session.scheduled_at)
+    token = request.app[SIGNER].issue(session.id, session.invitation_jti, not_before, expires)
+    return f"{origin(request)}/join/{token}"
+
+
+@routes.get(r"/sessions/{session_id:[0-9a-f-]{36}}", name="session")
+@routes.get(r"/sessions/{session_id:[0-9a-f-]{36}}/outcome")
+async def session_detail(request: web.Request) -> web.StreamResponse:
+    account = require_role(request, "caseworker")
+    session = await _own_session(request, account)
+    async with request.app[DB]() as db:
+        participants = await sessions.participants_of(db, session.id)
+        consent_by_participant = await consents.consents_of_session(db, session.id)
+    return aiohttp_jinja2.render_template(
+        "session.html",
+        request,
+        {
+            "session": session,
+            "link": _invitation_link(request, session) if session.joinable else None,
+            "participants": [p for p in participants if p.role == "recipient"],
+            "consents": consent_by_participant,
+            "outcomes": list(Outcome),
+            "local": local,
+        },
+    )
+
+
+@routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/revoke")
+async def revoke_link(request: web.Request) -> web.StreamResponse:
+    account = require_role(request, "caseworker")
+    session_id = request.match_info["session_id"]
+    async with request.app[DB].begin() as db:
+        session = await sessions.get_session(db, session_id, for_update=True)
+        if session.caseworker_id != account.id:
+            raise web.HTTPNotFound()
+        session.rotate_invitation(request.app[SIGNER].new_jti())
+        await sessions.save_session(db, session)
+    redirect(f"/sessions/{session_id}?revoked=1")
+
+
+@routes.get(r"/sessions/{session_id:[0-9a-f-]{36}}/call", name="caseworker_call")
+async def caseworker_call(request: web.Request) -> web.StreamResponse:
+    account = require_role(request, "caseworker")
+    session = await _own_session(request, account)
+    session.ensure_joinable()
+    return aiohttp_jinja2.render_template(
+        "call.html",
+        request,
+        {
+            "session": session,
+            "role": "caseworker",
+            "ended_url": f"/sessions/{session.id}/outcome",
+            "fallback_url": f"/sessions/{session.id}/outcome",
+            "ice_servers": json.dumps([]),
+        },
+    )
+
+
+@routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/outcome")
+async def record_outcome(request: web.Request) -> web.StreamResponse:
+    account = require_role(request, "caseworker")
+    session_id = request.match_info["session_id"]
+    form = await request.post()
+    try:
+        outcome = Outcome(form_str(form, "outcome"))
+    except ValueError:
+        raise web.HTTPBadRequest() from None
+    async with request.app[DB].begin() as db:
+        session = await sessions.get_session(db, session_id, for_update=True)
+        if session.caseworker_id != account.id:
+            raise web.HTTPNotFound()
+        session.end(outcome, now(request))
+        await sessions.save_session(db, session)
+    await request.app[SIGNALING].session_ended(session_id, outcome)
+    redirect("/dashboard?ended=1")

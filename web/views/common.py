@@ -1,0 +1,47 @@
+"""Small helpers the views share: time zones, the current account, redirects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from storage.users import Account
+from web.keys import SETTINGS
+
+__all__ = ["BERLIN", "require_role", "redirect", "local", "now", "origin"]
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def now(request: web.Request) -> datetime:
+    return request.app[SETTINGS].clock()
+
+
+def local(value: datetime | None) -> datetime | None:
+    return value.astimezone(BERLIN) if value else None
+
+
+def redirect(location: str) -> NoReturn:
+    raise web.HTTPSeeOther(location)
+
+
+def require_role(request: web.Request, role: str) -> Account:
+    account: Account | None = request["account"]
+    if account is None:
+        redirect(f"/login?next={request.path}")
+    if account.role != role:
+        raise web.HTTPForbidden()
+    return account
+
+
+def origin(request: web.Request) -> str:
+    configured = request.app[SETTINGS].public_url
+    return configured.rstrip("/") if configured else str(request.url.origin())
+
+
+def form_str(form: Any, name: str, limit: int = 200) -> str:
+    value = form.get(name, "")
+    return value.strip()[:limit] if isinstance(value, str) else ""

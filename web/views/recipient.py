@@ -1,0 +1,231 @@
+"""The recipient's path: invitation link → landing → consent → waiting room → call."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import aiohttp_jinja2
+from aiohttp import web
+from markupsafe import Markup, escape
+
+from consent import texts
+from consent.records import ALL_SCOPES
+from rooms.errors import InvitationRevoked
+from rooms.invitations import invitation_window
+from rooms.session import Admission, CounselSession
+from storage import consents, sessions
+from storage.sessions import Participant
+from web.cookies import PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
+from web.i18n import current_language
+from web.i18n import gettext as _
+from web.keys import DB, SETTINGS, SIGNER
+from web.views.common import form_str, now, redirect
+
+__all__ = ["routes", "render_consent_text"]
+
+routes = web.RouteTableDef()
+
+_SID = r"{session_id:[0-9a-f-]{36}}"
+
+
+@routes.get("/join/{token}", name="join")
+async def join(request: web.Request) -> web.StreamResponse:
+    """Exchange the invitation token for a participant cookie and a token-free URL."""
+    invitation = request.app[SIGNER].verify(request.match_info["token"])
+    moment = now(request)
+    async with request.app[DB].begin() as db:
+        session = await sessions.get_session(db, invitation.session_id)
+        if invitation.jti != session.invitation_jti:
+            raise InvitationRevoked(session.id)
+        session.ensure_joinable()
+        existing = await _cookie_participant(request, db, session.id)
+        secret = None
+        if existing is None:
+            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
+    response = web.HTTPSeeOther(f"/s/{session.id}")
+    if secret is not None:
+        _, expires = invitation_window(session.created_at, session.scheduled_at)
+        response.set_cookie(
+            PARTICIPANT_COOKIE,
+            participant_cookie(participant.id, secret),
+            httponly=True,
+            samesite="Lax",
+            secure=request.app[SETTINGS].secure_cookies,
+            path="/",
+            max_age=max(60, int((expires - moment).total_seconds()) + 3600),
+        )
+    raise response
+
+
+async def _cookie_participant(request: web.Request, db: object, session_id: str) -> Participant | None:
+    cookie = split_participant_cookie(request.cookies.get(PARTICIPANT_COOKIE, ""))
+    if cookie is None:
+        return None
+    participant = await sessions.find_participant(db, *cookie)  # type: ignore[arg-type]
+    if participant is None or participant.session_id != session_id:
+        return None
+    return participant
+
+
+async def _recipient(request: web.Request) -> tuple[CounselSession, Participant, bool]:
+    """The session, the participant behind the cookie, and whether consent is current."""
+    session_id = request.match_info["session_id"]
+    async with request.app[DB]() as db:
+        session = await sessions.get_session(db, session_id)
+        participant = await _cookie_participant(request, db, session_id)
+        if participant is None:
+            raise web.HTTPForbidden()
+        consent = await consents.current_consent(db, participant.id)
+    return session, participant, consent is not None
+
+
+def _page(request: web.Request, template: str, session: CounselSession, **context: object) -> web.StreamResponse:
+    status = context.pop("status", 200)
+    context.setdefault("fallback_url", f"/s/{session.id}/fallback")
+    return aiohttp_jinja2.render_template(
+        template, request, {"session": session, **context}, status=int(status)  # type: ignore[call-overload]
+    )
+
+
+@routes.get(rf"/s/{_SID}", name="landing")
+async def landing(request: web.Request) -> web.StreamResponse:
+    session, participant, consented = await _recipient(request)
+    session.ensure_joinable()
+    return _page(request, "recipient/landing.html", session, consented=consented)
+
+
+_HEADING = re.compile(r"^## (.+)$")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def render_consent_text(body: str) -> Markup:
+    """The consent file's small Markdown subset (## headings, **bold**, paragraphs) as HTML."""
+    html = []
+    for block in body.strip().split("\n\n"):
+        block = block.strip()
+        heading = _HEADING.match(block)
+        if heading:
+            html.append(Markup("<h2>{}</h2>").format(heading.group(1)))
+            continue
+        escaped = str(escape(block))
+        html.append(Markup("<p>" + _BOLD.sub(r"<strong>\1</strong>", escaped) + "</p>"))
+    return Markup("\n").join(html)
+
+
+def _consent_language(session: CounselSession) -> str:
+    # The page language wins when the person switched it; the session's otherwise.
+    return current_language()
+
+
+@routes.get(rf"/s/{_SID}/consent", name="consent")
+async def consent_form(request: web.Request) -> web.StreamResponse:
+    session, _participant, _consented = await _recipient(request)
+    session.ensure_joinable()
+    text = texts.current_text(_consent_language(session))
+    return _page(request, "recipient/consent.html", session, text=text, body=render_consent_text(text.body), error=None)
+
+
+@routes.post(rf"/s/{_SID}/consent")
+async def consent_submit(request: web.Request) -> web.StreamResponse:
+    session, participant, _consented = await _recipient(request)
+    session.ensure_joinable()
+    form = await request.post()
+    if form_str(form, "action") == "decline":
+        redirect(f"/s/{session.id}/no-consent")
+    language = form_str(form, "language", 8)
+    version = form_str(form, "version", 32)
+    text = texts.current_text(language if language in texts.LANGUAGES else "de")
+    if form.get("agree") != "yes" or version != text.version or language != text.language:
+        shown = texts.current_text(_consent_language(session))
+        message = (
+            _("Please tick the box to confirm your consent.")
+            if form.get("agree") != "yes"
+            else _("The consent text has changed. Please read it again.")
+        )
+        return _page(
+            request,
+            "recipient/consent.html",
+            session,
+            text=shown,
+            body=render_consent_text(shown.body),
+            error=message,
+            status=400,
+        )
+    async with request.app[DB].begin() as db:
+        if await consents.current_consent(db, participant.id) is None:
+            await consents.record_consent(
+                db,
+                participant_id=participant.id,
+                session_id=session.id,
+                role="recipient",
+                now=now(request),
+                text_version=text.version,
+                text_sha256=text.sha256,
+                language=text.language,
+                scopes=ALL_SCOPES,
+            )
+    redirect(f"/s/{session.id}/wait")
+
+
+@routes.get(rf"/s/{_SID}/no-consent", name="no_consent")
+async def no_consent(request: web.Request) -> web.StreamResponse:
+    session, _participant, _consented = await _recipient(request)
+    return _page(request, "recipient/no_consent.html", session)
+
+
+@routes.get(rf"/s/{_SID}/wait", name="wait")
+async def waiting_room(request: web.Request) -> web.StreamResponse:
+    session, participant, consented = await _recipient(request)
+    session.ensure_joinable()
+    if not consented:
+        redirect(f"/s/{session.id}/consent")
+    if participant.admission is Admission.ADMITTED:
+        redirect(f"/s/{session.id}/call")
+    if participant.admission is Admission.DECLINED:
+        redirect(f"/s/{session.id}/declined")
+    return _page(request, "recipient/wait.html", session)
+
+
+@routes.get(rf"/s/{_SID}/call", name="recipient_call")
+async def call(request: web.Request) -> web.StreamResponse:
+    session, participant, consented = await _recipient(request)
+    session.ensure_joinable()
+    if not consented:
+        redirect(f"/s/{session.id}/consent")
+    if participant.admission is not Admission.ADMITTED:
+        redirect(f"/s/{session.id}/wait")
+    return _page(
+        request,
+        "call.html",
+        session,
+        role="recipient",
+        ended_url=f"/s/{session.id}/ended",
+        ice_servers=json.dumps([]),
+    )
+
+
+@routes.get(rf"/s/{_SID}/declined", name="declined")
+async def declined(request: web.Request) -> web.StreamResponse:
+    session, _participant, _consented = await _recipient(request)
+    return _page(request, "recipient/declined.html", session)
+
+
+@routes.get(rf"/s/{_SID}/ended", name="ended")
+async def ended(request: web.Request) -> web.StreamResponse:
+    session, _participant, _consented = await _recipient(request)
+    return _page(request, "recipient/ended.html", session)
+
+
+@routes.get(rf"/s/{_SID}/fallback", name="fallback")
+async def fallback(request: web.Request) -> web.StreamResponse:
+    """Where every dead end leads: a phone or in-person appointment instead of video."""
+    session, _participant, _consented = await _recipient(request)
+    return _page(request, "recipient/fallback.html", session, reason=request.query.get("reason", ""))
+
+
+@routes.get("/consent/{language:[a-z]{2}}/{version:[0-9]{1,6}}.txt", name="consent_text")
+async def consent_text(request: web.Request) -> web.StreamResponse:
+    """The exact bytes of a consent text, so anyone can check a stored SHA-256."""
+    text = texts.text_by_version(request.match_info["language"], request.match_info["version"])
+    return web.Response(text=text.body, content_type="text/plain", charset="utf-8")
