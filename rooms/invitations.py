@@ -46,7 +46,7 @@ def invitation_window(now: datetime, scheduled_at: datetime | None) -> tuple[dat
     """The (nbf, exp) interval for a link: bounded, and around the scheduled time."""
     if scheduled_at is None:
         return now, now + UNSCHEDULED_LIFETIME
-    return min(now, scheduled_at - EARLY_OPEN), scheduled_at + LATE_CLOSE
+    return scheduled_at - EARLY_OPEN, scheduled_at + LATE_CLOSE
 
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:

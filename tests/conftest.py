@@ -1,0 +1,239 @@
+"""Shared fixtures: a real app on real SQLite or PostgreSQL, each test in its own database."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from storage import users
+from storage.db import create_engine, migrate, sessionmaker_for
+from web.app import create_app
+from web.keys import DB
+from web.settings import Settings
+
+CI = os.environ.get("CI", "").lower() == "true"
+PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery"
+
+
+def need(condition: bool, what: str) -> None:
+    """Skip locally when a real component is missing; in CI that is a failure."""
+    if condition:
+        return
+    if CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} not available")
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+class Clock:
+    """A settable clock for tests that move time."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def sqlite_only() -> str:
+    return "sqlite"
+
+
+async def _postgres_schema() -> tuple[str, str]:
+    need(_port_open("127.0.0.1", 5432), "PostgreSQL on 127.0.0.1:5432")
+    schema = f"t_{secrets.token_hex(6)}"
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await conn.close()
+    url = PG_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
+    return url, schema
+
+
+async def _drop_schema(schema: str) -> None:
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def settings(tmp_path: Path, clock: Clock, request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+    """Settings on a fresh, migrated database: SQLite unless the test asks for ``database``."""
+    kind = request.getfixturevalue("database") if "database" in request.fixturenames else "sqlite"
+    schema = None
+    if kind == "postgres":
+        url, schema = await _postgres_schema()
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+    settings = Settings(
+        instance_path=tmp_path / "instance",
+        database_url=url,
+        database_schema=schema,
+        rejoin_grace_seconds=2.0,
+        clock=clock,
+    )
+    engine = create_engine(url, schema=schema)
+    await migrate(engine)
+    async with sessionmaker_for(engine).begin() as db:
+        await users.create_user(
+            db, "fachkraft", PASSWORD, display_name="Frau Beispiel", role="caseworker", now=clock()
+        )
+        await users.create_user(
+            db, "kollege", PASSWORD, display_name="Herr Anders", role="caseworker", now=clock()
+        )
+    await engine.dispose()
+    yield settings
+    if schema:
+        await _drop_schema(schema)
+
+
+@pytest.fixture
+def app(settings: Settings) -> web.Application:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def server(app: web.Application) -> AsyncIterator[TestServer]:
+    srv = TestServer(app, host="127.0.0.1")
+    await srv.start_server()
+    yield srv
+    await srv.close()
+
+
+ClientFactory = Callable[[], Awaitable[TestClient]]
+
+
+@pytest.fixture
+async def new_client(server: TestServer) -> AsyncIterator[ClientFactory]:
+    """Independent browsers (own cookie jars) against the same running server."""
+    made: list[TestClient] = []
+
+    async def factory() -> TestClient:
+        client = TestClient(server)
+        await client.start_server()
+        made.append(client)
+        return client
+
+    yield factory
+    for client in made:
+        await client.close()
+
+
+@pytest.fixture
+async def client(new_client: ClientFactory) -> TestClient:
+    return await new_client()
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+async def login(client: TestClient, username: str = "fachkraft", password: str = PASSWORD) -> str:
+    """Log in; return the CSRF token of the login session."""
+    page = await client.get("/login")
+    token = csrf_from(await page.text())
+    resp = await client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert resp.status == 303, await resp.text()
+    dashboard = await client.get("/dashboard")
+    assert dashboard.status == 200
+    return csrf_from(await dashboard.text())
+
+
+_LINK = re.compile(r'id="invitation-link" class="link" readonly value="([^"]+)"')
+
+
+async def create_session(
+    client: TestClient, csrf: str, group: str = "sgb2", **extra: str
+) -> tuple[str, str]:
+    """Create a session as the logged-in caseworker; return (session id, invitation path)."""
+    resp = await client.post(
+        "/sessions",
+        data={"group": group, "language": "de", "csrf_token": csrf, **extra},
+        allow_redirects=False,
+    )
+    assert resp.status == 303, await resp.text()
+    session_id = resp.headers["Location"].rsplit("/", 1)[1]
+    page = await client.get(f"/sessions/{session_id}")
+    match = _LINK.search(await page.text())
+    assert match
+    link = match.group(1)
+    return session_id, link[link.index("/join/") :]
+
+
+async def join_and_consent(client: TestClient, join_path: str) -> str:
+    """Open the invitation link and consent; return the session id."""
+    resp = await client.get(join_path, allow_redirects=False)
+    assert resp.status == 303, await resp.text()
+    session_id = resp.headers["Location"].rsplit("/", 1)[1]
+    page = await client.get(f"/s/{session_id}/consent")
+    html = await page.text()
+    version = re.search(r'name="version" value="([^"]+)"', html)
+    assert version
+    resp = await client.post(
+        f"/s/{session_id}/consent",
+        data={
+            "csrf_token": csrf_from(html),
+            "agree": "yes",
+            "action": "agree",
+            "version": version.group(1),
+            "language": "de",
+        },
+        allow_redirects=False,
+    )
+    assert resp.status == 303, await resp.text()
+    assert resp.headers["Location"] == f"/s/{session_id}/wait"
+    return session_id
+
+
+def cookie_header(client: TestClient) -> str:
+    return "; ".join(f"{c.key}={c.value}" for c in client.session.cookie_jar)
+
+
+async def db_of(app: web.Application) -> Any:
+    return app[DB]
+
+
+__all__ = ["replace"]
