@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
+from web.access_log import RedactingAccessLogger
 from web.app import create_app
 from web.keys import DB
 from web.settings import Settings
@@ -129,7 +130,7 @@ def app(settings: Settings) -> web.Application:
 @pytest.fixture
 async def server(app: web.Application) -> AsyncIterator[TestServer]:
     srv = TestServer(app, host="127.0.0.1")
-    await srv.start_server()
+    await srv.start_server(access_log_class=RedactingAccessLogger)
     yield srv
     await srv.close()
 

@@ -95,13 +95,14 @@ def _render(
 ) -> web.StreamResponse:
     if _wants_json(request):
         return web.json_response({"error": {"code": code, "message": title}}, status=status)
-    response = aiohttp_jinja2.render_template(
+    from web.templating import base_context  # the templating module imports the middlewares
+
+    return aiohttp_jinja2.render_template(
         "error.html",
         request,
-        {"status": status, "title": title, "show_fallback": fallback},
+        {**base_context(request), "status": status, "title": title, "show_fallback": fallback},
         status=status,
     )
-    return response
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

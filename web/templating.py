@@ -1,0 +1,46 @@
+"""The jinja2 environment: gettext, static URLs and the context every page gets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from web import i18n
+from web.middlewares import csrf_token
+
+__all__ = ["setup_templates", "base_context"]
+
+_TEMPLATES = Path(__file__).with_name("templates")
+_GROUPS = {"sgb2": "SGB II", "sgb3": "SGB III"}
+
+
+def base_context(request: web.Request) -> dict[str, Any]:
+    """What the base layout needs; also used for error pages raised before the view."""
+    return {
+        "request": request,
+        "account": request.get("account"),
+        "csrf_token": csrf_token(request),
+        "lang": i18n.current_language(),
+    }
+
+
+async def _context_processor(request: web.Request) -> dict[str, Any]:
+    return base_context(request)
+
+
+def setup_templates(app: web.Application, static: web.StaticResource) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=jinja2.select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        context_processors=[_context_processor],
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["group_label"] = lambda group: _GROUPS.get(str(group), str(group))
+    env.globals["static_url"] = lambda path: str(static.url_for(filename=path))
