@@ -44,6 +44,13 @@ function startCall(main) {
   let ignoreOffer = false;
   let isSettingRemoteAnswerPending = false;
   let restartedAfterFailure = false;
+  let tracksAttached = false;
+  let fallbackTimer = 0;
+
+  // How long the polite side waits for the first offer before negotiating itself.
+  const POLITE_OFFER_WAIT_MS = 3000;
+  // How long the polite side leaves an ICE restart to the impolite side.
+  const POLITE_RESTART_WAIT_MS = 2500;
 
   window.vbCall = {
     pc: () => pc,
@@ -110,6 +117,7 @@ function startCall(main) {
     ignoreOffer = false;
     isSettingRemoteAnswerPending = false;
     restartedAfterFailure = false;
+    tracksAttached = false;
 
     // Every handler checks `conn === pc`: events of a replaced connection are stale.
     conn.onnegotiationneeded = async () => {
@@ -172,7 +180,7 @@ function startCall(main) {
           if (!restartedAfterFailure) {
             restartedAfterFailure = true;
             setStatus("reconnecting");
-            conn.restartIce();
+            requestIceRestart(conn);
           } else {
             setStatus("failed");
             // Point at the fallback link that the media-error box carries.
@@ -187,20 +195,54 @@ function startCall(main) {
       }
     };
 
+    // Both sides adding tracks at once makes every join an offer collision, and
+    // Chromium sometimes stops gathering ICE candidates after the polite side's
+    // rollback. So the impolite side offers first; the polite side attaches its
+    // tracks when answering (see onDescription), or after a grace period.
+    if (!polite) {
+      attachLocalTracks(conn);
+    } else {
+      fallbackTimer = setTimeout(() => {
+        if (conn === pc) attachLocalTracks(conn);
+      }, POLITE_OFFER_WAIT_MS);
+    }
+    return conn;
+  }
+
+  /** Add our media to the connection (once); triggers negotiation if needed. */
+  function attachLocalTracks(conn) {
+    if (tracksAttached) return;
+    tracksAttached = true;
+    clearTimeout(fallbackTimer);
     if (localStream) {
       for (const track of localStream.getTracks()) conn.addTrack(track, localStream);
-    } else {
+    } else if (conn.getTransceivers().length === 0) {
       // Without own media we can still see and hear the other side.
       conn.addTransceiver("audio", { direction: "recvonly" });
       conn.addTransceiver("video", { direction: "recvonly" });
     }
-    return conn;
+  }
+
+  /**
+   * Restart ICE; the polite side first leaves it to the impolite side, so that
+   * both do not send restart offers at the same time.
+   */
+  function requestIceRestart(conn) {
+    if (!polite) {
+      conn.restartIce();
+      return;
+    }
+    setTimeout(() => {
+      const stuck = ["failed", "disconnected"].includes(conn.iceConnectionState);
+      if (conn === pc && stuck && conn.signalingState === "stable") conn.restartIce();
+    }, POLITE_RESTART_WAIT_MS);
   }
 
   function closePc() {
     if (!pc) return;
     const conn = pc;
     pc = null;
+    clearTimeout(fallbackTimer);
     conn.onnegotiationneeded = conn.onicecandidate = conn.ontrack = conn.onconnectionstatechange = null;
     conn.close();
     clearRemote();
@@ -238,11 +280,13 @@ function startCall(main) {
   /**
    * After either side's signalling connection came back: re-send an offer that may
    * have been lost, and restart ICE because the network path has probably changed.
+   * Only the impolite side restarts, to avoid colliding restart offers: it hears
+   * of the polite side's reconnect through peer.joined.
    */
-  function resync({ restart }) {
+  function resync() {
     if (!pc) return;
     if (pc.signalingState === "have-local-offer") sendDescription(pc);
-    if (restart) pc.restartIce();
+    if (!polite) pc.restartIce();
   }
 
   function isFromPeer(message) {
@@ -266,6 +310,9 @@ function startCall(main) {
       await conn.setRemoteDescription({ type, sdp: message.sdp }); // polite: implicit rollback
       isSettingRemoteAnswerPending = false;
       if (type === "offer") {
+        if (conn !== pc) return;
+        // Our tracks go into this answer (addTrack reuses the offered transceivers).
+        attachLocalTracks(conn);
         await conn.setLocalDescription();
         if (conn === pc) sendDescription(conn);
       }
@@ -306,7 +353,7 @@ function startCall(main) {
     }
     // Same page, its network dropped and came back.
     if (fromJoin) {
-      resync({ restart: !polite });
+      resync();
       if (pc.connectionState === "connected") setStatus("connected");
     }
   }
@@ -385,7 +432,7 @@ function startCall(main) {
     socket.on("connect", () => {
       if (everConnected) {
         // Our own network came back: the path has probably changed.
-        resync({ restart: true });
+        resync();
       }
       everConnected = true;
       if (pc?.connectionState === "connected") setStatus("connected");
