@@ -24,7 +24,7 @@ catalogs: $(VENV)/.installed
 
 run: install
 	$(BIN)/videoberatung migrate
-	$(BIN)/videoberatung create-user admin --name "Erste Fachkraft" --generate --if-no-users
+	$(BIN)/videoberatung create-user fachkraft --name "Erste Fachkraft" --generate --if-no-users
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/videoberatung serve
 
 test: install

@@ -1,0 +1,120 @@
+"""Real headless Chromium (system package) with fake camera and microphone, via Playwright."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD, need
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True}
+VIDEO_FLOWS = "() => { const v = document.querySelector('#remote'); return v && v.videoWidth > 0; }"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    need(CHROMIUM.exists(), "Chromium at /usr/bin/chromium")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield launched
+        await launched.close()
+
+
+async def _caseworker_creates_session(browser: Any, base: str) -> tuple[Any, str]:
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{base}/login")
+    await page.fill("#username", "fachkraft")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}/dashboard")
+    await page.check("input[name=group][value=sgb2]")
+    await page.click("form[action='/sessions'] button[type=submit]")
+    await page.wait_for_url(f"{base}/sessions/*")
+    link = await page.input_value("#invitation-link")
+    await page.goto(f"{base}/dashboard")
+    return page, link
+
+
+async def _recipient_consents_and_waits(browser: Any, link: str) -> Any:
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    await page.goto(link)
+    await page.wait_for_url("**/s/*")
+    await page.click("a.btn-primary")
+    await page.wait_for_url("**/consent")
+    await page.check("#agree")
+    await page.click("button[value=agree]")
+    await page.wait_for_url("**/wait")
+    await page.wait_for_function("() => /1/.test(document.querySelector('#position').textContent)")
+    # Nothing on a phone-sized screen scrolls sideways.
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return page
+
+
+async def _admit(cw: Any) -> None:
+    admit = cw.locator(".waiting-list li button").first
+    await admit.wait_for()
+    await admit.click()
+    await cw.wait_for_url("**/call")
+
+
+async def test_full_call_from_invitation_to_video_both_ways(browser, server) -> None:  # type: ignore[no-untyped-def]
+    base = str(server.make_url("")).rstrip("/")
+    cw, link = await _caseworker_creates_session(browser, base)
+    rc = await _recipient_consents_and_waits(browser, link)
+    await _admit(cw)
+    await rc.wait_for_url("**/call")
+    await cw.wait_for_function(VIDEO_FLOWS, timeout=20000)
+    await rc.wait_for_function(VIDEO_FLOWS, timeout=20000)
+    assert await rc.evaluate("window.vbCall.state()") == "connected"
+    assert await rc.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Mute is a real toggle button.
+    await rc.click("#mute")
+    assert await rc.get_attribute("#mute", "aria-pressed") == "true"
+
+
+async def test_declined_recipient_sees_the_way_out(browser, server) -> None:  # type: ignore[no-untyped-def]
+    base = str(server.make_url("")).rstrip("/")
+    cw, link = await _caseworker_creates_session(browser, base)
+    rc = await _recipient_consents_and_waits(browser, link)
+    decline = cw.locator(".waiting-list li button").nth(1)
+    await decline.wait_for()
+    await decline.click()
+    await rc.wait_for_url("**/declined")
+    fallback = rc.locator("a[href*='fallback']").first
+    assert await fallback.is_visible()
+
+
+async def test_rejoin_after_reload_restores_video(browser, server) -> None:  # type: ignore[no-untyped-def]
+    base = str(server.make_url("")).rstrip("/")
+    cw, link = await _caseworker_creates_session(browser, base)
+    rc = await _recipient_consents_and_waits(browser, link)
+    await _admit(cw)
+    await rc.wait_for_url("**/call")
+    await rc.wait_for_function(VIDEO_FLOWS, timeout=20000)
+    await rc.reload()
+    await rc.wait_for_function(VIDEO_FLOWS, timeout=20000)
+    await cw.wait_for_function(
+        "() => window.vbCall.state() === 'connected' && document.querySelector('#remote').videoWidth > 0",
+        timeout=20000,
+    )
