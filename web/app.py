@@ -48,6 +48,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
+async def _close_sockets(app: web.Application) -> None:
+    # on_shutdown runs before aiohttp waits for open handlers: close the websockets here,
+    # or shutdown waits for every connected browser to time out.
+    await app[SIGNALING].close()
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the whole application for ``settings``; nothing is opened until startup."""
     app = web.Application(
@@ -68,5 +74,6 @@ def create_app(settings: Settings) -> web.Application:
     signaling = SignalingServer(settings)
     signaling.attach(app)
     app[SIGNALING] = signaling
+    app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_resources)
     return app

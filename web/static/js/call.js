@@ -19,6 +19,7 @@ function startCall(main) {
     outcome: `/sessions/${encodeURIComponent(session)}/outcome`,
     consent: `${sessionPath}/consent`,
     wait: `${sessionPath}/wait`,
+    declined: `${sessionPath}/declined`,
   };
   const iceServers = parseIceServers(main.dataset.iceServers);
   const instance = newInstanceId();
@@ -427,7 +428,9 @@ function startCall(main) {
   // ---- signalling -------------------------------------------------------------
 
   function connectSignalling() {
-    socket = connect({ role, session, instance });
+    // Recipients tell the server which page this is (waiting room or call).
+    const auth = role === "recipient" ? { role, session, page: "call", instance } : { role, session, instance };
+    socket = connect(auth);
 
     socket.on("connect", () => {
       if (everConnected) {
@@ -448,8 +451,15 @@ function startCall(main) {
     socket.on("connect_error", (err) => {
       if (leaving) return;
       const code = errorCode(err);
-      if (role === "recipient" && code === "consent_required") return leave(urls.consent);
-      if (role === "recipient" && code === "not_admitted") return leave(urls.wait);
+      if (role === "recipient") {
+        const target = {
+          consent_required: urls.consent,
+          not_admitted: urls.wait,
+          declined: urls.declined,
+          session_closed: urls.ended,
+        }[code];
+        if (target) return leave(target);
+      }
       if (socket.active) {
         // Network trouble; socket.io keeps retrying by itself.
         if (pc?.connectionState !== "connected") setStatus("reconnecting");

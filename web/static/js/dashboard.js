@@ -13,8 +13,11 @@ const lang = document.documentElement.lang || undefined;
 let leaving = false;
 let socket = null;
 
-function setStatus(text) {
-  if (statusEl && statusEl.textContent !== text) statusEl.textContent = text;
+/** kind: "info", "warn" or "error"; exposed as data-kind for styling. */
+function setStatus(text, kind = "info") {
+  if (!statusEl) return;
+  if (statusEl.textContent !== text) statusEl.textContent = text;
+  statusEl.dataset.kind = kind;
 }
 
 function formatTime(iso) {
@@ -66,7 +69,7 @@ function createEntry(session, participant) {
   ]);
 }
 
-function updateEntry(li, entry) {
+function updateEntry(li, entry, count) {
   const time = formatTime(entry.since);
   const since = li.querySelector(".waiting-since");
   const sinceText = t("waiting_since", { time });
@@ -81,15 +84,15 @@ function updateEntry(li, entry) {
     }
   }
 
-  const positionText = has("queue_position")
-    ? t("queue_position", { position: entry.position })
+  const positionText = has("position")
+    ? t("position", { position: entry.position, waiting: count })
     : `#${entry.position}`;
   li.querySelector(".waiting-position").textContent = positionText;
 
   const badge = li.querySelector(".badge");
   badge.textContent = entry.consent ? t("consent_given") : t("consent_missing");
-  badge.classList.toggle("badge-ok", Boolean(entry.consent));
-  badge.classList.toggle("badge-warn", !entry.consent);
+  badge.classList.toggle("ok", Boolean(entry.consent));
+  badge.classList.toggle("warn", !entry.consent);
 }
 
 /** Keyed update of one session's list, so focused buttons survive re-renders. */
@@ -118,7 +121,7 @@ function render(session, waiting) {
     const participant = String(entry.participant);
     let li = existing.get(participant);
     if (!li) li = createEntry(session, participant);
-    updateEntry(li, entry);
+    updateEntry(li, entry, entries.length);
     // insertBefore moves an element only if it is out of place.
     if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
   });
@@ -163,7 +166,7 @@ async function act(button) {
   buttons.forEach((b) => b.setAttribute("aria-disabled", "true"));
   try {
     await request(socket, event, { session, participant });
-    setStatus("");
+    setStatus(t("connected"));
     if (event === "lobby.admit") {
       leaving = true;
       location.assign(`/sessions/${encodeURIComponent(session)}/call`);
@@ -172,7 +175,7 @@ async function act(button) {
   } catch (err) {
     const code = errorCode(err);
     if (code !== "not_found") console.warn(`dashboard: ${event} failed:`, code);
-    setStatus(errorText(code, errorDetail(err)));
+    setStatus(errorText(code, errorDetail(err)), "error");
   } finally {
     if (li.isConnected && !leaving) {
       li.removeAttribute("aria-busy");
@@ -182,20 +185,21 @@ async function act(button) {
 }
 
 if (sections.size > 0) {
+  setStatus(t("connecting"));
   socket = connect({ role: "dashboard" });
 
-  socket.on("connect", () => setStatus(""));
+  socket.on("connect", () => setStatus(t("connected")));
   socket.on("disconnect", () => {
-    if (!leaving) setStatus(t("reconnecting"));
+    if (!leaving) setStatus(t("reconnecting"), "warn");
   });
   socket.on("connect_error", (err) => {
     if (leaving) return;
     if (socket.active) {
-      setStatus(t("reconnecting"));
+      setStatus(t("reconnecting"), "warn");
     } else {
       const code = errorCode(err);
       console.warn("dashboard: connection refused:", code);
-      setStatus(errorText(code, errorDetail(err)));
+      setStatus(errorText(code, errorDetail(err)), "error");
     }
   });
 

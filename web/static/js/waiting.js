@@ -27,7 +27,7 @@ if (main) {
 
   setText(stateEl, t("connecting"));
 
-  const socket = connect({ role: "recipient", session, instance: newInstanceId() });
+  const socket = connect({ role: "recipient", session, page: "wait", instance: newInstanceId() });
 
   const leave = (url) => {
     if (leaving) return;
@@ -46,6 +46,8 @@ if (main) {
     if (leaving) return;
     const code = errorCode(err);
     if (code === "declined") return leave(urls.declined);
+    if (code === "admitted") return leave(urls.call);
+    if (code === "session_closed") return leave(urls.ended);
     if (code === "consent_required") return leave(urls.consent);
     // socket.active: a network problem the client keeps retrying by itself;
     // otherwise the server refused us and will keep doing so.
