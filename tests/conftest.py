@@ -110,12 +110,8 @@ async def settings(tmp_path: Path, clock: Clock, request: pytest.FixtureRequest)
     engine = create_engine(url, schema=schema)
     await migrate(engine)
     async with sessionmaker_for(engine).begin() as db:
-        await users.create_user(
-            db, "fachkraft", PASSWORD, display_name="Frau Beispiel", role="caseworker", now=clock()
-        )
-        await users.create_user(
-            db, "kollege", PASSWORD, display_name="Herr Anders", role="caseworker", now=clock()
-        )
+        await users.create_user(db, "fachkraft", PASSWORD, display_name="Frau Beispiel", role="caseworker", now=clock())
+        await users.create_user(db, "kollege", PASSWORD, display_name="Herr Anders", role="caseworker", now=clock())
     await engine.dispose()
     yield settings
     if schema:
@@ -186,9 +182,7 @@ async def login(client: TestClient, username: str = "fachkraft", password: str =
 _LINK = re.compile(r'id="invitation-link" class="link" readonly value="([^"]+)"')
 
 
-async def create_session(
-    client: TestClient, csrf: str, group: str = "sgb2", **extra: str
-) -> tuple[str, str]:
+async def create_session(client: TestClient, csrf: str, group: str = "sgb2", **extra: str) -> tuple[str, str]:
     """Create a session as the logged-in caseworker; return (session id, invitation path)."""
     resp = await client.post(
         "/sessions",

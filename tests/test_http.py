@@ -182,9 +182,14 @@ async def test_consent_without_tick_or_with_stale_version(client, new_client) ->
     session_id = resp.headers["Location"].rsplit("/", 1)[1]
     html = await (await recipient.get(f"/s/{session_id}/consent")).text()
     token = csrf_from(html)
-    resp = await recipient.post(f"/s/{session_id}/consent", data={"csrf_token": token, "action": "agree", "version": "1", "language": "de"})
+    resp = await recipient.post(
+        f"/s/{session_id}/consent", data={"csrf_token": token, "action": "agree", "version": "1", "language": "de"}
+    )
     assert resp.status == 400 and 'role="alert"' in await resp.text()
-    resp = await recipient.post(f"/s/{session_id}/consent", data={"csrf_token": token, "action": "agree", "agree": "yes", "version": "0", "language": "de"})
+    resp = await recipient.post(
+        f"/s/{session_id}/consent",
+        data={"csrf_token": token, "action": "agree", "agree": "yes", "version": "0", "language": "de"},
+    )
     assert resp.status == 400
     # Without consent the waiting room sends the person back to the consent page.
     resp = await recipient.get(f"/s/{session_id}/wait", allow_redirects=False)
@@ -200,7 +205,9 @@ async def test_declining_consent_records_nothing_and_offers_fallback(client, new
     recipient = await new_client()
     await recipient.get(join_path)
     html = await (await recipient.get(f"/s/{session_id}/consent")).text()
-    resp = await recipient.post(f"/s/{session_id}/consent", data={"csrf_token": csrf_from(html), "action": "decline"}, allow_redirects=False)
+    resp = await recipient.post(
+        f"/s/{session_id}/consent", data={"csrf_token": csrf_from(html), "action": "decline"}, allow_redirects=False
+    )
     assert resp.headers["Location"] == f"/s/{session_id}/no-consent"
     page = await (await recipient.get(f"/s/{session_id}/no-consent")).text()
     assert f"/s/{session_id}/fallback" in page
@@ -227,7 +234,9 @@ async def test_outcome_bad_input_and_double_submit(client, new_client) -> None: 
     session_id, join_path = await create_session(client, csrf)
     resp = await client.post(f"/sessions/{session_id}/outcome", data={"outcome": "teleport", "csrf_token": csrf})
     assert resp.status == 400
-    resp = await client.post(f"/sessions/{session_id}/outcome", data={"outcome": "no_show", "csrf_token": csrf}, allow_redirects=False)
+    resp = await client.post(
+        f"/sessions/{session_id}/outcome", data={"outcome": "no_show", "csrf_token": csrf}, allow_redirects=False
+    )
     assert resp.status == 303
     resp = await client.post(f"/sessions/{session_id}/outcome", data={"outcome": "video", "csrf_token": csrf})
     assert resp.status == 409

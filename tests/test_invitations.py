@@ -45,7 +45,9 @@ def _claims(**overrides: object) -> dict[str, object]:
 
 
 def _sign(key: Ed25519PrivateKey, signer: InvitationSigner, claims: dict[str, object], **headers: object) -> str:
-    kid = jwt.get_unverified_header(signer.issue(str(uuid.uuid4()), str(uuid.uuid4()), NOW, NOW + timedelta(hours=1)))["kid"]
+    kid = jwt.get_unverified_header(signer.issue(str(uuid.uuid4()), str(uuid.uuid4()), NOW, NOW + timedelta(hours=1)))[
+        "kid"
+    ]
     return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid, **headers})
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import socketio
 
-from tests.conftest import create_session, join_and_consent, login
+from tests.conftest import cookie_header, create_session, join_and_consent, login
 from tests.sio import Peer, instance
 
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -41,8 +40,18 @@ async def _setup(server: Any, new_client: Any, peers: list[Peer]) -> dict[str, A
     rc = await new_client()
     await join_and_consent(rc, join_path)
     waiting = _peer(peers)
-    await waiting.connect(server, rc, {"role": "recipient", "session": session_id, "instance": instance(), "page": "wait"})
-    return {"cw": cw, "csrf": csrf, "session": session_id, "dashboard": dashboard, "rc": rc, "waiting": waiting, "join": join_path}
+    await waiting.connect(
+        server, rc, {"role": "recipient", "session": session_id, "instance": instance(), "page": "wait"}
+    )
+    return {
+        "cw": cw,
+        "csrf": csrf,
+        "session": session_id,
+        "dashboard": dashboard,
+        "rc": rc,
+        "waiting": waiting,
+        "join": join_path,
+    }
 
 
 async def _admit_and_call(server: Any, ctx: dict[str, Any], peers: list[Peer]) -> tuple[Peer, Peer, str]:
@@ -52,7 +61,9 @@ async def _admit_and_call(server: Any, ctx: dict[str, Any], peers: list[Peer]) -
     assert ack == {"ok": True}
     assert await ctx["waiting"].next("lobby.admitted") == {"session": ctx["session"]}
     caseworker = _peer(peers)
-    await caseworker.connect(server, ctx["cw"], {"role": "caseworker", "session": ctx["session"], "instance": instance()})
+    await caseworker.connect(
+        server, ctx["cw"], {"role": "caseworker", "session": ctx["session"], "instance": instance()}
+    )
     assert (await caseworker.next("call.peers"))["peers"] == []
     recipient = _peer(peers)
     await recipient.connect(server, ctx["rc"], {"role": "recipient", "session": ctx["session"], "instance": instance()})
@@ -80,7 +91,12 @@ async def test_full_call_relay_between_admitted_participants(server, new_client,
     assert offer["sdp"] == SDP and offer["from"] != participant
     assert await recipient.call("answer", {"sdp": SDP}) == {"ok": True}
     assert (await caseworker.next("answer"))["from"] == participant
-    cand = {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host", "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "abcd"}
+    cand = {
+        "candidate": "candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host",
+        "sdpMid": "0",
+        "sdpMLineIndex": 0,
+        "usernameFragment": "abcd",
+    }
     assert await recipient.call("candidate", cand) == {"ok": True}
     got = await caseworker.next("candidate")
     assert got["candidate"] == cand["candidate"] and got["sdpMLineIndex"] == 0
@@ -92,7 +108,9 @@ async def test_not_admitted_participant_receives_no_call_signalling(server, new_
     ctx = await _setup(server, new_client, peers)
     await ctx["dashboard"].next("lobby.update")
     caseworker = _peer(peers)
-    await caseworker.connect(server, ctx["cw"], {"role": "caseworker", "session": ctx["session"], "instance": instance()})
+    await caseworker.connect(
+        server, ctx["cw"], {"role": "caseworker", "session": ctx["session"], "instance": instance()}
+    )
     await caseworker.next("call.peers")
     # The waiting recipient tries to signal: refused, and it is not relayed.
     refused = await ctx["waiting"].call("offer", {"sdp": SDP})
@@ -107,7 +125,9 @@ async def test_not_admitted_participant_receives_no_call_signalling(server, new_
     # A waiting recipient cannot join the call by claiming the call page either.
     intruder = _peer(peers)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await intruder.connect(server, ctx["rc"], {"role": "recipient", "session": ctx["session"], "instance": instance()})
+        await intruder.connect(
+            server, ctx["rc"], {"role": "recipient", "session": ctx["session"], "instance": instance()}
+        )
 
 
 @pytest.mark.parametrize(
@@ -154,7 +174,9 @@ async def test_decline_notifies_recipient_and_bars_reconnect(server, new_client,
     assert (await ctx["dashboard"].next("lobby.update"))["waiting"] == []
     again = _peer(peers)
     with pytest.raises(socketio.exceptions.ConnectionError) as info:
-        await again.connect(server, ctx["rc"], {"role": "recipient", "session": ctx["session"], "instance": instance(), "page": "wait"})
+        await again.connect(
+            server, ctx["rc"], {"role": "recipient", "session": ctx["session"], "instance": instance(), "page": "wait"}
+        )
     assert "declined" in str(info.value.args) or info.value
     # declining twice is a conflict, not a crash
     ack = await ctx["dashboard"].call("lobby.decline", {"session": ctx["session"], "participant": participant})
@@ -187,7 +209,13 @@ async def test_other_caseworker_cannot_admit_or_join(server, new_client, peers) 
 
 @pytest.mark.parametrize(
     "auth",
-    [None, {}, {"role": "king"}, {"role": "recipient", "session": "nope", "instance": "abcdefgh"}, {"role": "recipient", "session": "3f1c1c8e-0000-4000-8000-000000000000", "instance": "short"}],
+    [
+        None,
+        {},
+        {"role": "king"},
+        {"role": "recipient", "session": "nope", "instance": "abcdefgh"},
+        {"role": "recipient", "session": "3f1c1c8e-0000-4000-8000-000000000000", "instance": "short"},
+    ],
 )
 async def test_connect_refuses_bad_auth(server, new_client, peers, auth) -> None:  # type: ignore[no-untyped-def]
     anonymous = await new_client()
@@ -211,7 +239,10 @@ async def test_cross_origin_websocket_is_refused(server, new_client, peers) -> N
         with pytest.raises(socketio.exceptions.ConnectionError):
             await evil.connect(
                 str(server.make_url("/")),
-                headers={"Cookie": f"vb_login={ctx['cw'].session.cookie_jar.filter_cookies(server.make_url('/'))['vb_login'].value}", "Origin": "https://evil.example"},
+                headers={
+                    "Cookie": cookie_header(ctx["cw"]),
+                    "Origin": "https://evil.example",
+                },
                 auth={"role": "dashboard"},
                 transports=["websocket"],
                 wait_timeout=5,
@@ -251,7 +282,11 @@ async def test_peer_gone_after_grace(server, new_client, peers) -> None:  # type
 async def test_outcome_ends_session_for_everyone(server, new_client, peers) -> None:  # type: ignore[no-untyped-def]
     ctx = await _setup(server, new_client, peers)
     caseworker, recipient, _ = await _admit_and_call(server, ctx, peers)
-    resp = await ctx["cw"].post(f"/sessions/{ctx['session']}/outcome", data={"outcome": "video", "csrf_token": ctx["csrf"]}, allow_redirects=False)
+    resp = await ctx["cw"].post(
+        f"/sessions/{ctx['session']}/outcome",
+        data={"outcome": "video", "csrf_token": ctx["csrf"]},
+        allow_redirects=False,
+    )
     assert resp.status == 303
     assert await recipient.next("session.ended") == {"outcome": "video"}
     assert await caseworker.next("session.ended") == {"outcome": "video"}
@@ -267,7 +302,9 @@ async def test_two_waiting_recipients_get_positions(server, new_client, peers) -
     second_browser = await new_client()
     await join_and_consent(second_browser, ctx["join"])
     second = _peer(peers)
-    await second.connect(server, second_browser, {"role": "recipient", "session": ctx["session"], "instance": instance(), "page": "wait"})
+    await second.connect(
+        server, second_browser, {"role": "recipient", "session": ctx["session"], "instance": instance(), "page": "wait"}
+    )
     assert await second.next("lobby.position") == {"position": 2, "waiting": 2}
     assert await ctx["waiting"].next("lobby.position") == {"position": 1, "waiting": 2}
     await ctx["waiting"].close()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from consent.records import ALL_SCOPES
 from rooms.errors import SessionNotFound
@@ -51,7 +52,7 @@ async def test_passwords_are_argon2_and_checked(db) -> None:  # type: ignore[no-
 
 
 async def test_duplicate_username_is_refused_and_nothing_lost(db) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         async with db.begin() as s:
             await users.create_user(s, "fachkraft", "x" * 12, display_name="Dup", role="caseworker", now=NOW)
     async with db() as s:
@@ -97,8 +98,12 @@ async def test_participants_and_consent(db) -> None:  # type: ignore[no-untyped-
         await sessions.add_session(
             s,
             CounselSession(
-                id=session_id, caseworker_id=account.id, group=BenefitGroup.SGB2, language="de",
-                invitation_jti=str(uuid.uuid4()), created_at=NOW,
+                id=session_id,
+                caseworker_id=account.id,
+                group=BenefitGroup.SGB2,
+                language="de",
+                invitation_jti=str(uuid.uuid4()),
+                created_at=NOW,
             ),
         )
         participant, secret = await sessions.add_participant(s, session_id, "recipient", NOW)
@@ -107,8 +112,15 @@ async def test_participants_and_consent(db) -> None:  # type: ignore[no-untyped-
         assert await sessions.find_participant(s, participant.id, secret + "x") is None
         await sessions.set_admission(s, participant.id, Admission.ADMITTED)
         record = await consents.record_consent(
-            s, participant_id=participant.id, session_id=session_id, role="recipient", now=NOW,
-            text_version="1", text_sha256="a" * 64, language="de", scopes=ALL_SCOPES,
+            s,
+            participant_id=participant.id,
+            session_id=session_id,
+            role="recipient",
+            now=NOW,
+            text_version="1",
+            text_sha256="a" * 64,
+            language="de",
+            scopes=ALL_SCOPES,
         )
     async with db.begin() as s:
         assert (await consents.current_consent(s, participant.id)) == record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aiohttp.abc import BaseRequest, StreamResponse
+from aiohttp.web import BaseRequest, StreamResponse
 from aiohttp.web_log import AccessLogger
 
 __all__ = ["RedactingAccessLogger", "redact"]

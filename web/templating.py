@@ -32,7 +32,7 @@ async def _context_processor(request: web.Request) -> dict[str, Any]:
     return base_context(request)
 
 
-def setup_templates(app: web.Application, static: web.StaticResource) -> None:
+def setup_templates(app: web.Application, static: web.AbstractResource) -> None:
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(_TEMPLATES),
