@@ -1,0 +1,1 @@
+"""Benchmarks of the signalling server against baselines (see docs/performance.md)."""
