@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import socketio
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from engineio.async_drivers.aiohttp import WebSocket as _EngineIOWebSocket
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,18 +37,27 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[str, Any], Awaitable[dict[str, Any] | None]]
 
 
-class _UncompressedWebSocket(_EngineIOWebSocket):  # type: ignore[misc]
-    """engine.io's aiohttp websocket with permessage-deflate off (CPU, and CRIME-style leaks)."""
+def _websocket_class(open_sockets: weakref.WeakSet[web.WebSocketResponse]) -> type:
+    """engine.io's aiohttp websocket, with permessage-deflate off and each socket tracked.
 
-    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
-        request = environ["aiohttp.request"]
-        self._sock = web.WebSocketResponse(
-            max_msg_size=self.server.max_http_buffer_size, compress=False
-        )
-        await self._sock.prepare(request)
-        self.environ = environ
-        await self.handler(self)
-        return self._sock
+    Compression costs CPU on every relayed message and risks CRIME-style leaks; tracking
+    lets ``close()`` end every websocket at once instead of waiting for ping timeouts.
+    """
+
+    class UncompressedWebSocket(_EngineIOWebSocket):  # type: ignore[misc]
+        async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+            request = environ["aiohttp.request"]
+            self._sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
+            await self._sock.prepare(request)
+            open_sockets.add(self._sock)
+            self.environ = environ
+            try:
+                await self.handler(self)
+            finally:
+                open_sockets.discard(self._sock)
+            return self._sock
+
+    return UncompressedWebSocket
 
 
 def _refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
@@ -81,7 +91,8 @@ class SignalingServer:
             logger=False,
             engineio_logger=False,
         )
-        self.sio.eio._async = {**self.sio.eio._async, "websocket": _UncompressedWebSocket}
+        self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+        self.sio.eio._async = {**self.sio.eio._async, "websocket": _websocket_class(self._websockets)}
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         for event, handler in {
@@ -113,6 +124,12 @@ class SignalingServer:
         for task in timers:
             task.cancel()
         await asyncio.gather(*timers, return_exceptions=True)
+        # Close every websocket so clients reconnect (to another node, when there is one)
+        # instead of the server waiting for each to time out.
+        await asyncio.gather(
+            *(ws.close(code=WSCloseCode.GOING_AWAY) for ws in list(self._websockets)),
+            return_exceptions=True,
+        )
         await self.sio.shutdown()
 
     # ---------------------------------------------------------------- plumbing

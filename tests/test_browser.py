@@ -78,7 +78,7 @@ async def _admit(cw: Any) -> None:
     await cw.wait_for_url("**/call")
 
 
-async def test_full_call_from_invitation_to_video_both_ways(server, browser) -> None:  # type: ignore[no-untyped-def]
+async def test_full_call_from_invitation_to_video_both_ways(browser, server) -> None:  # type: ignore[no-untyped-def]
     base = str(server.make_url("")).rstrip("/")
     cw, link = await _caseworker_creates_session(browser, base)
     rc = await _recipient_consents_and_waits(browser, link)
@@ -93,7 +93,7 @@ async def test_full_call_from_invitation_to_video_both_ways(server, browser) -> 
     assert await rc.get_attribute("#mute", "aria-pressed") == "true"
 
 
-async def test_declined_recipient_sees_the_way_out(server, browser) -> None:  # type: ignore[no-untyped-def]
+async def test_declined_recipient_sees_the_way_out(browser, server) -> None:  # type: ignore[no-untyped-def]
     base = str(server.make_url("")).rstrip("/")
     cw, link = await _caseworker_creates_session(browser, base)
     rc = await _recipient_consents_and_waits(browser, link)
@@ -105,7 +105,7 @@ async def test_declined_recipient_sees_the_way_out(server, browser) -> None:  # 
     assert await fallback.is_visible()
 
 
-async def test_rejoin_after_reload_restores_video(server, browser) -> None:  # type: ignore[no-untyped-def]
+async def test_rejoin_after_reload_restores_video(browser, server) -> None:  # type: ignore[no-untyped-def]
     base = str(server.make_url("")).rstrip("/")
     cw, link = await _caseworker_creates_session(browser, base)
     rc = await _recipient_consents_and_waits(browser, link)
