@@ -118,3 +118,20 @@ async def test_rejoin_after_reload_restores_video(browser, server) -> None:  # t
         "() => window.vbCall.state() === 'connected' && document.querySelector('#remote').videoWidth > 0",
         timeout=20000,
     )
+
+
+async def test_denied_camera_shows_message_and_way_out(browser, server) -> None:  # type: ignore[no-untyped-def]
+    base = str(server.make_url("")).rstrip("/")
+    cw, link = await _caseworker_creates_session(browser, base)
+    rc = await _recipient_consents_and_waits(browser, link)
+    # The person refuses camera access: the browser rejects getUserMedia as it would then.
+    await rc.context.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () =>"
+        " Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));"
+    )
+    await _admit(cw)
+    await rc.wait_for_url("**/call")
+    error = rc.locator("#media-error")
+    await error.wait_for(state="visible")
+    assert "nicht erlaubt" in (await rc.text_content("#media-error-text") or "")
+    assert await error.locator("a[href*='fallback']").is_visible()
