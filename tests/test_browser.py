@@ -78,7 +78,8 @@ async def _admit(cw: Any) -> None:
     await cw.wait_for_url("**/call")
 
 
-async def test_full_call_from_invitation_to_video_both_ways(browser, server) -> None:  # type: ignore[no-untyped-def]
+async def _call_with_video(browser: Any, server: Any) -> tuple[Any, Any]:
+    """Invitation → consent → waiting room → admission → video flowing both ways."""
     base = str(server.make_url("")).rstrip("/")
     cw, link = await _caseworker_creates_session(browser, base)
     rc = await _recipient_consents_and_waits(browser, link)
@@ -86,6 +87,11 @@ async def test_full_call_from_invitation_to_video_both_ways(browser, server) -> 
     await rc.wait_for_url("**/call")
     await cw.wait_for_function(VIDEO_FLOWS, timeout=20000)
     await rc.wait_for_function(VIDEO_FLOWS, timeout=20000)
+    return cw, rc
+
+
+async def test_full_call_from_invitation_to_video_both_ways(browser, server) -> None:  # type: ignore[no-untyped-def]
+    _cw, rc = await _call_with_video(browser, server)
     assert await rc.evaluate("window.vbCall.state()") == "connected"
     assert await rc.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     # Mute is a real toggle button.
@@ -106,12 +112,7 @@ async def test_declined_recipient_sees_the_way_out(browser, server) -> None:  # 
 
 
 async def test_rejoin_after_reload_restores_video(browser, server) -> None:  # type: ignore[no-untyped-def]
-    base = str(server.make_url("")).rstrip("/")
-    cw, link = await _caseworker_creates_session(browser, base)
-    rc = await _recipient_consents_and_waits(browser, link)
-    await _admit(cw)
-    await rc.wait_for_url("**/call")
-    await rc.wait_for_function(VIDEO_FLOWS, timeout=20000)
+    cw, rc = await _call_with_video(browser, server)
     await rc.reload()
     await rc.wait_for_function(VIDEO_FLOWS, timeout=20000)
     await cw.wait_for_function(
