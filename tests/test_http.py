@@ -121,8 +121,8 @@ async def test_join_exchanges_token_for_cookie_and_clean_url(client, new_client,
     assert resp.status == 303
     assert resp.headers["Location"] == f"/s/{session_id}"
     assert resp.headers["Referrer-Policy"] == "no-referrer"
-    cookie = resp.headers["Set-Cookie"]
-    assert "vb_participant=" in cookie and "HttpOnly" in cookie
+    [cookie] = [c for c in resp.headers.getall("Set-Cookie") if c.startswith("vb_participant=")]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     landing = await recipient.get(f"/s/{session_id}")
     assert landing.status == 200
     assert "Video funktioniert bei mir nicht" in await landing.text() or "fallback" in await landing.text()
@@ -269,3 +269,20 @@ async def test_security_headers(client) -> None:  # type: ignore[no-untyped-def]
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert re.search(r"camera=\(self\)", resp.headers["Permissions-Policy"])
+
+
+async def test_invitation_language_sets_the_recipients_language(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    csrf = await login(client)
+    resp = await client.post(
+        "/sessions", data={"group": "sgb3", "language": "en", "csrf_token": csrf}, allow_redirects=False
+    )
+    session_id = resp.headers["Location"].rsplit("/", 1)[1]
+    html = await (await client.get(f"/sessions/{session_id}")).text()
+    link = re.search(r'id="invitation-link" class="link" readonly value="([^"]+)"', html)
+    assert link
+    recipient = await new_client()
+    landing = await recipient.get(link.group(1)[link.group(1).index("/join/") :])
+    page = await landing.text()
+    assert 'lang="en"' in page and "Your video appointment" in page
+    # Switching back to German stays possible.
+    assert 'lang="de"' in await (await recipient.get(f"/s/{session_id}?lang=de")).text()

@@ -25,6 +25,11 @@ def _safe_next(value: str) -> str | None:
     return None
 
 
+@routes.get("/", name="home")
+async def home(request: web.Request) -> web.StreamResponse:
+    redirect(_HOME[request["account"].role] if request["account"] else "/login")
+
+
 @routes.get("/login", name="login")
 async def login_form(request: web.Request) -> web.StreamResponse:
     if request["account"]:

@@ -20,8 +20,3 @@ async def healthz(request: web.Request) -> web.StreamResponse:
     except Exception:
         return web.json_response({"status": "degraded", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})
-
-
-@routes.get("/", name="home")
-async def home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther("/dashboard" if request["account"] else "/login")

@@ -8,6 +8,7 @@ import re
 import aiohttp_jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import texts
 from consent.records import ALL_SCOPES
@@ -16,7 +17,7 @@ from rooms.invitations import invitation_window
 from rooms.session import Admission, CounselSession
 from storage import consents, sessions
 from storage.sessions import Participant
-from web.cookies import PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
+from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
 from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import DB, SETTINGS, SIGNER
@@ -44,6 +45,9 @@ async def join(request: web.Request) -> web.StreamResponse:
         if existing is None:
             participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
     response = web.HTTPSeeOther(f"/s/{session.id}")
+    if LANG_COOKIE not in request.cookies and "lang" not in request.query:
+        # The caseworker chose the invitation's language; the person can still switch.
+        response.set_cookie(LANG_COOKIE, session.language, max_age=365 * 86400, samesite="Lax", httponly=True)
     if secret is not None:
         _, expires = invitation_window(session.created_at, session.scheduled_at)
         response.set_cookie(
@@ -58,11 +62,11 @@ async def join(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-async def _cookie_participant(request: web.Request, db: object, session_id: str) -> Participant | None:
+async def _cookie_participant(request: web.Request, db: AsyncSession, session_id: str) -> Participant | None:
     cookie = split_participant_cookie(request.cookies.get(PARTICIPANT_COOKIE, ""))
     if cookie is None:
         return None
-    participant = await sessions.find_participant(db, *cookie)  # type: ignore[arg-type]
+    participant = await sessions.find_participant(db, *cookie)
     if participant is None or participant.session_id != session_id:
         return None
     return participant
@@ -113,16 +117,11 @@ def render_consent_text(body: str) -> Markup:
     return Markup("\n").join(html)
 
 
-def _consent_language(session: CounselSession) -> str:
-    # The page language wins when the person switched it; the session's otherwise.
-    return current_language()
-
-
 @routes.get(rf"/s/{_SID}/consent", name="consent")
 async def consent_form(request: web.Request) -> web.StreamResponse:
     session, _participant, _consented = await _recipient(request)
     session.ensure_joinable()
-    text = texts.current_text(_consent_language(session))
+    text = texts.current_text(current_language())
     return _page(request, "recipient/consent.html", session, text=text, body=render_consent_text(text.body), error=None)
 
 
@@ -137,7 +136,7 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
     version = form_str(form, "version", 32)
     text = texts.current_text(language if language in texts.LANGUAGES else "de")
     if form.get("agree") != "yes" or version != text.version or language != text.language:
-        shown = texts.current_text(_consent_language(session))
+        shown = texts.current_text(current_language())
         message = (
             _("Please tick the box to confirm your consent.")
             if form.get("agree") != "yes"
