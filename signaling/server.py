@@ -25,7 +25,7 @@ from rooms.waiting_room import WaitingRoom
 from signaling import payloads
 from signaling.errors import Refusal, error_reply
 from signaling.peers import Peer, PeerIndex
-from storage import consents, sessions, users
+from storage import audit, consents, sessions, users
 from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
 from web.settings import Settings
 
@@ -91,6 +91,7 @@ class SignalingServer:
             "hangup": self._on_hangup,
             "lobby.admit": self._on_admit,
             "lobby.decline": self._on_decline,
+            "consent.withdraw": self._on_withdraw,
         }.items():
             self.sio.on(event, self._acked(handler))
         self.sio.on("*", self._on_unknown)
@@ -379,6 +380,12 @@ class SignalingServer:
 
     async def _relay(self, sid: str, event: str, body: dict[str, Any]) -> None:
         peer = self._call_member(sid)
+        assert peer.session_id is not None
+        # The consent gate, from memory only: the relay path does no database I/O.
+        if not peer.consented:
+            raise Refusal("consent_required", "Consent is required first.")
+        if self._peers.unconsented_in_call(peer.session_id, exclude=peer.participant_id):
+            raise Refusal("consent_required", "The other participant has withdrawn consent.")
         body["from"] = peer.participant_id
         await self.sio.emit(event, body, room=f"call:{peer.session_id}", skip_sid=sid)
 
@@ -394,6 +401,31 @@ class SignalingServer:
     async def _on_hangup(self, sid: str, data: Any) -> None:
         payloads.empty(data)
         await self._relay(sid, "hangup", {})
+
+    # ---------------------------------------------------------------- consent
+
+    async def _on_withdraw(self, sid: str, data: Any) -> None:
+        payloads.empty(data)
+        peer = self._peers.by_sid.get(sid)
+        if peer is None or peer.role != "recipient":
+            raise Refusal("forbidden", "Only a recipient withdraws consent here.")
+        assert peer.session_id is not None and peer.participant_id is not None
+        session_id, participant_id = peer.session_id, peer.participant_id
+        # Memory first, so no signalling slips through while the database commits.
+        withdrawn = self._peers.withdraw(participant_id)
+        async with self._db.begin() as db:
+            await consents.withdraw_consent(db, participant_id, self._now())
+            await audit.audit(db, "consent.withdrawn", self._now(), "role=recipient")
+        await self.sio.emit(
+            "consent.withdrawn",
+            {"participant": participant_id},
+            room=[f"call:{session_id}", f"p:{participant_id}"],
+        )
+        for gone in withdrawn:
+            # Out of the call room: nothing more is delivered to this page, whatever happens.
+            await self.sio.leave_room(gone.sid, f"call:{session_id}")
+        if await self._waiting.leave(session_id, participant_id):
+            await self._broadcast_queue(session_id, peer.caseworker_id)
 
     # ---------------------------------------------------------------- from the HTTP edge
 

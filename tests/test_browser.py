@@ -118,3 +118,20 @@ async def test_rejoin_after_reload_restores_video(server, browser) -> None:  # t
         "() => window.vbCall.state() === 'connected' && document.querySelector('#remote').videoWidth > 0",
         timeout=20000,
     )
+
+
+async def test_withdrawal_ends_video_on_both_sides(server, browser) -> None:  # type: ignore[no-untyped-def]
+    base = str(server.make_url("")).rstrip("/")
+    cw, link = await _caseworker_creates_session(browser, base)
+    rc = await _recipient_consents_and_waits(browser, link)
+    await _admit(cw)
+    await rc.wait_for_url("**/call")
+    await cw.wait_for_function(VIDEO_FLOWS, timeout=20000)
+    await rc.click("#withdraw")
+    await rc.wait_for_url("**/fallback?reason=withdrawn")
+    assert await rc.locator("#withdrawn").is_visible()
+    # The caseworker's media is closed and the status says why.
+    await cw.wait_for_function(
+        "() => document.querySelector('#call').dataset.state === 'peer_withdrew'"
+        " && window.vbCall.pc() === null && !document.querySelector('#remote').srcObject"
+    )
