@@ -19,6 +19,7 @@ from engineio.async_drivers.aiohttp import WebSocket as _EngineIOWebSocket
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consent.errors import ConsentMissing
+from recordings_policy import Category, PolicyError, RetentionPolicy
 from rooms.errors import NotAdmitted, RoomsError, SessionNotFound
 from rooms.session import Admission, Outcome, admission_transition
 from rooms.waiting_room import WaitingRoom
@@ -58,9 +59,13 @@ class SignalingServer:
     """Owns the socket.io server, the per-node peer index and the grace-period timers."""
 
     def __init__(
-        self, settings: Settings, client_manager: socketio.AsyncManager | None = None
+        self,
+        settings: Settings,
+        policy: RetentionPolicy,
+        client_manager: socketio.AsyncManager | None = None,
     ) -> None:
         self._settings = settings
+        self._policy = policy
         self._db: async_sessionmaker[AsyncSession]
         self._waiting: WaitingRoom
         self._peers = PeerIndex()
@@ -92,6 +97,7 @@ class SignalingServer:
             "lobby.admit": self._on_admit,
             "lobby.decline": self._on_decline,
             "consent.withdraw": self._on_withdraw,
+            "record.start": self._on_record_start,
         }.items():
             self.sio.on(event, self._acked(handler))
         self.sio.on("*", self._on_unknown)
@@ -123,7 +129,7 @@ class SignalingServer:
         async def wrapper(sid: str, data: Any = None) -> dict[str, Any]:
             try:
                 result = await handler(sid, data)
-            except (Refusal, RoomsError, ConsentMissing) as exc:
+            except (Refusal, RoomsError, ConsentMissing, PolicyError) as exc:
                 reply = error_reply(exc)
                 assert reply is not None
                 return reply
@@ -426,6 +432,10 @@ class SignalingServer:
             await self.sio.leave_room(gone.sid, f"call:{session_id}")
         if await self._waiting.leave(session_id, participant_id):
             await self._broadcast_queue(session_id, peer.caseworker_id)
+
+    async def _on_record_start(self, sid: str, data: Any) -> None:
+        # Refused for everyone, whatever the payload: the policy never stores media.
+        self._policy.ensure_storable(Category.AUDIO_VIDEO_RECORDING)
 
     # ---------------------------------------------------------------- from the HTTP edge
 

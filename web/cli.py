@@ -11,6 +11,7 @@ import sys
 
 from aiohttp import web
 
+from recordings_policy import InvalidPolicy
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
 from web.access_log import RedactingAccessLogger
@@ -100,8 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     host = args.host or settings.host
     port = args.port or settings.port
+    try:
+        app = create_app(settings)
+    except InvalidPolicy as exc:
+        print(f"Invalid retention policy: {exc}", file=sys.stderr)
+        return 2
     web.run_app(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         access_log_class=RedactingAccessLogger,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from recordings_policy import RetentionPolicy
 from rooms.invitations import InvitationSigner
 from rooms.waiting_room import WaitingRoom
 from web.settings import Settings
@@ -14,9 +15,10 @@ from web.settings import Settings
 if TYPE_CHECKING:
     from signaling.server import SignalingServer
 
-__all__ = ["SETTINGS", "ENGINE", "DB", "SIGNER", "WAITING_ROOM", "SIGNALING"]
+__all__ = ["SETTINGS", "POLICY", "ENGINE", "DB", "SIGNER", "WAITING_ROOM", "SIGNALING"]
 
 SETTINGS = web.AppKey("settings", Settings)
+POLICY = web.AppKey("policy", RetentionPolicy)
 ENGINE = web.AppKey("engine", AsyncEngine)
 DB = web.AppKey("db", async_sessionmaker[AsyncSession])
 SIGNER = web.AppKey("signer", InvitationSigner)
