@@ -13,13 +13,14 @@ from rooms.waiting_room import MemoryWaitingRoom
 from signaling.server import SignalingServer
 from storage.db import create_engine, sessionmaker_for
 from web.errors import error_middleware
-from web.keys import DB, ENGINE, POLICY, SETTINGS, SIGNALING, SIGNER, WAITING_ROOM
+from web.keys import DB, ENGINE, POLICY, PURGER, SETTINGS, SIGNALING, SIGNER, WAITING_ROOM
 from web.middlewares import (
     csrf_middleware,
     language_middleware,
     login_middleware,
     security_headers,
 )
+from web.purger import Purger
 from web.settings import Settings
 from web.templating import setup_templates
 from web.views import auth, caseworker, health, recipient
@@ -43,7 +44,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[WAITING_ROOM] = waiting_room
     signaling = app[SIGNALING]
     signaling.bind(app[DB], waiting_room)
+    purger = Purger(app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds)
+    app[PURGER] = purger
+    purger.start()
     yield
+    await purger.close()
     await signaling.close()
     await waiting_room.close()
     await engine.dispose()

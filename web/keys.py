@@ -14,8 +14,9 @@ from web.settings import Settings
 
 if TYPE_CHECKING:
     from signaling.server import SignalingServer
+    from web.purger import Purger
 
-__all__ = ["SETTINGS", "POLICY", "ENGINE", "DB", "SIGNER", "WAITING_ROOM", "SIGNALING"]
+__all__ = ["SETTINGS", "POLICY", "PURGER", "ENGINE", "DB", "SIGNER", "WAITING_ROOM", "SIGNALING"]
 
 SETTINGS = web.AppKey("settings", Settings)
 POLICY = web.AppKey("policy", RetentionPolicy)
@@ -24,3 +25,4 @@ DB = web.AppKey("db", async_sessionmaker[AsyncSession])
 SIGNER = web.AppKey("signer", InvitationSigner)
 WAITING_ROOM = web.AppKey("waiting_room", WaitingRoom)
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
+PURGER: web.AppKey[Purger] = web.AppKey("purger")
