@@ -83,6 +83,12 @@ async def test_consenting_again_restores_the_call(app, server, new_client, peers
     await join_and_consent(ctx["rc"], ctx["join"])
     page = await ctx["rc"].get(f"/s/{ctx['session']}/wait", allow_redirects=False)
     assert page.status == 303 and page.headers["Location"].endswith("/call")
+    html = await (await ctx["rc"].get(f"/s/{ctx['session']}/call")).text()
+    assert 'id="withdraw"' in html and "Einwilligung widerrufen" in html
+    staff_html = await (await ctx["cw"].get(f"/sessions/{ctx['session']}/call")).text()
+    assert 'id="withdraw"' not in staff_html
+    fallback = await ctx["rc"].get(f"/s/{ctx['session']}/fallback?reason=withdrawn")
+    assert "Sie haben Ihre Einwilligung widerrufen" in await fallback.text()
     again = _peer(peers)
     await again.connect(
         server, ctx["rc"], {"role": "recipient", "session": ctx["session"], "instance": instance()}
