@@ -420,8 +420,9 @@ class SignalingServer:
         # Memory first, so no signalling slips through while the database commits.
         withdrawn = self._peers.withdraw(participant_id)
         async with self._db.begin() as db:
-            await consents.withdraw_consent(db, participant_id, self._now())
-            await audit.audit(db, "consent.withdrawn", self._now(), "role=recipient")
+            if await consents.withdraw_consent(db, participant_id, self._now()):
+                # Counted once per record, not per click (a second tab may withdraw too).
+                await audit.audit(db, "consent.withdrawn", self._now(), "role=recipient")
         await self.sio.emit(
             "consent.withdrawn",
             {"participant": participant_id},

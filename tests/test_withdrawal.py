@@ -37,6 +37,7 @@ async def test_withdrawal_ends_media_and_gates_the_relay(app, server, new_client
 
     assert await recipient.call("consent.withdraw", {}) == {"ok": True}
     assert await recipient.next("consent.withdrawn") == {"participant": participant}
+    assert await recipient.call("consent.withdraw", {}) == {"ok": True}  # a double click
     assert await caseworker.next("consent.withdrawn") == {"participant": participant}
 
     # The recipient (skipping the UI) can no longer signal, and receives nothing.
