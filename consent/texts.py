@@ -1,14 +1,17 @@
 """Versioned consent texts, one file per language and version, immutable once used.
 
 Files are named ``<language>-<version>.md`` in ``consent/texts``. German is
-authoritative. Every record stores the SHA-256 of the exact text the person saw.
+authoritative. Texts may hold placeholders such as ``{session_metadata_days}``, filled
+from the retention policy when shown (``ConsentText.filled``); every record stores the
+SHA-256 of the exact, filled text the person saw.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from consent.errors import UnknownText
 __all__ = ["ConsentText", "current_text", "text_by_version", "LANGUAGES"]
 
 _TEXTS = Path(__file__).with_name("texts")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _NAME = re.compile(r"^(?P<lang>[a-z]{2})-(?P<version>\d+)\.md$")
 LANGUAGES = ("de", "en")
 
@@ -30,6 +34,17 @@ class ConsentText:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+
+    def filled(self, values: Mapping[str, object]) -> ConsentText:
+        """The text with every ``{placeholder}`` replaced; an unknown one raises."""
+
+        def value(match: re.Match[str]) -> str:
+            try:
+                return str(values[match.group(1)])
+            except KeyError:
+                raise UnknownText(f"{self.language}-{self.version}: {match.group(0)}") from None
+
+        return replace(self, body=_PLACEHOLDER.sub(value, self.body))
 
 
 @cache

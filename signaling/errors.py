@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from consent.errors import ConsentMissing
+from recordings_policy.errors import NotStored
 from rooms.errors import (
     IllegalTransition,
     NotAdmitted,
@@ -38,6 +39,7 @@ _DOMAIN_CODES: list[tuple[type[Exception], str, str]] = [
     (IllegalTransition, "conflict", "Not possible in the current state."),
     (ConsentMissing, "consent_required", "Consent is required first."),
     (RoomsError, "forbidden", "Not allowed."),
+    (NotStored, "forbidden", "Recording is not allowed: this conversation is never recorded."),
 ]
 
 

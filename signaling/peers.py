@@ -21,6 +21,9 @@ class Peer:
     instance: str | None = None
     in_call: bool = False
     waiting: bool = False
+    # A current consent record exists. Recipients connect only with one; the caseworker's
+    # acceptance of the service terms at login counts as consent (docs/protocol.md).
+    consented: bool = True
 
     def wire(self) -> dict[str, str | None]:
         return {"participant": self.participant_id, "role": self.role, "instance": self.instance}
@@ -53,6 +56,27 @@ class PeerIndex:
 
     def in_call(self, session_id: str, participant_id: str) -> bool:
         return bool(self.calls.get(session_id, {}).get(participant_id))
+
+    def sockets_of(self, participant_id: str) -> list[Peer]:
+        """Every socket of ``participant_id`` on this node (waiting, call or both)."""
+        return [p for p in self.by_sid.values() if p.participant_id == participant_id]
+
+    def withdraw(self, participant_id: str) -> list[Peer]:
+        """Mark every socket of ``participant_id`` as without consent; return them."""
+        found = self.sockets_of(participant_id)
+        for peer in found:
+            peer.consented = False
+        return found
+
+    def unconsented_in_call(self, session_id: str, exclude: str | None = None) -> list[str]:
+        """Sids in the call of ``session_id`` whose participant has no current consent."""
+        return [
+            sid
+            for pid, sids in self.calls.get(session_id, {}).items()
+            if pid != exclude
+            for sid in sids
+            if not self.by_sid[sid].consented
+        ]
 
     def call_peers(self, session_id: str, exclude: str | None = None) -> list[Peer]:
         """One peer per participant in the call (their newest socket)."""

@@ -20,13 +20,14 @@ from engineio.async_drivers.aiohttp import WebSocket as _EngineIOWebSocket
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consent.errors import ConsentMissing
+from recordings_policy import Category, PolicyError, RetentionPolicy
 from rooms.errors import NotAdmitted, RoomsError, SessionNotFound
 from rooms.session import Admission, Outcome, admission_transition
 from rooms.waiting_room import WaitingRoom
 from signaling import payloads
 from signaling.errors import Refusal, error_reply
 from signaling.peers import Peer, PeerIndex
-from storage import consents, sessions, users
+from storage import audit, consents, sessions, users
 from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
 from web.settings import Settings
 
@@ -68,9 +69,13 @@ class SignalingServer:
     """Owns the socket.io server, the per-node peer index and the grace-period timers."""
 
     def __init__(
-        self, settings: Settings, client_manager: socketio.AsyncManager | None = None
+        self,
+        settings: Settings,
+        policy: RetentionPolicy,
+        client_manager: socketio.AsyncManager | None = None,
     ) -> None:
         self._settings = settings
+        self._policy = policy
         self._db: async_sessionmaker[AsyncSession]
         self._waiting: WaitingRoom
         self._peers = PeerIndex()
@@ -102,6 +107,8 @@ class SignalingServer:
             "hangup": self._on_hangup,
             "lobby.admit": self._on_admit,
             "lobby.decline": self._on_decline,
+            "consent.withdraw": self._on_withdraw,
+            "record.start": self._on_record_start,
         }.items():
             self.sio.on(event, self._acked(handler))
         self.sio.on("*", self._on_unknown)
@@ -139,7 +146,7 @@ class SignalingServer:
         async def wrapper(sid: str, data: Any = None) -> dict[str, Any]:
             try:
                 result = await handler(sid, data)
-            except (Refusal, RoomsError, ConsentMissing) as exc:
+            except (Refusal, RoomsError, ConsentMissing, PolicyError) as exc:
                 reply = error_reply(exc)
                 assert reply is not None
                 return reply
@@ -396,6 +403,12 @@ class SignalingServer:
 
     async def _relay(self, sid: str, event: str, body: dict[str, Any]) -> None:
         peer = self._call_member(sid)
+        assert peer.session_id is not None
+        # The consent gate, from memory only: the relay path does no database I/O.
+        if not peer.consented:
+            raise Refusal("consent_required", "Consent is required first.")
+        if self._peers.unconsented_in_call(peer.session_id, exclude=peer.participant_id):
+            raise Refusal("consent_required", "The other participant has withdrawn consent.")
         body["from"] = peer.participant_id
         await self.sio.emit(event, body, room=f"call:{peer.session_id}", skip_sid=sid)
 
@@ -411,6 +424,36 @@ class SignalingServer:
     async def _on_hangup(self, sid: str, data: Any) -> None:
         payloads.empty(data)
         await self._relay(sid, "hangup", {})
+
+    # ---------------------------------------------------------------- consent
+
+    async def _on_withdraw(self, sid: str, data: Any) -> None:
+        payloads.empty(data)
+        peer = self._peers.by_sid.get(sid)
+        if peer is None or peer.role != "recipient":
+            raise Refusal("forbidden", "Only a recipient withdraws consent here.")
+        assert peer.session_id is not None and peer.participant_id is not None
+        session_id, participant_id = peer.session_id, peer.participant_id
+        # Memory first, so no signalling slips through while the database commits.
+        withdrawn = self._peers.withdraw(participant_id)
+        async with self._db.begin() as db:
+            if await consents.withdraw_consent(db, participant_id, self._now()):
+                # Counted once per record, not per click (a second tab may withdraw too).
+                await audit.audit(db, "consent.withdrawn", self._now(), "role=recipient")
+        await self.sio.emit(
+            "consent.withdrawn",
+            {"participant": participant_id},
+            room=[f"call:{session_id}", f"p:{participant_id}"],
+        )
+        for gone in withdrawn:
+            # Out of the call room: nothing more is delivered to this page, whatever happens.
+            await self.sio.leave_room(gone.sid, f"call:{session_id}")
+        if await self._waiting.leave(session_id, participant_id):
+            await self._broadcast_queue(session_id, peer.caseworker_id)
+
+    async def _on_record_start(self, sid: str, data: Any) -> None:
+        # Refused for everyone, whatever the payload: the policy never stores media.
+        self._policy.ensure_storable(Category.AUDIO_VIDEO_RECORDING)
 
     # ---------------------------------------------------------------- from the HTTP edge
 

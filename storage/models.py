@@ -102,7 +102,7 @@ class CounselSessionRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(24), nullable=True)
     invitation_jti: Mapped[str] = mapped_column(String(36), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
 
     __table_args__ = (Index("ix_counsel_sessions_caseworker", "caseworker_id", "created_at"),)
 
@@ -126,12 +126,12 @@ class ConsentRow(Base):
     __tablename__ = "consent_records"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    participant_id: Mapped[str] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True
-    )
+    # No foreign key: a record is proof on its own and is kept longer than its session
+    # (recordings_policy/policy.toml); the purge deletes it when its own period ends.
+    participant_id: Mapped[str] = mapped_column(String(36), index=True)
     session_id: Mapped[str] = mapped_column(String(36), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     text_version: Mapped[str] = mapped_column(String(32))
     text_sha256: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))

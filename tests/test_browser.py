@@ -136,3 +136,15 @@ async def test_denied_camera_shows_message_and_way_out(browser, server) -> None:
     await error.wait_for(state="visible")
     assert "nicht erlaubt" in (await rc.text_content("#media-error-text") or "")
     assert await error.locator("a[href*='fallback']").is_visible()
+
+
+async def test_withdrawal_ends_video_on_both_sides(browser, server) -> None:  # type: ignore[no-untyped-def]
+    cw, rc = await _call_with_video(browser, server)
+    await rc.click("#withdraw")
+    await rc.wait_for_url("**/fallback?reason=withdrawn")
+    assert await rc.locator("#withdrawn").is_visible()
+    # The caseworker's media is closed and the status says why.
+    await cw.wait_for_function(
+        "() => document.querySelector('#call').dataset.state === 'peer_withdrew'"
+        " && window.vbCall.pc() === null && !document.querySelector('#remote').srcObject"
+    )

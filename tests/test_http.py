@@ -150,7 +150,7 @@ async def test_recipient_pages_need_the_cookie(client, new_client) -> None:  # t
 async def test_consent_is_recorded_with_version_and_hash(client, new_client, app) -> None:  # type: ignore[no-untyped-def]
     from consent.texts import current_text
     from storage import consents, sessions
-    from web.keys import DB
+    from web.keys import DB, POLICY
 
     csrf = await login(client)
     session_id, join_path = await create_session(client, csrf)
@@ -159,7 +159,8 @@ async def test_consent_is_recorded_with_version_and_hash(client, new_client, app
     async with app[DB]() as db:
         [participant] = [p for p in await sessions.participants_of(db, session_id) if p.role == "recipient"]
         record = await consents.current_consent(db, participant.id)
-    text = current_text("de")
+    text = current_text("de").filled(app[POLICY].facts())
+    assert "{" not in text.body and "90 Tage" in text.body
     assert record is not None
     assert record.text_version == text.version and record.text_sha256 == text.sha256
     assert record.language == "de" and record.given_at.tzinfo is not None

@@ -7,18 +7,20 @@ from pathlib import Path
 
 from aiohttp import web
 
+from recordings_policy import load_policy
 from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.waiting_room import MemoryWaitingRoom
 from signaling.server import SignalingServer
 from storage.db import create_engine, sessionmaker_for
 from web.errors import error_middleware
-from web.keys import DB, ENGINE, SETTINGS, SIGNALING, SIGNER, WAITING_ROOM
+from web.keys import DB, ENGINE, POLICY, PURGER, SETTINGS, SIGNALING, SIGNER, WAITING_ROOM
 from web.middlewares import (
     csrf_middleware,
     language_middleware,
     login_middleware,
     security_headers,
 )
+from web.purger import Purger
 from web.settings import Settings
 from web.templating import setup_templates
 from web.views import auth, caseworker, health, recipient
@@ -42,7 +44,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[WAITING_ROOM] = waiting_room
     signaling = app[SIGNALING]
     signaling.bind(app[DB], waiting_room)
+    purger = Purger(app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds)
+    app[PURGER] = purger
+    purger.start()
     yield
+    await purger.close()
     await signaling.close()
     await waiting_room.close()
     await engine.dispose()
@@ -55,7 +61,12 @@ async def _close_sockets(app: web.Application) -> None:
 
 
 def create_app(settings: Settings) -> web.Application:
-    """Build the whole application for ``settings``; nothing is opened until startup."""
+    """Build the whole application for ``settings``; nothing is opened until startup.
+
+    Raises ``InvalidPolicy`` when the retention policy file is not valid, so a server
+    never runs with a policy nobody checked.
+    """
+    policy = load_policy(settings.policy_path)
     app = web.Application(
         middlewares=[
             security_headers,
@@ -67,11 +78,12 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=1024 * 1024,
     )
     app[SETTINGS] = settings
+    app[POLICY] = policy
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
     for module in (health, auth, caseworker, recipient):
         app.router.add_routes(module.routes)
-    signaling = SignalingServer(settings)
+    signaling = SignalingServer(settings, policy)
     signaling.attach(app)
     app[SIGNALING] = signaling
     app.on_shutdown.append(_close_sockets)

@@ -1,4 +1,4 @@
-"""The ``videoberatung`` command: serve, migrate, create-user."""
+"""The ``videoberatung`` command: serve, migrate, purge, create-user."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import sys
 
 from aiohttp import web
 
+from recordings_policy import InvalidPolicy, RetentionPolicy, load_policy
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
+from storage.purge import PurgeReport, purge
 from web.access_log import RedactingAccessLogger
 from web.app import create_app
 from web.settings import Settings
@@ -27,6 +29,14 @@ async def _migrate(settings: Settings) -> None:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
         await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _purge(settings: Settings, policy: RetentionPolicy) -> PurgeReport:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        return await purge(sessionmaker_for(engine), policy, settings.clock())
     finally:
         await engine.dispose()
 
@@ -54,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     commands.add_parser("migrate", help="create or upgrade the database schema")
+    commands.add_parser("purge", help="delete everything past its retention period, now")
     create = commands.add_parser("create-user", help="create a caseworker or evaluator account")
     create.add_argument("username")
     create.add_argument("--role", choices=users.ROLES, default="caseworker")
@@ -70,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
+        return 0
+    if args.command == "purge":
+        try:
+            policy = load_policy(settings.policy_path)
+        except InvalidPolicy as exc:
+            print(f"Invalid retention policy: {exc}", file=sys.stderr)
+            return 2
+        report = asyncio.run(_purge(settings, policy))
+        print(report.line())
         return 0
     if args.command == "create-user":
         password = args.password
@@ -100,8 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     host = args.host or settings.host
     port = args.port or settings.port
+    try:
+        app = create_app(settings)
+    except InvalidPolicy as exc:
+        print(f"Invalid retention policy: {exc}", file=sys.stderr)
+        return 2
     web.run_app(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         access_log_class=RedactingAccessLogger,

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from recordings_policy import DEFAULT_POLICY
+
 __all__ = ["Settings", "utcnow"]
 
 
@@ -32,6 +34,9 @@ class Settings:
     invitation_issuer: str = "videoberatung"
     invitation_audience: str = "videoberatung:join"
     rejoin_grace_seconds: float = 30.0
+    policy_path: Path = DEFAULT_POLICY
+    # How often the in-process purge runs; 0 turns it off (e.g. when cron runs ``purge``).
+    purge_interval_seconds: float = 3600.0
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -52,4 +57,6 @@ class Settings:
             public_url=env.get("PUBLIC_URL") or None,
             secure_cookies=env.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             rejoin_grace_seconds=float(env.get("REJOIN_GRACE_SECONDS", "30")),
+            policy_path=Path(env.get("POLICY_PATH") or DEFAULT_POLICY),
+            purge_interval_seconds=float(env.get("PURGE_INTERVAL_SECONDS", "3600")),
         )

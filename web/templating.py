@@ -10,6 +10,7 @@ import jinja2
 from aiohttp import web
 
 from web import i18n
+from web.keys import POLICY
 from web.middlewares import csrf_token
 
 __all__ = ["setup_templates", "base_context"]
@@ -43,4 +44,5 @@ def setup_templates(app: web.Application, static: web.AbstractResource) -> None:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["group_label"] = lambda group: _GROUPS.get(str(group), str(group))
+    env.globals["policy"] = app[POLICY]
     env.globals["static_url"] = lambda path: str(static.url_for(filename=path))

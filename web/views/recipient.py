@@ -20,7 +20,7 @@ from storage.sessions import Participant
 from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
 from web.i18n import current_language
 from web.i18n import gettext as _
-from web.keys import DB, SETTINGS, SIGNER
+from web.keys import DB, POLICY, SETTINGS, SIGNER
 from web.views.common import form_str, now, redirect
 
 __all__ = ["routes", "render_consent_text"]
@@ -117,11 +117,16 @@ def render_consent_text(body: str) -> Markup:
     return Markup("\n").join(html)
 
 
+def _shown(request: web.Request, text: texts.ConsentText) -> texts.ConsentText:
+    """The text as the person sees it: retention figures filled in from the policy."""
+    return text.filled(request.app[POLICY].facts())
+
+
 @routes.get(rf"/s/{_SID}/consent", name="consent")
 async def consent_form(request: web.Request) -> web.StreamResponse:
     session, _participant, _consented = await _recipient(request)
     session.ensure_joinable()
-    text = texts.current_text(current_language())
+    text = _shown(request, texts.current_text(current_language()))
     return _page(request, "recipient/consent.html", session, text=text, body=render_consent_text(text.body), error=None)
 
 
@@ -134,9 +139,9 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
         redirect(f"/s/{session.id}/no-consent")
     language = form_str(form, "language", 8)
     version = form_str(form, "version", 32)
-    text = texts.current_text(language if language in texts.LANGUAGES else "de")
+    text = _shown(request, texts.current_text(language if language in texts.LANGUAGES else "de"))
     if form.get("agree") != "yes" or version != text.version or language != text.language:
-        shown = texts.current_text(current_language())
+        shown = _shown(request, texts.current_text(current_language()))
         message = (
             _("Please tick the box to confirm your consent.")
             if form.get("agree") != "yes"
@@ -225,6 +230,8 @@ async def fallback(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/consent/{language:[a-z]{2}}/{version:[0-9]{1,6}}.txt", name="consent_text")
 async def consent_text(request: web.Request) -> web.StreamResponse:
-    """The exact bytes of a consent text, so anyone can check a stored SHA-256."""
+    """The exact bytes of a consent text (as filled under the current policy), so anyone
+    can check a stored SHA-256."""
     text = texts.text_by_version(request.match_info["language"], request.match_info["version"])
+    text = _shown(request, text)
     return web.Response(text=text.body, content_type="text/plain", charset="utf-8")

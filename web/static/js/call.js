@@ -20,6 +20,7 @@ function startCall(main) {
     consent: `${sessionPath}/consent`,
     wait: `${sessionPath}/wait`,
     declined: `${sessionPath}/declined`,
+    withdrawn: `${main.dataset.fallbackUrl || `${sessionPath}/fallback`}?reason=withdrawn`,
   };
   const iceServers = parseIceServers(main.dataset.iceServers);
   const instance = newInstanceId();
@@ -30,6 +31,7 @@ function startCall(main) {
   const muteBtn = document.getElementById("mute");
   const cameraBtn = document.getElementById("camera");
   const hangupBtn = document.getElementById("hangup");
+  const withdrawBtn = document.getElementById("withdraw");
   const mediaError = document.getElementById("media-error");
   const mediaErrorText = document.getElementById("media-error-text");
 
@@ -418,6 +420,23 @@ function startCall(main) {
 
   hangupBtn?.addEventListener("click", hangup);
 
+  /** Withdrawal is as easy as consent: one click ends the media at once. */
+  async function withdraw() {
+    if (leaving || !socket?.connected) return;
+    if (withdrawBtn) withdrawBtn.disabled = true;
+    try {
+      await request(socket, "consent.withdraw", {});
+    } catch (err) {
+      console.warn("call: withdrawal failed:", errorCode(err));
+      setStatus("withdraw_failed");
+      if (withdrawBtn) withdrawBtn.disabled = false;
+      return;
+    }
+    leave(urls.withdrawn);
+  }
+
+  withdrawBtn?.addEventListener("click", withdraw);
+
   // Leaving the page (navigation, reload, tab close): say goodbye cleanly.
   window.addEventListener("pagehide", () => shutdown());
   // Restored from the back/forward cache: media and socket are gone, start afresh.
@@ -503,6 +522,17 @@ function startCall(main) {
     });
 
     socket.on("session.ended", () => leave(urls.ended));
+
+    socket.on("consent.withdrawn", ({ participant } = {}) => {
+      if (role === "recipient") {
+        leave(urls.withdrawn); // our own withdrawal (perhaps from another tab)
+        return;
+      }
+      if (peer && participant !== peer.participant) return;
+      closePc();
+      peer = null;
+      setStatus("peer_withdrew");
+    });
   }
 
   setStatus("connecting");

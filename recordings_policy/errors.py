@@ -1,0 +1,22 @@
+"""Errors of the recordings policy.
+
+PolicyError
+├── InvalidPolicy     the policy file is missing, not TOML, or breaks a rule
+└── NotStored         something the policy says is never stored was asked to be
+"""
+
+from __future__ import annotations
+
+__all__ = ["PolicyError", "InvalidPolicy", "NotStored"]
+
+
+class PolicyError(Exception):
+    """Root of every error the recordings policy raises."""
+
+
+class InvalidPolicy(PolicyError):
+    pass
+
+
+class NotStored(PolicyError):
+    pass

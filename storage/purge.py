@@ -1,0 +1,106 @@
+"""The retention purge: deletes, in small batches, every row whose period has ended.
+
+Periods come from the ``RetentionPolicy``; "now" is passed in (``Settings.clock``).
+Each batch is its own transaction, so a long purge never holds locks for long and an
+interrupted one loses nothing but the rest of its work. Rows hold no names; the report
+holds counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from recordings_policy import Category, RetentionPolicy
+from storage.audit import audit
+from storage.models import (
+    AuditRow,
+    ConsentRow,
+    CounselSessionRow,
+    LoginSession,
+    LoginThrottle,
+)
+
+__all__ = ["BATCH", "PurgeReport", "purge"]
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+@dataclass
+class PurgeReport:
+    """How many rows of each kind were deleted (no ids, no content)."""
+
+    deleted: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        return " ".join(f"{name}={count}" for name, count in sorted(self.deleted.items()))
+
+
+async def _in_batches(
+    db: async_sessionmaker[AsyncSession], key: Any, where: ColumnElement[bool], batch: int
+) -> int:
+    """Delete the rows matching ``where``, ``batch`` primary keys per transaction."""
+    total = 0
+    while True:
+        async with db.begin() as session:
+            keys = list(await session.scalars(select(key).where(where).limit(batch)))
+            if keys:
+                await session.execute(delete(key.class_).where(key.in_(keys)))
+        total += len(keys)
+        if len(keys) < batch:
+            return total
+
+
+async def purge(
+    db: async_sessionmaker[AsyncSession],
+    policy: RetentionPolicy,
+    now: datetime,
+    *,
+    batch: int = BATCH,
+) -> PurgeReport:
+    """Delete everything due at ``now``; write an audit entry ``purge`` with the counts."""
+    report = PurgeReport()
+    # (what, primary key, which rows are due)
+    due: list[tuple[str, Any, ColumnElement[bool]]] = []
+
+    session_keep = policy.retention(Category.SESSION_METADATA)
+    if session_keep is not None:
+        cutoff = now - session_keep
+        # Ended sessions count from their end; a session nobody ended counts from its
+        # creation (its invitation died within hours). Participants go with the session.
+        ended = or_(
+            CounselSessionRow.ended_at < cutoff,
+            and_(CounselSessionRow.ended_at.is_(None), CounselSessionRow.created_at < cutoff),
+        )
+        due.append(("sessions", CounselSessionRow.id, ended))
+
+    consent_keep = policy.retention(Category.CONSENT_RECORDS)
+    if consent_keep is not None:
+        due.append(("consent_records", ConsentRow.id, ConsentRow.given_at < now - consent_keep))
+
+    # An expired login session is useless at once; keeping it would only be a risk.
+    due.append(("login_sessions", LoginSession.token_hash, LoginSession.expires_at <= now))
+
+    logs_keep = policy.retention(Category.LOGS)
+    if logs_keep is not None:
+        log_cutoff = now - logs_keep
+        due.append(("audit_log", AuditRow.id, AuditRow.at < log_cutoff))
+        stale = and_(
+            LoginThrottle.window_start < log_cutoff,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+        )
+        due.append(("login_throttle", LoginThrottle.key_hash, stale))
+
+    for name, key, where in due:
+        report.deleted[name] = await _in_batches(db, key, where, batch)
+    async with db.begin() as session:
+        await audit(session, "purge", now, report.line())
+    logger.info("purge: %s", report.line())
+    return report
