@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Base",
@@ -18,6 +18,11 @@ __all__ = [
     "ParticipantRow",
     "ConsentRow",
     "AuditRow",
+    "FeedbackTokenRow",
+    "FeedbackOfferRow",
+    "FeedbackResponseRow",
+    "CaseworkerRatingRow",
+    "RatingMarkerRow",
     "UTCDateTime",
 ]
 
@@ -149,3 +154,72 @@ class AuditRow(Base):
     event: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
 
+
+
+# ---- feedback: answers are unlinkable by construction ------------------------------
+# No table below holds a session, participant or caseworker id next to an answer, nor a
+# timestamp, IP or user agent; ids of answers are random UUIDs, never sequences.
+
+
+class FeedbackTokenRow(Base):
+    """A one-time feedback link: only the SHA-256 of the token, and the context to copy."""
+
+    __tablename__ = "feedback_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    benefit_group: Mapped[str] = mapped_column(String(8))
+    office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7))
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FeedbackOfferRow(Base):
+    """Marks that a participant got a feedback link; says nothing about which one."""
+
+    __tablename__ = "feedback_offers"
+
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class FeedbackResponseRow(Base):
+    __tablename__ = "feedback_responses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
+    benefit_group: Mapped[str] = mapped_column(String(8), index=True)
+    office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7))
+    questionnaire_version: Mapped[str] = mapped_column(String(8))
+    recommend: Mapped[str] = mapped_column(String(16))
+    next_by_video: Mapped[str] = mapped_column(String(16))
+    satisfaction: Mapped[int] = mapped_column(Integer)
+    technical_quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    device: Mapped[str] = mapped_column(String(16))
+    setup_help: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CaseworkerRatingRow(Base):
+    __tablename__ = "caseworker_ratings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
+    benefit_group: Mapped[str] = mapped_column(String(8), index=True)
+    office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7))
+    effort: Mapped[int] = mapped_column(Integer)
+    technical_quality: Mapped[int] = mapped_column(Integer)
+
+
+class RatingMarkerRow(Base):
+    """Marks that a session was rated; holds no answer."""
+
+    __tablename__ = "caseworker_rating_markers"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("counsel_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
