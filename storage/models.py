@@ -174,6 +174,8 @@ class FeedbackTokenRow(Base):
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    __table_args__ = {"sqlite_with_rowid": False}
+
 
 class FeedbackOfferRow(Base):
     """Marks that a participant got a feedback link; says nothing about which one."""
@@ -202,6 +204,9 @@ class FeedbackResponseRow(Base):
     setup_help: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
 
+    # No hidden rowid on SQLite: rows sit in the order of their random ids, not of arrival.
+    __table_args__ = {"sqlite_with_rowid": False}
+
 
 class CaseworkerRatingRow(Base):
     __tablename__ = "caseworker_ratings"
@@ -213,6 +218,8 @@ class CaseworkerRatingRow(Base):
     month: Mapped[str] = mapped_column(String(7))
     effort: Mapped[int] = mapped_column(Integer)
     technical_quality: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class RatingMarkerRow(Base):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from rooms.session import Admission
+from storage import feedback as store
 from storage import sessions
 from storage.models import CaseworkerRatingRow, FeedbackResponseRow, FeedbackTokenRow
 from tests.conftest import create_session, csrf_from, join_and_consent, login
@@ -212,5 +215,62 @@ async def test_schema_of_answers_cannot_link_anyone(app, client) -> None:  # typ
         assert "CHAR" in str(id_column["type"]).upper()  # a random UUID, never a sequence
         assert id_column.get("autoincrement") is not True
         assert fks == []
+    if app[ENGINE].dialect.name == "sqlite":  # no hidden insertion-ordered rowid either
+        async with app[ENGINE].connect() as conn:
+            for table in _ANSWER_TABLES + ("feedback_tokens",):
+                sql = await conn.scalar(text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table})
+                assert "WITHOUT ROWID" in sql.upper(), table
     token_columns = {c["name"] for c in tables["feedback_tokens"][0]}
     assert token_columns == {"token_hash", "benefit_group", "office_id", "channel", "month", "valid_until", "used"}
+
+
+async def test_concurrent_submits_record_one_response(app, client, new_client) -> None:  # type: ignore[no-untyped-def]
+    recipient, session_id, _ = await ended_session(app, client, new_client)
+    link = await feedback_link(recipient, session_id)
+    assert link
+    data = {**GOOD, "csrf_token": csrf_from(await open_form(recipient, link))}
+    first, second = await asyncio.wait_for(
+        asyncio.gather(
+            recipient.post("/feedback", data=data, allow_redirects=False),
+            recipient.post("/feedback", data=data, allow_redirects=False),
+        ),
+        timeout=30,
+    )
+    assert sorted([first.status, second.status]) == [303, 410]
+    assert await count(app, FeedbackResponseRow) == 1
+
+
+async def test_token_never_reaches_the_logs(app, client, new_client, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
+    recipient, session_id, _ = await ended_session(app, client, new_client)
+    link = await feedback_link(recipient, session_id)
+    assert link
+    html = await open_form(recipient, link)
+    await recipient.post("/feedback", data={**GOOD, "csrf_token": csrf_from(html)})
+    assert link.rsplit("/", 1)[1] not in caplog.text
+    assert "/feedback/t/[redacted]" in caplog.text
+
+
+async def test_questionnaire_in_english(app, client, new_client) -> None:  # type: ignore[no-untyped-def]
+    recipient, session_id, _ = await ended_session(app, client, new_client)
+    link = await feedback_link(recipient, session_id)
+    assert link
+    await open_form(recipient, link)
+    html = await (await recipient.get("/feedback?lang=en")).text()
+    assert "Would you recommend counselling by video to others?" in html
+    assert "Please do not enter any personal data here" in html
+
+
+async def test_purge_removes_used_and_expired_tokens_only(app, client, new_client, clock) -> None:  # type: ignore[no-untyped-def]
+    used, first_id, _ = await ended_session(app, client, new_client)
+    link = await feedback_link(used, first_id)
+    assert link
+    await used.post("/feedback", data={**GOOD, "csrf_token": csrf_from(await open_form(used, link))})
+    fresh, second_id, _ = await ended_session(app, client, new_client)
+    assert await feedback_link(fresh, second_id)
+    async with app[DB].begin() as db:
+        assert await store.purge_tokens(db, clock()) == 1
+    assert await count(app, FeedbackTokenRow) == 1 and await count(app, FeedbackResponseRow) == 1
+    async with app[DB].begin() as db:
+        assert await store.purge_tokens(db, clock() + timedelta(days=15)) == 1
+    assert await count(app, FeedbackTokenRow) == 0 and await count(app, FeedbackResponseRow) == 1

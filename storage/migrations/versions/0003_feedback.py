@@ -31,6 +31,7 @@ def upgrade() -> None:
         *_context(),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used", sa.Boolean, nullable=False, server_default=sa.false()),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_feedback_tokens_valid_until", "feedback_tokens", ["valid_until"])
     op.create_table(
@@ -54,6 +55,8 @@ def upgrade() -> None:
         sa.Column("device", sa.String(16), nullable=False),
         sa.Column("setup_help", sa.String(16), nullable=False),
         sa.Column("comment", sa.Text, nullable=True),
+        # No hidden rowid on SQLite: storage order follows the random id, not arrival.
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_feedback_responses_benefit_group", "feedback_responses", ["benefit_group"])
     op.create_table(
@@ -62,6 +65,7 @@ def upgrade() -> None:
         *_context(),
         sa.Column("effort", sa.Integer, nullable=False),
         sa.Column("technical_quality", sa.Integer, nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_caseworker_ratings_benefit_group", "caseworker_ratings", ["benefit_group"])
     op.create_table(
