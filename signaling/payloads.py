@@ -109,9 +109,7 @@ def candidate(data: Any) -> Candidate:
     if len(text.encode("utf-8")) > MAX_CANDIDATE:
         raise _refuse("candidate is larger than 2 KiB")
     index = data.get("sdpMLineIndex")
-    if index is not None and (
-        not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 64
-    ):
+    if index is not None and (not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 64):
         raise _refuse("sdpMLineIndex must be an integer 0-63 or null")
     return Candidate(
         text,

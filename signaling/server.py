@@ -219,9 +219,7 @@ class SignalingServer:
                 None,
             )
             if participant is None:
-                participant, _ = await sessions.add_participant(
-                    db, session.id, "caseworker", self._now()
-                )
+                participant, _ = await sessions.add_participant(db, session.id, "caseworker", self._now())
         return Peer(
             sid,
             "caseworker",
@@ -303,9 +301,7 @@ class SignalingServer:
     async def _expire_call_member(self, peer: Peer) -> None:
         await asyncio.sleep(self._settings.rejoin_grace_seconds)
         if not self._peers.in_call(peer.session_id or "", peer.participant_id or ""):
-            await self.sio.emit(
-                "peer.gone", {"participant": peer.participant_id}, room=f"call:{peer.session_id}"
-            )
+            await self.sio.emit("peer.gone", {"participant": peer.participant_id}, room=f"call:{peer.session_id}")
 
     async def _expire_waiting(self, peer: Peer) -> None:
         await asyncio.sleep(self._settings.rejoin_grace_seconds)
@@ -362,9 +358,7 @@ class SignalingServer:
             if participant is None or participant.session_id != session.id:
                 raise SessionNotFound(wanted.participant)
             session.ensure_joinable()
-            await sessions.set_admission(
-                db, participant.id, admission_transition(participant.admission, target)
-            )
+            await sessions.set_admission(db, participant.id, admission_transition(participant.admission, target))
             if target is Admission.ADMITTED:
                 session.admit()
                 await sessions.save_session(db, session)
@@ -391,9 +385,7 @@ class SignalingServer:
             {"self": peer.participant_id, "peers": [p.wire() for p in others]},
             to=peer.sid,
         )
-        await self.sio.emit(
-            "peer.joined", peer.wire(), room=f"call:{peer.session_id}", skip_sid=peer.sid
-        )
+        await self.sio.emit("peer.joined", peer.wire(), room=f"call:{peer.session_id}", skip_sid=peer.sid)
 
     def _call_member(self, sid: str) -> Peer:
         peer = self._peers.by_sid.get(sid)

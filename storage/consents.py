@@ -79,7 +79,5 @@ async def withdraw_consent(db: AsyncSession, participant_id: str, now: datetime)
 
 async def consents_of_session(db: AsyncSession, session_id: str) -> dict[str, ConsentRecord]:
     """Each participant's newest record (withdrawn or not), keyed by participant id."""
-    rows = await db.scalars(
-        select(ConsentRow).where(ConsentRow.session_id == session_id).order_by(ConsentRow.given_at)
-    )
+    rows = await db.scalars(select(ConsentRow).where(ConsentRow.session_id == session_id).order_by(ConsentRow.given_at))
     return {row.participant_id: _to_domain(row) for row in rows}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -18,6 +18,11 @@ __all__ = [
     "ParticipantRow",
     "ConsentRow",
     "AuditRow",
+    "FeedbackTokenRow",
+    "FeedbackOfferRow",
+    "FeedbackResponseRow",
+    "CaseworkerRatingRow",
+    "RatingMarkerRow",
     "UTCDateTime",
 ]
 
@@ -113,9 +118,7 @@ class ParticipantRow(Base):
     __tablename__ = "participants"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    session_id: Mapped[str] = mapped_column(
-        ForeignKey("counsel_sessions.id", ondelete="CASCADE"), index=True
-    )
+    session_id: Mapped[str] = mapped_column(ForeignKey("counsel_sessions.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     admission: Mapped[str] = mapped_column(String(16))
@@ -149,3 +152,74 @@ class AuditRow(Base):
     event: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
 
+
+# ---- feedback: answers are unlinkable by construction ------------------------------
+# No table below holds a session, participant or caseworker id next to an answer, nor a
+# timestamp, IP or user agent; ids of answers are random UUIDs, never sequences.
+
+
+class FeedbackTokenRow(Base):
+    """A one-time feedback link: only the SHA-256 of the token, and the context to copy."""
+
+    __tablename__ = "feedback_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    benefit_group: Mapped[str] = mapped_column(String(8))
+    office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7))
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class FeedbackOfferRow(Base):
+    """Marks that a participant got a feedback link; says nothing about which one."""
+
+    __tablename__ = "feedback_offers"
+
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True)
+
+
+class FeedbackResponseRow(Base):
+    __tablename__ = "feedback_responses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
+    benefit_group: Mapped[str] = mapped_column(String(8), index=True)
+    office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7))
+    questionnaire_version: Mapped[str] = mapped_column(String(8))
+    recommend: Mapped[str] = mapped_column(String(16))
+    next_by_video: Mapped[str] = mapped_column(String(16))
+    satisfaction: Mapped[int] = mapped_column(Integer)
+    technical_quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    device: Mapped[str] = mapped_column(String(16))
+    setup_help: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    # No hidden rowid on SQLite: rows sit in the order of their random ids, not of arrival.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class CaseworkerRatingRow(Base):
+    __tablename__ = "caseworker_ratings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
+    benefit_group: Mapped[str] = mapped_column(String(8), index=True)
+    office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7))
+    effort: Mapped[int] = mapped_column(Integer)
+    technical_quality: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class RatingMarkerRow(Base):
+    """Marks that a session was rated; holds no answer."""
+
+    __tablename__ = "caseworker_rating_markers"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("counsel_sessions.id", ondelete="CASCADE"), primary_key=True)

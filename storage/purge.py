@@ -43,9 +43,7 @@ class PurgeReport:
         return " ".join(f"{name}={count}" for name, count in sorted(self.deleted.items()))
 
 
-async def _in_batches(
-    db: async_sessionmaker[AsyncSession], key: Any, where: ColumnElement[bool], batch: int
-) -> int:
+async def _in_batches(db: async_sessionmaker[AsyncSession], key: Any, where: ColumnElement[bool], batch: int) -> int:
     """Delete the rows matching ``where``, ``batch`` primary keys per transaction."""
     total = 0
     while True:

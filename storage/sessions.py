@@ -126,9 +126,7 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def add_participant(
-    db: AsyncSession, session_id: str, role: str, now: datetime
-) -> tuple[Participant, str]:
+async def add_participant(db: AsyncSession, session_id: str, role: str, now: datetime) -> tuple[Participant, str]:
     """Create a pseudonymous participant; return it with its cookie secret (not stored)."""
     secret = secrets.token_urlsafe(32)
     admission = Admission.ADMITTED if role == "caseworker" else Admission.WAITING
@@ -169,8 +167,6 @@ async def set_admission(db: AsyncSession, participant_id: str, admission: Admiss
 
 async def participants_of(db: AsyncSession, session_id: str) -> list[Participant]:
     rows = await db.scalars(
-        select(ParticipantRow)
-        .where(ParticipantRow.session_id == session_id)
-        .order_by(ParticipantRow.created_at)
+        select(ParticipantRow).where(ParticipantRow.session_id == session_id).order_by(ParticipantRow.created_at)
     )
     return [Participant(r.id, r.session_id, r.role, Admission(r.admission)) for r in rows]

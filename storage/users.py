@@ -124,9 +124,7 @@ async def open_login_session(db: AsyncSession, account: Account, now: datetime) 
     return token, csrf
 
 
-async def find_login_session(
-    db: AsyncSession, token: str, now: datetime
-) -> tuple[Account, str] | None:
+async def find_login_session(db: AsyncSession, token: str, now: datetime) -> tuple[Account, str] | None:
     row = await db.execute(
         select(User, LoginSession.csrf_token)
         .join(LoginSession, LoginSession.user_id == User.id)

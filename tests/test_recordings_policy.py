@@ -75,9 +75,7 @@ def test_packaged_policy_has_safe_defaults() -> None:
         ),
     ],
 )
-def test_invalid_policies_name_the_problem(
-    tmp_path: Path, extra: str, drop: str | None, problem: str
-) -> None:
+def test_invalid_policies_name_the_problem(tmp_path: Path, extra: str, drop: str | None, problem: str) -> None:
     base = _default_without(drop) if drop else DEFAULT_POLICY.read_text("utf-8")
     path = _write(tmp_path, base + extra)
     with pytest.raises(InvalidPolicy) as caught:
@@ -91,11 +89,7 @@ def test_unreadable_or_broken_files_are_invalid(tmp_path: Path) -> None:
     with pytest.raises(InvalidPolicy, match="not valid TOML"):
         load_policy(_write(tmp_path, "version = = 1"))
     with pytest.raises(InvalidPolicy, match="version must be 1"):
-        load_policy(
-            _write(
-                tmp_path, DEFAULT_POLICY.read_text("utf-8").replace("version = 1", "version = 2")
-            )
-        )
+        load_policy(_write(tmp_path, DEFAULT_POLICY.read_text("utf-8").replace("version = 1", "version = 2")))
     assert tomllib.loads(DEFAULT_POLICY.read_text("utf-8"))["version"] == 1
 
 
@@ -136,9 +130,7 @@ async def test_call_page_says_not_recorded_and_record_start_is_forbidden(server,
     assert 'id="not-recorded"' in html and "nicht aufgezeichnet" in html
     caseworker = Peer()
     try:
-        await caseworker.connect(
-            server, client, {"role": "caseworker", "session": session_id, "instance": instance()}
-        )
+        await caseworker.connect(server, client, {"role": "caseworker", "session": session_id, "instance": instance()})
         await caseworker.next("call.peers")
         for payload in ({}, {"what": "audio"}, None):
             ack: Any = await caseworker.call("record.start", payload)

@@ -55,9 +55,7 @@ async def test_withdrawal_ends_media_and_gates_the_relay(app, server, new_client
         assert await consents.current_consent(db, participant) is None
         [record] = (await consents.consents_of_session(db, ctx["session"])).values()
         assert record.withdrawn_at is not None
-        events = list(
-            await db.scalars(select(AuditRow).where(AuditRow.event == "consent.withdrawn"))
-        )
+        events = list(await db.scalars(select(AuditRow).where(AuditRow.event == "consent.withdrawn")))
     assert len(events) == 1 and participant not in events[0].detail
 
 
@@ -91,17 +89,13 @@ async def test_consenting_again_restores_the_call(app, server, new_client, peers
     fallback = await ctx["rc"].get(f"/s/{ctx['session']}/fallback?reason=withdrawn")
     assert "Sie haben Ihre Einwilligung widerrufen" in await fallback.text()
     again = _peer(peers)
-    await again.connect(
-        server, ctx["rc"], {"role": "recipient", "session": ctx["session"], "instance": instance()}
-    )
+    await again.connect(server, ctx["rc"], {"role": "recipient", "session": ctx["session"], "instance": instance()})
     assert (await caseworker.next("peer.joined"))["participant"] == participant
     assert await caseworker.call("offer", {"sdp": SDP}) == {"ok": True}
     assert (await again.next("offer"))["sdp"] == SDP
     async with app[DB]() as db:
         assert await consents.current_consent(db, participant) is not None
-        assert (
-            len(await consents.consents_of_session(db, ctx["session"])) == 1
-        )  # newest per participant
+        assert len(await consents.consents_of_session(db, ctx["session"])) == 1  # newest per participant
 
 
 async def test_waiting_recipient_withdraws_and_leaves_the_queue(server, new_client, peers) -> None:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from web.middlewares import (
 from web.purger import Purger
 from web.settings import Settings
 from web.templating import setup_templates
-from web.views import auth, caseworker, health, recipient
+from web.views import auth, caseworker, evaluation, feedback, health, recipient
 
 __all__ = ["create_app"]
 
@@ -81,7 +81,7 @@ def create_app(settings: Settings) -> web.Application:
     app[POLICY] = policy
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
-    for module in (health, auth, caseworker, recipient):
+    for module in (health, auth, caseworker, recipient, feedback, evaluation):
         app.router.add_routes(module.routes)
     signaling = SignalingServer(settings, policy)
     signaling.attach(app)

@@ -1,4 +1,4 @@
-"""The ``videoberatung`` command: serve, migrate, purge, create-user."""
+"""The ``videoberatung`` command: serve, migrate, purge, create-user, export."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ import sys
 
 from aiohttp import web
 
+from feedback import export
+from feedback.months import valid_month
+from feedback.report import GROUPS
 from recordings_policy import InvalidPolicy, RetentionPolicy, load_policy
+from storage import feedback as feedback_store
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
 from storage.purge import PurgeReport, purge
@@ -49,12 +53,60 @@ async def _create_user(
         async with sessionmaker_for(engine).begin() as db:
             if if_none and await users.count_users(db) > 0:
                 return False
-            await users.create_user(
-                db, username, password, display_name=display_name, role=role, now=settings.clock()
-            )
+            await users.create_user(db, username, password, display_name=display_name, role=role, now=settings.clock())
         return True
     finally:
         await engine.dispose()
+
+
+async def _export(
+    settings: Settings,
+    group: str,
+    fmt: str,
+    office_id: int | None,
+    month: str | None,
+    responses: bool,
+) -> bytes:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        async with sessionmaker_for(engine)() as db:
+            if responses:
+                stored = await feedback_store.responses(db, group, office_id=office_id, month=month)
+                if len(stored) < 5:
+                    raise ValueError("fewer than 5 answers")
+                rows = export.response_rows([s.answers for s in stored])
+                return export.export_responses(group, rows, fmt)
+            report = await feedback_store.group_report(db, group, office_id=office_id, month=month)
+            return export.export_reports([report], fmt, {"office": office_id, "month": month})
+    finally:
+        await engine.dispose()
+
+
+_POOLED = (
+    "SGB II und SGB III werden nie zusammengefasst: bitte genau eine Gruppe angeben "
+    "(--group sgb2 oder --group sgb3). / SGB II and SGB III are never pooled: "
+    "give exactly one group."
+)
+
+
+def _run_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.group not in GROUPS:
+        print(_POOLED, file=sys.stderr)
+        return 2
+    if args.month and not valid_month(args.month):
+        print("--month: YYYY-MM", file=sys.stderr)
+        return 2
+    try:
+        body = asyncio.run(_export(settings, args.group, args.format, args.office, args.month or None, args.responses))
+    except ValueError:
+        print("Weniger als 5 Antworten: nicht ausgegeben. / Fewer than 5 answers.", file=sys.stderr)
+        return 2
+    if args.output:
+        with open(args.output, "wb") as out:
+            out.write(body)
+    else:
+        sys.stdout.buffer.write(body)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,14 +123,21 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name", default="", help="display name")
     create.add_argument("--password", help="(default: ask, or generate with --generate)")
     create.add_argument("--generate", action="store_true", help="generate and print a password")
-    create.add_argument(
-        "--if-no-users", action="store_true", help="only when the database has no account yet"
-    )
+    create.add_argument("--if-no-users", action="store_true", help="only when the database has no account yet")
+    exporter = commands.add_parser("export", help="export one group's evaluation (never SGB II and SGB III pooled)")
+    exporter.add_argument("--group", help="sgb2 or sgb3 (required; a pooled export is refused)")
+    exporter.add_argument("--format", choices=export.FORMATS, default="csv")
+    exporter.add_argument("--output", help="file to write (default: standard output)")
+    exporter.add_argument("--office", type=int, help="only this office id")
+    exporter.add_argument("--month", help="only this month, YYYY-MM")
+    exporter.add_argument("--responses", action="store_true", help="the anonymous responses, in random order")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
 
+    if args.command == "export":
+        return _run_export(args, settings)
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         return 0

@@ -9,6 +9,16 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from consent.errors import ConsentError, ConsentMissing, UnknownText
+from feedback.errors import (
+    AlreadyRated,
+    FeedbackError,
+    InvalidAnswer,
+    PooledRequest,
+    TokenExpired,
+    TokenInvalid,
+    TokenUsed,
+    TooFewAnswers,
+)
 from rooms.errors import (
     IllegalTransition,
     InvitationExpired,
@@ -59,7 +69,30 @@ def _domain_error(exc: Exception) -> tuple[int, str, str]:
         (IllegalTransition, 409, "conflict", _("That is not possible at this point.")),
         (ConsentMissing, 403, "consent_required", _("Please give your consent first.")),
         (UnknownText, 404, "not_found", _("This page does not exist.")),
+        (
+            TokenUsed,
+            410,
+            "feedback_used",
+            _("This feedback link was already used: your answers were recorded once. Thank you!"),
+        ),
+        (TokenExpired, 410, "feedback_expired", _("This feedback link has expired.")),
+        (TokenInvalid, 400, "feedback_invalid", _("This feedback link is not valid.")),
+        (InvalidAnswer, 400, "invalid_answer", _("Some answers are not valid.")),
+        (AlreadyRated, 409, "already_rated", _("This session has already been rated.")),
+        (
+            PooledRequest,
+            400,
+            "pooled",
+            _("SGB II and SGB III are never pooled. Please choose one group: SGB II or SGB III."),
+        ),
+        (
+            TooFewAnswers,
+            400,
+            "too_few_answers",
+            _("Fewer than 5 answers: not shown, to protect the anonymity of the people asked."),
+        ),
         (RoomsError, 400, "bad_request", _("The request could not be processed.")),
+        (FeedbackError, 400, "bad_request", _("The request could not be processed.")),
         (ConsentError, 400, "bad_request", _("The request could not be processed.")),
     ]
     for kind, status, code, title in table:
@@ -86,13 +119,13 @@ _HTTP_TITLES = {
 def _wants_json(request: web.Request) -> bool:
     if request.path.startswith("/api/") or request.path == "/healthz":
         return True
+    if request.query.get("format") == "json":
+        return True
     accept = request.headers.get("Accept", "")
     return "application/json" in accept and "text/html" not in accept
 
 
-def _render(
-    request: web.Request, status: int, code: str, title: str, *, fallback: bool
-) -> web.StreamResponse:
+def _render(request: web.Request, status: int, code: str, title: str, *, fallback: bool) -> web.StreamResponse:
     if _wants_json(request):
         return web.json_response({"error": {"code": code, "message": title}}, status=status)
     from web.templating import base_context  # the templating module imports the middlewares
@@ -115,6 +148,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except (RoomsError, ConsentError) as exc:
         status, code, title = _domain_error(exc)
         return _render(request, status, code, title, fallback=True)
+    except FeedbackError as exc:
+        status, code, title = _domain_error(exc)
+        return _render(request, status, code, title, fallback=False)
     except web.HTTPException as exc:
         if exc.status < 400 or exc.status in (401,):
             raise

@@ -65,9 +65,7 @@ async def language_middleware(request: web.Request, handler: Handler) -> web.Str
         use_language(request.cookies.get(LANG_COOKIE, request.app[SETTINGS].default_language))
     response = await handler(request)
     if asked in LANGUAGES and not response.prepared:
-        response.set_cookie(
-            LANG_COOKIE, current_language(), max_age=365 * 86400, samesite="Lax", httponly=True
-        )
+        response.set_cookie(LANG_COOKIE, current_language(), max_age=365 * 86400, samesite="Lax", httponly=True)
     return response
 
 

@@ -13,10 +13,28 @@ from web import i18n
 from web.keys import POLICY
 from web.middlewares import csrf_token
 
-__all__ = ["setup_templates", "base_context"]
+__all__ = ["setup_templates", "base_context", "percent", "points"]
 
+_ = i18n.gettext
 _TEMPLATES = Path(__file__).with_name("templates")
 _GROUPS = {"sgb2": "SGB II", "sgb3": "SGB III"}
+
+
+def _decimal(value: float, places: int) -> str:
+    text = f"{value:.{places}f}"
+    return text.replace(".", ",") if i18n.current_language() == "de" else text
+
+
+def percent(value: float) -> str:
+    """A share as a percentage in the page language: 0.8 → "80,0 %"."""
+    return f"{_decimal(value * 100, 1)} %"
+
+
+def points(value: float) -> str:
+    """A difference of shares in percentage points, with its sign."""
+    sign = "+" if value > 0 else ""
+    unit = _("pp")
+    return f"{sign}{_decimal(value * 100, 1)} {unit}"
 
 
 def base_context(request: web.Request) -> dict[str, Any]:
@@ -45,4 +63,7 @@ def setup_templates(app: web.Application, static: web.AbstractResource) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["group_label"] = lambda group: _GROUPS.get(str(group), str(group))
     env.globals["policy"] = app[POLICY]
+    env.globals["pct"] = percent
+    env.globals["pp"] = points
+    env.globals["num"] = lambda value: _decimal(value, 2)
     env.globals["static_url"] = lambda path: str(static.url_for(filename=path))

@@ -15,7 +15,7 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
-_HOME = {"caseworker": "/dashboard", "evaluator": "/dashboard", "admin": "/dashboard"}
+_HOME = {"caseworker": "/dashboard", "evaluator": "/evaluation", "admin": "/dashboard"}
 
 
 def _safe_next(value: str) -> str | None:
@@ -34,9 +34,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def login_form(request: web.Request) -> web.StreamResponse:
     if request["account"]:
         redirect(_HOME[request["account"].role])
-    return aiohttp_jinja2.render_template(
-        "login.html", request, {"next": request.query.get("next", ""), "error": None}
-    )
+    return aiohttp_jinja2.render_template("login.html", request, {"next": request.query.get("next", ""), "error": None})
 
 
 @routes.post("/login")
@@ -60,9 +58,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     async with request.app[DB].begin() as db:
         if await users.throttle_locked_until(db, username, moment):
             await audit.audit(db, "login.throttled", moment)
-            return again(
-                _("Too many failed attempts. Please wait 15 minutes and try again."), 429
-            )
+            return again(_("Too many failed attempts. Please wait 15 minutes and try again."), 429)
         account = await users.authenticate(db, username, password)
         if account is None:
             await users.record_login_failure(db, username, moment)

@@ -10,14 +10,17 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from feedback.questionnaire import RATING_QUESTIONS
 from rooms.invitations import invitation_window
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import consents, sessions
+from storage import feedback as feedback_store
 from storage.users import Account
 from web.errors import FormError
 from web.i18n import gettext as _
 from web.keys import DB, SIGNALING, SIGNER
 from web.views.common import BERLIN, form_str, local, now, origin, redirect, require_role
+from web.views.feedback import session_context
 
 __all__ = ["routes"]
 
@@ -126,6 +129,8 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
     async with request.app[DB]() as db:
         participants = await sessions.participants_of(db, session.id)
         consent_by_participant = await consents.consents_of_session(db, session.id)
+        rateable = session_context(session) is not None
+        rated = rateable and await feedback_store.was_rated(db, session.id)
     return aiohttp_jinja2.render_template(
         "session.html",
         request,
@@ -136,6 +141,8 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
             "consents": consent_by_participant,
             "outcomes": list(Outcome),
             "local": local,
+            "rating_questions": RATING_QUESTIONS if rateable and not rated else (),
+            "rated": rated,
         },
     )
 
@@ -187,4 +194,6 @@ async def record_outcome(request: web.Request) -> web.StreamResponse:
         session.end(outcome, now(request))
         await sessions.save_session(db, session)
     await request.app[SIGNALING].session_ended(session_id, outcome)
+    if session_context(session) is not None:
+        redirect(f"/sessions/{session_id}?ended=1#rating")  # the short rating comes next
     redirect("/dashboard?ended=1")

@@ -12,22 +12,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import texts
 from consent.records import ALL_SCOPES
+from feedback.tokens import TOKEN_LIFETIME, looks_like_token
 from rooms.errors import InvitationRevoked
 from rooms.invitations import invitation_window
-from rooms.session import Admission, CounselSession
+from rooms.session import Admission, CounselSession, SessionState
 from storage import consents, sessions
+from storage import feedback as feedback_store
 from storage.sessions import Participant
 from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
 from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNER
 from web.views.common import form_str, now, redirect
+from web.views.feedback import session_context
 
 __all__ = ["routes", "render_consent_text"]
 
 routes = web.RouteTableDef()
 
 _SID = r"{session_id:[0-9a-f-]{36}}"
+_LINK_COOKIE = "vb_feedback_link"
 
 
 @routes.get("/join/{token}", name="join")
@@ -88,7 +92,10 @@ def _page(request: web.Request, template: str, session: CounselSession, **contex
     status = context.pop("status", 200)
     context.setdefault("fallback_url", f"/s/{session.id}/fallback")
     return aiohttp_jinja2.render_template(
-        template, request, {"session": session, **context}, status=int(status)  # type: ignore[call-overload]
+        template,
+        request,
+        {"session": session, **context},
+        status=int(status),  # type: ignore[call-overload]
     )
 
 
@@ -217,8 +224,35 @@ async def declined(request: web.Request) -> web.StreamResponse:
 
 @routes.get(rf"/s/{_SID}/ended", name="ended")
 async def ended(request: web.Request) -> web.StreamResponse:
-    session, _participant, _consented = await _recipient(request)
-    return _page(request, "recipient/ended.html", session)
+    """The end of the call, with the one feedback link this participant will ever get."""
+    session, participant, _consented = await _recipient(request)
+    context = session_context(session) if session.state is SessionState.ENDED else None
+    token = None
+    if context is not None and participant.admission is Admission.ADMITTED:
+        # Minted lazily, once per participant; the plaintext lives only in the link and in
+        # a cookie scoped to this page, so a reload shows the same link again.
+        remembered = request.cookies.get(_LINK_COOKIE, "")
+        async with request.app[DB].begin() as db:
+            token = await feedback_store.offer_token(db, participant.id, context, now(request))
+        if token is None and looks_like_token(remembered):
+            token = remembered
+    response = _page(
+        request,
+        "recipient/ended.html",
+        session,
+        feedback_url=f"/feedback/t/{token}" if token else None,
+    )
+    if token:
+        response.set_cookie(
+            _LINK_COOKIE,
+            token,
+            httponly=True,
+            samesite="Lax",
+            secure=request.app[SETTINGS].secure_cookies,
+            path=f"/s/{session.id}/ended",
+            max_age=int(TOKEN_LIFETIME.total_seconds()),
+        )
+    return response
 
 
 @routes.get(rf"/s/{_SID}/fallback", name="fallback")

@@ -37,9 +37,7 @@ def upgrade() -> None:
     op.create_table(
         "login_sessions",
         sa.Column("token_hash", sa.String(64), primary_key=True),
-        sa.Column(
-            "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("csrf_token", sa.String(64), nullable=False),
         _ts("created_at"),
         _ts("expires_at"),
@@ -67,9 +65,7 @@ def upgrade() -> None:
         _ts("ended_at", nullable=True),
     )
     op.create_index("ix_counsel_sessions_created_at", "counsel_sessions", ["created_at"])
-    op.create_index(
-        "ix_counsel_sessions_caseworker", "counsel_sessions", ["caseworker_id", "created_at"]
-    )
+    op.create_index("ix_counsel_sessions_caseworker", "counsel_sessions", ["caseworker_id", "created_at"])
     op.create_table(
         "participants",
         sa.Column("id", sa.String(36), primary_key=True),

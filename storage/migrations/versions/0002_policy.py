@@ -40,6 +40,4 @@ def downgrade() -> None:
     op.drop_index("ix_counsel_sessions_ended_at", "counsel_sessions")
     op.drop_index("ix_consent_records_given_at", "consent_records")
     with op.batch_alter_table("consent_records", naming_convention=_NAMING) as batch:
-        batch.create_foreign_key(
-            _fk_name(), "participants", ["participant_id"], ["id"], ondelete="CASCADE"
-        )
+        batch.create_foreign_key(_fk_name(), "participants", ["participant_id"], ["id"], ondelete="CASCADE")

@@ -1,0 +1,137 @@
+"""Exports of the evaluation: CSV (one file per group, zipped), XLSX (one sheet per group), JSON.
+
+Every file, sheet or object holds exactly one group; suppressed cells stay empty and are
+flagged. A group's anonymous responses can be exported too, in random order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import zipfile
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from openpyxl import Workbook
+
+from feedback.questionnaire import VERSION, Answers
+from feedback.report import GroupReport
+
+__all__ = [
+    "FORMATS",
+    "FIGURE_COLUMNS",
+    "RESPONSE_COLUMNS",
+    "figure_rows",
+    "response_rows",
+    "export_reports",
+    "export_responses",
+    "content_type",
+    "file_name",
+]
+
+FORMATS = ("csv", "xlsx", "json")
+FIGURE_COLUMNS = ("metric", "category", "n", "count", "estimate", "low", "high", "suppressed")
+RESPONSE_COLUMNS = (
+    "recommend",
+    "next_by_video",
+    "satisfaction",
+    "technical_quality",
+    "device",
+    "setup_help",
+    "comment",
+)
+_TYPES = {
+    "csv": "application/zip",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def figure_rows(report: GroupReport) -> list[dict[str, Any]]:
+    rows = []
+    for figure in report.figures:
+        row = asdict(figure)
+        for key in ("estimate", "low", "high"):
+            row[key] = _round(row[key])
+        rows.append(row)
+    return rows
+
+
+def response_rows(responses: Sequence[Answers], rng: random.Random | None = None) -> list[dict[str, Any]]:
+    """The answers only, shuffled so the order says nothing about when anyone answered."""
+    rows = [{c: getattr(a, c) for c in RESPONSE_COLUMNS} for a in responses]
+    (rng or random.SystemRandom()).shuffle(rows)
+    return rows
+
+
+def _csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet programs read umlauts
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _xlsx(sheets: dict[str, tuple[Sequence[str], Sequence[dict[str, Any]]]]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, (columns, rows) in sheets.items():
+        sheet = workbook.create_sheet(title)
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append([row[c] for c in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_reports(reports: Sequence[GroupReport], fmt: str, filters: dict[str, Any]) -> bytes:
+    """The figures of each group, kept apart, in ``fmt``."""
+    if fmt == "csv":
+        return _zip({f"{r.group}.csv": _csv(FIGURE_COLUMNS, figure_rows(r)) for r in reports})
+    if fmt == "xlsx":
+        return _xlsx({r.group: (FIGURE_COLUMNS, figure_rows(r)) for r in reports})
+    if fmt == "json":
+        document = {
+            "questionnaire_version": VERSION,
+            "filters": filters,
+            "groups": {r.group: {"respondents": r.respondents, "figures": figure_rows(r)} for r in reports},
+        }
+        return json.dumps(document, ensure_ascii=False, indent=2).encode()
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def export_responses(group: str, rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
+    """One group's anonymous responses in ``fmt``."""
+    if fmt == "csv":
+        return _zip({f"{group}-responses.csv": _csv(RESPONSE_COLUMNS, rows)})
+    if fmt == "xlsx":
+        return _xlsx({group: (RESPONSE_COLUMNS, rows)})
+    if fmt == "json":
+        document = {"questionnaire_version": VERSION, "group": group, "responses": list(rows)}
+        return json.dumps(document, ensure_ascii=False, indent=2).encode()
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def content_type(fmt: str) -> str:
+    return _TYPES[fmt]
+
+
+def file_name(stem: str, fmt: str) -> str:
+    return f"{stem}.{'zip' if fmt == 'csv' else fmt}"

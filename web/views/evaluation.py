@@ -1,0 +1,123 @@
+"""The evaluator's results page and exports: SGB II and SGB III side by side, never pooled."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from feedback import export
+from feedback.errors import PooledRequest, TooFewAnswers
+from feedback.months import valid_month
+from feedback.questionnaire import N_, QUESTIONS
+from feedback.report import DISTRIBUTIONS, GROUPS, OUTCOMES, GroupReport, require_group
+from feedback.suppression import MIN_CELL, shown
+from storage import feedback as store
+from web.keys import DB
+from web.views.common import require_role
+
+__all__ = ["routes", "parse_filters"]
+
+routes = web.RouteTableDef()
+
+METRIC_LABELS = {
+    **{q.name: q.label for q in QUESTIONS},
+    "outcome": N_("How sessions took place (video or fallback)"),
+    "recommend_minus_next": N_("Gap: would recommend video minus next appointment by video"),
+    "satisfaction": N_("Overall satisfaction (mean, 1–5)"),
+    "technical_quality": N_("Picture and sound, video only (mean, 1–5)"),
+    "rating_effort": N_("Caseworkers: effort compared with in person (mean, 1–5)"),
+    "rating_technical_quality": N_("Caseworkers: technical quality (mean, 1–5)"),
+}
+CATEGORY_LABELS = {
+    **{value: label for q in QUESTIONS for value, label in q.options},
+    "video": N_("held by video"),
+    "phone": N_("switched to phone"),
+    "in_person": N_("rebooked in person"),
+    "technical_failure": N_("technical failure"),
+    "no_show": N_("no-show"),
+}
+
+
+def parse_filters(office: str, month: str) -> tuple[int | None, str | None]:
+    """Office id and month from query values; empty means all."""
+    office_id = None
+    if office:
+        if not office.isdigit() or len(office) > 9:
+            raise web.HTTPBadRequest()
+        office_id = int(office)
+    if month and not valid_month(month):
+        raise web.HTTPBadRequest()
+    return office_id, month or None
+
+
+async def _reports(
+    request: web.Request, groups: tuple[str, ...], office_id: int | None, month: str | None
+) -> list[GroupReport]:
+    async with request.app[DB]() as db:
+        return [await store.group_report(db, g, office_id=office_id, month=month) for g in groups]
+
+
+@routes.get("/evaluation", name="evaluation")
+async def evaluation(request: web.Request) -> web.StreamResponse:
+    require_role(request, "evaluator")
+    office = request.query.get("office", "")
+    month = request.query.get("month", "")
+    office_id, month_value = parse_filters(office, month)
+    reports = await _reports(request, GROUPS, office_id, month_value)
+    async with request.app[DB]() as db:
+        offices = await store.offices(db)
+    return aiohttp_jinja2.render_template(
+        "evaluation.html",
+        request,
+        {
+            "reports": reports,
+            "distributions": (*DISTRIBUTIONS, "outcome"),
+            "means": (
+                "satisfaction",
+                "technical_quality",
+                "rating_effort",
+                "rating_technical_quality",
+            ),
+            "metric_labels": METRIC_LABELS,
+            "category_labels": CATEGORY_LABELS,
+            "outcomes": OUTCOMES,
+            "offices": offices,
+            "office": office,
+            "month": month,
+            "min_cell": MIN_CELL,
+        },
+    )
+
+
+@routes.get("/evaluation/export", name="evaluation_export")
+async def export_figures(request: web.Request) -> web.StreamResponse:
+    """Figures of the groups asked for, each kept apart; or one group's responses."""
+    require_role(request, "evaluator")
+    fmt = request.query.get("format", "")
+    if fmt not in export.FORMATS:
+        raise web.HTTPBadRequest()
+    groups = tuple(request.query.getall("group", []))
+    if not groups or len(set(groups)) != len(groups):
+        raise PooledRequest(groups)
+    for group in groups:
+        require_group(group)
+    office_id, month = parse_filters(request.query.get("office", ""), request.query.get("month", ""))
+    filters = {"office": office_id, "month": month}
+    if request.query.get("responses") == "1":
+        if len(groups) != 1:
+            raise PooledRequest(groups)
+        async with request.app[DB]() as db:
+            stored = await store.responses(db, groups[0], office_id=office_id, month=month)
+        if not shown(len(stored)):
+            raise TooFewAnswers()
+        rows = export.response_rows([s.answers for s in stored])
+        body = export.export_responses(groups[0], rows, fmt)
+        stem = f"rueckmeldungen-{groups[0]}"
+    else:
+        body = export.export_reports(await _reports(request, groups, office_id, month), fmt, filters)
+        stem = "auswertung-" + "-".join(groups)
+    return web.Response(
+        body=body,
+        content_type=export.content_type(fmt),
+        headers={"Content-Disposition": f'attachment; filename="{export.file_name(stem, fmt)}"'},
+    )
