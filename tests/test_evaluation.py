@@ -195,11 +195,11 @@ async def test_filters_narrow_the_figures(seeded, app) -> None:  # type: ignore[
 
 
 async def test_cli_export_refuses_pooling_and_writes_one_group(
-    seeded, settings, tmp_path, monkeypatch, database
+    seeded, settings, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    if database != "sqlite":
-        pytest.skip("the CLI reads its database from the environment; one backend is enough")
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    if settings.database_schema:
+        monkeypatch.setenv("DATABASE_SCHEMA", settings.database_schema)
     monkeypatch.setenv("INSTANCE_PATH", str(settings.instance_path))
     # the command runs its own event loop, as it does from a shell
     assert await asyncio.to_thread(cli, ["export", "--format", "json"]) == 2

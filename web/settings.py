@@ -51,6 +51,7 @@ class Settings:
         return cls(
             instance_path=instance,
             database_url=env.get("DATABASE_URL", default_db),
+            database_schema=env.get("DATABASE_SCHEMA") or None,
             redis_url=env.get("REDIS_URL") or None,
             host=env.get("HOST", "127.0.0.1"),
             port=int(env.get("PORT", "8080")),
