@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,7 +42,6 @@ __all__ = [
     "session_outcomes",
     "group_report",
     "offices",
-    "purge_tokens",
 ]
 
 
@@ -236,11 +235,3 @@ async def group_report(
 async def offices(db: AsyncSession) -> list[tuple[int, str]]:
     rows = await db.execute(select(Office.id, Office.name).order_by(Office.name))
     return [(int(i), str(n)) for i, n in rows]
-
-
-async def purge_tokens(db: AsyncSession, now: datetime) -> int:
-    """Delete used and expired tokens; answers and markers stay. Returns how many went."""
-    result = await db.execute(
-        delete(FeedbackTokenRow).where(or_(FeedbackTokenRow.used.is_(True), FeedbackTokenRow.valid_until <= now))
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -20,8 +20,11 @@ from recordings_policy import Category, RetentionPolicy
 from storage.audit import audit
 from storage.models import (
     AuditRow,
+    CaseworkerRatingRow,
     ConsentRow,
     CounselSessionRow,
+    FeedbackResponseRow,
+    FeedbackTokenRow,
     LoginSession,
     LoginThrottle,
 )
@@ -85,6 +88,18 @@ async def purge(
 
     # An expired login session is useless at once; keeping it would only be a risk.
     due.append(("login_sessions", LoginSession.token_hash, LoginSession.expires_at <= now))
+
+    # A used or expired feedback token controls nothing any more.
+    spent = or_(FeedbackTokenRow.used.is_(True), FeedbackTokenRow.valid_until <= now)
+    due.append(("feedback_tokens", FeedbackTokenRow.token_hash, spent))
+
+    feedback_keep = policy.retention(Category.FEEDBACK)
+    if feedback_keep is not None:
+        # Answers carry only their month (no time, by design): a month goes when all of it
+        # lies past the period.
+        cutoff_month = (now - feedback_keep).strftime("%Y-%m")
+        due.append(("feedback_responses", FeedbackResponseRow.id, FeedbackResponseRow.month < cutoff_month))
+        due.append(("caseworker_ratings", CaseworkerRatingRow.id, CaseworkerRatingRow.month < cutoff_month))
 
     logs_keep = policy.retention(Category.LOGS)
     if logs_keep is not None:

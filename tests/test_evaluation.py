@@ -194,9 +194,7 @@ async def test_filters_narrow_the_figures(seeded, app) -> None:  # type: ignore[
     assert page_cells(html)[("sgb2", "recommend", "yes")] == "0.6667"
 
 
-async def test_cli_export_refuses_pooling_and_writes_one_group(
-    seeded, settings, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+async def test_cli_export_refuses_pooling_and_writes_one_group(seeded, settings, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     if settings.database_schema:
         monkeypatch.setenv("DATABASE_SCHEMA", settings.database_schema)

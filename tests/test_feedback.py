@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from rooms.session import Admission
-from storage import feedback as store
 from storage import sessions
 from storage.models import CaseworkerRatingRow, FeedbackResponseRow, FeedbackTokenRow
+from storage.purge import purge
 from tests.conftest import create_session, csrf_from, join_and_consent, login
-from web.keys import DB, ENGINE
+from web.keys import DB, ENGINE, POLICY
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -282,16 +282,22 @@ async def test_questionnaire_in_english(app, client, new_client) -> None:  # typ
     assert "Please do not enter any personal data here" in html
 
 
-async def test_purge_removes_used_and_expired_tokens_only(app, client, new_client, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_purge_removes_spent_tokens_then_answers_past_their_period(app, client, new_client, clock) -> None:  # type: ignore[no-untyped-def]
     used, first_id, _ = await ended_session(app, client, new_client)
     link = await feedback_link(used, first_id)
     assert link
     await used.post("/feedback", data={**GOOD, "csrf_token": csrf_from(await open_form(used, link))})
     fresh, second_id, _ = await ended_session(app, client, new_client)
     assert await feedback_link(fresh, second_id)
-    async with app[DB].begin() as db:
-        assert await store.purge_tokens(db, clock()) == 1
+    policy = app[POLICY]
+    report = await purge(app[DB], policy, clock())
+    assert report.deleted["feedback_tokens"] == 1 and report.deleted["feedback_responses"] == 0
     assert await count(app, FeedbackTokenRow) == 1 and await count(app, FeedbackResponseRow) == 1
-    async with app[DB].begin() as db:
-        assert await store.purge_tokens(db, clock() + timedelta(days=15)) == 1
+    report = await purge(app[DB], policy, clock() + timedelta(days=15))
+    assert report.deleted["feedback_tokens"] == 1
     assert await count(app, FeedbackTokenRow) == 0 and await count(app, FeedbackResponseRow) == 1
+    # Answers go once their whole month lies past the feedback period (730 days).
+    report = await purge(app[DB], policy, clock() + timedelta(days=730))
+    assert report.deleted["feedback_responses"] == 0 and await count(app, FeedbackResponseRow) == 1
+    report = await purge(app[DB], policy, clock() + timedelta(days=730 + 32))
+    assert report.deleted["feedback_responses"] == 1 and await count(app, FeedbackResponseRow) == 0
