@@ -28,6 +28,8 @@ run: install
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/videoberatung serve
 
 test: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install
