@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -148,3 +151,51 @@ async def test_withdrawal_ends_video_on_both_sides(browser, server) -> None:  # 
         "() => document.querySelector('#call').dataset.state === 'peer_withdrew'"
         " && window.vbCall.pc() === null && !document.querySelector('#remote').srcObject"
     )
+
+
+async def test_finished_call_to_feedback_to_evaluator_export(browser, server, app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from storage import users
+    from web.keys import DB
+
+    async with app[DB].begin() as db:
+        await users.create_user(db, "auswertung", PASSWORD, display_name="Eva", role="evaluator", now=datetime.now(UTC))
+    cw, rc = await _call_with_video(browser, server)
+    # The caseworker ends the call and records that it was held by video.
+    session_path = urlsplit(cw.url).path.removesuffix("/call")
+    await cw.goto(str(server.make_url(session_path)))
+    await cw.check("input[name=outcome][value=video]")
+    await cw.click("#outcome-form button[type=submit]")
+    # The recipient's page follows to the end page, which offers the one-time feedback link.
+    await rc.wait_for_url("**/ended")
+    await rc.click("#feedback-link")
+    await rc.wait_for_url("**/feedback**")
+    for name, value in {
+        "recommend": "yes",
+        "next_by_video": "yes",
+        "satisfaction": "4",
+        "technical_quality": "5",
+        "device": "smartphone",
+        "setup_help": "no",
+    }.items():
+        await rc.check(f"input[name='{name}'][value='{value}']")
+    await rc.click("form[action='/feedback'] button[type=submit]")
+    await rc.wait_for_selector("h1")
+    assert "Vielen Dank" in (await rc.text_content("h1") or "")
+
+    # The evaluator logs in and downloads the JSON export: groups apart, one answer, hidden.
+    evaluator = await (await browser.new_context()).new_page()
+    base = str(server.make_url("")).rstrip("/")
+    await evaluator.goto(f"{base}/login")
+    await evaluator.fill("#username", "auswertung")
+    await evaluator.fill("#password", PASSWORD)
+    await evaluator.click("button[type=submit]")
+    await evaluator.wait_for_url(f"{base}/evaluation")
+    async with evaluator.expect_download() as info:
+        await evaluator.click("a[href*='format=json'][href*='group=sgb2&group=sgb3']")
+    download = await info.value
+    target = tmp_path / "export.json"
+    await download.save_as(target)
+    document = json.loads(target.read_text("utf-8"))
+    assert set(document["groups"]) == {"sgb2", "sgb3"}
+    figures = document["groups"]["sgb2"]["figures"]
+    assert figures and all(row["suppressed"] for row in figures)  # n = 1 < 5
