@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
 
 from recordings_policy import load_policy
 from rooms.invitations import InvitationSigner, load_or_create_key
+from rooms.turn import TurnIssuer
 from rooms.waiting_room import MemoryWaitingRoom
 from signaling.server import SignalingServer
 from storage.db import create_engine, sessionmaker_for
 from web.errors import error_middleware
-from web.keys import DB, ENGINE, POLICY, PURGER, SETTINGS, SIGNALING, SIGNER, WAITING_ROOM
+from web.keys import DB, ENGINE, POLICY, PURGER, SETTINGS, SIGNALING, SIGNER, TURN, WAITING_ROOM
 from web.middlewares import (
     csrf_middleware,
     language_middleware,
@@ -79,6 +81,11 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[POLICY] = policy
+    app[TURN] = (
+        TurnIssuer(settings.turn_urls, settings.turn_secrets, timedelta(seconds=settings.turn_ttl_seconds))
+        if settings.turn_urls
+        else None
+    )
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
     for module in (health, auth, caseworker, recipient, feedback, evaluation):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from recordings_policy import RetentionPolicy
 from rooms.invitations import InvitationSigner
+from rooms.turn import TurnIssuer
 from rooms.waiting_room import WaitingRoom
 from web.settings import Settings
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from signaling.server import SignalingServer
     from web.purger import Purger
 
-__all__ = ["SETTINGS", "POLICY", "PURGER", "ENGINE", "DB", "SIGNER", "WAITING_ROOM", "SIGNALING"]
+__all__ = ["SETTINGS", "POLICY", "PURGER", "ENGINE", "DB", "SIGNER", "WAITING_ROOM", "SIGNALING", "TURN"]
 
 SETTINGS = web.AppKey("settings", Settings)
 POLICY = web.AppKey("policy", RetentionPolicy)
@@ -26,3 +27,5 @@ SIGNER = web.AppKey("signer", InvitationSigner)
 WAITING_ROOM = web.AppKey("waiting_room", WaitingRoom)
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 PURGER: web.AppKey[Purger] = web.AppKey("purger")
+# None when no TURN server is configured.
+TURN: web.AppKey[TurnIssuer | None] = web.AppKey("turn")

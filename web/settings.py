@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from recordings_policy import DEFAULT_POLICY
+from rooms.turn import parse_list
 
 __all__ = ["Settings", "utcnow"]
 
@@ -37,6 +38,14 @@ class Settings:
     policy_path: Path = DEFAULT_POLICY
     # How often the in-process purge runs; 0 turns it off (e.g. when cron runs ``purge``).
     purge_interval_seconds: float = 3600.0
+    # TURN relay (coturn with use-auth-secret); no URLs means no TURN, local candidates only.
+    turn_urls: tuple[str, ...] = ()
+    # The first secret issues credentials; a second one is still accepted during a rotation.
+    turn_secrets: tuple[str, ...] = ()
+    turn_ttl_seconds: float = 3600.0
+    # The pre-call check's echo peer: at most this many at once per node, each this long.
+    check_max_concurrent: int = 4
+    check_seconds: float = 30.0
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -60,4 +69,9 @@ class Settings:
             rejoin_grace_seconds=float(env.get("REJOIN_GRACE_SECONDS", "30")),
             policy_path=Path(env.get("POLICY_PATH") or DEFAULT_POLICY),
             purge_interval_seconds=float(env.get("PURGE_INTERVAL_SECONDS", "3600")),
+            turn_urls=parse_list(env.get("TURN_URLS", "")),
+            turn_secrets=parse_list(env.get("TURN_SECRETS", "")),
+            turn_ttl_seconds=float(env.get("TURN_TTL_SECONDS", "3600")),
+            check_max_concurrent=int(env.get("CHECK_MAX_CONCURRENT", "4")),
+            check_seconds=float(env.get("CHECK_SECONDS", "30")),
         )

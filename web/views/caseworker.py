@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from storage.users import Account
 from web.errors import FormError
 from web.i18n import gettext as _
 from web.keys import DB, SIGNALING, SIGNER
-from web.views.common import BERLIN, form_str, local, now, origin, redirect, require_role
+from web.views.common import BERLIN, form_str, ice_servers, local, now, origin, redirect, require_role
 from web.views.feedback import session_context
 
 __all__ = ["routes"]
@@ -173,7 +174,8 @@ async def caseworker_call(request: web.Request) -> web.StreamResponse:
             "role": "caseworker",
             "ended_url": f"/sessions/{session.id}/outcome",
             "fallback_url": f"/sessions/{session.id}/outcome",
-            "ice_servers": json.dumps([]),
+            # A random pseudonym: coturn's logs must not name the caseworker.
+            "ice_servers": json.dumps(ice_servers(request, secrets.token_hex(8))),
         },
     )
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from storage.users import Account
-from web.keys import SETTINGS
+from web.keys import SETTINGS, TURN
 
-__all__ = ["BERLIN", "require_role", "redirect", "local", "now", "origin"]
+__all__ = ["BERLIN", "require_role", "redirect", "local", "now", "origin", "ice_servers"]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -45,3 +45,12 @@ def origin(request: web.Request) -> str:
 def form_str(form: Any, name: str, limit: int = 200) -> str:
     value = form.get(name, "")
     return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def ice_servers(request: web.Request, pseudonym: str) -> list[dict[str, object]]:
+    """The ICE servers for one participant or check: the TURN relay with fresh credentials,
+    or none (local candidates only) when no TURN is configured. Never a public STUN server."""
+    issuer = request.app[TURN]
+    if issuer is None:
+        return []
+    return [issuer.issue(pseudonym, now(request)).ice_server()]

@@ -23,7 +23,7 @@ from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, spl
 from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNER
-from web.views.common import form_str, now, redirect
+from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
 
 __all__ = ["routes", "render_consent_text"]
@@ -212,7 +212,7 @@ async def call(request: web.Request) -> web.StreamResponse:
         session,
         role="recipient",
         ended_url=f"/s/{session.id}/ended",
-        ice_servers=json.dumps([]),
+        ice_servers=json.dumps(ice_servers(request, participant.id)),
     )
 
 
