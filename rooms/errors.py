@@ -5,6 +5,9 @@ RoomsError
 ├── SessionNotFound
 ├── SessionClosed            the session has ended
 ├── NotAdmitted              a participant acted before admission
+├── CheckBusy                every echo peer of this node is in use: retry later
+├── CheckNotFound            no running check with that id (finished, expired or unknown)
+├── CheckOfferInvalid        the browser's offer could not be answered
 └── InvitationError          the invitation link cannot be used
     ├── InvitationExpired
     ├── InvitationNotYetValid
@@ -20,6 +23,9 @@ __all__ = [
     "SessionNotFound",
     "SessionClosed",
     "NotAdmitted",
+    "CheckBusy",
+    "CheckNotFound",
+    "CheckOfferInvalid",
     "InvitationError",
     "InvitationExpired",
     "InvitationNotYetValid",
@@ -48,6 +54,20 @@ class SessionClosed(RoomsError):
 
 
 class NotAdmitted(RoomsError):
+    pass
+
+
+class CheckBusy(RoomsError):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"all echo peers busy, retry in {retry_after_seconds}s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class CheckNotFound(RoomsError):
+    pass
+
+
+class CheckOfferInvalid(RoomsError):
     pass
 
 

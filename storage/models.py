@@ -24,6 +24,7 @@ __all__ = [
     "CaseworkerRatingRow",
     "RatingMarkerRow",
     "UTCDateTime",
+    "CheckVerdictRow",
 ]
 
 
@@ -223,3 +224,18 @@ class RatingMarkerRow(Base):
     __tablename__ = "caseworker_rating_markers"
 
     session_id: Mapped[str] = mapped_column(ForeignKey("counsel_sessions.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CheckVerdictRow(Base):
+    """One pre-call check's anonymous result: no session, participant, time or address."""
+
+    __tablename__ = "check_verdicts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
+    device_class: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(16))
+    # None for the standalone check (no invitation, so no group).
+    benefit_group: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
+    month: Mapped[str] = mapped_column(String(7))
+
+    __table_args__ = {"sqlite_with_rowid": False}

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from aiohttp import web
+from aiortc import RTCIceServer
 
 from recordings_policy import load_policy
 from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import MemoryWaitingRoom
+from signaling.echo import EchoChecks
 from signaling.server import SignalingServer
 from storage.db import create_engine, sessionmaker_for
 from web.errors import error_middleware
-from web.keys import DB, ENGINE, POLICY, PURGER, SETTINGS, SIGNALING, SIGNER, TURN, WAITING_ROOM
+from web.keys import DB, ECHO, ENGINE, POLICY, PURGER, SETTINGS, SIGNALING, SIGNER, TURN, WAITING_ROOM
 from web.middlewares import (
     csrf_middleware,
     language_middleware,
@@ -25,7 +28,7 @@ from web.middlewares import (
 from web.purger import Purger
 from web.settings import Settings
 from web.templating import setup_templates
-from web.views import auth, caseworker, evaluation, feedback, health, recipient
+from web.views import auth, caseworker, check, evaluation, feedback, health, recipient
 
 __all__ = ["create_app"]
 
@@ -49,17 +52,31 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     purger = Purger(app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds)
     app[PURGER] = purger
     purger.start()
+    echo = EchoChecks(settings.check_max_concurrent, settings.check_seconds, partial(_check_ice_servers, app))
+    app[ECHO] = echo
     yield
+    await echo.close()
     await purger.close()
     await signaling.close()
     await waiting_room.close()
     await engine.dispose()
 
 
+def _check_ice_servers(app: web.Application, check_id: str) -> list[RTCIceServer]:
+    """The echo peer's ICE servers: the configured TURN only, never a public STUN server."""
+    issuer = app[TURN]
+    if issuer is None:
+        return []
+    creds = issuer.issue(f"check-{check_id}", app[SETTINGS].clock())
+    return [RTCIceServer(urls=list(creds.urls), username=creds.username, credential=creds.credential)]
+
+
 async def _close_sockets(app: web.Application) -> None:
     # on_shutdown runs before aiohttp waits for open handlers: close the websockets here,
     # or shutdown waits for every connected browser to time out.
     await app[SIGNALING].close()
+    if ECHO in app:
+        await app[ECHO].close()
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -88,7 +105,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
-    for module in (health, auth, caseworker, recipient, feedback, evaluation):
+    for module in (health, auth, caseworker, recipient, check, feedback, evaluation):
         app.router.add_routes(module.routes)
     signaling = SignalingServer(settings, policy)
     signaling.attach(app)

@@ -20,6 +20,9 @@ from feedback.errors import (
     TooFewAnswers,
 )
 from rooms.errors import (
+    CheckBusy,
+    CheckNotFound,
+    CheckOfferInvalid,
     IllegalTransition,
     InvitationExpired,
     InvitationInvalid,
@@ -66,6 +69,14 @@ def _domain_error(exc: Exception) -> tuple[int, str, str]:
         (SessionNotFound, 404, "not_found", _("This appointment does not exist.")),
         (SessionClosed, 410, "session_closed", _("This appointment has already ended.")),
         (NotAdmitted, 403, "not_admitted", _("You have not been admitted to this call yet.")),
+        (
+            CheckBusy,
+            503,
+            "check_busy",
+            _("All test connections are busy right now. Please try again in a moment."),
+        ),
+        (CheckNotFound, 404, "check_not_found", _("This connection test has already ended.")),
+        (CheckOfferInvalid, 400, "check_offer_invalid", _("Your browser's connection offer could not be used.")),
         (IllegalTransition, 409, "conflict", _("That is not possible at this point.")),
         (ConsentMissing, 403, "consent_required", _("Please give your consent first.")),
         (UnknownText, 404, "not_found", _("This page does not exist.")),
@@ -147,7 +158,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except (RoomsError, ConsentError) as exc:
         status, code, title = _domain_error(exc)
-        return _render(request, status, code, title, fallback=True)
+        rendered = _render(request, status, code, title, fallback=True)
+        if isinstance(exc, CheckBusy):
+            rendered.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return rendered
     except FeedbackError as exc:
         status, code, title = _domain_error(exc)
         return _render(request, status, code, title, fallback=False)

@@ -14,10 +14,11 @@ from rooms.waiting_room import WaitingRoom
 from web.settings import Settings
 
 if TYPE_CHECKING:
+    from signaling.echo import EchoChecks
     from signaling.server import SignalingServer
     from web.purger import Purger
 
-__all__ = ["SETTINGS", "POLICY", "PURGER", "ENGINE", "DB", "SIGNER", "WAITING_ROOM", "SIGNALING", "TURN"]
+__all__ = ["SETTINGS", "POLICY", "PURGER", "ENGINE", "DB", "SIGNER", "WAITING_ROOM", "SIGNALING", "TURN", "ECHO"]
 
 SETTINGS = web.AppKey("settings", Settings)
 POLICY = web.AppKey("policy", RetentionPolicy)
@@ -29,3 +30,4 @@ SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 PURGER: web.AppKey[Purger] = web.AppKey("purger")
 # None when no TURN server is configured.
 TURN: web.AppKey[TurnIssuer | None] = web.AppKey("turn")
+ECHO: web.AppKey[EchoChecks] = web.AppKey("echo")

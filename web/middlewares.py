@@ -94,6 +94,15 @@ def csrf_token(request: web.Request) -> str:
     return str(token)
 
 
+# JSON endpoints that take no cookie-authorised action (the anonymous pre-call check).
+_JSON_API = "/api/check/"
+
+
+def _own_origin(request: web.Request) -> str:
+    configured = request.app[SETTINGS].public_url
+    return configured.rstrip("/") if configured else str(request.url.origin())
+
+
 @web.middleware
 async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method == "POST" and request.content_type in (
@@ -105,6 +114,12 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         expected = request["csrf"] or request.cookies.get(CSRF_COOKIE)
         if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
             raise web.HTTPForbidden(reason="CSRF token missing or wrong")
+    elif request.method == "POST" and request.path.startswith(_JSON_API) and request.content_type == "application/json":
+        # A cross-site page cannot send this content type without a CORS preflight (which is
+        # never answered); the Origin check refuses what a misbehaving client might send.
+        sent_origin = request.headers.get("Origin")
+        if sent_origin is not None and sent_origin != _own_origin(request):
+            raise web.HTTPForbidden(reason="cross-origin request")
     elif request.method == "POST" and not request.path.startswith("/socket.io/"):
         raise web.HTTPUnsupportedMediaType()
     response = await handler(request)

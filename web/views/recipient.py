@@ -23,6 +23,7 @@ from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, spl
 from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNER
+from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
 
@@ -104,6 +105,14 @@ async def landing(request: web.Request) -> web.StreamResponse:
     session, participant, consented = await _recipient(request)
     session.ensure_joinable()
     return _page(request, "recipient/landing.html", session, consented=consented)
+
+
+@routes.get(rf"/s/{_SID}/check", name="recipient_check")
+async def device_check(request: web.Request) -> web.StreamResponse:
+    """The device and connection check from the invitation, before consent and waiting room."""
+    session, _participant, _consented = await _recipient(request)
+    session.ensure_joinable()
+    return render_check(request, session.id, f"/s/{session.id}/fallback?reason=check_failed")
 
 
 _HEADING = re.compile(r"^## (.+)$")
