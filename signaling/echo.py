@@ -113,6 +113,11 @@ class EchoChecks:
         if check is not None and check.task is not None:
             await asyncio.shield(check.task)
 
+    async def wait_idle(self) -> None:
+        """Return once every check running now is closed."""
+        tasks = [check.task for check in self._checks.values() if check.task]
+        await asyncio.gather(*(asyncio.shield(task) for task in tasks), return_exceptions=True)
+
     async def close(self) -> None:
         """Close every check and refuse new ones; safe to call twice."""
         self._closed = True

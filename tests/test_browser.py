@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import PASSWORD, need
+from web.keys import ECHO
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -199,3 +201,19 @@ async def test_finished_call_to_feedback_to_evaluator_export(browser, server, ap
     assert set(document["groups"]) == {"sgb2", "sgb3"}
     figures = document["groups"]["sgb2"]["figures"]
     assert figures and all(row["suppressed"] for row in figures)  # n = 1 < 5
+
+
+async def test_check_page_reaches_a_verdict(browser, server) -> None:  # type: ignore[no-untyped-def]
+    base = str(server.make_url("")).rstrip("/")
+    page = await (await browser.new_context(**PHONE)).new_page()
+    await page.goto(f"{base}/check")
+    # The preview runs and the level meter is live before the connection test ends.
+    await page.wait_for_function("() => document.querySelector('#preview').videoWidth > 0")
+    await page.wait_for_function("() => document.querySelector('#level').value > 0", timeout=10000)
+    await page.wait_for_function("() => window.vbCheck && window.vbCheck.verdict() !== null", timeout=20000)
+    assert await page.evaluate("window.vbCheck.verdict()") == "video"
+    assert await page.text_content("#verdict-text") == "Video wird funktionieren."
+    assert await page.is_visible("#check-figures")
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    await asyncio.wait_for(server.app[ECHO].wait_idle(), timeout=5)  # the result closed the echo peer
+    assert server.app[ECHO].running == 0
