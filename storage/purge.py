@@ -21,6 +21,7 @@ from storage.audit import audit
 from storage.models import (
     AuditRow,
     CaseworkerRatingRow,
+    CheckVerdictRow,
     ConsentRow,
     CounselSessionRow,
     FeedbackResponseRow,
@@ -100,6 +101,8 @@ async def purge(
         cutoff_month = (now - feedback_keep).strftime("%Y-%m")
         due.append(("feedback_responses", FeedbackResponseRow.id, FeedbackResponseRow.month < cutoff_month))
         due.append(("caseworker_ratings", CaseworkerRatingRow.id, CaseworkerRatingRow.month < cutoff_month))
+        # Pre-call check verdicts are anonymous evaluation data of the same kind.
+        due.append(("check_verdicts", CheckVerdictRow.id, CheckVerdictRow.month < cutoff_month))
 
     logs_keep = policy.retention(Category.LOGS)
     if logs_keep is not None:

@@ -217,3 +217,25 @@ async def test_check_page_reaches_a_verdict(browser, server) -> None:  # type: i
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     await asyncio.wait_for(server.app[ECHO].wait_idle(), timeout=5)  # the result closed the echo peer
     assert server.app[ECHO].running == 0
+
+
+async def test_check_page_waits_when_all_echo_peers_are_busy(browser, server) -> None:  # type: ignore[no-untyped-def]
+    base = str(server.make_url("")).rstrip("/")
+    page = await (await browser.new_context()).new_page()
+    refused: list[str] = []
+
+    async def busy_once(route: Any) -> None:
+        if refused:
+            await route.continue_()
+            return
+        refused.append(route.request.url)
+        body = json.dumps({"error": {"code": "check_busy", "message": "busy"}})
+        await route.fulfill(status=503, headers={"Retry-After": "1"}, content_type="application/json", body=body)
+
+    await page.route("**/api/check/offer", busy_once)
+    await page.goto(f"{base}/check")
+    # The page says when it retries, then retries by itself and reaches a verdict.
+    await page.wait_for_function("() => window.vbCheck && window.vbCheck.state() === 'busy'")
+    assert "1 Sekunden" in (await page.text_content("#check-status") or "")
+    await page.wait_for_function("() => window.vbCheck.verdict() !== null", timeout=20000)
+    assert refused and await page.evaluate("window.vbCheck.verdict()") == "video"

@@ -378,3 +378,45 @@ async def test_cross_origin_and_form_posts_are_refused(check_client: TestClient)
     resp = await check_client.post("/api/check/result", data="connected=false")
     assert resp.status in (403, 415)
     assert await _verdicts(check_client) == []
+
+
+async def test_verdicts_go_with_the_feedback_retention(settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    from recordings_policy import load_policy
+    from storage import checks
+    from storage.db import create_engine, sessionmaker_for
+    from storage.purge import purge
+
+    engine = create_engine(settings.database_url)
+    db = sessionmaker_for(engine)
+    try:
+        async with db.begin() as s:
+            await checks.record_verdict(s, DeviceClass.TABLET, Verdict.AUDIO_ONLY, "sgb2", "2024-01")
+            await checks.record_verdict(s, DeviceClass.TABLET, Verdict.VIDEO, "sgb2", "2026-02")
+        report = await purge(db, load_policy(settings.policy_path), datetime(2026, 3, 1, tzinfo=UTC))
+        assert report.deleted["check_verdicts"] == 1
+        async with db() as s:
+            assert await checks.verdict_counts(s, "sgb2") == {("tablet", "video"): 1}
+    finally:
+        await engine.dispose()
+
+
+async def test_server_shutdown_closes_running_checks(settings: Settings, browserish: Browserish) -> None:
+    app = create_app(settings)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        resp = await client.post("/api/check/offer", json={"type": "offer", "sdp": await browserish.offer()})
+        assert resp.status == 200
+        echo = app[ECHO]
+        assert echo.running == 1
+    finally:
+        await client.close()
+    assert echo.running == 0
+
+
+def test_check_bounds_from_the_environment() -> None:
+    settings = Settings.from_env({"INSTANCE_PATH": "/tmp/x", "CHECK_MAX_CONCURRENT": "9", "CHECK_SECONDS": "12"})
+    assert (settings.check_max_concurrent, settings.check_seconds) == (9, 12.0)
+    assert Settings.from_env({"INSTANCE_PATH": "/tmp/x"}).check_max_concurrent == 4
