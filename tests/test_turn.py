@@ -316,3 +316,31 @@ async def test_call_page_carries_fresh_turn_credentials(settings: Settings) -> N
     assert server["urls"] == list(URLS)
     assert TurnIssuer(URLS, ("s3cret",)).accepts(server["username"], server["credential"], datetime.now(UTC))
     assert "fachkraft" not in server["username"]
+
+
+@pytest.mark.turn
+def test_repository_config_is_accepted_by_coturn(tmp_path: Path) -> None:
+    need(TURNSERVER.exists(), "coturn at /usr/bin/turnserver")
+    port, tls_port = _free_port(), _free_port()
+    log = tmp_path / "turn.log"
+    conf = (Path(__file__).parents[1] / "deploy" / "turnserver.conf").read_text("utf-8")
+    conf = conf.replace("listening-port=3478", f"listening-port={port}")
+    conf = conf.replace("tls-listening-port=5349", f"tls-listening-port={tls_port}")
+    conf = conf.replace("\nsyslog\n", f"\nlog-file={log}\n")
+    conf += f"listening-ip=127.0.0.1\npidfile={tmp_path / 'pid'}\nuserdb={tmp_path / 'db'}\n"
+    (tmp_path / "turnserver.conf").write_text(conf)
+    process = subprocess.Popen(
+        [str(TURNSERVER), "-c", str(tmp_path / "turnserver.conf"), "--no-stdout-log"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_listening(port, process, log)
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+    # coturn puts its pid and the date into the log file's name.
+    text = "".join(path.read_text(errors="replace") for path in tmp_path.glob("turn*.log"))
+    assert "Listener address to use" in text or "listener" in text.lower(), text[-2000:]
+    assert "Bad configuration" not in text
+    assert "unknown" not in text.lower()

@@ -17,7 +17,7 @@ from web.i18n import gettext as _
 from web.keys import DB, ECHO
 from web.views.common import ice_servers, now
 
-__all__ = ["routes", "render_check", "VERDICT_TEXTS"]
+__all__ = ["routes", "render_check", "verdict_texts"]
 
 routes = web.RouteTableDef()
 
@@ -25,7 +25,8 @@ _SESSION_ID = re.compile(r"^[0-9a-f-]{36}$")
 _MAX_SDP = 64 * 1024
 
 
-def VERDICT_TEXTS() -> dict[str, str]:  # noqa: N802 - a table, translated per request
+def verdict_texts() -> dict[str, str]:
+    """The verdicts in the language of the current request."""
     return {
         Verdict.VIDEO: _("Video will work."),
         Verdict.AUDIO_ONLY: _("Audio only is recommended."),
@@ -41,7 +42,7 @@ def render_check(request: web.Request, session_id: str | None, fallback_url: str
         {
             "session_id": session_id,
             "fallback_url": fallback_url,
-            "verdict_texts": VERDICT_TEXTS(),
+            "verdict_texts": verdict_texts(),
             # The browser's side of the check may use the configured TURN as well.
             "ice_servers": json.dumps(ice_servers(request, "check")),
         },
@@ -112,4 +113,4 @@ async def check_result(request: web.Request) -> web.StreamResponse:
         device = device_class(request.headers.get("User-Agent", ""))
         await checks.record_verdict(db, device, verdict, group, month_of(now(request)))
     fallback = f"/s/{session_id}/fallback?reason=check_failed" if group else None
-    return web.json_response({"verdict": str(verdict), "message": VERDICT_TEXTS()[verdict], "fallback_url": fallback})
+    return web.json_response({"verdict": str(verdict), "message": verdict_texts()[verdict], "fallback_url": fallback})
