@@ -239,3 +239,27 @@ async def test_check_page_waits_when_all_echo_peers_are_busy(browser, server) ->
     assert "1 Sekunden" in (await page.text_content("#check-status") or "")
     await page.wait_for_function("() => window.vbCheck.verdict() !== null", timeout=20000)
     assert refused and await page.evaluate("window.vbCheck.verdict()") == "video"
+
+
+async def test_check_from_invitation_with_no_connection_leads_to_fallback(browser, server) -> None:  # type: ignore[no-untyped-def]
+    base = str(server.make_url("")).rstrip("/")
+    _cw, link = await _caseworker_creates_session(browser, base)
+    page = await (await browser.new_context(**PHONE)).new_page()
+
+    async def lose_connection(route: Any) -> None:
+        # As if the echo peer was unreachable from this network; the server still decides.
+        body = json.loads(route.request.post_data or "{}")
+        body.update(connected=False, rtt_ms=0, loss_percent=100, jitter_ms=0, bitrate_kbps=0)
+        await route.continue_(post_data=json.dumps(body))
+
+    await page.route("**/api/check/result", lose_connection)
+    await page.goto(link)
+    await page.wait_for_url("**/s/*")
+    await page.click("#check-link")
+    await page.wait_for_url("**/check")
+    await page.wait_for_function("() => window.vbCheck && window.vbCheck.verdict() !== null", timeout=20000)
+    assert await page.evaluate("window.vbCheck.verdict()") == "not_possible"
+    assert await page.text_content("#verdict-text") == "Video ist hier nicht möglich."
+    await page.click("#verdict-fallback a")
+    await page.wait_for_url("**/fallback?reason=check_failed")
+    assert await page.is_visible("#check-failed")
