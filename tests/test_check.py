@@ -420,3 +420,15 @@ def test_check_bounds_from_the_environment() -> None:
     settings = Settings.from_env({"INSTANCE_PATH": "/tmp/x", "CHECK_MAX_CONCURRENT": "9", "CHECK_SECONDS": "12"})
     assert (settings.check_max_concurrent, settings.check_seconds) == (9, 12.0)
     assert Settings.from_env({"INSTANCE_PATH": "/tmp/x"}).check_max_concurrent == 4
+
+
+async def test_a_check_whose_peer_goes_away_is_freed_before_its_deadline(browserish: Browserish) -> None:
+    echo = EchoChecks(1, 60, _no_ice)
+    try:
+        check_id, answer = await echo.start(await browserish.offer())
+        await browserish.answer(answer)
+        await browserish.close()  # the tab is closed: DTLS says goodbye
+        await asyncio.wait_for(echo.wait_closed(check_id), timeout=15)
+        assert echo.running == 0
+    finally:
+        await echo.close()
