@@ -121,7 +121,7 @@ async def connect(target: Target, http: aiohttp.ClientSession, index: int, side:
     sio.on("*", record)
     sio.on("connect_error", lambda data=None: conn.queue("connect_error").put_nowait(data))
     try:
-        await sio.connect(target.url, auth=pair.auth[side], transports=["websocket"])
+        await sio.connect(target.url, auth=pair.auth[side], transports=["websocket"], wait_timeout=15)
     except socketio.exceptions.ConnectionError as exc:
         refused = conn.queue("connect_error")
         raise ConnectionError(
@@ -131,7 +131,7 @@ async def connect(target: Target, http: aiohttp.ClientSession, index: int, side:
 
 
 async def connect_pairs(
-    target: Target, http: aiohttp.ClientSession, pairs: int, sink: Any = None, batch: int = 50
+    target: Target, http: aiohttp.ClientSession, pairs: int, sink: Any = None, batch: int = 25
 ) -> list[tuple[Conn, Conn]]:
     made: list[tuple[Conn, Conn]] = []
     for start in range(0, pairs, batch):
