@@ -36,8 +36,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# BENCH_SIZE=full for the issue's sizes (1k-20k idle, 500 pairs, 100-2,000 msg/s, 50-500 set-ups).
+BENCH_SIZE ?= small
 bench: install
-	$(BIN)/python -m load_tests
+	$(BIN)/python -m load_tests --size $(BENCH_SIZE)
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed

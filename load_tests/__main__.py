@@ -1,6 +1,7 @@
-"""`make bench`: not implemented yet (see docs/performance.md)."""
+"""`make bench`: ``python -m load_tests [--size full|small|tiny] [--targets ours,bare,node]``."""
 
 import sys
 
-print("The benchmark harness is not implemented yet; see docs/performance.md.", file=sys.stderr)
-sys.exit(1)
+from load_tests.run import main
+
+sys.exit(main(sys.argv[1:]))

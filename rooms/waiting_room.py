@@ -29,6 +29,15 @@ class WaitingRoom(Protocol):
     async def entries(self, session_id: str) -> list[WaitingEntry]:
         """Everybody waiting for the session, first arrival first."""
 
+    async def touch(self, waiting: list[tuple[str, str]]) -> None:
+        """(session, participant) pairs whose sockets are still open on this node."""
+
+    async def away(self, session_id: str, participant_id: str) -> None:
+        """The participant's socket dropped; it may arrive again (on any node) within the grace period."""
+
+    async def leave_if_away(self, session_id: str, participant_id: str) -> bool:
+        """After the grace period: remove the participant unless it arrived again; return whether removed."""
+
     async def close(self) -> None: ...
 
 
@@ -54,6 +63,15 @@ class MemoryWaitingRoom:
         waiting = self._sessions.get(session_id, {})
         ordered = sorted(waiting.items(), key=lambda item: (item[1], item[0]))
         return [WaitingEntry(pid, at) for pid, at in ordered]
+
+    async def touch(self, waiting: list[tuple[str, str]]) -> None:
+        pass  # nothing expires in memory: the node that holds the entries is the node that runs
+
+    async def away(self, session_id: str, participant_id: str) -> None:
+        pass  # a reconnect to this (the only) node cancels the grace timer instead
+
+    async def leave_if_away(self, session_id: str, participant_id: str) -> bool:
+        return await self.leave(session_id, participant_id)
 
     async def close(self) -> None:
         self._sessions.clear()

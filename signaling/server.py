@@ -27,6 +27,7 @@ from rooms.waiting_room import WaitingRoom
 from signaling import payloads
 from signaling.errors import Refusal, error_reply
 from signaling.peers import Peer, PeerIndex
+from signaling.presence import LocalPresence, Presence
 from storage import audit, consents, sessions, users
 from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
 from web.settings import Settings
@@ -79,6 +80,7 @@ class SignalingServer:
         self._db: async_sessionmaker[AsyncSession]
         self._waiting: WaitingRoom
         self._peers = PeerIndex()
+        self._presence: Presence = LocalPresence(self._peers)
         self._timers: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._closed = False
         origins: str | list[str] | None = None
@@ -116,10 +118,24 @@ class SignalingServer:
     def attach(self, app: web.Application) -> None:
         self.sio.attach(app)
 
-    def bind(self, db: async_sessionmaker[AsyncSession], waiting_room: WaitingRoom) -> None:
-        """Hand over the resources opened at start-up (routes must exist before that)."""
+    @property
+    def peers(self) -> PeerIndex:
+        return self._peers
+
+    def bind(
+        self,
+        db: async_sessionmaker[AsyncSession],
+        waiting_room: WaitingRoom,
+        presence: Presence | None = None,
+    ) -> None:
+        """Hand over the resources opened at start-up (routes must exist before that).
+
+        Without ``presence`` the call membership is this node's own index (one node).
+        """
         self._db = db
         self._waiting = waiting_room
+        if presence is not None:
+            self._presence = presence
 
     async def close(self) -> None:
         """Cancel grace timers and disconnect everybody; safe to call twice."""
@@ -183,6 +199,8 @@ class SignalingServer:
         else:
             peer = await self._connect_staff(sid, request, wanted)
         self._peers.add(peer)
+        if peer.in_call:
+            await self._presence.join(peer)
         if peer.role == "dashboard":
             await self.sio.enter_room(sid, f"dash:{peer.account_id}")
             self._later(self._send_snapshot(peer))
@@ -272,7 +290,9 @@ class SignalingServer:
         if peer is None or peer.session_id is None or peer.participant_id is None:
             return
         session_id, participant_id = peer.session_id, peer.participant_id
-        if peer.in_call and not self._peers.in_call(session_id, participant_id):
+        if peer.in_call:
+            await self._presence.leave(peer)
+        if peer.in_call and not await self._presence.in_call(session_id, participant_id):
             grace = self._settings.rejoin_grace_seconds
             await self.sio.emit(
                 "peer.left",
@@ -280,7 +300,8 @@ class SignalingServer:
                 room=f"call:{session_id}",
             )
             self._start_timer(session_id, participant_id, self._expire_call_member(peer))
-        elif peer.waiting:
+        elif peer.waiting and not self._peers.sockets_of(participant_id):
+            await self._waiting.away(session_id, participant_id)
             self._start_timer(session_id, participant_id, self._expire_waiting(peer))
 
     def _start_timer(self, session_id: str, participant_id: str, coro: Awaitable[None]) -> None:
@@ -300,13 +321,13 @@ class SignalingServer:
 
     async def _expire_call_member(self, peer: Peer) -> None:
         await asyncio.sleep(self._settings.rejoin_grace_seconds)
-        if not self._peers.in_call(peer.session_id or "", peer.participant_id or ""):
+        if not await self._presence.in_call(peer.session_id or "", peer.participant_id or ""):
             await self.sio.emit("peer.gone", {"participant": peer.participant_id}, room=f"call:{peer.session_id}")
 
     async def _expire_waiting(self, peer: Peer) -> None:
         await asyncio.sleep(self._settings.rejoin_grace_seconds)
         assert peer.session_id and peer.participant_id
-        if await self._waiting.leave(peer.session_id, peer.participant_id):
+        if await self._waiting.leave_if_away(peer.session_id, peer.participant_id):
             await self._broadcast_queue(peer.session_id, peer.caseworker_id)
 
     # ---------------------------------------------------------------- waiting room
@@ -379,10 +400,10 @@ class SignalingServer:
 
     async def _announce_joined(self, peer: Peer) -> None:
         assert peer.session_id is not None
-        others = self._peers.call_peers(peer.session_id, exclude=peer.participant_id)
+        others = await self._presence.call_peers(peer.session_id, exclude=peer.participant_id)
         await self.sio.emit(
             "call.peers",
-            {"self": peer.participant_id, "peers": [p.wire() for p in others]},
+            {"self": peer.participant_id, "peers": others},
             to=peer.sid,
         )
         await self.sio.emit("peer.joined", peer.wire(), room=f"call:{peer.session_id}", skip_sid=peer.sid)
@@ -428,6 +449,9 @@ class SignalingServer:
         session_id, participant_id = peer.session_id, peer.participant_id
         # Memory first, so no signalling slips through while the database commits.
         withdrawn = self._peers.withdraw(participant_id)
+        # Its call sockets on other nodes: marked in Redis, then disconnected through the
+        # manager; they are refused on reconnect (no current consent record).
+        remote = [s for s in await self._presence.withdraw(session_id, participant_id) if s not in self._peers.by_sid]
         async with self._db.begin() as db:
             if await consents.withdraw_consent(db, participant_id, self._now()):
                 # Counted once per record, not per click (a second tab may withdraw too).
@@ -440,6 +464,9 @@ class SignalingServer:
         for gone in withdrawn:
             # Out of the call room: nothing more is delivered to this page, whatever happens.
             await self.sio.leave_room(gone.sid, f"call:{session_id}")
+        for other in remote:
+            await self.sio.leave_room(other, f"call:{session_id}")
+            await self.sio.disconnect(other)
         if await self._waiting.leave(session_id, participant_id):
             await self._broadcast_queue(session_id, peer.caseworker_id)
 

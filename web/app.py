@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
 from aiohttp import web
 from aiortc import RTCIceServer
+from redis.asyncio import Redis
 
 from recordings_policy import load_policy
 from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.turn import TurnIssuer
-from rooms.waiting_room import MemoryWaitingRoom
+from rooms.waiting_room import MemoryWaitingRoom, WaitingRoom
 from signaling.echo import EchoChecks
+from signaling.fanout import RedisFanout
+from signaling.heartbeat import Heartbeat
+from signaling.presence import Presence, RedisPresence
 from signaling.server import SignalingServer
 from storage.db import create_engine, sessionmaker_for
+from storage.redis_waiting_room import RedisWaitingRoom
 from web.errors import error_middleware
 from web.keys import DB, ECHO, ENGINE, POLICY, PURGER, SETTINGS, SIGNALING, SIGNER, TURN, WAITING_ROOM
 from web.middlewares import (
@@ -45,21 +51,40 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         issuer=settings.invitation_issuer,
         audience=settings.invitation_audience,
     )
-    waiting_room = MemoryWaitingRoom()
-    app[WAITING_ROOM] = waiting_room
     signaling = app[SIGNALING]
-    signaling.bind(app[DB], waiting_room)
-    purger = Purger(app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds)
-    app[PURGER] = purger
-    purger.start()
-    echo = EchoChecks(settings.check_max_concurrent, settings.check_seconds, partial(_check_ice_servers, app))
-    app[ECHO] = echo
-    yield
-    await echo.close()
-    await purger.close()
-    await signaling.close()
-    await waiting_room.close()
-    await engine.dispose()
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(engine.dispose)
+        waiting_room: WaitingRoom
+        presence: Presence | None = None
+        if settings.redis_url:
+            redis = Redis.from_url(settings.redis_url)
+            stack.push_async_callback(redis.aclose)
+            fanout = signaling.sio.manager
+            assert isinstance(fanout, RedisFanout)
+            stack.push_async_callback(fanout.close)
+            await fanout.open(signaling.sio)
+            waiting_room = RedisWaitingRoom(
+                redis, settings.redis_prefix, settings.presence_ttl_seconds, settings.rejoin_grace_seconds
+            )
+            presence = RedisPresence(redis, settings.redis_prefix, settings.presence_ttl_seconds)
+        else:
+            waiting_room = MemoryWaitingRoom()
+        app[WAITING_ROOM] = waiting_room
+        stack.push_async_callback(waiting_room.close)
+        signaling.bind(app[DB], waiting_room, presence)
+        stack.push_async_callback(signaling.close)
+        if presence is not None:
+            heartbeat = Heartbeat(signaling.peers, presence, waiting_room, settings.presence_ttl_seconds)
+            heartbeat.start()
+            stack.push_async_callback(heartbeat.close)
+        purger = Purger(app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds)
+        app[PURGER] = purger
+        purger.start()
+        stack.push_async_callback(purger.close)
+        echo = EchoChecks(settings.check_max_concurrent, settings.check_seconds, partial(_check_ice_servers, app))
+        app[ECHO] = echo
+        stack.push_async_callback(echo.close)
+        yield
 
 
 def _check_ice_servers(app: web.Application, check_id: str) -> list[RTCIceServer]:
@@ -107,7 +132,11 @@ def create_app(settings: Settings) -> web.Application:
     setup_templates(app, static)
     for module in (health, auth, caseworker, recipient, check, feedback, evaluation):
         app.router.add_routes(module.routes)
-    signaling = SignalingServer(settings, policy)
+    fanout = None
+    if settings.redis_url:
+        # Websocket transport only, so any node may take any reconnect: no sticky sessions.
+        fanout = RedisFanout(settings.redis_url, channel=f"{settings.redis_prefix}:socketio")
+    signaling = SignalingServer(settings, policy, client_manager=fanout)
     signaling.attach(app)
     app[SIGNALING] = signaling
     app.on_shutdown.append(_close_sockets)

@@ -27,6 +27,9 @@ class Settings:
     database_schema: str | None = None
     redis_url: str | None = None
     redis_prefix: str = "vb"
+    # Presence and waiting-room heartbeats in Redis live this long unless their node
+    # refreshes them (every third of it): how long a killed node's entries linger.
+    presence_ttl_seconds: float = 15.0
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str | None = None
@@ -62,6 +65,8 @@ class Settings:
             database_url=env.get("DATABASE_URL", default_db),
             database_schema=env.get("DATABASE_SCHEMA") or None,
             redis_url=env.get("REDIS_URL") or None,
+            redis_prefix=env.get("REDIS_PREFIX") or "vb",
+            presence_ttl_seconds=float(env.get("PRESENCE_TTL_SECONDS", "15")),
             host=env.get("HOST", "127.0.0.1"),
             port=int(env.get("PORT", "8080")),
             public_url=env.get("PUBLIC_URL") or None,

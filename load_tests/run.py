@@ -1,0 +1,222 @@
+"""One benchmark run: every scenario against every target, order interleaved, ratios a/b and a/c."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from load_tests import harness, targets
+
+RESULTS = Path(__file__).parent / "results"
+DOC = Path(__file__).parent.parent / "docs" / "performance.md"
+
+
+@dataclass
+class Sizes:
+    idle: list[int] = field(default_factory=lambda: [1000, 5000, 10000, 20000])
+    pairs: int = 500
+    rates: list[float] = field(default_factory=lambda: [100, 500, 1000, 2000])
+    seconds: float = 10.0
+    setups: list[int] = field(default_factory=lambda: [50, 200, 500])
+
+    @classmethod
+    def small(cls) -> Sizes:
+        return cls(idle=[200, 1000], pairs=50, rates=[100, 300], seconds=3.0, setups=[20, 50])
+
+    @classmethod
+    def tiny(cls) -> Sizes:
+        """What the test suite runs: checks the harness works, measures nothing."""
+        return cls(idle=[20], pairs=10, rates=[50], seconds=1.0, setups=[5])
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for dist in ("python-socketio", "python-engineio", "aiohttp", "uvloop"):
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found[dist] = "absent"
+    return found
+
+
+async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
+    """Start each target, run the scenarios on all of them in turn (interleaved per scenario)."""
+    with tempfile.TemporaryDirectory(prefix="vb-bench-") as tmp:
+        made: list[targets.Target] = []
+        for name in names:
+            if name == "ours":
+                need = max([sizes.pairs, *sizes.setups, *(n // 2 for n in sizes.idle)])
+                made.append(await targets.ours(Path(tmp) / "ours", need))
+            elif name == "bare":
+                made.append(targets.bare())
+            elif name == "node":
+                targets.npm_install()
+                made.append(targets.node())
+        results: dict[str, dict[str, Any]] = {t.name: {"idle": [], "relay": [], "setups": []} for t in made}
+        try:
+            await asyncio.gather(*(t.start() for t in made))
+            connector = aiohttp.TCPConnector(limit=0)
+            async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
+                for count in sizes.idle:
+                    for t in made:
+                        results[t.name]["idle"].append(await harness.idle(t, http, count))
+                for rate in sizes.rates:
+                    for t in made:
+                        results[t.name]["relay"].append(await harness.relay(t, http, sizes.pairs, rate, sizes.seconds))
+                for calls in sizes.setups:
+                    for t in made:
+                        results[t.name]["setups"].append(await harness.setups(t, http, calls))
+        finally:
+            await asyncio.gather(*(t.stop() for t in made))
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": _cpus(), "platform": platform.platform(), "node": _node_version()},
+        "versions": _versions(),
+        "sizes": asdict(sizes),
+        "targets": results,
+        "ratios": ratios(results),
+    }
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def _node_version() -> str | None:
+    import subprocess
+
+    if not targets.node_available():
+        return None
+    return subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b <= 0:
+        return None
+    return round(a / b, 2)
+
+
+def ratios(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    ours = results.get("ours")
+    if ours is None:
+        return {}
+    found: dict[str, Any] = {}
+    for base in ("bare", "node"):
+        other = results.get(base)
+        if other is None:
+            continue
+        found[f"ours/{base}"] = {
+            "idle_kib_per_connection": [
+                _ratio(x["kib_per_connection"], y["kib_per_connection"])
+                for x, y in zip(ours["idle"], other["idle"], strict=True)
+            ],
+            "relay_p99": [_ratio(x["p99_ms"], y["p99_ms"]) for x, y in zip(ours["relay"], other["relay"], strict=True)],
+            "cpu_ms_per_1000": [
+                _ratio(x["server_cpu_ms_per_1000"], y["server_cpu_ms_per_1000"])
+                for x, y in zip(ours["relay"], other["relay"], strict=True)
+            ],
+            "setup_p99": [
+                _ratio(x["p99_ms"], y["p99_ms"]) for x, y in zip(ours["setups"], other["setups"], strict=True)
+            ],
+        }
+    return found
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def table(report: dict[str, Any]) -> str:
+    """The markdown table of one run: every figure per target, and the ratios."""
+    res = report["targets"]
+    names = list(res)
+    rows = ["| scenario | " + " | ".join(names) + " | a/b | a/c |", "|---|" + "---|" * (len(names) + 2)]
+
+    def line(label: str, values: list[Any]) -> None:
+        by = dict(zip(names, values, strict=True))
+        rows.append(
+            f"| {label} | "
+            + " | ".join(_fmt(v) for v in values)
+            + f" | {_fmt(_ratio(by.get('ours'), by.get('bare')))} | {_fmt(_ratio(by.get('ours'), by.get('node')))} |"
+        )
+
+    for i, n in enumerate(report["sizes"]["idle"]):
+        line(f"idle {n}: KiB PSS per connection", [res[t]["idle"][i]["kib_per_connection"] for t in names])
+    for i, rate in enumerate(report["sizes"]["rates"]):
+        line(f"relay {rate:g} msg/s: p50 ms", [res[t]["relay"][i]["p50_ms"] for t in names])
+        line(f"relay {rate:g} msg/s: p99 ms", [res[t]["relay"][i]["p99_ms"] for t in names])
+        line(
+            f"relay {rate:g} msg/s: server CPU-ms / 1,000 msgs",
+            [res[t]["relay"][i]["server_cpu_ms_per_1000"] for t in names],
+        )
+    for i, n in enumerate(report["sizes"]["setups"]):
+        line(f"{n} simultaneous call set-ups: p50 ms", [res[t]["setups"][i]["p50_ms"] for t in names])
+        line(f"{n} simultaneous call set-ups: p99 ms", [res[t]["setups"][i]["p99_ms"] for t in names])
+    discarded = [
+        f"- {t} {kind} #{i + 1}: {r['discarded']}"
+        for t in names
+        for kind in ("relay", "setups")
+        for i, r in enumerate(res[t][kind])
+        if r.get("discarded")
+    ]
+    return (
+        "\n".join(rows)
+        + "\n\n"
+        + ("Discarded (client was the bottleneck):\n" + "\n".join(discarded) if discarded else "No run discarded.")
+        + "\n"
+    )
+
+
+def write(report: dict[str, Any], label: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    body = f"{start}\n{label}\n\nRun {report['when']}, {report['machine']['cpus']} CPUs, {report['versions']}, node {report['machine']['node']}.\n\n{table(report)}{end}"
+    doc = DOC.read_text() if DOC.exists() else "# Performance\n\n"
+    if start in doc and end in doc:
+        doc = doc[: doc.index(start)] + body + doc[doc.index(end) + len(end) :]
+    else:
+        doc = doc.rstrip() + "\n\n" + body + "\n"
+    DOC.write_text(doc)
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m load_tests")
+    parser.add_argument("--size", choices=("full", "small", "tiny"), default="small")
+    parser.add_argument("--targets", default="ours,bare,node")
+    parser.add_argument("--label", default="")
+    args = parser.parse_args(argv)
+    sizes = {"full": Sizes(), "small": Sizes.small(), "tiny": Sizes.tiny()}[args.size]
+    names = [n for n in args.targets.split(",") if n != "node" or targets.node_available()]
+    try:
+        import uvloop
+
+        runner: Any = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    report = runner(run(sizes, names))
+    write(report, args.label or f"`make bench` ({args.size} run).")
+    print(table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,157 @@
+"""Real ``videoberatung serve`` processes sharing one database and one Redis, and clients for them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import socketio
+
+from web.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Node:
+    """One server process; ``start()`` returns once ``/healthz`` answers."""
+
+    def __init__(self, name: str, settings: Settings, redis_url: str, prefix: str, log_dir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / f"node-{name}.log"
+        self.env = {
+            **os.environ,
+            "INSTANCE_PATH": str(settings.instance_path),  # shared: one signing key
+            "DATABASE_URL": settings.database_url,
+            "DATABASE_SCHEMA": settings.database_schema or "",
+            "REDIS_URL": redis_url,
+            "REDIS_PREFIX": prefix,
+            "PRESENCE_TTL_SECONDS": str(settings.presence_ttl_seconds),
+            "REJOIN_GRACE_SECONDS": str(settings.rejoin_grace_seconds),
+            "PURGE_INTERVAL_SECONDS": "0",
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        with open(self.log, "ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "web.cli", "serve"], env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    async def start(self, timeout: float = 30) -> None:
+        self.proc = self._spawn()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with aiohttp.ClientSession() as http:
+            while True:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"node {self.name} exited: {self.log.read_text()[-2000:]}")
+                try:
+                    async with http.get(f"{self.url}/healthz", timeout=aiohttp.ClientTimeout(total=2)) as resp:
+                        if resp.status == 200:
+                            return
+                except (aiohttp.ClientError, TimeoutError):
+                    pass
+                if loop.time() > deadline:
+                    raise TimeoutError(f"node {self.name} did not answer /healthz: {self.log.read_text()[-2000:]}")
+                await asyncio.sleep(0.1)  # polling with a deadline: the process gives no event
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+
+    async def wait_exit(self, timeout: float) -> int:
+        assert self.proc is not None
+        proc = self.proc
+        return await asyncio.wait_for(asyncio.to_thread(proc.wait), timeout)
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            await asyncio.to_thread(self.proc.wait)
+
+
+class Browser:
+    """An HTTP user agent with its own cookie jar, talking to one node."""
+
+    def __init__(self, base_url: str) -> None:
+        self.session = aiohttp.ClientSession(base_url=base_url, cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.session.get(path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        return self.session.post(path, **kw)
+
+    def cookie(self) -> str:
+        return "; ".join(f"{c.key}={c.value}" for c in self.session.cookie_jar)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+class Client:
+    """A real ``socketio.AsyncClient`` that records events, and can move to another node."""
+
+    def __init__(self, cookie: str, auth: dict[str, Any]) -> None:
+        self.cookie = cookie
+        self.auth = auth
+        self.sio = self._new()
+
+    def _new(self) -> socketio.AsyncClient:
+        self.events: dict[str, asyncio.Queue[Any]] = {}
+        self.dropped = asyncio.Event()
+        sio = socketio.AsyncClient(reconnection=False)
+        sio.on("*", self._record)
+        sio.on("disconnect", self._on_disconnect)
+        return sio
+
+    async def _record(self, event: str, data: Any = None) -> None:
+        self.events.setdefault(event, asyncio.Queue()).put_nowait(data)
+
+    async def _on_disconnect(self, reason: Any = None) -> None:
+        self.dropped.set()
+
+    async def connect(self, url: str) -> None:
+        await self.sio.connect(
+            url, headers={"Cookie": self.cookie}, auth=self.auth, transports=["websocket"], wait_timeout=10
+        )
+
+    async def reconnect(self, url: str) -> None:
+        """What a load balancer does after a node died: the same page, routed to ``url``."""
+        await self.sio.disconnect()
+        self.sio = self._new()
+        await self.connect(url)
+
+    async def next(self, event: str, timeout: float = 10) -> Any:
+        queue = self.events.setdefault(event, asyncio.Queue())
+        return await asyncio.wait_for(queue.get(), timeout)
+
+    async def call(self, event: str, data: Any = None, timeout: float = 10) -> Any:
+        return await self.sio.call(event, data, timeout=timeout)
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+def instance() -> str:
+    return secrets.token_urlsafe(12)

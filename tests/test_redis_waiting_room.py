@@ -1,0 +1,65 @@
+"""The Redis waiting room against real Redis, each test under its own key prefix."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis.asyncio as aioredis
+
+from storage.redis_waiting_room import RedisWaitingRoom
+from tests.conftest import _port_open, need
+from tests.test_multinode import REDIS_URL
+
+pytestmark = pytest.mark.redis
+
+T0 = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[tuple[aioredis.Redis, str]]:
+    need(_port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
+    client = aioredis.Redis.from_url(REDIS_URL)
+    prefix = f"t{secrets.token_hex(6)}"
+    yield client, prefix
+    keys = [k async for k in client.scan_iter(f"{prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def test_arrival_order_is_kept_and_arriving_again_does_not_duplicate(redis) -> None:  # type: ignore[no-untyped-def]
+    room = RedisWaitingRoom(*redis, ttl_seconds=30, grace_seconds=5)
+    await room.arrive("s1", "p2", T0 + timedelta(seconds=1))
+    await room.arrive("s1", "p1", T0)
+    await room.arrive("s1", "p1", T0 + timedelta(seconds=9))  # a reconnect through another node
+    entries = await room.entries("s1")
+    assert [(e.participant_id, e.arrived_at) for e in entries] == [("p1", T0), ("p2", T0 + timedelta(seconds=1))]
+    assert await room.leave("s1", "p1") is True
+    assert await room.leave("s1", "p1") is False
+    assert [e.participant_id for e in await room.entries("s1")] == ["p2"]
+
+
+async def test_entries_of_a_dead_node_lapse_with_their_heartbeat(redis) -> None:  # type: ignore[no-untyped-def]
+    client, prefix = redis
+    room = RedisWaitingRoom(client, prefix, ttl_seconds=30, grace_seconds=5)
+    await room.arrive("s1", "p1", T0)
+    await room.arrive("s1", "p2", T0)
+    # What a TTL running out does, without waiting for it.
+    await client.delete(f"{prefix}:wait:s1:hb:p1")
+    assert [e.participant_id for e in await room.entries("s1")] == ["p2"]
+    assert await client.zcard(f"{prefix}:wait:s1") == 1
+
+
+async def test_away_participant_is_removed_unless_it_arrived_again(redis) -> None:  # type: ignore[no-untyped-def]
+    room = RedisWaitingRoom(*redis, ttl_seconds=30, grace_seconds=5)
+    await room.arrive("s1", "p1", T0)
+    await room.arrive("s1", "p2", T0)
+    await room.away("s1", "p1")
+    await room.away("s1", "p2")
+    await room.arrive("s1", "p2", T0 + timedelta(seconds=3))  # back, on some node
+    assert await room.leave_if_away("s1", "p1") is True
+    assert await room.leave_if_away("s1", "p2") is False
+    assert [(e.participant_id, e.arrived_at) for e in await room.entries("s1")] == [("p2", T0)]
