@@ -9,7 +9,7 @@ from datetime import datetime
 from booking.errors import BookingClosed
 from rooms.session import Outcome
 
-__all__ = ["Channel", "Status", "Appointment"]
+__all__ = ["Channel", "Status", "Appointment", "BookingRequest"]
 
 
 class Channel(enum.StrEnum):
@@ -56,3 +56,18 @@ class Appointment:
         if self.status is not Status.BOOKED:
             raise BookingClosed(self.status)
         self.status = status
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a person asks for; the database decides whether they get it."""
+
+    caseworker_id: int
+    channel: Channel
+    starts_at: datetime
+    idempotency_key: str
+    session_id: str | None = None
+    participant_id: str | None = None
+    office_id: int | None = None
+    group: str | None = None
+    phone: str | None = None
