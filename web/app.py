@@ -7,13 +7,25 @@ from pathlib import Path
 
 from aiohttp import web
 
+from booking.links import ManageLinks
 from recordings_policy import load_policy
 from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.waiting_room import MemoryWaitingRoom
 from signaling.server import SignalingServer
 from storage.db import create_engine, sessionmaker_for
 from web.errors import error_middleware
-from web.keys import DB, ENGINE, POLICY, PURGER, SETTINGS, SIGNALING, SIGNER, WAITING_ROOM
+from web.keys import (
+    BOOKING_LIMITER,
+    DB,
+    ENGINE,
+    MANAGE_LINKS,
+    POLICY,
+    PURGER,
+    SETTINGS,
+    SIGNALING,
+    SIGNER,
+    WAITING_ROOM,
+)
 from web.middlewares import (
     csrf_middleware,
     language_middleware,
@@ -21,9 +33,10 @@ from web.middlewares import (
     security_headers,
 )
 from web.purger import Purger
+from web.rate_limit import RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
-from web.views import auth, caseworker, evaluation, feedback, health, recipient
+from web.views import appointments, auth, booking, caseworker, evaluation, feedback, health, recipient
 
 __all__ = ["create_app"]
 
@@ -35,8 +48,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     app[ENGINE] = engine
     app[DB] = sessionmaker_for(engine)
+    key = load_or_create_key(settings.signing_key_path)
+    app[MANAGE_LINKS] = ManageLinks(key)
     app[SIGNER] = InvitationSigner(
-        load_or_create_key(settings.signing_key_path),
+        key,
         issuer=settings.invitation_issuer,
         audience=settings.invitation_audience,
     )
@@ -79,9 +94,10 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[POLICY] = policy
+    app[BOOKING_LIMITER] = RateLimiter(settings.clock)
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
-    for module in (health, auth, caseworker, recipient, feedback, evaluation):
+    for module in (health, auth, caseworker, appointments, recipient, booking, feedback, evaluation):
         app.router.add_routes(module.routes)
     signaling = SignalingServer(settings, policy)
     signaling.attach(app)
