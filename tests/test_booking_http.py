@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, time, timedelta
 
@@ -13,6 +14,7 @@ from booking.availability import BERLIN
 from storage import sessions
 from storage.models import BookingRow, Office
 from tests.conftest import create_session, csrf_from, login
+from web.access_log import redact
 from web.keys import DB
 
 _SLOT = re.compile(r'name="slot" value="([^"]+)"')
@@ -87,11 +89,17 @@ async def test_every_dead_end_offers_the_booking(recipient, reason: str, sentenc
     assert f"/s/{session_id}/fallback" in landing
 
 
-async def test_phone_booking_confirmation_ics_and_cancel(recipient, app) -> None:  # type: ignore[no-untyped-def]
+async def test_phone_booking_confirmation_ics_and_cancel(recipient, app, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.WARNING, logger="aiosqlite")  # as main() configures it
     person, session_id, _cw, _csrf = recipient
     resp = await _book(person, session_id, slot=_slot(9))
     assert resp.status == 303 and resp.headers["Location"].startswith("/booking/manage/")
     manage = resp.headers["Location"]
+    await person.get(manage)
+    # Neither the phone number nor the link's token reaches any log.
+    assert "1234567" not in caplog.text and manage.rsplit("/", 1)[1] not in caplog.text
+    assert redact(f"{manage}/termin.ics") == "/booking/manage/[redacted]/termin.ics"
     html = await (await person.get(manage)).text()
     assert "09:00" in html and "Montag" in html and "030 1234567" in html
     ics = await person.get(f"{manage}/termin.ics")
