@@ -110,3 +110,14 @@ class CounselSession:
         self._move(SessionState.ENDED)
         self.outcome = outcome
         self.ended_at = now
+
+    def settle(self, outcome: Outcome, now: datetime) -> None:
+        """The fallback appointment took place (or not): its channel is the session's outcome.
+
+        A video attempt that ended as a technical failure or no-show was the reason for
+        the fallback, so the fallback's outcome replaces it; a held call stays as it is.
+        """
+        if self.state is not SessionState.ENDED:
+            self.end(outcome, now)
+        elif self.outcome in (None, Outcome.TECHNICAL_FAILURE, Outcome.NO_SHOW):
+            self.outcome = outcome

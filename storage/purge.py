@@ -20,6 +20,7 @@ from recordings_policy import Category, RetentionPolicy
 from storage.audit import audit
 from storage.models import (
     AuditRow,
+    BookingRow,
     CaseworkerRatingRow,
     CheckVerdictRow,
     ConsentRow,
@@ -103,6 +104,12 @@ async def purge(
         due.append(("caseworker_ratings", CaseworkerRatingRow.id, CaseworkerRatingRow.month < cutoff_month))
         # Pre-call check verdicts are anonymous evaluation data of the same kind.
         due.append(("check_verdicts", CheckVerdictRow.id, CheckVerdictRow.month < cutoff_month))
+
+    booking_keep = policy.retention(Category.BOOKINGS_AND_PHONE_NUMBERS)
+    if booking_keep is not None:
+        # The phone number is needed until the appointment is over; the booking, and the
+        # number with it, goes when the retention period after the appointment has passed.
+        due.append(("bookings", BookingRow.id, BookingRow.ends_at < now - booking_keep))
 
     logs_keep = policy.retention(Category.LOGS)
     if logs_keep is not None:

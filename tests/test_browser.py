@@ -263,3 +263,45 @@ async def test_check_from_invitation_with_no_connection_leads_to_fallback(browse
     await page.click("#verdict-fallback a")
     await page.wait_for_url("**/fallback?reason=check_failed")
     assert await page.is_visible("#check-failed")
+
+
+async def test_missing_camera_to_booked_phone_appointment_and_ics(browser, server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import icalendar
+
+    base = str(server.make_url("")).rstrip("/")
+    cw, link = await _caseworker_creates_session(browser, base)
+    rc = await _recipient_consents_and_waits(browser, link)
+    # The device has no camera at all: getUserMedia fails as it does then.
+    await rc.context.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () =>"
+        " Promise.reject(new DOMException('Requested device not found', 'NotFoundError'));"
+    )
+    await _admit(cw)
+    await rc.wait_for_url("**/call")
+    error = rc.locator("#media-error")
+    await error.wait_for(state="visible")
+    await error.locator("a[href*='fallback']").click()
+    await rc.wait_for_url("**/fallback?reason=media")
+    assert "Kamera oder Mikrofon" in (await rc.text_content("#reason") or "")
+    await rc.check("input[name=channel][value=phone]")
+    await rc.fill("#phone", "030 1234567")
+    first_slot = rc.locator("input[name=slot]").first
+    chosen = await first_slot.get_attribute("value")
+    assert chosen
+    await first_slot.check()
+    await rc.click("#booking-form button[type=submit]")
+    await rc.wait_for_url("**/booking/manage/**")
+    assert "gebucht" in (await rc.text_content("h1") or "")
+    async with rc.expect_download() as info:
+        await rc.click("#ics")
+    download = await info.value
+    target = tmp_path / "termin.ics"
+    await download.save_as(target)
+    raw = target.read_bytes()
+    event = next(iter(icalendar.Calendar.from_ical(raw).walk("VEVENT")))
+    start = event.decoded("dtstart")
+    expected = datetime.strptime(chosen, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+    assert start == expected and str(start.tzinfo) == "Europe/Berlin"
+    local = expected.astimezone(start.tzinfo)
+    assert f"DTSTART;TZID=Europe/Berlin:{local:%Y%m%dT%H%M%S}".encode() in raw
+    assert f"{local:%H:%M}" in (await rc.text_content("#appointment-time") or "")

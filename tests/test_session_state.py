@@ -78,3 +78,18 @@ def test_admission_moves_once_from_waiting() -> None:
         for target in Admission:
             with pytest.raises(IllegalTransition):
                 admission_transition(current, target)
+
+
+def test_settle_records_the_fallback_channel() -> None:
+    open_session = _session()
+    open_session.settle(Outcome.PHONE, NOW)
+    assert open_session.state is SessionState.ENDED and open_session.outcome is Outcome.PHONE
+    failed = _session()
+    failed.end(Outcome.TECHNICAL_FAILURE, NOW)
+    failed.settle(Outcome.IN_PERSON, NOW)
+    assert failed.outcome is Outcome.IN_PERSON
+    held = _session()
+    held.admit()
+    held.end(Outcome.VIDEO, NOW)
+    held.settle(Outcome.NO_SHOW, NOW)
+    assert held.outcome is Outcome.VIDEO

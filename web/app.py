@@ -12,6 +12,7 @@ from aiohttp import web
 from aiortc import RTCIceServer
 from redis.asyncio import Redis
 
+from booking.links import ManageLinks
 from recordings_policy import load_policy
 from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.turn import TurnIssuer
@@ -24,7 +25,20 @@ from signaling.server import SignalingServer
 from storage.db import create_engine, sessionmaker_for
 from storage.redis_waiting_room import RedisWaitingRoom
 from web.errors import error_middleware
-from web.keys import DB, ECHO, ENGINE, POLICY, PURGER, SETTINGS, SIGNALING, SIGNER, TURN, WAITING_ROOM
+from web.keys import (
+    BOOKING_LIMITER,
+    DB,
+    ECHO,
+    ENGINE,
+    MANAGE_LINKS,
+    POLICY,
+    PURGER,
+    SETTINGS,
+    SIGNALING,
+    SIGNER,
+    TURN,
+    WAITING_ROOM,
+)
 from web.middlewares import (
     csrf_middleware,
     language_middleware,
@@ -32,9 +46,10 @@ from web.middlewares import (
     security_headers,
 )
 from web.purger import Purger
+from web.rate_limit import RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
-from web.views import auth, caseworker, check, evaluation, feedback, health, recipient
+from web.views import appointments, auth, booking, caseworker, check, evaluation, feedback, health, recipient
 
 __all__ = ["create_app"]
 
@@ -46,8 +61,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     app[ENGINE] = engine
     app[DB] = sessionmaker_for(engine)
+    key = load_or_create_key(settings.signing_key_path)
+    app[MANAGE_LINKS] = ManageLinks(key)
     app[SIGNER] = InvitationSigner(
-        load_or_create_key(settings.signing_key_path),
+        key,
         issuer=settings.invitation_issuer,
         audience=settings.invitation_audience,
     )
@@ -128,9 +145,10 @@ def create_app(settings: Settings) -> web.Application:
         if settings.turn_urls
         else None
     )
+    app[BOOKING_LIMITER] = RateLimiter(settings.clock)
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
-    for module in (health, auth, caseworker, recipient, check, feedback, evaluation):
+    for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation):
         app.router.add_routes(module.routes)
     fanout = None
     if settings.redis_url:

@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The SQLite driver logs query parameters (phone numbers) at DEBUG: never let it.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     settings = Settings.from_env()
 
     if args.command == "export":

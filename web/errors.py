@@ -8,6 +8,19 @@ from collections.abc import Awaitable, Callable
 import aiohttp_jinja2
 from aiohttp import web
 
+from booking.errors import (
+    BookingClosed,
+    BookingError,
+    BookingNotFound,
+    ChoiceNotAllowed,
+    InvalidHours,
+    InvalidPhone,
+    LinkExpired,
+    LinkInvalid,
+    OutsideAvailability,
+    SlotInPast,
+    SlotTaken,
+)
 from consent.errors import ConsentError, ConsentMissing, UnknownText
 from feedback.errors import (
     AlreadyRated,
@@ -35,7 +48,7 @@ from rooms.errors import (
 )
 from web.i18n import gettext as _
 
-__all__ = ["error_middleware", "FormError"]
+__all__ = ["error_middleware", "FormError", "N_", "domain_title"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +115,40 @@ def _domain_error(exc: Exception) -> tuple[int, str, str]:
             "too_few_answers",
             _("Fewer than 5 answers: not shown, to protect the anonymity of the people asked."),
         ),
+        (SlotTaken, 409, "slot_taken", _("This time was just taken. Please choose another time.")),
+        (SlotInPast, 400, "slot_in_past", _("This time lies in the past. Please choose another time.")),
+        (
+            OutsideAvailability,
+            400,
+            "outside_availability",
+            _("No appointments are offered at this time. Please choose one of the times shown."),
+        ),
+        (InvalidPhone, 400, "invalid_phone", _("Please enter a valid phone number, for example 030 1234567.")),
+        (InvalidHours, 400, "invalid_hours", _("The hours are not valid. Use the format 08:00-12:00, 14:00-17:30.")),
+        (ChoiceNotAllowed, 400, "choice_not_allowed", _("Your office assigns the caseworker.")),
+        (BookingNotFound, 404, "booking_not_found", _("This appointment does not exist.")),
+        (BookingClosed, 409, "booking_closed", _("This appointment was already cancelled or has taken place.")),
+        (
+            LinkExpired,
+            410,
+            "link_expired",
+            _("This link has expired: the appointment has begun or is over. Please contact your Jobcenter."),
+        ),
+        (LinkInvalid, 400, "link_invalid", _("This link is not valid. Please use the link from your confirmation.")),
         (RoomsError, 400, "bad_request", _("The request could not be processed.")),
         (FeedbackError, 400, "bad_request", _("The request could not be processed.")),
         (ConsentError, 400, "bad_request", _("The request could not be processed.")),
+        (BookingError, 400, "bad_request", _("The request could not be processed.")),
     ]
     for kind, status, code, title in table:
         if isinstance(exc, kind):
             return status, code, title
     raise exc
+
+
+def domain_title(exc: Exception) -> str:
+    """The page language's sentence for a domain error, for views that show it in a form."""
+    return _domain_error(exc)[2]
 
 
 def N_(message: str) -> str:
@@ -156,7 +195,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except (RoomsError, ConsentError) as exc:
+    except (RoomsError, ConsentError, BookingError) as exc:
         status, code, title = _domain_error(exc)
         rendered = _render(request, status, code, title, fallback=True)
         if isinstance(exc, CheckBusy):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from babel.dates import format_datetime
 
+from booking.availability import BERLIN
 from web import i18n
 from web.keys import POLICY
 from web.middlewares import csrf_token
 
-__all__ = ["setup_templates", "base_context", "percent", "points"]
+__all__ = ["setup_templates", "base_context", "percent", "points", "when"]
 
 _ = i18n.gettext
 _TEMPLATES = Path(__file__).with_name("templates")
@@ -35,6 +38,11 @@ def points(value: float) -> str:
     sign = "+" if value > 0 else ""
     unit = _("pp")
     return f"{sign}{_decimal(value * 100, 1)} {unit}"
+
+
+def when(value: datetime) -> str:
+    """An appointment time as people read it, in Berlin: "Montag, 01.06.2026, 09:00"."""
+    return format_datetime(value, "EEEE, dd.MM.yyyy, HH:mm", tzinfo=BERLIN, locale=i18n.current_language())
 
 
 def base_context(request: web.Request) -> dict[str, Any]:
@@ -64,6 +72,7 @@ def setup_templates(app: web.Application, static: web.AbstractResource) -> None:
     env.globals["group_label"] = lambda group: _GROUPS.get(str(group), str(group))
     env.globals["policy"] = app[POLICY]
     env.globals["pct"] = percent
+    env.globals["when"] = when
     env.globals["pp"] = points
     env.globals["num"] = lambda value: _decimal(value, 2)
     env.globals["static_url"] = lambda path: str(static.url_for(filename=path))

@@ -14,7 +14,7 @@ from aiohttp import web
 from feedback.questionnaire import RATING_QUESTIONS
 from rooms.invitations import invitation_window
 from rooms.session import BenefitGroup, CounselSession, Outcome
-from storage import consents, sessions
+from storage import bookings, consents, sessions
 from storage import feedback as feedback_store
 from storage.users import Account
 from web.errors import FormError
@@ -41,11 +41,13 @@ async def _render_dashboard(
     since, until = _day_bounds(now(request))
     async with request.app[DB]() as db:
         todays = await sessions.sessions_of_caseworker(db, account.id, since, until)
+        appointments = await bookings.upcoming_of(db, account.id)
     return aiohttp_jinja2.render_template(
         "dashboard.html",
         request,
         {
             "sessions": todays,
+            "appointments": appointments,
             "error": error,
             "languages": LANGUAGE_CHOICES,
             "form": request.get("form_values", {}),

@@ -27,11 +27,11 @@ from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
 
-__all__ = ["routes", "render_consent_text"]
+__all__ = ["routes", "render_consent_text", "recipient_of", "recipient_page", "SID"]
 
 routes = web.RouteTableDef()
 
-_SID = r"{session_id:[0-9a-f-]{36}}"
+SID = r"{session_id:[0-9a-f-]{36}}"
 _LINK_COOKIE = "vb_feedback_link"
 
 
@@ -77,7 +77,7 @@ async def _cookie_participant(request: web.Request, db: AsyncSession, session_id
     return participant
 
 
-async def _recipient(request: web.Request) -> tuple[CounselSession, Participant, bool]:
+async def recipient_of(request: web.Request) -> tuple[CounselSession, Participant, bool]:
     """The session, the participant behind the cookie, and whether consent is current."""
     session_id = request.match_info["session_id"]
     async with request.app[DB]() as db:
@@ -89,7 +89,9 @@ async def _recipient(request: web.Request) -> tuple[CounselSession, Participant,
     return session, participant, consent is not None
 
 
-def _page(request: web.Request, template: str, session: CounselSession, **context: object) -> web.StreamResponse:
+def recipient_page(
+    request: web.Request, template: str, session: CounselSession, **context: object
+) -> web.StreamResponse:
     status = context.pop("status", 200)
     context.setdefault("fallback_url", f"/s/{session.id}/fallback")
     return aiohttp_jinja2.render_template(
@@ -100,17 +102,17 @@ def _page(request: web.Request, template: str, session: CounselSession, **contex
     )
 
 
-@routes.get(rf"/s/{_SID}", name="landing")
+@routes.get(rf"/s/{SID}", name="landing")
 async def landing(request: web.Request) -> web.StreamResponse:
-    session, participant, consented = await _recipient(request)
+    session, participant, consented = await recipient_of(request)
     session.ensure_joinable()
-    return _page(request, "recipient/landing.html", session, consented=consented)
+    return recipient_page(request, "recipient/landing.html", session, consented=consented)
 
 
-@routes.get(rf"/s/{_SID}/check", name="recipient_check")
+@routes.get(rf"/s/{SID}/check", name="recipient_check")
 async def device_check(request: web.Request) -> web.StreamResponse:
     """The device and connection check from the invitation, before consent and waiting room."""
-    session, _participant, _consented = await _recipient(request)
+    session, _participant, _consented = await recipient_of(request)
     session.ensure_joinable()
     return render_check(request, session.id, f"/s/{session.id}/fallback?reason=check_failed")
 
@@ -138,17 +140,19 @@ def _shown(request: web.Request, text: texts.ConsentText) -> texts.ConsentText:
     return text.filled(request.app[POLICY].facts())
 
 
-@routes.get(rf"/s/{_SID}/consent", name="consent")
+@routes.get(rf"/s/{SID}/consent", name="consent")
 async def consent_form(request: web.Request) -> web.StreamResponse:
-    session, _participant, _consented = await _recipient(request)
+    session, _participant, _consented = await recipient_of(request)
     session.ensure_joinable()
     text = _shown(request, texts.current_text(current_language()))
-    return _page(request, "recipient/consent.html", session, text=text, body=render_consent_text(text.body), error=None)
+    return recipient_page(
+        request, "recipient/consent.html", session, text=text, body=render_consent_text(text.body), error=None
+    )
 
 
-@routes.post(rf"/s/{_SID}/consent")
+@routes.post(rf"/s/{SID}/consent")
 async def consent_submit(request: web.Request) -> web.StreamResponse:
-    session, participant, _consented = await _recipient(request)
+    session, participant, _consented = await recipient_of(request)
     session.ensure_joinable()
     form = await request.post()
     if form_str(form, "action") == "decline":
@@ -163,7 +167,7 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
             if form.get("agree") != "yes"
             else _("The consent text has changed. Please read it again.")
         )
-        return _page(
+        return recipient_page(
             request,
             "recipient/consent.html",
             session,
@@ -188,15 +192,15 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
     redirect(f"/s/{session.id}/wait")
 
 
-@routes.get(rf"/s/{_SID}/no-consent", name="no_consent")
+@routes.get(rf"/s/{SID}/no-consent", name="no_consent")
 async def no_consent(request: web.Request) -> web.StreamResponse:
-    session, _participant, _consented = await _recipient(request)
-    return _page(request, "recipient/no_consent.html", session)
+    session, _participant, _consented = await recipient_of(request)
+    return recipient_page(request, "recipient/no_consent.html", session)
 
 
-@routes.get(rf"/s/{_SID}/wait", name="wait")
+@routes.get(rf"/s/{SID}/wait", name="wait")
 async def waiting_room(request: web.Request) -> web.StreamResponse:
-    session, participant, consented = await _recipient(request)
+    session, participant, consented = await recipient_of(request)
     session.ensure_joinable()
     if not consented:
         redirect(f"/s/{session.id}/consent")
@@ -204,18 +208,18 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
         redirect(f"/s/{session.id}/call")
     if participant.admission is Admission.DECLINED:
         redirect(f"/s/{session.id}/declined")
-    return _page(request, "recipient/wait.html", session)
+    return recipient_page(request, "recipient/wait.html", session)
 
 
-@routes.get(rf"/s/{_SID}/call", name="recipient_call")
+@routes.get(rf"/s/{SID}/call", name="recipient_call")
 async def call(request: web.Request) -> web.StreamResponse:
-    session, participant, consented = await _recipient(request)
+    session, participant, consented = await recipient_of(request)
     session.ensure_joinable()
     if not consented:
         redirect(f"/s/{session.id}/consent")
     if participant.admission is not Admission.ADMITTED:
         redirect(f"/s/{session.id}/wait")
-    return _page(
+    return recipient_page(
         request,
         "call.html",
         session,
@@ -225,16 +229,16 @@ async def call(request: web.Request) -> web.StreamResponse:
     )
 
 
-@routes.get(rf"/s/{_SID}/declined", name="declined")
+@routes.get(rf"/s/{SID}/declined", name="declined")
 async def declined(request: web.Request) -> web.StreamResponse:
-    session, _participant, _consented = await _recipient(request)
-    return _page(request, "recipient/declined.html", session)
+    session, _participant, _consented = await recipient_of(request)
+    return recipient_page(request, "recipient/declined.html", session)
 
 
-@routes.get(rf"/s/{_SID}/ended", name="ended")
+@routes.get(rf"/s/{SID}/ended", name="ended")
 async def ended(request: web.Request) -> web.StreamResponse:
     """The end of the call, with the one feedback link this participant will ever get."""
-    session, participant, _consented = await _recipient(request)
+    session, participant, _consented = await recipient_of(request)
     context = session_context(session) if session.state is SessionState.ENDED else None
     token = None
     if context is not None and participant.admission is Admission.ADMITTED:
@@ -245,7 +249,7 @@ async def ended(request: web.Request) -> web.StreamResponse:
             token = await feedback_store.offer_token(db, participant.id, context, now(request))
         if token is None and looks_like_token(remembered):
             token = remembered
-    response = _page(
+    response = recipient_page(
         request,
         "recipient/ended.html",
         session,
@@ -262,13 +266,6 @@ async def ended(request: web.Request) -> web.StreamResponse:
             max_age=int(TOKEN_LIFETIME.total_seconds()),
         )
     return response
-
-
-@routes.get(rf"/s/{_SID}/fallback", name="fallback")
-async def fallback(request: web.Request) -> web.StreamResponse:
-    """Where every dead end leads: a phone or in-person appointment instead of video."""
-    session, _participant, _consented = await _recipient(request)
-    return _page(request, "recipient/fallback.html", session, reason=request.query.get("reason", ""))
 
 
 @routes.get("/consent/{language:[a-z]{2}}/{version:[0-9]{1,6}}.txt", name="consent_text")

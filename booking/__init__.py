@@ -1,0 +1,1 @@
+"""Fallback booking: availability, slots, phone numbers, manage links, calendar files."""

@@ -1,0 +1,349 @@
+"""The recipient's booking: a phone or in-person appointment from every dead end of video.
+
+``/s/<session>/fallback`` offers free times of the session's caseworker (or of any
+caseworker of the office); a booking leads to its confirmation at the signed
+``/booking/manage/<token>``, which also serves the .ics, cancels and reschedules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import aiohttp_jinja2
+from aiohttp import web
+from babel.dates import format_date
+
+from booking.appointment import Appointment, BookingRequest, Channel
+from booking.availability import BERLIN
+from booking.calendar import appointment_ics
+from booking.errors import InvalidPhone, SlotTaken, SlotUnavailable
+from booking.phone import display_phone, normalize_phone
+from rooms.session import CounselSession
+from storage import availability, bookings
+from storage.availability import OfficeInfo
+from web.errors import N_, FormError, domain_title
+from web.i18n import current_language
+from web.i18n import gettext as _
+from web.keys import BOOKING_LIMITER, DB, MANAGE_LINKS
+from web.views.common import form_str, now, redirect
+from web.views.recipient import SID, recipient_of, recipient_page
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+_TOKEN = r"{token:[A-Za-z0-9_.=-]{1,200}}"
+_DAYS_SHOWN = 14
+_SLOTS_SHOWN = 80
+_SLOT_FORMAT = "%Y-%m-%dT%H:%MZ"
+
+# Why the person is here; each dead end of the video path links with its reason.
+REASONS = {
+    "no_consent": N_("You did not consent to video. That is fine."),
+    "declined": N_("The video appointment could not take place."),
+    "withdrawn": N_("You have withdrawn your consent. The video call has ended."),
+    "media": N_("Camera or microphone are not available."),
+    "connection": N_("The connection check failed."),
+    "call_failed": N_("The video call broke off or did not start."),
+    "waited_too_long": N_("You waited too long."),
+}
+
+
+@dataclass(frozen=True)
+class _Offer:
+    office: OfficeInfo
+    who: str  # "mine" or "any"
+    candidates: list[int]  # caseworkers, in the order a booking tries them
+    slots: list[datetime]
+
+
+async def _offer(request: web.Request, session: CounselSession, who: str) -> _Offer:
+    moment = now(request)
+    today = moment.astimezone(BERLIN).date()
+    async with request.app[DB]() as db:
+        office = await availability.office_info(db, session.office_id)
+        if not office.allow_caseworker_choice:
+            who = "any"  # the office assigns: whoever is free
+        candidates = [session.caseworker_id]
+        if who == "any":
+            colleagues = await availability.caseworkers_of(db, session.office_id)
+            candidates += [c.id for c in colleagues if c.id != session.caseworker_id]
+        free: set[datetime] = set()
+        for caseworker_id in candidates:
+            schedule = await availability.load_schedule(db, caseworker_id, session.office_id, today)
+            free.update(await bookings.free_slots(db, caseworker_id, schedule, moment))
+    shown = sorted(s for s in free if s < moment + timedelta(days=_DAYS_SHOWN))[:_SLOTS_SHOWN]
+    return _Offer(office, who, candidates, shown)
+
+
+def slot_days(slots: list[datetime]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Slots grouped by Berlin day: [(day label, [(form value, "HH:MM")])]."""
+    days: dict[str, list[tuple[str, str]]] = {}
+    for slot in slots:
+        local = slot.astimezone(BERLIN)
+        label = format_date(local.date(), "EEEE, dd.MM.yyyy", locale=current_language())
+        days.setdefault(label, []).append((slot.strftime(_SLOT_FORMAT), local.strftime("%H:%M")))
+    return list(days.items())
+
+
+def _parse_slot(value: str) -> datetime:
+    try:
+        return datetime.strptime(value, _SLOT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        raise FormError(_("Please choose a time.")) from None
+
+
+def _parse_key(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise FormError(_("The form has expired. Please choose your time again.")) from None
+
+
+def manage_url(request: web.Request, appointment: Appointment) -> str:
+    """The signed link to the confirmation; it stops working when the appointment begins."""
+    return f"/booking/manage/{request.app[MANAGE_LINKS].issue(appointment.id, appointment.starts_at)}"
+
+
+def _limit(request: web.Request, key: str) -> None:
+    if not request.app[BOOKING_LIMITER].allow(key):
+        raise web.HTTPTooManyRequests(headers={"Retry-After": "10"})
+
+
+async def _form(
+    request: web.Request,
+    session: CounselSession,
+    values: dict[str, str],
+    *,
+    error: str | None = None,
+    alternatives: list[datetime] | None = None,
+    status: int = 200,
+) -> web.StreamResponse:
+    offer = await _offer(request, session, values.get("who") or "mine")
+    values = {**values, "who": offer.who, "idempotency_key": values.get("idempotency_key") or str(uuid.uuid4())}
+    reason = values.get("reason", "")
+    return recipient_page(
+        request,
+        "recipient/fallback.html",
+        session,
+        reason=reason,
+        reason_text=_(REASONS[reason]) if reason in REASONS else None,
+        office=offer.office,
+        days=slot_days(offer.slots),
+        form=values,
+        error=error,
+        alternatives=alternatives or [],
+        status=status,
+    )
+
+
+@routes.get(rf"/s/{SID}/fallback", name="fallback")
+async def fallback(request: web.Request) -> web.StreamResponse:
+    """Where every dead end leads: choose phone or in person, a caseworker and a time."""
+    session, participant, _consented = await recipient_of(request)
+    async with request.app[DB]() as db:
+        booked = await bookings.active_of_participant(db, participant.id, now(request))
+    if booked is not None:
+        redirect(manage_url(request, booked))
+    values = {k: request.query.get(k, "")[:32] for k in ("reason", "who", "channel")}
+    return await _form(request, session, values)
+
+
+@routes.post(rf"/s/{SID}/fallback")
+async def book(request: web.Request) -> web.StreamResponse:
+    session, participant, _consented = await recipient_of(request)
+    _limit(request, participant.id)
+    form = await request.post()
+    values = {k: form_str(form, k, 64) for k in ("channel", "slot", "phone", "who", "idempotency_key", "reason")}
+    moment = now(request)
+    async with request.app[DB]() as db:
+        booked = await bookings.active_of_participant(db, participant.id, moment)
+    if booked is not None:
+        # Back button or a second submit: the booking exists, show it, book nothing new.
+        redirect(manage_url(request, booked))
+    try:
+        wanted = _parse_request(values, session, participant.id)
+    except FormError as exc:
+        return await _form(request, session, values, error=exc.message, status=exc.status)
+    offer = await _offer(request, session, values["who"])
+    refusals: list[SlotUnavailable] = []
+    for caseworker_id in offer.candidates:
+        try:
+            appointment = await bookings.book(request.app[DB], replace(wanted, caseworker_id=caseworker_id), moment)
+        except SlotUnavailable as exc:
+            refusals.append(exc)
+            continue
+        redirect(manage_url(request, appointment))
+    return await _refusal(request, session, values, refusals)
+
+
+def _parse_request(values: dict[str, str], session: CounselSession, participant_id: str) -> BookingRequest:
+    try:
+        channel = Channel(values["channel"])
+    except ValueError:
+        raise FormError(_("Please choose: by phone or in person.")) from None
+    phone = None
+    if channel is Channel.PHONE:
+        try:
+            phone = normalize_phone(values["phone"])
+        except InvalidPhone as exc:
+            raise FormError(domain_title(exc)) from None
+    return BookingRequest(
+        caseworker_id=session.caseworker_id,
+        channel=channel,
+        starts_at=_parse_slot(values["slot"]),
+        idempotency_key=_parse_key(values["idempotency_key"]),
+        session_id=session.id,
+        participant_id=participant_id,
+        office_id=session.office_id,
+        group=session.group.value,
+        phone=phone,
+    )
+
+
+async def _refusal(
+    request: web.Request, session: CounselSession, values: dict[str, str], refusals: list[SlotUnavailable]
+) -> web.StreamResponse:
+    """The form again, with what was entered, why, and the next free times."""
+    # "Taken" is the most useful answer when several caseworkers were tried.
+    worst = next((r for r in refusals if isinstance(r, SlotTaken)), refusals[0])
+    alternatives = sorted({a for r in refusals for a in r.alternatives})[: bookings.NEXT_FREE]
+    status = 409 if isinstance(worst, SlotTaken) else 400
+    values = {**values, "slot": ""}
+    return await _form(request, session, values, error=domain_title(worst), alternatives=alternatives, status=status)
+
+
+# ---- the signed confirmation: show, calendar file, cancel, reschedule ---------------
+
+
+async def _managed(request: web.Request) -> tuple[Appointment, OfficeInfo]:
+    booking_id = request.app[MANAGE_LINKS].verify(request.match_info["token"], now(request))
+    async with request.app[DB]() as db:
+        appointment = await bookings.get_booking(db, booking_id)
+        office = await availability.office_info(db, appointment.office_id)
+    return appointment, office
+
+
+def _manage_page(
+    request: web.Request, template: str, appointment: Appointment, office: OfficeInfo, **context: object
+) -> web.StreamResponse:
+    status = int(str(context.pop("status", 200)))
+    return aiohttp_jinja2.render_template(
+        template,
+        request,
+        {
+            "appointment": appointment,
+            "office": office,
+            "phone": display_phone(appointment.phone) if appointment.phone else None,
+            "token": request.match_info["token"],
+            "fallback_url": f"/s/{appointment.session_id}/fallback" if appointment.session_id else None,
+            **context,
+        },
+        status=status,
+    )
+
+
+@routes.get(rf"/booking/manage/{_TOKEN}", name="booking_manage")
+async def manage(request: web.Request) -> web.StreamResponse:
+    """The confirmation: the appointment in Berlin time, the .ics, cancel and reschedule."""
+    appointment, office = await _managed(request)
+    return _manage_page(request, "booking/manage.html", appointment, office)
+
+
+def _summary(appointment: Appointment, office: OfficeInfo) -> str:
+    if appointment.channel is Channel.PHONE:
+        return _("Phone appointment – {office}").format(office=office.name)
+    return _("Appointment in person – {office}").format(office=office.name)
+
+
+@routes.get(rf"/booking/manage/{_TOKEN}/termin.ics", name="booking_ics")
+async def calendar_file(request: web.Request) -> web.StreamResponse:
+    appointment, office = await _managed(request)
+    description = (
+        _("Your caseworker will call you.")
+        if appointment.channel is Channel.PHONE
+        else _("Please bring your invitation and an identity document.")
+    )
+    body = appointment_ics(
+        appointment.id,
+        appointment.starts_at,
+        appointment.ends_at,
+        _summary(appointment, office),
+        description,
+        office.address if appointment.channel is Channel.IN_PERSON else "",
+        now(request),
+    )
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="termin.ics"'},
+    )
+
+
+@routes.post(rf"/booking/manage/{_TOKEN}/cancel")
+async def cancel(request: web.Request) -> web.StreamResponse:
+    appointment, _office = await _managed(request)
+    _limit(request, f"booking:{appointment.id}")
+    await bookings.cancel(request.app[DB], appointment.id)
+    redirect(f"/booking/manage/{request.match_info['token']}?cancelled=1")
+
+
+async def _reschedule_form(
+    request: web.Request,
+    appointment: Appointment,
+    office: OfficeInfo,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> web.StreamResponse:
+    moment = now(request)
+    async with request.app[DB]() as db:
+        schedule = await availability.load_schedule(
+            db, appointment.caseworker_id, appointment.office_id, moment.astimezone(BERLIN).date()
+        )
+        free = await bookings.free_slots(db, appointment.caseworker_id, schedule, moment)
+    shown = [s for s in free if s < moment + timedelta(days=_DAYS_SHOWN)][:_SLOTS_SHOWN]
+    return _manage_page(
+        request,
+        "booking/reschedule.html",
+        appointment,
+        office,
+        days=slot_days(shown),
+        idempotency_key=str(uuid.uuid4()),
+        error=error,
+        status=status,
+    )
+
+
+@routes.get(rf"/booking/manage/{_TOKEN}/reschedule", name="booking_reschedule")
+async def reschedule_form(request: web.Request) -> web.StreamResponse:
+    appointment, office = await _managed(request)
+    return await _reschedule_form(request, appointment, office)
+
+
+@routes.post(rf"/booking/manage/{_TOKEN}/reschedule")
+async def reschedule(request: web.Request) -> web.StreamResponse:
+    """Book the new time and cancel the old one in one transaction: never both, never neither."""
+    appointment, office = await _managed(request)
+    _limit(request, f"booking:{appointment.id}")
+    form = await request.post()
+    try:
+        wanted = BookingRequest(
+            caseworker_id=appointment.caseworker_id,
+            channel=appointment.channel,
+            starts_at=_parse_slot(form_str(form, "slot", 32)),
+            idempotency_key=_parse_key(form_str(form, "idempotency_key", 64)),
+            session_id=appointment.session_id,
+            office_id=appointment.office_id,
+            phone=appointment.phone,
+        )
+        moved = await bookings.book(request.app[DB], wanted, now(request), replaces=appointment.id)
+    except FormError as exc:
+        return await _reschedule_form(request, appointment, office, error=exc.message, status=exc.status)
+    except SlotUnavailable as exc:
+        status = 409 if isinstance(exc, SlotTaken) else 400
+        return await _reschedule_form(request, appointment, office, error=domain_title(exc), status=status)
+    redirect(manage_url(request, moved))
