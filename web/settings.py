@@ -38,6 +38,8 @@ class Settings:
     invitation_issuer: str = "videoberatung"
     invitation_audience: str = "videoberatung:join"
     rejoin_grace_seconds: float = 30.0
+    # After this long in the waiting room the page offers a phone or in-person appointment.
+    waiting_patience_seconds: float = 900.0
     policy_path: Path = DEFAULT_POLICY
     # How often the in-process purge runs; 0 turns it off (e.g. when cron runs ``purge``).
     purge_interval_seconds: float = 3600.0
@@ -72,6 +74,7 @@ class Settings:
             public_url=env.get("PUBLIC_URL") or None,
             secure_cookies=env.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             rejoin_grace_seconds=float(env.get("REJOIN_GRACE_SECONDS", "30")),
+            waiting_patience_seconds=float(env.get("WAITING_PATIENCE_SECONDS", "900")),
             policy_path=Path(env.get("POLICY_PATH") or DEFAULT_POLICY),
             purge_interval_seconds=float(env.get("PURGE_INTERVAL_SECONDS", "3600")),
             turn_urls=parse_list(env.get("TURN_URLS", "")),

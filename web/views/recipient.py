@@ -208,7 +208,8 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
         redirect(f"/s/{session.id}/call")
     if participant.admission is Admission.DECLINED:
         redirect(f"/s/{session.id}/declined")
-    return recipient_page(request, "recipient/wait.html", session)
+    patience = int(request.app[SETTINGS].waiting_patience_seconds)
+    return recipient_page(request, "recipient/wait.html", session, patience_seconds=patience)
 
 
 @routes.get(rf"/s/{SID}/call", name="recipient_call")

@@ -59,6 +59,15 @@ if (main) {
     }
   });
 
+  // Waiting with no end in sight is a dead end too: after a while, offer the way out.
+  const patience = Number(main.dataset.patienceSeconds || 0);
+  if (patience > 0) {
+    setTimeout(() => {
+      const offer = document.getElementById("waited-long");
+      if (offer && !leaving) offer.hidden = false;
+    }, patience * 1000);
+  }
+
   socket.on("lobby.position", ({ position, waiting } = {}) => {
     setText(positionEl, t("position", { position, waiting }));
   });
