@@ -1,4 +1,4 @@
-"""The socket.io server: authenticates connections, runs the waiting room, relays signalling.
+"""The socket.io server: authenticates connections, tracks presence, relays signalling.
 
 Event handlers only translate: payloads are validated in ``payloads``, state changes are
 decided by the ``rooms`` domain, and refusals are mapped to acks in ``errors``.
@@ -16,18 +16,19 @@ from urllib.parse import urlsplit
 
 import socketio
 from aiohttp import WSCloseCode, web
-from engineio.async_drivers.aiohttp import WebSocket as _EngineIOWebSocket
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consent.errors import ConsentMissing
 from recordings_policy import Category, PolicyError, RetentionPolicy
 from rooms.errors import NotAdmitted, RoomsError, SessionNotFound
-from rooms.session import Admission, Outcome, admission_transition
+from rooms.session import Admission, Outcome
 from rooms.waiting_room import WaitingRoom
 from signaling import payloads
 from signaling.errors import Refusal, error_reply
+from signaling.lobby import Lobby
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import LocalPresence, Presence
+from signaling.transport import refused, websocket_class
 from storage import audit, consents, sessions, users
 from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
 from web.settings import Settings
@@ -37,33 +38,6 @@ __all__ = ["SignalingServer"]
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[str, Any], Awaitable[dict[str, Any] | None]]
-
-
-def _websocket_class(open_sockets: weakref.WeakSet[web.WebSocketResponse]) -> type:
-    """engine.io's aiohttp websocket, with permessage-deflate off and each socket tracked.
-
-    Compression costs CPU on every relayed message and risks CRIME-style leaks; tracking
-    lets ``close()`` end every websocket at once instead of waiting for ping timeouts.
-    """
-
-    class UncompressedWebSocket(_EngineIOWebSocket):  # type: ignore[misc]
-        async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
-            request = environ["aiohttp.request"]
-            self._sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
-            await self._sock.prepare(request)
-            open_sockets.add(self._sock)
-            self.environ = environ
-            try:
-                await self.handler(self)
-            finally:
-                open_sockets.discard(self._sock)
-            return self._sock
-
-    return UncompressedWebSocket
-
-
-def _refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
-    return socketio.exceptions.ConnectionRefusedError(message, {"code": code})
 
 
 class SignalingServer:
@@ -79,6 +53,7 @@ class SignalingServer:
         self._policy = policy
         self._db: async_sessionmaker[AsyncSession]
         self._waiting: WaitingRoom
+        self._lobby: Lobby
         self._peers = PeerIndex()
         self._presence: Presence = LocalPresence(self._peers)
         self._timers: dict[tuple[str, str], asyncio.Task[None]] = {}
@@ -99,7 +74,7 @@ class SignalingServer:
             engineio_logger=False,
         )
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
-        self.sio.eio._async = {**self.sio.eio._async, "websocket": _websocket_class(self._websockets)}
+        self.sio.eio._async = {**self.sio.eio._async, "websocket": websocket_class(self._websockets)}
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         for event, handler in {
@@ -134,6 +109,7 @@ class SignalingServer:
         """
         self._db = db
         self._waiting = waiting_room
+        self._lobby = Lobby(self.sio, db, waiting_room)
         if presence is not None:
             self._presence = presence
 
@@ -192,7 +168,7 @@ class SignalingServer:
         try:
             wanted = payloads.connect_auth(auth)
         except Refusal as exc:
-            raise _refused("bad_request", exc.message) from exc
+            raise refused("bad_request", exc.message) from exc
         request: web.Request = environ["aiohttp.request"]
         if wanted.role == "recipient":
             peer = await self._connect_recipient(sid, request, wanted)
@@ -203,7 +179,7 @@ class SignalingServer:
             await self._presence.join(peer)
         if peer.role == "dashboard":
             await self.sio.enter_room(sid, f"dash:{peer.account_id}")
-            self._later(self._send_snapshot(peer))
+            self._later(self._lobby.snapshot(peer))
             return
         await self.sio.enter_room(sid, f"s:{peer.session_id}")
         if peer.in_call:
@@ -211,27 +187,27 @@ class SignalingServer:
             self._later(self._announce_joined(peer))
         else:
             await self.sio.enter_room(sid, f"p:{peer.participant_id}")
-            self._later(self._broadcast_queue(peer.session_id, peer.caseworker_id))
+            self._later(self._lobby.broadcast(peer.session_id, peer.caseworker_id))
 
     async def _connect_staff(self, sid: str, request: web.Request, wanted: Any) -> Peer:
         token = request.cookies.get(LOGIN_COOKIE)
         if not token:
-            raise _refused("unauthenticated", "Not logged in.")
+            raise refused("unauthenticated", "Not logged in.")
         async with self._db.begin() as db:
             found = await users.find_login_session(db, token, self._now())
             if found is None:
-                raise _refused("unauthenticated", "Not logged in.")
+                raise refused("unauthenticated", "Not logged in.")
             account = found[0]
             if account.role != "caseworker":
-                raise _refused("forbidden", "Only caseworkers hold calls.")
+                raise refused("forbidden", "Only caseworkers hold calls.")
             if wanted.role == "dashboard":
                 return Peer(sid, "dashboard", account_id=account.id)
             try:
                 session = await sessions.get_session(db, wanted.session)
             except SessionNotFound as exc:
-                raise _refused("forbidden", "Unknown session.") from exc
+                raise refused("forbidden", "Unknown session.") from exc
             if session.caseworker_id != account.id or not session.joinable:
-                raise _refused("forbidden", "Not your session, or it has ended.")
+                raise refused("forbidden", "Not your session, or it has ended.")
             participant = next(
                 (p for p in await sessions.participants_of(db, session.id) if p.role == "caseworker"),
                 None,
@@ -252,23 +228,23 @@ class SignalingServer:
     async def _connect_recipient(self, sid: str, request: web.Request, wanted: Any) -> Peer:
         cookie = split_participant_cookie(request.cookies.get(PARTICIPANT_COOKIE, ""))
         if cookie is None:
-            raise _refused("unauthenticated", "Open your invitation link first.")
+            raise refused("unauthenticated", "Open your invitation link first.")
         async with self._db.begin() as db:
             participant = await sessions.find_participant(db, *cookie)
             if participant is None or participant.session_id != wanted.session:
-                raise _refused("unauthenticated", "Open your invitation link first.")
+                raise refused("unauthenticated", "Open your invitation link first.")
             session = await sessions.get_session(db, participant.session_id)
             if not session.joinable:
-                raise _refused("session_closed", "The session has ended.")
+                raise refused("session_closed", "The session has ended.")
             if participant.admission is Admission.DECLINED:
-                raise _refused("declined", "The caseworker declined.")
+                raise refused("declined", "The caseworker declined.")
             if await consents.current_consent(db, participant.id) is None:
-                raise _refused("consent_required", "Consent is required first.")
+                raise refused("consent_required", "Consent is required first.")
         admitted = participant.admission is Admission.ADMITTED
         if wanted.page == "wait" and admitted:
-            raise _refused("admitted", "You have been admitted.")
+            raise refused("admitted", "You have been admitted.")
         if wanted.page == "call" and not admitted:
-            raise _refused("not_admitted", "Please wait until the caseworker admits you.")
+            raise refused("not_admitted", "Please wait until the caseworker admits you.")
         self._cancel_timer(session.id, participant.id)
         if not admitted:
             await self._waiting.arrive(session.id, participant.id, self._now())
@@ -328,73 +304,15 @@ class SignalingServer:
         await asyncio.sleep(self._settings.rejoin_grace_seconds)
         assert peer.session_id and peer.participant_id
         if await self._waiting.leave_if_away(peer.session_id, peer.participant_id):
-            await self._broadcast_queue(peer.session_id, peer.caseworker_id)
+            await self._lobby.broadcast(peer.session_id, peer.caseworker_id)
 
     # ---------------------------------------------------------------- waiting room
 
-    async def _queue_entries(self, session_id: str) -> list[dict[str, Any]]:
-        entries = await self._waiting.entries(session_id)
-        return [
-            {
-                "participant": e.participant_id,
-                "since": e.arrived_at.isoformat(),
-                "position": i,
-                "consent": True,  # nobody enters the waiting room without consent
-            }
-            for i, e in enumerate(entries, start=1)
-        ]
-
-    async def _broadcast_queue(self, session_id: str | None, caseworker_id: int | None) -> None:
-        if session_id is None:
-            return
-        waiting = await self._queue_entries(session_id)
-        for entry in waiting:
-            await self.sio.emit(
-                "lobby.position",
-                {"position": entry["position"], "waiting": len(waiting)},
-                room=f"p:{entry['participant']}",
-            )
-        if caseworker_id is not None:
-            await self.sio.emit(
-                "lobby.update", {"session": session_id, "waiting": waiting}, room=f"dash:{caseworker_id}"
-            )
-
-    async def _send_snapshot(self, peer: Peer) -> None:
-        assert peer.account_id is not None
-        async with self._db() as db:
-            open_sessions = await sessions.open_sessions_of(db, peer.account_id)
-        snapshot = {s.id: await self._queue_entries(s.id) for s in open_sessions}
-        await self.sio.emit("lobby.snapshot", {"sessions": snapshot}, to=peer.sid)
-
-    async def _decide(self, sid: str, data: Any, target: Admission) -> tuple[str, str, int]:
-        peer = self._peers.by_sid.get(sid)
-        if peer is None or peer.role not in ("dashboard", "caseworker"):
-            raise Refusal("forbidden", "Only the caseworker admits or declines.")
-        wanted = payloads.lobby_target(data)
-        async with self._db.begin() as db:
-            session = await sessions.get_session(db, wanted.session, for_update=True)
-            if session.caseworker_id != peer.account_id:
-                raise Refusal("forbidden", "Not your session.")
-            participant = await sessions.get_participant(db, wanted.participant)
-            if participant is None or participant.session_id != session.id:
-                raise SessionNotFound(wanted.participant)
-            session.ensure_joinable()
-            await sessions.set_admission(db, participant.id, admission_transition(participant.admission, target))
-            if target is Admission.ADMITTED:
-                session.admit()
-                await sessions.save_session(db, session)
-        await self._waiting.leave(session.id, participant.id)
-        return session.id, participant.id, session.caseworker_id
-
     async def _on_admit(self, sid: str, data: Any) -> None:
-        session_id, participant_id, caseworker_id = await self._decide(sid, data, Admission.ADMITTED)
-        await self.sio.emit("lobby.admitted", {"session": session_id}, room=f"p:{participant_id}")
-        await self._broadcast_queue(session_id, caseworker_id)
+        await self._lobby.admit(self._peers.by_sid.get(sid), data)
 
     async def _on_decline(self, sid: str, data: Any) -> None:
-        session_id, participant_id, caseworker_id = await self._decide(sid, data, Admission.DECLINED)
-        await self.sio.emit("lobby.declined", {}, room=f"p:{participant_id}")
-        await self._broadcast_queue(session_id, caseworker_id)
+        await self._lobby.decline(self._peers.by_sid.get(sid), data)
 
     # ---------------------------------------------------------------- call
 
@@ -468,7 +386,7 @@ class SignalingServer:
             await self.sio.leave_room(other, f"call:{session_id}")
             await self.sio.disconnect(other)
         if await self._waiting.leave(session_id, participant_id):
-            await self._broadcast_queue(session_id, peer.caseworker_id)
+            await self._lobby.broadcast(session_id, peer.caseworker_id)
 
     async def _on_record_start(self, sid: str, data: Any) -> None:
         # Refused for everyone, whatever the payload: the policy never stores media.

@@ -1,0 +1,92 @@
+"""The waiting room over socket.io: queue positions, the dashboard, admit and decline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rooms.errors import SessionNotFound
+from rooms.session import Admission, admission_transition
+from rooms.waiting_room import WaitingRoom
+from signaling import payloads
+from signaling.errors import Refusal
+from signaling.peers import Peer
+from storage import sessions
+
+__all__ = ["Lobby"]
+
+
+class Lobby:
+    """Tells waiting recipients their place and the caseworker's dashboard who waits."""
+
+    def __init__(self, sio: socketio.AsyncServer, db: async_sessionmaker[AsyncSession], waiting: WaitingRoom) -> None:
+        self._sio = sio
+        self._db = db
+        self._waiting = waiting
+
+    async def entries(self, session_id: str) -> list[dict[str, Any]]:
+        waiting = await self._waiting.entries(session_id)
+        return [
+            {
+                "participant": e.participant_id,
+                "since": e.arrived_at.isoformat(),
+                "position": i,
+                "consent": True,  # nobody enters the waiting room without consent
+            }
+            for i, e in enumerate(waiting, start=1)
+        ]
+
+    async def broadcast(self, session_id: str | None, caseworker_id: int | None) -> None:
+        """Send every waiting recipient its position, and the dashboard the queue."""
+        if session_id is None:
+            return
+        waiting = await self.entries(session_id)
+        for entry in waiting:
+            await self._sio.emit(
+                "lobby.position",
+                {"position": entry["position"], "waiting": len(waiting)},
+                room=f"p:{entry['participant']}",
+            )
+        if caseworker_id is not None:
+            await self._sio.emit(
+                "lobby.update", {"session": session_id, "waiting": waiting}, room=f"dash:{caseworker_id}"
+            )
+
+    async def snapshot(self, peer: Peer) -> None:
+        """Everybody waiting in the caseworker's open sessions, for a dashboard that connected."""
+        assert peer.account_id is not None
+        async with self._db() as db:
+            open_sessions = await sessions.open_sessions_of(db, peer.account_id)
+        snapshot = {s.id: await self.entries(s.id) for s in open_sessions}
+        await self._sio.emit("lobby.snapshot", {"sessions": snapshot}, to=peer.sid)
+
+    async def admit(self, peer: Peer | None, data: Any) -> None:
+        session_id, participant_id, caseworker_id = await self._decide(peer, data, Admission.ADMITTED)
+        await self._sio.emit("lobby.admitted", {"session": session_id}, room=f"p:{participant_id}")
+        await self.broadcast(session_id, caseworker_id)
+
+    async def decline(self, peer: Peer | None, data: Any) -> None:
+        session_id, participant_id, caseworker_id = await self._decide(peer, data, Admission.DECLINED)
+        await self._sio.emit("lobby.declined", {}, room=f"p:{participant_id}")
+        await self.broadcast(session_id, caseworker_id)
+
+    async def _decide(self, peer: Peer | None, data: Any, target: Admission) -> tuple[str, str, int]:
+        if peer is None or peer.role not in ("dashboard", "caseworker"):
+            raise Refusal("forbidden", "Only the caseworker admits or declines.")
+        wanted = payloads.lobby_target(data)
+        async with self._db.begin() as db:
+            session = await sessions.get_session(db, wanted.session, for_update=True)
+            if session.caseworker_id != peer.account_id:
+                raise Refusal("forbidden", "Not your session.")
+            participant = await sessions.get_participant(db, wanted.participant)
+            if participant is None or participant.session_id != session.id:
+                raise SessionNotFound(wanted.participant)
+            session.ensure_joinable()
+            await sessions.set_admission(db, participant.id, admission_transition(participant.admission, target))
+            if target is Admission.ADMITTED:
+                session.admit()
+                await sessions.save_session(db, session)
+        await self._waiting.leave(session.id, participant.id)
+        return session.id, participant.id, session.caseworker_id
