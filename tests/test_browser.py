@@ -126,19 +126,24 @@ async def test_rejoin_after_reload_restores_video(browser, server) -> None:  # t
     )
 
 
-async def test_denied_camera_shows_message_and_way_out(browser, server) -> None:  # type: ignore[no-untyped-def]
+async def _admitted_without_media(browser: Any, server: Any, error_name: str, message: str) -> tuple[Any, Any]:
+    """Admit a recipient whose browser fails getUserMedia with ``error_name``; wait for the error."""
     base = str(server.make_url("")).rstrip("/")
     cw, link = await _caseworker_creates_session(browser, base)
     rc = await _recipient_consents_and_waits(browser, link)
-    # The person refuses camera access: the browser rejects getUserMedia as it would then.
+    # The browser rejects getUserMedia as it does when access is refused or no device exists.
     await rc.context.add_init_script(
-        "navigator.mediaDevices.getUserMedia = () =>"
-        " Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));"
+        f"navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException({message!r}, {error_name!r}));"
     )
     await _admit(cw)
     await rc.wait_for_url("**/call")
     error = rc.locator("#media-error")
     await error.wait_for(state="visible")
+    return rc, error
+
+
+async def test_denied_camera_shows_message_and_way_out(browser, server) -> None:  # type: ignore[no-untyped-def]
+    rc, error = await _admitted_without_media(browser, server, "NotAllowedError", "Permission denied")
     assert "nicht erlaubt" in (await rc.text_content("#media-error-text") or "")
     assert await error.locator("a[href*='fallback']").is_visible()
 
@@ -268,18 +273,7 @@ async def test_check_from_invitation_with_no_connection_leads_to_fallback(browse
 async def test_missing_camera_to_booked_phone_appointment_and_ics(browser, server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import icalendar
 
-    base = str(server.make_url("")).rstrip("/")
-    cw, link = await _caseworker_creates_session(browser, base)
-    rc = await _recipient_consents_and_waits(browser, link)
-    # The device has no camera at all: getUserMedia fails as it does then.
-    await rc.context.add_init_script(
-        "navigator.mediaDevices.getUserMedia = () =>"
-        " Promise.reject(new DOMException('Requested device not found', 'NotFoundError'));"
-    )
-    await _admit(cw)
-    await rc.wait_for_url("**/call")
-    error = rc.locator("#media-error")
-    await error.wait_for(state="visible")
+    rc, error = await _admitted_without_media(browser, server, "NotFoundError", "Requested device not found")
     await error.locator("a[href*='fallback']").click()
     await rc.wait_for_url("**/fallback?reason=media")
     assert "Kamera oder Mikrofon" in (await rc.text_content("#reason") or "")
