@@ -1,8 +1,9 @@
 """Two real server processes over one Redis: cross-node calls, kill -9, SIGTERM.
 
 Sizes: 50 active calls and 20 waiting recipients during the kill, as the issue asks
-(``VB_FAULT_CALLS`` and ``VB_FAULT_WAITING`` change them; the run takes about 12 s). Every client of the killed node reconnects to the
-other node's URL, as a load balancer would route it, and must resume within 5 s.
+(``VB_FAULT_CALLS`` and ``VB_FAULT_WAITING`` change them; the run takes about 12 s).
+Every client of the killed node reconnects to the other node's URL, as a load balancer
+would route it, and must resume within 5 s.
 """
 
 from __future__ import annotations
