@@ -7,9 +7,7 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -25,13 +23,13 @@ def free_port() -> int:
 
 
 class Node:
-    """One server process; ``start()`` returns once ``/healthz`` answers."""
+    """One server process; ``start()`` returns once it serves (its Redis listener is subscribed)."""
 
-    def __init__(self, name: str, settings: Settings, redis_url: str, prefix: str, log_dir: Path) -> None:
+    def __init__(self, name: str, settings: Settings, redis_url: str, prefix: str) -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log_dir / f"node-{name}.log"
+        self.output: list[str] = []  # the process's log lines, for failure messages
         self.env = {
             **os.environ,
             "INSTANCE_PATH": str(settings.instance_path),  # shared: one signing key
@@ -45,31 +43,40 @@ class Node:
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
         }
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        with open(self.log, "ab") as out:
-            return subprocess.Popen(
-                [sys.executable, "-m", "web.cli", "serve"], env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
+        self.proc: asyncio.subprocess.Process | None = None
+        self._output: asyncio.Task[None] | None = None
 
     async def start(self, timeout: float = 30) -> None:
-        self.proc = self._spawn()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        async with aiohttp.ClientSession() as http:
-            while True:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"node {self.name} exited: {self.log.read_text()[-2000:]}")
-                try:
-                    async with http.get(f"{self.url}/healthz", timeout=aiohttp.ClientTimeout(total=2)) as resp:
-                        if resp.status == 200:
-                            return
-                except (aiohttp.ClientError, TimeoutError):
-                    pass
-                if loop.time() > deadline:
-                    raise TimeoutError(f"node {self.name} did not answer /healthz: {self.log.read_text()[-2000:]}")
-                await asyncio.sleep(0.1)  # polling with a deadline: the process gives no event
+        """Start the process; return when it logs that it serves (after its start-up hooks)."""
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "web.cli",
+            "serve",
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        serving = asyncio.Event()
+        self._output = asyncio.create_task(self._copy_output(serving))
+        ended = asyncio.create_task(self.proc.wait())
+        ready = asyncio.create_task(serving.wait())
+        try:
+            done, _ = await asyncio.wait({ended, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ended.cancel()
+            ready.cancel()
+        if ready not in done:
+            state = "exited" if ended in done else "did not start serving"
+            raise RuntimeError(f"node {self.name} {state}: {''.join(self.output)[-2000:]}")
+
+    async def _copy_output(self, serving: asyncio.Event) -> None:
+        """Keep the process's log lines; flag the line that says it serves."""
+        assert self.proc is not None and self.proc.stdout is not None
+        async for line in self.proc.stdout:
+            self.output.append(line.decode(errors="replace"))
+            if b"serving on http://" in line:
+                serving.set()
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -81,13 +88,14 @@ class Node:
 
     async def wait_exit(self, timeout: float) -> int:
         assert self.proc is not None
-        proc = self.proc
-        return await asyncio.wait_for(asyncio.to_thread(proc.wait), timeout)
+        return await asyncio.wait_for(self.proc.wait(), timeout)
 
     async def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
-            await asyncio.to_thread(self.proc.wait)
+            await self.proc.wait()
+        if self._output is not None:
+            await asyncio.gather(self._output, return_exceptions=True)
 
 
 class Browser:

@@ -33,9 +33,9 @@ SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 
 
 class Cluster:
-    def __init__(self, settings: Settings, prefix: str, tmp: Any) -> None:
-        self.a = Node("a", settings, REDIS_URL, prefix, tmp)
-        self.b = Node("b", settings, REDIS_URL, prefix, tmp)
+    def __init__(self, settings: Settings, prefix: str) -> None:
+        self.a = Node("a", settings, REDIS_URL, prefix)
+        self.b = Node("b", settings, REDIS_URL, prefix)
         self.browsers: list[Browser] = []
         self.clients: list[Client] = []
 
@@ -55,7 +55,7 @@ async def cluster(settings: Settings, tmp_path: Any) -> AsyncIterator[Cluster]:
     need(_port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
     prefix = f"t{secrets.token_hex(6)}"
     settings = replace(settings, presence_ttl_seconds=6.0, rejoin_grace_seconds=5.0)
-    made = Cluster(settings, prefix, tmp_path)
+    made = Cluster(settings, prefix)
     try:
         await asyncio.gather(made.a.start(), made.b.start())
         yield made

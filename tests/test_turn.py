@@ -9,7 +9,7 @@ import hmac
 import shutil
 import socket
 import subprocess
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -108,7 +108,7 @@ OLD_SECRET = "test-only-previous-secret"
 @dataclass
 class Coturn:
     port: int
-    log: Path
+    server: _Running
 
     @property
     def url(self) -> str:
@@ -129,24 +129,54 @@ def _free_port() -> int:
                 return port
 
 
-def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"turnserver exited with {process.returncode}: {log.read_text(errors='replace')[-2000:]}")
+class _Running:
+    """A coturn process whose log (on its stdout) is collected by a reader thread."""
+
+    def __init__(self, config: Path) -> None:
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        self.process = subprocess.Popen(
+            [str(TURNSERVER), "-c", str(config), "--log-file", "stdout"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            line = raw.decode(errors="replace")
+            self.lines.append(line)
+            # Logged once every relay server and listener is set up.
+            if "Total General servers" in line:
+                self._ready.set()
+        self._ready.set()  # end of output: the process has exited
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def wait_ready(self, seconds: float = 10.0) -> None:
+        if not self._ready.wait(seconds):
+            pytest.fail(f"turnserver did not start within {seconds}s: {self.text[-2000:]}")
+        if self.process.poll() is not None:
+            pytest.fail(f"turnserver exited with {self.process.returncode}: {self.text[-2000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)  # polling a child process's port: there is no event to wait on
-    pytest.fail(f"turnserver did not listen within {seconds}s")
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self._reader.join(timeout=5)
 
 
 @pytest.fixture
 def coturn(tmp_path: Path) -> Iterator[Coturn]:
     need(TURNSERVER.exists() and shutil.which(str(TURNSERVER)) is not None, "coturn at /usr/bin/turnserver")
     port = _free_port()
-    log = tmp_path / "turn.log"
     # Test only: loopback peers are allowed here because both peers live on 127.0.0.1.
     # deploy/turnserver.conf denies them.
     config = tmp_path / "turnserver.conf"
@@ -168,7 +198,6 @@ def coturn(tmp_path: Path) -> Iterator[Coturn]:
                 "no-multicast-peers",
                 "no-cli",
                 "fingerprint",
-                f"log-file={log}",
                 "simple-log",
                 f"pidfile={tmp_path / 'turn.pid'}",
                 f"userdb={tmp_path / 'turndb'}",
@@ -176,21 +205,12 @@ def coturn(tmp_path: Path) -> Iterator[Coturn]:
             ]
         )
     )
-    process = subprocess.Popen(
-        [str(TURNSERVER), "-c", str(config), "--no-stdout-log"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    running = _Running(config)
     try:
-        _wait_listening(port, process, log)
-        yield Coturn(port, log)
+        running.wait_ready()
+        yield Coturn(port, running)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        running.stop()
 
 
 async def _allocate(turn: Coturn, username: str, password: str) -> None:
@@ -322,25 +342,18 @@ async def test_call_page_carries_fresh_turn_credentials(settings: Settings) -> N
 def test_repository_config_is_accepted_by_coturn(tmp_path: Path) -> None:
     need(TURNSERVER.exists(), "coturn at /usr/bin/turnserver")
     port, tls_port = _free_port(), _free_port()
-    log = tmp_path / "turn.log"
     conf = (Path(__file__).parents[1] / "deploy" / "turnserver.conf").read_text("utf-8")
     conf = conf.replace("listening-port=3478", f"listening-port={port}")
     conf = conf.replace("tls-listening-port=5349", f"tls-listening-port={tls_port}")
-    conf = conf.replace("\nsyslog\n", f"\nlog-file={log}\n")
+    conf = conf.replace("\nsyslog\n", "\n")  # the log goes to stdout here
     conf += f"listening-ip=127.0.0.1\npidfile={tmp_path / 'pid'}\nuserdb={tmp_path / 'db'}\n"
     (tmp_path / "turnserver.conf").write_text(conf)
-    process = subprocess.Popen(
-        [str(TURNSERVER), "-c", str(tmp_path / "turnserver.conf"), "--no-stdout-log"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    running = _Running(tmp_path / "turnserver.conf")
     try:
-        _wait_listening(port, process, log)
+        running.wait_ready()
     finally:
-        process.terminate()
-        process.wait(timeout=5)
-    # coturn puts its pid and the date into the log file's name.
-    text = "".join(path.read_text(errors="replace") for path in tmp_path.glob("turn*.log"))
+        running.stop()
+    text = running.text
     assert "Listener address to use" in text or "listener" in text.lower(), text[-2000:]
     assert "Bad configuration" not in text
     assert "unknown" not in text.lower()
