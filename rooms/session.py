@@ -29,6 +29,10 @@ class SessionState(enum.StrEnum):
     ENDED = "ended"  # outcome recorded; terminal
 
 
+# The states in which the invitation link still leads into the session.
+JOINABLE_STATES = frozenset({SessionState.OPEN, SessionState.IN_CALL})
+
+
 class Outcome(enum.StrEnum):
     VIDEO = "video"
     PHONE = "phone"
@@ -82,7 +86,7 @@ class CounselSession:
     @property
     def joinable(self) -> bool:
         """Whether the invitation link still leads into the session."""
-        return self.state in (SessionState.OPEN, SessionState.IN_CALL)
+        return self.state in JOINABLE_STATES
 
     def _move(self, target: SessionState) -> None:
         if target not in _SESSION_TRANSITIONS[self.state]:

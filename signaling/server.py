@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consent.errors import ConsentMissing
 from recordings_policy import Category, PolicyError, RetentionPolicy
-from rooms.errors import NotAdmitted, RoomsError, SessionNotFound
+from rooms.errors import NotAdmitted, RoomsError
 from rooms.session import Admission, Outcome
 from rooms.waiting_room import WaitingRoom
 from signaling import payloads
@@ -29,7 +29,7 @@ from signaling.lobby import Lobby
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import LocalPresence, Presence
 from signaling.transport import refused, websocket_class
-from storage import audit, consents, sessions, users
+from storage import audit, consents, grants, sessions
 from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
 from web.settings import Settings
 
@@ -193,34 +193,29 @@ class SignalingServer:
         token = request.cookies.get(LOGIN_COOKIE)
         if not token:
             raise refused("unauthenticated", "Not logged in.")
-        async with self._db.begin() as db:
-            found = await users.find_login_session(db, token, self._now())
-            if found is None:
-                raise refused("unauthenticated", "Not logged in.")
-            account = found[0]
-            if account.role != "caseworker":
-                raise refused("forbidden", "Only caseworkers hold calls.")
-            if wanted.role == "dashboard":
-                return Peer(sid, "dashboard", account_id=account.id)
-            try:
-                session = await sessions.get_session(db, wanted.session)
-            except SessionNotFound as exc:
-                raise refused("forbidden", "Unknown session.") from exc
-            if session.caseworker_id != account.id or not session.joinable:
-                raise refused("forbidden", "Not your session, or it has ended.")
-            participant = next(
-                (p for p in await sessions.participants_of(db, session.id) if p.role == "caseworker"),
-                None,
-            )
-            if participant is None:
-                participant, _ = await sessions.add_participant(db, session.id, "caseworker", self._now())
+        session_id = None if wanted.role == "dashboard" else wanted.session
+        async with self._db() as db:
+            grant = await grants.staff_grant(db, token, session_id, self._now())
+        if grant is None:
+            raise refused("unauthenticated", "Not logged in.")
+        if grant.role != "caseworker":
+            raise refused("forbidden", "Only caseworkers hold calls.")
+        if session_id is None:
+            return Peer(sid, "dashboard", account_id=grant.account_id)
+        if not grant.session_joinable:
+            raise refused("forbidden", "Not your session, or it has ended.")
+        participant_id = grant.participant_id
+        if participant_id is None:  # a session made before caseworker participants came with it
+            async with self._db.begin() as db:
+                participant, _ = await sessions.add_participant(db, session_id, "caseworker", self._now())
+            participant_id = participant.id
         return Peer(
             sid,
             "caseworker",
-            account_id=account.id,
-            session_id=session.id,
-            caseworker_id=account.id,
-            participant_id=participant.id,
+            account_id=grant.account_id,
+            session_id=session_id,
+            caseworker_id=grant.account_id,
+            participant_id=participant_id,
             instance=wanted.instance,
             in_call=True,
         )
@@ -229,31 +224,31 @@ class SignalingServer:
         cookie = split_participant_cookie(request.cookies.get(PARTICIPANT_COOKIE, ""))
         if cookie is None:
             raise refused("unauthenticated", "Open your invitation link first.")
-        async with self._db.begin() as db:
-            participant = await sessions.find_participant(db, *cookie)
-            if participant is None or participant.session_id != wanted.session:
-                raise refused("unauthenticated", "Open your invitation link first.")
-            session = await sessions.get_session(db, participant.session_id)
-            if not session.joinable:
-                raise refused("session_closed", "The session has ended.")
-            if participant.admission is Admission.DECLINED:
-                raise refused("declined", "The caseworker declined.")
-            if await consents.current_consent(db, participant.id) is None:
-                raise refused("consent_required", "Consent is required first.")
-        admitted = participant.admission is Admission.ADMITTED
+        async with self._db() as db:
+            grant = await grants.recipient_grant(db, *cookie)
+        if grant is None or grant.session_id != wanted.session:
+            raise refused("unauthenticated", "Open your invitation link first.")
+        if not grant.session_joinable:
+            raise refused("session_closed", "The session has ended.")
+        if grant.admission is Admission.DECLINED:
+            raise refused("declined", "The caseworker declined.")
+        if not grant.consented:
+            raise refused("consent_required", "Consent is required first.")
+        session_id, participant_id = grant.session_id, grant.participant_id
+        admitted = grant.admission is Admission.ADMITTED
         if wanted.page == "wait" and admitted:
             raise refused("admitted", "You have been admitted.")
         if wanted.page == "call" and not admitted:
             raise refused("not_admitted", "Please wait until the caseworker admits you.")
-        self._cancel_timer(session.id, participant.id)
+        self._cancel_timer(session_id, participant_id)
         if not admitted:
-            await self._waiting.arrive(session.id, participant.id, self._now())
+            await self._waiting.arrive(session_id, participant_id, self._now())
         return Peer(
             sid,
             "recipient",
-            session_id=session.id,
-            caseworker_id=session.caseworker_id,
-            participant_id=participant.id,
+            session_id=session_id,
+            caseworker_id=grant.caseworker_id,
+            participant_id=participant_id,
             instance=wanted.instance,
             in_call=admitted,
             waiting=not admitted,

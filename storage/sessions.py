@@ -17,6 +17,7 @@ from storage.models import CounselSessionRow, ParticipantRow
 
 __all__ = [
     "Participant",
+    "hash_secret",
     "add_session",
     "get_session",
     "save_session",
@@ -122,7 +123,7 @@ async def open_sessions_of(db: AsyncSession, caseworker_id: int) -> list[Counsel
     return [_to_domain(r) for r in rows]
 
 
-def _hash_secret(secret: str) -> str:
+def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -134,7 +135,7 @@ async def add_participant(db: AsyncSession, session_id: str, role: str, now: dat
         id=str(uuid.uuid4()),
         session_id=session_id,
         role=role,
-        secret_hash=_hash_secret(secret),
+        secret_hash=hash_secret(secret),
         admission=admission.value,
         created_at=now,
     )
@@ -145,7 +146,7 @@ async def add_participant(db: AsyncSession, session_id: str, role: str, now: dat
 
 async def find_participant(db: AsyncSession, participant_id: str, secret: str) -> Participant | None:
     row = await db.get(ParticipantRow, participant_id)
-    if row is None or not secrets.compare_digest(row.secret_hash, _hash_secret(secret)):
+    if row is None or not secrets.compare_digest(row.secret_hash, hash_secret(secret)):
         return None
     return Participant(row.id, row.session_id, row.role, Admission(row.admission))
 

@@ -16,6 +16,7 @@ from storage.models import LoginSession, LoginThrottle, Office, User
 
 __all__ = [
     "Account",
+    "hash_token",
     "ROLES",
     "create_user",
     "count_users",
@@ -53,7 +54,7 @@ def _account(user: User) -> Account:
     return Account(user.id, user.username, user.display_name, user.role, user.office_id)
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -113,7 +114,7 @@ async def open_login_session(db: AsyncSession, account: Account, now: datetime) 
     csrf = secrets.token_urlsafe(32)
     db.add(
         LoginSession(
-            token_hash=_hash_token(token),
+            token_hash=hash_token(token),
             user_id=account.id,
             csrf_token=csrf,
             created_at=now,
@@ -128,7 +129,7 @@ async def find_login_session(db: AsyncSession, token: str, now: datetime) -> tup
     row = await db.execute(
         select(User, LoginSession.csrf_token)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _hash_token(token), LoginSession.expires_at > now)
+        .where(LoginSession.token_hash == hash_token(token), LoginSession.expires_at > now)
     )
     found = row.first()
     if found is None:
@@ -137,7 +138,7 @@ async def find_login_session(db: AsyncSession, token: str, now: datetime) -> tup
 
 
 async def close_login_session(db: AsyncSession, token: str) -> None:
-    await db.execute(delete(LoginSession).where(LoginSession.token_hash == _hash_token(token)))
+    await db.execute(delete(LoginSession).where(LoginSession.token_hash == hash_token(token)))
 
 
 def _throttle_key(username: str) -> str:

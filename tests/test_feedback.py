@@ -41,7 +41,8 @@ async def ended_session(app, client, new_client, outcome: str = "video", group: 
     if admit:
         async with app[DB].begin() as db:
             for p in await sessions.participants_of(db, session_id):
-                await sessions.set_admission(db, p.id, Admission.ADMITTED)
+                if p.role == "recipient":
+                    await sessions.set_admission(db, p.id, Admission.ADMITTED)
     resp = await client.post(
         f"/sessions/{session_id}/outcome", data={"outcome": outcome, "csrf_token": csrf}, allow_redirects=False
     )

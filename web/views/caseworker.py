@@ -106,6 +106,8 @@ async def create_session(request: web.Request) -> web.StreamResponse:
     )
     async with request.app[DB].begin() as db:
         await sessions.add_session(db, session)
+        # Made now, so the call page's connect only reads (signalling never writes here).
+        await sessions.add_participant(db, session.id, "caseworker", moment)
     redirect(f"/sessions/{session.id}")
 
 

@@ -1,0 +1,117 @@
+"""The one-query connect grants, on real SQLite and real PostgreSQL: every refusal reason is visible."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from consent.records import ALL_SCOPES
+from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, SessionState
+from storage import consents, grants, sessions, users
+from storage.db import create_engine, sessionmaker_for
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.usefixtures("database")
+
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(settings):  # type: ignore[no-untyped-def]
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    yield sessionmaker_for(engine)
+    await engine.dispose()
+
+
+async def _session(s, account_id: int) -> str:  # type: ignore[no-untyped-def]
+    session_id = str(uuid.uuid4())
+    await sessions.add_session(
+        s,
+        CounselSession(
+            id=session_id,
+            caseworker_id=account_id,
+            group=BenefitGroup.SGB2,
+            language="de",
+            invitation_jti=str(uuid.uuid4()),
+            created_at=NOW,
+        ),
+    )
+    return session_id
+
+
+async def test_staff_grant_reads_login_session_and_own_session(db) -> None:  # type: ignore[no-untyped-def]
+    async with db.begin() as s:
+        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        assert account
+        other = await users.create_user(s, "kollegin", "y" * 12, display_name="K", role="caseworker", now=NOW)
+        token, _ = await users.open_login_session(s, account, NOW)
+        mine = await _session(s, account.id)
+        theirs = await _session(s, other.id)
+        without_participant = await _session(s, account.id)
+        participant, _ = await sessions.add_participant(s, mine, "caseworker", NOW)
+        await sessions.add_participant(s, mine, "recipient", NOW)
+    async with db() as s:
+        dashboard = await grants.staff_grant(s, token, None, NOW)
+        call = await grants.staff_grant(s, token, mine, NOW)
+        foreign = await grants.staff_grant(s, token, theirs, NOW)
+        unknown = await grants.staff_grant(s, token, str(uuid.uuid4()), NOW)
+        fresh = await grants.staff_grant(s, token, without_participant, NOW)
+        assert await grants.staff_grant(s, "not-a-token", mine, NOW) is None
+        assert await grants.staff_grant(s, token, mine, NOW + timedelta(days=30)) is None  # expired
+    assert dashboard == grants.StaffGrant(account.id, "caseworker", None, None)
+    assert call == grants.StaffGrant(account.id, "caseworker", SessionState.OPEN, participant.id)
+    assert call.session_joinable
+    for refused in (foreign, unknown):
+        assert refused is not None and refused.session_state is None and not refused.session_joinable
+    assert fresh is not None and fresh.session_joinable and fresh.participant_id is None
+
+    async with db.begin() as s:
+        ended = await sessions.get_session(s, mine)
+        ended.end(Outcome.PHONE, NOW)
+        await sessions.save_session(s, ended)
+    async with db() as s:
+        after = await grants.staff_grant(s, token, mine, NOW)
+    assert after is not None and after.session_state is SessionState.ENDED and not after.session_joinable
+
+
+async def test_recipient_grant_checks_secret_role_and_current_consent(db) -> None:  # type: ignore[no-untyped-def]
+    async with db.begin() as s:
+        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        assert account
+        session_id = await _session(s, account.id)
+        recipient, secret = await sessions.add_participant(s, session_id, "recipient", NOW)
+        caseworker, caseworker_secret = await sessions.add_participant(s, session_id, "caseworker", NOW)
+    async with db() as s:
+        before = await grants.recipient_grant(s, recipient.id, secret)
+        assert await grants.recipient_grant(s, recipient.id, "wrong") is None
+        assert await grants.recipient_grant(s, str(uuid.uuid4()), secret) is None
+        # The caseworker's participant is never a recipient, even with its own secret.
+        assert await grants.recipient_grant(s, caseworker.id, caseworker_secret) is None
+    assert before == grants.RecipientGrant(
+        recipient.id, session_id, account.id, Admission.WAITING, SessionState.OPEN, consented=False
+    )
+
+    async with db.begin() as s:
+        await consents.record_consent(
+            s,
+            participant_id=recipient.id,
+            session_id=session_id,
+            role="recipient",
+            now=NOW,
+            text_version="2",
+            text_sha256="0" * 64,
+            language="de",
+            scopes=ALL_SCOPES,
+        )
+        await sessions.set_admission(s, recipient.id, Admission.ADMITTED)
+    async with db() as s:
+        given = await grants.recipient_grant(s, recipient.id, secret)
+    assert given is not None and given.consented and given.admission is Admission.ADMITTED
+
+    async with db.begin() as s:
+        await consents.withdraw_consent(s, recipient.id, NOW + timedelta(minutes=5))
+    async with db() as s:
+        withdrawn = await grants.recipient_grant(s, recipient.id, secret)
+    assert withdrawn is not None and not withdrawn.consented
