@@ -207,10 +207,22 @@ def table(report: dict[str, Any]) -> str:
         for i, r in enumerate(_as_list(res[t].get(kind)))
         if r.get("discarded")
     ]
+    ours = res.get("ours", {})
+    incomplete = [
+        f"- ours: {r['admitted']} of {r['recipients']} waiting recipients admitted ({r['admit_refused']} admits refused; {'; '.join(r['failures'])})"
+        for r in ours.get("admits", [])
+        if r["admitted"] < r["recipients"] or r["admit_refused"]
+    ]
+    if "aiortc" in ours and ours["aiortc"]["connected"] < ours["aiortc"]["pairs"]:
+        r = ours["aiortc"]
+        incomplete.append(
+            f"- ours: {r['connected']} of {r['pairs']} aiortc pairs connected ({'; '.join(r['failures'])})"
+        )
     return (
         "\n".join(rows)
         + "\n\n"
         + ("Discarded (client was the bottleneck):\n" + "\n".join(discarded) if discarded else "No run discarded.")
+        + ("\n\nIncomplete (figures cover the rest):\n" + "\n".join(incomplete) if incomplete else "")
         + "\n"
     )
 
