@@ -98,36 +98,60 @@ class LagMonitor:
 class Conn:
     sio: socketio.AsyncClient
     received: dict[str, asyncio.Queue[Any]] = field(default_factory=dict)
+    # perf_counter() when the CONNECT packet was read, and when each event first arrived:
+    # stamped by the read loop itself, before any waiting coroutine wakes up.
+    connected_at: float = 0.0
+    first: dict[str, float] = field(default_factory=dict)
 
     def queue(self, event: str) -> asyncio.Queue[Any]:
         return self.received.setdefault(event, asyncio.Queue())
 
 
-async def connect(target: Target, http: aiohttp.ClientSession, index: int, side: int, sink: Any = None) -> Conn:
-    pair = target.pair(index)
+async def open_conn(
+    target: Target,
+    http: aiohttp.ClientSession,
+    headers: dict[str, str],
+    auth: dict[str, Any],
+    sink: Any = None,
+    handlers: dict[str, Any] | None = None,
+    label: str = "",
+) -> Conn:
+    """One connected client; ``handlers`` run in the read loop, before ``connect`` returns."""
     # Cookies go in websocket_extra_options: engine.io would move a Cookie header into
     # the shared session's jar, where concurrent clients overwrite each other's.
     sio = socketio.AsyncClient(
-        reconnection=False, http_session=http, websocket_extra_options={"headers": dict(pair.headers[side])}
+        reconnection=False, http_session=http, websocket_extra_options={"headers": dict(headers)}
     )
     conn = Conn(sio)
 
     async def record(event: str, data: Any = None) -> None:
+        conn.first.setdefault(event, time.perf_counter())
         if sink is not None and event in ("offer", "answer", "candidate"):
             sink(event, data)
         else:
             conn.queue(event).put_nowait(data)
 
+    def connected() -> None:
+        conn.connected_at = time.perf_counter()
+
     sio.on("*", record)
+    sio.on("connect", connected)
     sio.on("connect_error", lambda data=None: conn.queue("connect_error").put_nowait(data))
+    for event, handler in (handlers or {}).items():
+        sio.on(event, handler)
     try:
-        await sio.connect(target.url, auth=pair.auth[side], transports=["websocket"], wait_timeout=15)
+        await sio.connect(target.url, auth=auth, transports=["websocket"], wait_timeout=15)
     except socketio.exceptions.ConnectionError as exc:
         refused = conn.queue("connect_error")
         raise ConnectionError(
-            f"{target.name} refused pair {index} side {side}: {refused.get_nowait() if refused.qsize() else exc}"
+            f"{target.name} refused {label or auth.get('role')}: {refused.get_nowait() if refused.qsize() else exc}"
         ) from exc
     return conn
+
+
+async def connect(target: Target, http: aiohttp.ClientSession, index: int, side: int, sink: Any = None) -> Conn:
+    pair = target.pair(index)
+    return await open_conn(target, http, pair.headers[side], pair.auth[side], sink, label=f"pair {index} side {side}")
 
 
 async def connect_pairs(

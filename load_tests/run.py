@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from load_tests import harness, targets
+from load_tests import admissions, harness, peers, targets
 
 RESULTS = Path(__file__).parent / "results"
 DOC = Path(__file__).parent.parent / "docs" / "performance.md"
@@ -28,15 +28,18 @@ class Sizes:
     rates: list[float] = field(default_factory=lambda: [100, 500, 1000, 2000])
     seconds: float = 10.0
     setups: list[int] = field(default_factory=lambda: [50, 200, 500])
+    # "ours" only: recipients admitted at once from the waiting room, and aiortc call pairs.
+    admits: list[int] = field(default_factory=lambda: [50, 200, 500])
+    aiortc_pairs: int = 10
 
     @classmethod
     def small(cls) -> Sizes:
-        return cls(idle=[200, 1000], pairs=50, rates=[100, 300], seconds=3.0, setups=[20, 50])
+        return cls(idle=[200, 1000], pairs=50, rates=[100, 300], seconds=3.0, setups=[20, 50], admits=[20, 50])
 
     @classmethod
     def tiny(cls) -> Sizes:
         """What the test suite runs: checks the harness works, measures nothing."""
-        return cls(idle=[20], pairs=10, rates=[50], seconds=1.0, setups=[5])
+        return cls(idle=[20], pairs=10, rates=[50], seconds=1.0, setups=[5], admits=[5], aiortc_pairs=2)
 
 
 def _versions() -> dict[str, str]:
@@ -55,8 +58,9 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
         made: list[targets.Target] = []
         for name in names:
             if name == "ours":
-                need = max([sizes.pairs, *sizes.setups, *(n // 2 for n in sizes.idle)])
-                made.append(await targets.ours(Path(tmp) / "ours", need))
+                need = max([sizes.pairs, *sizes.setups, sizes.aiortc_pairs, *(n // 2 for n in sizes.idle)])
+                # Admission is for good: every waiting-room run needs recipients of its own.
+                made.append(await targets.ours(Path(tmp) / "ours", need, waiting=sum(sizes.admits)))
             elif name == "bare":
                 made.append(targets.bare())
             elif name == "node":
@@ -76,6 +80,14 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
                 for calls in sizes.setups:
                     for t in made:
                         results[t.name]["setups"].append(await harness.setups(t, http, calls))
+                for t in made:
+                    if t.name != "ours":
+                        continue  # (b) and (c) have no waiting room and are not what we ship
+                    guests = iter(t.waiting)
+                    results[t.name]["admits"] = [
+                        await admissions.admits(t, http, [next(guests) for _ in range(n)]) for n in sizes.admits
+                    ]
+                    results[t.name]["aiortc"] = await peers.calls(t, http, sizes.aiortc_pairs)
         finally:
             await asyncio.gather(*(t.stop() for t in made))
     return {
@@ -142,6 +154,12 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _as_list(found: Any) -> list[dict[str, Any]]:
+    if found is None:
+        return []
+    return found if isinstance(found, list) else [found]
+
+
 def table(report: dict[str, Any]) -> str:
     """The markdown table of one run: every figure per target, and the ratios."""
     res = report["targets"]
@@ -168,17 +186,43 @@ def table(report: dict[str, Any]) -> str:
     for i, n in enumerate(report["sizes"]["setups"]):
         line(f"{n} simultaneous call set-ups: p50 ms", [res[t]["setups"][i]["p50_ms"] for t in names])
         line(f"{n} simultaneous call set-ups: p99 ms", [res[t]["setups"][i]["p99_ms"] for t in names])
+
+    def ours_only(value: Any) -> list[Any]:
+        return [value if t == "ours" else None for t in names]
+
+    if "admits" in res.get("ours", {}):
+        for n, r in zip(report["sizes"]["admits"], res["ours"]["admits"], strict=True):
+            for q in ("p50", "p99"):
+                line(f"{n} recipients, waiting room to admitted: {q} ms", ours_only(r[f"wait_{q}_ms"]))
+            for q in ("p50", "p99"):
+                line(f"{n} recipients, connect start to admitted: {q} ms", ours_only(r[f"total_{q}_ms"]))
+    if "aiortc" in res.get("ours", {}):
+        r = res["ours"]["aiortc"]
+        for q in ("p50", "p99", "max"):
+            line(f"{r['pairs']} aiortc pairs, offer to connected: {q} ms", ours_only(r[f"{q}_ms"]))
     discarded = [
         f"- {t} {kind} #{i + 1}: {r['discarded']}"
         for t in names
-        for kind in ("relay", "setups")
-        for i, r in enumerate(res[t][kind])
+        for kind in ("relay", "setups", "admits", "aiortc")
+        for i, r in enumerate(_as_list(res[t].get(kind)))
         if r.get("discarded")
     ]
+    ours = res.get("ours", {})
+    incomplete = [
+        f"- ours: {r['admitted']} of {r['recipients']} waiting recipients admitted ({r['admit_refused']} admits refused; {'; '.join(r['failures'])})"
+        for r in ours.get("admits", [])
+        if r["admitted"] < r["recipients"] or r["admit_refused"]
+    ]
+    if "aiortc" in ours and ours["aiortc"]["connected"] < ours["aiortc"]["pairs"]:
+        r = ours["aiortc"]
+        incomplete.append(
+            f"- ours: {r['connected']} of {r['pairs']} aiortc pairs connected ({'; '.join(r['failures'])})"
+        )
     return (
         "\n".join(rows)
         + "\n\n"
         + ("Discarded (client was the bottleneck):\n" + "\n".join(discarded) if discarded else "No run discarded.")
+        + ("\n\nIncomplete (figures cover the rest):\n" + "\n".join(incomplete) if incomplete else "")
         + "\n"
     )
 

@@ -3,7 +3,9 @@
 (a) ``videoberatung serve`` on a fresh SQLite file. Its clients go through the real
     authentication: the bench fixture creates a caseworker, a login session, and per
     pair an admitted session whose recipient has a consent record — with the storage
-    functions the app itself uses — and the clients present the resulting cookies.
+    functions the app itself uses — and the clients present the resulting cookies. It
+    also makes sessions whose recipient has consented but still waits (not admitted),
+    for the caseworker's dashboard to admit.
 (b) ``load_tests/baselines/bare_relay.py``: python-socketio with no business logic.
 (c) ``load_tests/baselines/node/server.js``: socket.io 4 on Node, installed with npm.
 """
@@ -53,6 +55,14 @@ class Pair:
 
 
 @dataclass
+class Guest:
+    """One client outside a call pair (a dashboard, a waiting recipient): headers and ``auth``."""
+
+    headers: dict[str, str]
+    auth: dict[str, Any]
+
+
+@dataclass
 class Target:
     name: str
     command: list[str]
@@ -61,6 +71,9 @@ class Target:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     pairs: list[Pair] = field(default_factory=list)
+    # "ours" only: the bench caseworker's dashboard, and recipients who wait to be admitted.
+    dashboard: Guest | None = None
+    waiting: list[Guest] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -116,8 +129,18 @@ def _instance() -> str:
     return secrets.token_urlsafe(12)
 
 
-async def _fixture(database_url: str, pairs: int) -> list[Pair]:
-    """Admitted sessions with consent, made with the app's own storage functions."""
+@dataclass
+class _Fixture:
+    pairs: list[Pair]
+    dashboard: Guest
+    waiting: list[Guest]
+
+
+async def _fixture(database_url: str, pairs: int, waiting: int) -> _Fixture:
+    """Sessions with a consenting recipient, made with the app's own storage functions.
+
+    ``pairs`` of them admitted (call pairs), ``waiting`` not yet (waiting-room guests).
+    """
     from consent import texts
     from consent.records import ALL_SCOPES
     from rooms.session import Admission, BenefitGroup, CounselSession
@@ -129,14 +152,16 @@ async def _fixture(database_url: str, pairs: int) -> list[Pair]:
     engine = create_engine(database_url)
     await migrate(engine)
     text = texts.current_text("de")
-    made = []
+    made = _Fixture([], Guest({}, {}), [])
     try:
         async with sessionmaker_for(engine).begin() as db:
             account = await users.create_user(
                 db, "bench", secrets.token_urlsafe(16), display_name="Bench", role="caseworker", now=now
             )
             token, _ = await users.open_login_session(db, account, now)
-            for _ in range(pairs):
+            login = {"Cookie": f"{LOGIN_COOKIE}={token}"}
+            made.dashboard = Guest(login, {"role": "dashboard"})
+            for i in range(pairs + waiting):
                 session = CounselSession(
                     id=str(uuid.uuid4()),
                     caseworker_id=account.id,
@@ -159,15 +184,17 @@ async def _fixture(database_url: str, pairs: int) -> list[Pair]:
                     language=text.language,
                     scopes=ALL_SCOPES,
                 )
+                cookie = {"Cookie": f"{PARTICIPANT_COOKIE}={participant_cookie(participant.id, secret)}"}
+                if i >= pairs:
+                    auth = {"role": "recipient", "session": session.id, "page": "wait", "instance": _instance()}
+                    made.waiting.append(Guest(cookie, auth))
+                    continue
                 await sessions.set_admission(db, participant.id, Admission.ADMITTED)
                 session.admit()
                 await sessions.save_session(db, session)
-                made.append(
+                made.pairs.append(
                     Pair(
-                        (
-                            {"Cookie": f"{LOGIN_COOKIE}={token}"},
-                            {"Cookie": f"{PARTICIPANT_COOKIE}={participant_cookie(participant.id, secret)}"},
-                        ),
+                        (login, cookie),
                         (
                             {"role": "caseworker", "session": session.id, "instance": _instance()},
                             {"role": "recipient", "session": session.id, "instance": _instance()},
@@ -179,7 +206,7 @@ async def _fixture(database_url: str, pairs: int) -> list[Pair]:
     return made
 
 
-async def ours(workdir: Path, pairs: int) -> Target:
+async def ours(workdir: Path, pairs: int, waiting: int = 0) -> Target:
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "bench.sqlite3"
     url = f"sqlite+aiosqlite:///{db}"
@@ -188,7 +215,8 @@ async def ours(workdir: Path, pairs: int) -> Target:
         [sys.executable, "-m", "web.cli", "serve"],
         env={"INSTANCE_PATH": str(workdir), "DATABASE_URL": url, "PURGE_INTERVAL_SECONDS": "0"},
     )
-    target.pairs = await _fixture(url, pairs)
+    fixture = await _fixture(url, pairs, waiting)
+    target.pairs, target.dashboard, target.waiting = fixture.pairs, fixture.dashboard, fixture.waiting
     return target
 
 

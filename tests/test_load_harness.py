@@ -23,7 +23,24 @@ async def test_harness_runs_every_scenario(name: str) -> None:
     assert relay["p99_ms"] is not None and relay["server_cpu_ms_per_1000"] >= 0
     [setups] = result["setups"]
     assert setups["calls"] == 5 and setups["p99_ms"] is not None
-    assert "markdown" not in run.table(report)  # renders
+    if name == "ours":
+        [admits] = result["admits"]
+        # Every waiting recipient was admitted by the bot caseworker, none refused.
+        assert admits["recipients"] == admits["admitted"] == 5 and admits["admit_refused"] == 0
+        assert admits["failures"] == []
+        for q in ("p50", "p99"):
+            waited, total = admits[f"wait_{q}_ms"], admits[f"total_{q}_ms"]
+            assert waited is not None and total is not None and 0 < waited <= total
+        aiortc = result["aiortc"]
+        assert aiortc["pairs"] == aiortc["connected"] == 2 and aiortc["failures"] == []
+        assert aiortc["p50_ms"] is not None and 0 < aiortc["p50_ms"] <= aiortc["p99_ms"] <= aiortc["max_ms"]
+    else:
+        assert "admits" not in result and "aiortc" not in result  # only ours has a waiting room
+    rendered = run.table(report)
+    assert "markdown" not in rendered  # renders
+    assert (
+        ("waiting room to admitted" in rendered) == ("aiortc pairs, offer to connected" in rendered) == (name == "ours")
+    )
 
 
 def test_ratios_are_ours_over_each_baseline() -> None:
@@ -43,3 +60,30 @@ def test_ratios_are_ours_over_each_baseline() -> None:
             "setup_p99": [2.0],
         }
     }
+
+
+def test_table_has_ours_only_rows_and_names_what_is_incomplete() -> None:
+    empty: dict[str, list[object]] = {"idle": [], "relay": [], "setups": []}
+    admits = {
+        "recipients": 3,
+        "admitted": 2,
+        "admit_refused": 0,
+        "failures": ["TimeoutError: not admitted within 60 s"],
+        "wait_p50_ms": 4.0,
+        "wait_p99_ms": 5.0,
+        "total_p50_ms": 9.0,
+        "total_p99_ms": 12.0,
+    }
+    aiortc = {"pairs": 2, "connected": 2, "failures": [], "p50_ms": 80.0, "p99_ms": 90.0, "max_ms": 90.0}
+    report = {
+        "sizes": {"idle": [], "rates": [], "setups": [], "admits": [3]},
+        "targets": {"ours": {**empty, "admits": [admits], "aiortc": aiortc}, "bare": empty},
+    }
+    rendered = run.table(report)
+    assert "| 3 recipients, waiting room to admitted: p50 ms | 4.00 | – | – | – |" in rendered
+    assert "| 2 aiortc pairs, offer to connected: max ms | 90.00 | – | – | – |" in rendered
+    assert (
+        "- ours: 2 of 3 waiting recipients admitted (0 admits refused; TimeoutError: not admitted within 60 s)"
+        in rendered
+    )
+    assert "aiortc pairs connected" not in rendered
