@@ -287,3 +287,15 @@ async def test_invitation_language_sets_the_recipients_language(client, new_clie
     assert 'lang="en"' in page and "Your video appointment" in page
     # Switching back to German stays possible.
     assert 'lang="de"' in await (await recipient.get(f"/s/{session_id}?lang=de")).text()
+
+
+async def test_socketio_endpoint_skips_page_middlewares_but_pages_do_not(client) -> None:  # type: ignore[no-untyped-def]
+    # Engine.io answers a request it cannot use itself (no page middleware wraps it) ...
+    resp = await client.get("/socket.io/")
+    assert resp.status == 400
+    assert "Content-Security-Policy" not in resp.headers
+    # ... while anything else under the prefix is a page: German 404 with the security headers.
+    resp = await client.get("/socket.io/anything")
+    assert resp.status == 404
+    assert "Content-Security-Policy" in resp.headers
+    assert "Diese Seite gibt es nicht." in await resp.text()

@@ -44,6 +44,7 @@ from web.middlewares import (
     language_middleware,
     login_middleware,
     security_headers,
+    signaling_passthrough,
 )
 from web.purger import Purger
 from web.rate_limit import RateLimiter
@@ -130,6 +131,7 @@ def create_app(settings: Settings) -> web.Application:
     policy = load_policy(settings.policy_path)
     app = web.Application(
         middlewares=[
+            signaling_passthrough,
             security_headers,
             error_middleware,
             language_middleware,

@@ -12,7 +12,7 @@ from web.cookies import CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE
 from web.i18n import LANGUAGES, current_language, use_language
 from web.keys import DB, SETTINGS
 
-__all__ = ["language_middleware", "login_middleware", "csrf_middleware", "security_headers"]
+__all__ = ["signaling_passthrough", "language_middleware", "login_middleware", "csrf_middleware", "security_headers"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -30,6 +30,20 @@ _CSP = "; ".join(
         "object-src 'none'",
     ]
 )
+
+
+@web.middleware
+async def signaling_passthrough(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Hand the socket.io endpoint straight to its handler, past the page middlewares.
+
+    The socket.io endpoint is not a page: it authenticates in its connect handler, maps
+    its own errors, and its websocket lives for the whole visit. Every middleware it
+    passed would stay suspended on the stack for that long; skipping them saves about
+    7 KiB per open socket (``docs/performance.md``). Must be the outermost middleware.
+    """
+    if request.path == "/socket.io/":  # exactly the route ``sio.attach`` adds
+        return await request.match_info.handler(request)
+    return await handler(request)
 
 
 @web.middleware

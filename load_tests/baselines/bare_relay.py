@@ -66,4 +66,13 @@ def make_app() -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(make_app(), host="127.0.0.1", port=int(os.environ["PORT"]), access_log=None, print=None)
+    import uvloop  # the same event loop as ``videoberatung serve``
+
+    web.run_app(
+        make_app(),
+        host="127.0.0.1",
+        port=int(os.environ["PORT"]),
+        access_log=None,
+        print=None,
+        loop=uvloop.new_event_loop(),
+    )
