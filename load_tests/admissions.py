@@ -52,8 +52,8 @@ class _Bot:
         await self._admit(data["session"], data["waiting"])
 
 
-async def admits(target: Target, http: aiohttp.ClientSession, guests: list[Guest]) -> dict[str, Any]:
-    """``len(guests)`` recipients arrive in the waiting room at once; the bot admits each."""
+async def admits(target: Target, http: aiohttp.ClientSession, guests: list[Guest], rate: float) -> dict[str, Any]:
+    """``len(guests)`` recipients arrive, ``rate`` a second (open loop; 0: all at once); the bot admits each."""
     assert target.dashboard is not None, f"{target.name} has no waiting room"
     bot = _Bot()
     dash = await open_conn(
@@ -68,7 +68,12 @@ async def admits(target: Target, http: aiohttp.ClientSession, guests: list[Guest
     # The snapshot follows the connect: once it is in, the bot is listening.
     await asyncio.wait_for(bot.ready.wait(), 15)
 
-    async def one(guest: Guest) -> tuple[float, float]:
+    begin = time.perf_counter() + 0.1
+
+    async def one(i: int, guest: Guest) -> tuple[float, float]:
+        if rate:
+            # Open loop: each arrival keeps its slot, however the earlier ones fare.
+            await asyncio.sleep(max(0.0, begin + i / rate - time.perf_counter()))
         start = time.perf_counter()
         conn = await open_conn(target, http, guest.headers, guest.auth, label="waiting recipient")
         try:
@@ -84,7 +89,7 @@ async def admits(target: Target, http: aiohttp.ClientSession, guests: list[Guest
         with LagMonitor() as monitor:
             # A recipient refused or never admitted is counted, not timed: a large run
             # still reports what it measured.
-            found = await asyncio.gather(*(one(g) for g in guests), return_exceptions=True)
+            found = await asyncio.gather(*(one(i, g) for i, g in enumerate(guests)), return_exceptions=True)
     finally:
         await dash.sio.disconnect()
     times = [t for t in found if isinstance(t, tuple)]
@@ -92,6 +97,7 @@ async def admits(target: Target, http: aiohttp.ClientSession, guests: list[Guest
     waited = [w for _, w in times]
     return {
         "recipients": len(guests),
+        "rate": rate,
         "admitted": len(times),
         "admit_refused": len(bot.refused),
         "failures": sorted({f"{type(e).__name__}: {e}" for e in found if isinstance(e, BaseException)}),

@@ -28,18 +28,28 @@ class Sizes:
     rates: list[float] = field(default_factory=lambda: [100, 500, 1000, 2000])
     seconds: float = 10.0
     setups: list[int] = field(default_factory=lambda: [50, 200, 500])
-    # "ours" only: recipients admitted at once from the waiting room, and aiortc call pairs.
-    admits: list[int] = field(default_factory=lambda: [50, 200, 500])
+    # "ours" only: (recipients, arrivals per second; 0 = all at once) through the waiting
+    # room, and aiortc call pairs.
+    admits: list[tuple[int, float]] = field(
+        default_factory=lambda: [(50, 10), (200, 10), (500, 10), (50, 0), (200, 0), (500, 0)]
+    )
     aiortc_pairs: int = 10
 
     @classmethod
     def small(cls) -> Sizes:
-        return cls(idle=[200, 1000], pairs=50, rates=[100, 300], seconds=3.0, setups=[20, 50], admits=[20, 50])
+        return cls(
+            idle=[200, 1000],
+            pairs=50,
+            rates=[100, 300],
+            seconds=3.0,
+            setups=[20, 50],
+            admits=[(20, 10), (50, 10), (20, 0), (50, 0)],
+        )
 
     @classmethod
     def tiny(cls) -> Sizes:
         """What the test suite runs: checks the harness works, measures nothing."""
-        return cls(idle=[20], pairs=10, rates=[50], seconds=1.0, setups=[5], admits=[5], aiortc_pairs=2)
+        return cls(idle=[20], pairs=10, rates=[50], seconds=1.0, setups=[5], admits=[(5, 20), (5, 0)], aiortc_pairs=2)
 
 
 def _versions() -> dict[str, str]:
@@ -60,7 +70,7 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
             if name == "ours":
                 need = max([sizes.pairs, *sizes.setups, sizes.aiortc_pairs, *(n // 2 for n in sizes.idle)])
                 # Admission is for good: every waiting-room run needs recipients of its own.
-                made.append(await targets.ours(Path(tmp) / "ours", need, waiting=sum(sizes.admits)))
+                made.append(await targets.ours(Path(tmp) / "ours", need, waiting=sum(n for n, _ in sizes.admits)))
             elif name == "bare":
                 made.append(targets.bare())
             elif name == "node":
@@ -85,7 +95,8 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
                         continue  # (b) and (c) have no waiting room and are not what we ship
                     guests = iter(t.waiting)
                     results[t.name]["admits"] = [
-                        await admissions.admits(t, http, [next(guests) for _ in range(n)]) for n in sizes.admits
+                        await admissions.admits(t, http, [next(guests) for _ in range(n)], rate)
+                        for n, rate in sizes.admits
                     ]
                     results[t.name]["aiortc"] = await peers.calls(t, http, sizes.aiortc_pairs)
         finally:
@@ -191,11 +202,13 @@ def table(report: dict[str, Any]) -> str:
         return [value if t == "ours" else None for t in names]
 
     if "admits" in res.get("ours", {}):
-        for n, r in zip(report["sizes"]["admits"], res["ours"]["admits"], strict=True):
+        for r in res["ours"]["admits"]:
+            n, rate = r["recipients"], r.get("rate", 0)
+            arriving = f"arriving {rate:g}/s" if rate else "arriving at once"
             for q in ("p50", "p99"):
-                line(f"{n} recipients, waiting room to admitted: {q} ms", ours_only(r[f"wait_{q}_ms"]))
+                line(f"{n} recipients {arriving}, waiting room to admitted: {q} ms", ours_only(r[f"wait_{q}_ms"]))
             for q in ("p50", "p99"):
-                line(f"{n} recipients, connect start to admitted: {q} ms", ours_only(r[f"total_{q}_ms"]))
+                line(f"{n} recipients {arriving}, connect start to admitted: {q} ms", ours_only(r[f"total_{q}_ms"]))
     if "aiortc" in res.get("ours", {}):
         r = res["ours"]["aiortc"]
         for q in ("p50", "p99", "max"):

@@ -24,13 +24,14 @@ async def test_harness_runs_every_scenario(name: str) -> None:
     [setups] = result["setups"]
     assert setups["calls"] == 5 and setups["p99_ms"] is not None
     if name == "ours":
-        [admits] = result["admits"]
-        # Every waiting recipient was admitted by the bot caseworker, none refused.
-        assert admits["recipients"] == admits["admitted"] == 5 and admits["admit_refused"] == 0
-        assert admits["failures"] == []
-        for q in ("p50", "p99"):
-            waited, total = admits[f"wait_{q}_ms"], admits[f"total_{q}_ms"]
-            assert waited is not None and total is not None and 0 < waited <= total
+        # Every waiting recipient was admitted by the bot caseworker, none refused, both when
+        # they arrive on a schedule and all at once.
+        assert [(a["recipients"], a["rate"]) for a in result["admits"]] == [(5, 20), (5, 0)]
+        for admits in result["admits"]:
+            assert admits["admitted"] == 5 and admits["admit_refused"] == 0 and admits["failures"] == []
+            for q in ("p50", "p99"):
+                waited, total = admits[f"wait_{q}_ms"], admits[f"total_{q}_ms"]
+                assert waited is not None and total is not None and 0 < waited <= total
         aiortc = result["aiortc"]
         assert aiortc["pairs"] == aiortc["connected"] == 2 and aiortc["failures"] == []
         assert aiortc["p50_ms"] is not None and 0 < aiortc["p50_ms"] <= aiortc["p99_ms"] <= aiortc["max_ms"]
@@ -66,6 +67,7 @@ def test_table_has_ours_only_rows_and_names_what_is_incomplete() -> None:
     empty: dict[str, list[object]] = {"idle": [], "relay": [], "setups": []}
     admits = {
         "recipients": 3,
+        "rate": 0,
         "admitted": 2,
         "admit_refused": 0,
         "failures": ["TimeoutError: not admitted within 60 s"],
@@ -76,11 +78,11 @@ def test_table_has_ours_only_rows_and_names_what_is_incomplete() -> None:
     }
     aiortc = {"pairs": 2, "connected": 2, "failures": [], "p50_ms": 80.0, "p99_ms": 90.0, "max_ms": 90.0}
     report = {
-        "sizes": {"idle": [], "rates": [], "setups": [], "admits": [3]},
+        "sizes": {"idle": [], "rates": [], "setups": [], "admits": [(3, 0)]},
         "targets": {"ours": {**empty, "admits": [admits], "aiortc": aiortc}, "bare": empty},
     }
     rendered = run.table(report)
-    assert "| 3 recipients, waiting room to admitted: p50 ms | 4.00 | – | – | – |" in rendered
+    assert "| 3 recipients arriving at once, waiting room to admitted: p50 ms | 4.00 | – | – | – |" in rendered
     assert "| 2 aiortc pairs, offer to connected: max ms | 90.00 | – | – | – |" in rendered
     assert (
         "- ours: 2 of 3 waiting recipients admitted (0 admits refused; TimeoutError: not admitted within 60 s)"
