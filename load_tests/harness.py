@@ -171,7 +171,13 @@ async def close_all(conns: list[tuple[Conn, Conn]]) -> None:
 
 
 async def idle(target: Target, http: aiohttp.ClientSession, connections: int) -> dict[str, Any]:
-    """Memory per idle connection, from the server's PSS before and after."""
+    """Memory per idle connection, from the server's PSS before and after.
+
+    Run it on a freshly started target: a few connections first load what is loaded
+    lazily, then the figure is the growth for ``connections`` more.
+    """
+    await close_all(await connect_pairs(target, http, min(10, connections // 2)))
+    await asyncio.sleep(0.5)
     before = pss_kib(target.pid)
     conns = await connect_pairs(target, http, connections // 2)
     await asyncio.sleep(1)  # let allocations settle; a benchmark, not a test

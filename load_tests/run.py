@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import platform
+import resource
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -52,6 +53,20 @@ class Sizes:
         return cls(idle=[20], pairs=10, rates=[50], seconds=1.0, setups=[5], admits=[(5, 20), (5, 0)], aiortc_pairs=2)
 
 
+def _within_open_files(connections: int) -> int:
+    """Raise this process's open-file limit (children inherit it); fit ``connections`` under it.
+
+    Client and server each hold one descriptor per connection; where the hard limit is
+    lower than the scenario (20,000 here), the largest even count below it is measured.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard == resource.RLIM_INFINITY or connections + 200 <= hard:
+        return connections
+    return (hard - 200) // 1000 * 1000
+
+
 def _versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for dist in ("python-socketio", "python-engineio", "aiohttp", "uvloop"):
@@ -83,6 +98,7 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
             async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
                 for count in sizes.idle:
                     for t in made:
+                        await t.restart()
                         results[t.name]["idle"].append(await harness.idle(t, http, count))
                 for rate in sizes.rates:
                     for t in made:
@@ -262,6 +278,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--label", default="")
     args = parser.parse_args(argv)
     sizes = {"full": Sizes(), "small": Sizes.small(), "tiny": Sizes.tiny()}[args.size]
+    sizes.idle = [_within_open_files(n) for n in sizes.idle]
     names = [n for n in args.targets.split(",") if n != "node" or targets.node_available()]
     try:
         import uvloop

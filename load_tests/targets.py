@@ -90,6 +90,11 @@ class Target:
             [*self.command], env=env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
 
+    async def restart(self) -> None:
+        """A fresh process: memory figures then start from the same warm baseline."""
+        await self.stop()
+        await self.start()
+
     async def start(self, timeout: float = 30) -> None:
         self._spawn()
         loop = asyncio.get_running_loop()
