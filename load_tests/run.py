@@ -64,7 +64,7 @@ def _within_open_files(connections: int) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if hard == resource.RLIM_INFINITY or connections + 200 <= hard:
         return connections
-    return (hard - 200) // 1000 * 1000
+    return (hard - 200) // 100 * 100
 
 
 def _versions() -> dict[str, str]:
