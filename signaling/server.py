@@ -246,8 +246,7 @@ class SignalingServer:
         if wanted.page == "call" and not admitted:
             raise refused("not_admitted", "Please wait until the caseworker admits you.")
         self._cancel_timer(session.id, participant.id)
-        if not admitted:
-            await self._waiting.arrive(session.id, participant.id, self._now())
+        arrived_at = None if admitted else await self._waiting.arrive(session.id, participant.id, self._now())
         return Peer(
             sid,
             "recipient",
@@ -257,6 +256,7 @@ class SignalingServer:
             instance=wanted.instance,
             in_call=admitted,
             waiting=not admitted,
+            arrived_at=arrived_at,
         )
 
     # ---------------------------------------------------------------- disconnect
