@@ -51,7 +51,8 @@ async def test_refresh_writes_back_what_a_redis_restart_lost(redis) -> None:  # 
     # The same fields as at join, the original join time and the current consent included.
     assert {sid: await client.hgetall(f"{prefix}:peer:{sid}") for sid in "abc"} == before
     assert before["c"][b"consented"] == b"0"
-    assert await presence.call_peers("s1", exclude="cw") == [{"participant": "rc", "role": "recipient", "instance": "i-c"}]
+    newest = {"participant": "rc", "role": "recipient", "instance": "i-c"}
+    assert await presence.call_peers("s1", exclude="cw") == [newest]
     assert 0 < await client.pttl(f"{prefix}:peer:a") <= 30_000
     assert 0 < await client.pttl(f"{prefix}:call:s1") <= 30_000
 

@@ -100,4 +100,3 @@ async def test_touch_does_not_re_add_who_left_and_reports_it(redis) -> None:  # 
     assert await room.arrive("s1", "p1", T0 + timedelta(seconds=5)) == T0 + timedelta(seconds=5)
     assert await room.touch([("s1", "p1", T0 + timedelta(seconds=5))]) == []
     assert [e.participant_id for e in await room.entries("s1")] == ["p2", "p1"]
-
