@@ -38,6 +38,13 @@ redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 return 1
 """
 
+# KEYS: heartbeat; ARGV: TTL (ms). A page that was admitted and then closed stays "left".
+_AWAY = """
+if redis.call('GET', KEYS[1]) == 'left' then return 0 end
+redis.call('SET', KEYS[1], 'away', 'PX', ARGV[1])
+return 1
+"""
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -63,6 +70,7 @@ class RedisWaitingRoom:
         # "away" outlives the grace timer, so the timer's check finds it, not a gap.
         self._away_ms = max(1, int((grace_seconds + ttl_seconds) * 1000))
         self._touch = redis.register_script(_TOUCH)
+        self._away = redis.register_script(_AWAY)
 
     def _queue(self, session_id: str) -> str:
         return f"{self._prefix}:wait:{session_id}"
@@ -113,7 +121,7 @@ class RedisWaitingRoom:
         return [(s, p) for (s, p, _), ok in zip(waiting, kept, strict=True) if not ok]
 
     async def away(self, session_id: str, participant_id: str) -> None:
-        await self._redis.set(self._heartbeat(session_id, participant_id), b"away", px=self._away_ms)
+        await self._away(keys=[self._heartbeat(session_id, participant_id)], args=[self._away_ms])
 
     async def leave_if_away(self, session_id: str, participant_id: str) -> bool:
         if await self._redis.get(self._heartbeat(session_id, participant_id)) == _HERE:

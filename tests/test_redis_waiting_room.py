@@ -93,6 +93,7 @@ async def test_touch_does_not_re_add_who_left_and_reports_it(redis) -> None:  # 
     first = await room.arrive("s1", "p1", T0)
     second = await room.arrive("s1", "p2", T0)
     assert await room.leave("s1", "p1") is True  # admitted through another node
+    await room.away("s1", "p1")  # the admitted page closed before this node's beat
     assert await room.touch([("s1", "p1", first), ("s1", "p2", second)]) == [("s1", "p1")]
     assert [e.participant_id for e in await room.entries("s1")] == ["p2"]
     assert await client.zscore(f"{prefix}:wait:s1", "p1") is None
