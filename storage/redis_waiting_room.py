@@ -45,7 +45,6 @@ redis.call('SET', KEYS[1], 'away', 'PX', ARGV[1])
 return 1
 """
 
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 
