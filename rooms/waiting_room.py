@@ -20,8 +20,8 @@ class WaitingEntry:
 
 
 class WaitingRoom(Protocol):
-    async def arrive(self, session_id: str, participant_id: str, at: datetime) -> None:
-        """Add a participant; arriving again keeps the first arrival time."""
+    async def arrive(self, session_id: str, participant_id: str, at: datetime) -> datetime:
+        """Add a participant; arriving again keeps the first arrival time, which is returned."""
 
     async def leave(self, session_id: str, participant_id: str) -> bool:
         """Remove a participant; return whether they were waiting."""
@@ -29,8 +29,13 @@ class WaitingRoom(Protocol):
     async def entries(self, session_id: str) -> list[WaitingEntry]:
         """Everybody waiting for the session, first arrival first."""
 
-    async def touch(self, waiting: list[tuple[str, str]]) -> None:
-        """(session, participant) pairs whose sockets are still open on this node."""
+    async def touch(self, waiting: list[tuple[str, str, datetime]]) -> list[tuple[str, str]]:
+        """(session, participant, arrival) of the sockets still waiting on this node.
+
+        Re-adds entries that were lost (a Redis restart) with their first arrival time, but
+        not those that left meanwhile (admitted, declined, withdrawn): those are returned,
+        so the node stops counting their sockets as waiting.
+        """
 
     async def away(self, session_id: str, participant_id: str) -> None:
         """The participant's socket dropped; it may arrive again (on any node) within the grace period."""
@@ -47,8 +52,8 @@ class MemoryWaitingRoom:
     def __init__(self) -> None:
         self._sessions: dict[str, dict[str, datetime]] = {}
 
-    async def arrive(self, session_id: str, participant_id: str, at: datetime) -> None:
-        self._sessions.setdefault(session_id, {}).setdefault(participant_id, at)
+    async def arrive(self, session_id: str, participant_id: str, at: datetime) -> datetime:
+        return self._sessions.setdefault(session_id, {}).setdefault(participant_id, at)
 
     async def leave(self, session_id: str, participant_id: str) -> bool:
         waiting = self._sessions.get(session_id)
@@ -64,8 +69,9 @@ class MemoryWaitingRoom:
         ordered = sorted(waiting.items(), key=lambda item: (item[1], item[0]))
         return [WaitingEntry(pid, at) for pid, at in ordered]
 
-    async def touch(self, waiting: list[tuple[str, str]]) -> None:
-        pass  # nothing expires in memory: the node that holds the entries is the node that runs
+    async def touch(self, waiting: list[tuple[str, str, datetime]]) -> list[tuple[str, str]]:
+        # Nothing expires or gets lost in memory: whoever is missing has left.
+        return [(s, p) for s, p, _ in waiting if p not in self._sessions.get(s, {})]
 
     async def away(self, session_id: str, participant_id: str) -> None:
         pass  # a reconnect to this (the only) node cancels the grace timer instead

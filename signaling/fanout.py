@@ -5,25 +5,42 @@ never stops it. ``RedisFanout.open()`` starts it at start-up and waits until the
 is subscribed (so no emit from another node is missed after ``/healthz`` answers);
 ``close()`` cancels and awaits it and closes its Redis connections. Pub/sub drops
 messages while a node is disconnected, which is why no state lives only in it.
+
+When Redis restarts, the listener subscribes again on a fresh pub/sub connection every
+``retry_seconds`` until it succeeds (python-socketio's own loop doubles its wait up to a
+minute, and opens a new client each time without closing the old one).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import socketio
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-__all__ = ["RedisFanout"]
+__all__ = ["RedisFanout", "redis_options"]
 
 logger = logging.getLogger(__name__)
 
 
+def redis_options() -> dict[str, Any]:
+    """Options for every Redis client of a node: after a Redis restart each pooled
+    connection fails once ("closed by server"); retry that once on a new connection
+    instead of failing the request or the beat. A Redis that is down still fails fast.
+    """
+    return {"retry": Retry(NoBackoff(), 1), "retry_on_error": [RedisConnectionError]}
+
+
 class RedisFanout(socketio.AsyncRedisManager):  # type: ignore[misc]
-    def __init__(self, url: str, channel: str) -> None:
-        super().__init__(url=url, channel=channel, logger=logger)
+    def __init__(self, url: str, channel: str, retry_seconds: float = 1.0) -> None:
+        super().__init__(url=url, channel=channel, logger=logger, redis_options=redis_options())
         self._listener: asyncio.Task[Any] | None = None
+        self._retry_seconds = retry_seconds
 
     def initialize(self) -> None:
         if self._listener is not None:
@@ -40,6 +57,33 @@ class RedisFanout(socketio.AsyncRedisManager):  # type: ignore[misc]
                 if self._listener is not None and self._listener.done():
                     raise RuntimeError("the socket.io Redis listener stopped")
                 await asyncio.sleep(0.01)  # polls a flag the listener sets; nothing to await
+
+    def _redis_connect(self) -> None:
+        # The base class calls this again after every failed publish and would replace the
+        # listener's pub/sub: one client for the node's lifetime, its pool reconnects.
+        if self.__dict__.get("redis") is None:
+            super()._redis_connect()
+        self.connected = True
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        """Replaces python-socketio's loop: a constant wait, the old pub/sub closed."""
+        while True:
+            try:
+                self._redis_connect()
+                # Attributes of the untyped base class.
+                old: Any = self.__dict__.get("pubsub")
+                pubsub: Any = self.__dict__["redis"].pubsub(ignore_subscribe_messages=True)
+                self.pubsub = pubsub
+                if old is not None:
+                    await old.aclose()
+                await pubsub.subscribe(self.channel)
+                async for message in pubsub.listen():
+                    yield message
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("Redis pub/sub lost (%s); subscribing again in %s s", exc, self._retry_seconds)
+                await asyncio.sleep(self._retry_seconds)
 
     def _subscribed(self) -> bool:
         pubsub: Any = self.__dict__.get("pubsub")

@@ -2,15 +2,20 @@
 
 Everything a node writes to Redis has a TTL; this loop refreshes it every third of the
 TTL for the sockets the node still holds. When the node dies, its entries lapse.
+
+Redis restart: each beat writes this node's presence and waiting entries again (with the
+original join and arrival times), so a Redis that came back empty is whole again within
+one beat, a third of the TTL. Waiting entries removed meanwhile are not re-added.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from rooms.waiting_room import WaitingRoom
-from signaling.peers import PeerIndex
+from signaling.peers import Peer, PeerIndex
 from signaling.presence import Presence
 
 __all__ = ["Heartbeat"]
@@ -34,10 +39,30 @@ class Heartbeat:
 
     async def beat(self) -> None:
         peers = list(self._index.by_sid.values())
+        waiting: list[tuple[str, str, datetime]] = [
+            (p.session_id, p.participant_id, p.arrived_at)
+            for p in peers
+            if p.waiting and p.session_id and p.participant_id and p.arrived_at
+        ]
         await self._presence.refresh(peers)
-        await self._waiting.touch(
-            [(p.session_id, p.participant_id) for p in peers if p.waiting and p.session_id and p.participant_id]
-        )
+        left = set(await self._waiting.touch(waiting))
+        await self._undo_for_gone(peers)
+        for peer in peers:
+            if peer.waiting and (peer.session_id, peer.participant_id) in left:
+                # Admitted, declined or withdrawn, perhaps through another node, while the
+                # page keeps its socket open: it waits no more and must not be re-added.
+                peer.waiting = False
+
+    async def _undo_for_gone(self, peers: list[Peer]) -> None:
+        """Sockets that disconnected while the beat was written: their entries go again."""
+        for peer in peers:
+            if self._index.by_sid.get(peer.sid) is peer:
+                continue
+            if peer.in_call:
+                await self._presence.leave(peer)
+            elif peer.waiting and peer.session_id and peer.participant_id:
+                if not self._index.sockets_of(peer.participant_id):
+                    await self._waiting.away(peer.session_id, peer.participant_id)
 
     async def _run(self) -> None:
         while True:

@@ -5,7 +5,9 @@ Kept per node and out of the database so the relay path does no I/O.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 __all__ = ["Peer", "PeerIndex"]
 
@@ -24,6 +26,11 @@ class Peer:
     # A current consent record exists. Recipients connect only with one; the caseworker's
     # acceptance of the service terms at login counts as consent (docs/protocol.md).
     consented: bool = True
+    # When the socket connected (its call join time, for the newest-socket rule) and, while
+    # waiting, the first arrival the waiting room keeps: the heartbeat writes both back
+    # after Redis lost them.
+    joined_ns: int = field(default_factory=time.time_ns)
+    arrived_at: datetime | None = None
 
     def wire(self) -> dict[str, str | None]:
         return {"participant": self.participant_id, "role": self.role, "instance": self.instance}

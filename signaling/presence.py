@@ -4,12 +4,13 @@
 keeps one hash per call socket, ``P:peer:<sid>`` (participant, role, instance, consent,
 join time), and one set per call, ``P:call:<session>`` (the sids). Each hash has a TTL
 that the owning node refreshes while the socket lives, so the sockets of a killed node
-drop out by themselves. The relay path never reads any of this: it checks the local index.
+drop out by themselves. The refresh writes the whole hash and set membership again, so
+a Redis that restarted empty is filled again by the nodes that hold the sockets. The
+relay path never reads any of this: it checks the local index.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -39,7 +40,7 @@ class Presence(Protocol):
         """Mark the participant's call sockets as without consent; return those on other nodes."""
 
     async def refresh(self, peers: Iterable[Peer]) -> None:
-        """Keep this node's call sockets alive."""
+        """Keep this node's call sockets alive, writing them again if Redis lost them."""
 
 
 class LocalPresence:
@@ -84,20 +85,24 @@ class RedisPresence:
     def _call(self, session_id: str) -> str:
         return f"{self._prefix}:call:{session_id}"
 
-    async def join(self, peer: Peer) -> None:
+    def _write(self, pipe: Any, peer: Peer) -> None:
+        """Queue the peer's hash and call-set membership, with fresh TTLs (idempotent)."""
         assert peer.session_id is not None and peer.participant_id is not None
         fields: dict[Any, Any] = {
             "participant": peer.participant_id,
             "role": peer.role,
             "instance": peer.instance or "",
             "consented": "1" if peer.consented else "0",
-            "joined": str(time.time_ns()),
+            "joined": str(peer.joined_ns),
         }
+        pipe.hset(self._peer(peer.sid), mapping=fields)
+        pipe.pexpire(self._peer(peer.sid), self._ttl_ms)
+        pipe.sadd(self._call(peer.session_id), peer.sid)
+        pipe.pexpire(self._call(peer.session_id), self._ttl_ms)
+
+    async def join(self, peer: Peer) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._peer(peer.sid), mapping=fields)
-            pipe.pexpire(self._peer(peer.sid), self._ttl_ms)
-            pipe.sadd(self._call(peer.session_id), peer.sid)
-            pipe.pexpire(self._call(peer.session_id), self._ttl_ms)
+            self._write(pipe, peer)
             await pipe.execute()
 
     async def leave(self, peer: Peer) -> None:
@@ -150,12 +155,10 @@ class RedisPresence:
         return found
 
     async def refresh(self, peers: Iterable[Peer]) -> None:
+        in_call = [p for p in peers if p.in_call and p.session_id and p.participant_id]
+        if not in_call:
+            return
         async with self._redis.pipeline(transaction=False) as pipe:
-            sessions = set()
-            for peer in peers:
-                if peer.in_call and peer.session_id:
-                    pipe.pexpire(self._peer(peer.sid), self._ttl_ms)
-                    sessions.add(peer.session_id)
-            for session_id in sessions:
-                pipe.pexpire(self._call(session_id), self._ttl_ms)
+            for peer in in_call:
+                self._write(pipe, peer)
             await pipe.execute()

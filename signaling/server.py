@@ -241,8 +241,7 @@ class SignalingServer:
         if wanted.page == "call" and not admitted:
             raise refused("not_admitted", "Please wait until the caseworker admits you.")
         self._cancel_timer(session_id, participant_id)
-        if not admitted:
-            await self._waiting.arrive(session_id, participant_id, self._now())
+        arrived_at = None if admitted else await self._waiting.arrive(session_id, participant_id, self._now())
         return Peer(
             sid,
             "recipient",
@@ -252,6 +251,7 @@ class SignalingServer:
             instance=wanted.instance,
             in_call=admitted,
             waiting=not admitted,
+            arrived_at=arrived_at,
         )
 
     # ---------------------------------------------------------------- disconnect

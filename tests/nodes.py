@@ -98,6 +98,50 @@ class Node:
             await asyncio.gather(self._output, return_exceptions=True)
 
 
+class RedisServer:
+    """A private ``redis-server`` without persistence, as in production; it may be killed and started again."""
+
+    def __init__(self, directory: str) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.proc: asyncio.subprocess.Process | None = None
+        self.output: list[str] = []
+        self._drain: asyncio.Task[None] | None = None
+
+    async def start(self, timeout: float = 10) -> None:
+        """Start on the same port as before; return when it logs that it accepts connections."""
+        self.proc = await asyncio.create_subprocess_exec(
+            *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+            *("--dir", self.directory),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        assert self.proc.stdout is not None
+        async with asyncio.timeout(timeout):
+            async for line in self.proc.stdout:
+                self.output.append(line.decode(errors="replace"))
+                if b"Ready to accept connections" in line:
+                    break
+            else:
+                raise RuntimeError(f"redis-server exited: {''.join(self.output)[-2000:]}")
+        # Nobody reads its log from here on; discard it so the pipe never fills.
+        self._drain = asyncio.create_task(self._discard(self.proc.stdout))
+
+    @staticmethod
+    async def _discard(stream: asyncio.StreamReader) -> None:
+        while await stream.read(65536):
+            pass
+
+    async def kill(self) -> None:
+        """What a crash or a restart does to a Redis without persistence: everything is gone."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+        if self._drain is not None:
+            await self._drain
+
+
 class Browser:
     """An HTTP user agent with its own cookie jar, talking to one node."""
 

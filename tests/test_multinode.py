@@ -33,9 +33,9 @@ SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 
 
 class Cluster:
-    def __init__(self, settings: Settings, prefix: str) -> None:
-        self.a = Node("a", settings, REDIS_URL, prefix)
-        self.b = Node("b", settings, REDIS_URL, prefix)
+    def __init__(self, settings: Settings, prefix: str, redis_url: str = REDIS_URL) -> None:
+        self.a = Node("a", settings, redis_url, prefix)
+        self.b = Node("b", settings, redis_url, prefix)
         self.browsers: list[Browser] = []
         self.clients: list[Client] = []
 

@@ -18,7 +18,7 @@ from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import MemoryWaitingRoom, WaitingRoom
 from signaling.echo import EchoChecks
-from signaling.fanout import RedisFanout
+from signaling.fanout import RedisFanout, redis_options
 from signaling.heartbeat import Heartbeat
 from signaling.presence import Presence, RedisPresence
 from signaling.server import SignalingServer
@@ -75,7 +75,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         waiting_room: WaitingRoom
         presence: Presence | None = None
         if settings.redis_url:
-            redis = Redis.from_url(settings.redis_url)
+            redis = Redis.from_url(settings.redis_url, **redis_options())
             stack.push_async_callback(redis.aclose)
             fanout = signaling.sio.manager
             assert isinstance(fanout, RedisFanout)
