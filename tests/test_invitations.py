@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -163,6 +165,20 @@ def test_key_is_created_once_with_private_permissions(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o600
     again = load_or_create_key(path)
     assert first.private_bytes_raw() == again.private_bytes_raw()
+
+
+def test_nodes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    # Real processes racing for a fresh instance folder, as nodes of a cluster do.
+    path = tmp_path / "instance" / "k.pem"
+    script = (
+        "import sys; from pathlib import Path; from rooms.invitations import load_or_create_key; "
+        "sys.stdout.write(load_or_create_key(Path(sys.argv[1])).private_bytes_raw().hex())"
+    )
+    racers = [subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE) for _ in range(8)]
+    keys = {racer.communicate(timeout=60)[0].decode() for racer in racers}
+    assert all(racer.returncode == 0 for racer in racers)
+    assert keys == {load_or_create_key(path).private_bytes_raw().hex()}
+    assert [p.name for p in path.parent.iterdir()] == ["k.pem"]  # no drafts left behind
 
 
 # ---------------------------------------------------------------- over HTTP

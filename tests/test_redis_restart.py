@@ -65,10 +65,7 @@ async def restartable(settings: Settings, tmp_path: Path) -> AsyncIterator[Resta
     cluster = Cluster(settings, prefix, server.url)
     made = Restartable(server, cluster, prefix)
     try:
-        # One after the other: the first creates the shared signing key (two at once may
-        # both try to create it, see rooms/invitations.py load_or_create_key).
-        await cluster.a.start()
-        await cluster.b.start()
+        await asyncio.gather(cluster.a.start(), cluster.b.start())
         yield made
     finally:
         for client in cluster.clients:
