@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import logging
 import secrets
@@ -186,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidPolicy as exc:
         print(f"Invalid retention policy: {exc}", file=sys.stderr)
         return 2
+    app.on_startup.append(_freeze_startup_heap)  # after every start-up hook of create_app
     web.run_app(
         app,
         host=host,
@@ -195,6 +197,16 @@ def main(argv: list[str] | None = None) -> int:
         print=lambda _msg: logger.info("serving on http://%s:%s", host, port),
     )
     return 0
+
+
+async def _freeze_startup_heap(_app: web.Application) -> None:
+    """Keep what start-up loaded out of every later garbage collection.
+
+    Modules, templates, catalogues and the open resources are about 150,000 objects that
+    live as long as the process; a full collection walked them all (about 90 ms here),
+    a pause every socket on the node felt. ``gc.freeze`` moves them out of its way.
+    """
+    gc.freeze()
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:
