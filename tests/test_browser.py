@@ -99,9 +99,18 @@ async def test_full_call_from_invitation_to_video_both_ways(browser, server) -> 
     _cw, rc = await _call_with_video(browser, server)
     assert await rc.evaluate("window.vbCall.state()") == "connected"
     assert await rc.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    # Mute is a real toggle button.
-    await rc.click("#mute")
-    assert await rc.get_attribute("#mute", "aria-pressed") == "true"
+    # Mute and camera are real toggle buttons: the name stays, aria-pressed and the
+    # microphone or camera track follow each press.
+    for button, kind in (("#mute", "Audio"), ("#camera", "Video")):
+        name = await rc.inner_text(button)
+        for pressed in ("true", "false"):
+            await rc.click(button)
+            assert await rc.get_attribute(button, "aria-pressed") == pressed
+            assert await rc.inner_text(button) == name
+            enabled = await rc.evaluate(
+                f"document.getElementById('local').srcObject.get{kind}Tracks().map(t => t.enabled)"
+            )
+            assert enabled and all(e == (pressed == "false") for e in enabled)
 
 
 async def test_declined_recipient_sees_the_way_out(browser, server) -> None:  # type: ignore[no-untyped-def]

@@ -78,12 +78,6 @@ function startCall(main) {
     if (mediaError) mediaError.hidden = false;
   }
 
-  function setButtonLabel(button, key) {
-    // Buttons may carry an icon next to a .label span; only replace the text.
-    const label = button.querySelector(".label") || button;
-    label.textContent = t(key);
-  }
-
   // ---- local media ------------------------------------------------------------
 
   async function startMedia() {
@@ -405,8 +399,9 @@ function startCall(main) {
     if (!tracks.length) return;
     const muted = muteBtn.getAttribute("aria-pressed") !== "true";
     tracks.forEach((track) => (track.enabled = !muted));
+    // A toggle keeps its name; only aria-pressed (and the pressed style) changes, so a
+    // screen reader announces "Stummschalten, gedrückt" rather than a different button.
     muteBtn.setAttribute("aria-pressed", String(muted));
-    setButtonLabel(muteBtn, muted ? "unmute" : "mute");
   });
 
   cameraBtn?.addEventListener("click", () => {
@@ -415,7 +410,6 @@ function startCall(main) {
     const off = cameraBtn.getAttribute("aria-pressed") !== "true";
     tracks.forEach((track) => (track.enabled = !off));
     cameraBtn.setAttribute("aria-pressed", String(off));
-    setButtonLabel(cameraBtn, off ? "camera_on" : "camera_off");
   });
 
   hangupBtn?.addEventListener("click", hangup);
