@@ -99,7 +99,10 @@ class Node:
 
 
 class RedisServer:
-    """A private ``redis-server`` without persistence, as in production; it may be killed and started again."""
+    """A private ``redis-server`` without persistence, as in production; it may be killed and started again.
+
+    It publishes keyspace notifications (``__keyspace@0__:<key>``) for every write.
+    """
 
     def __init__(self, directory: str) -> None:
         self.port = free_port()
@@ -114,6 +117,8 @@ class RedisServer:
         self.proc = await asyncio.create_subprocess_exec(
             *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
             *("--dir", self.directory),
+            # Keyspace notifications, so a test can wait for the nodes' writes instead of polling.
+            *("--notify-keyspace-events", "KA"),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )

@@ -78,14 +78,23 @@ async def restartable(settings: Settings, tmp_path: Path) -> AsyncIterator[Resta
         await server.kill()
 
 
-async def _until(what: str, check: Callable[[], Awaitable[bool]]) -> None:
-    """Poll Redis until ``check`` holds: there is no event to wait on for keys written back."""
-    try:
-        async with asyncio.timeout(WITHIN):
-            while not await check():  # noqa: ASYNC110 (keys in another process: nothing to await)
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"not within {WITHIN} s: {what}") from None
+async def _until(r: Restartable, what: str, check: Callable[[], Awaitable[bool]]) -> None:
+    """Check again after each write under the prefix (keyspace notifications) until ``check`` holds.
+
+    The nodes' heartbeat writes every beat, so a state that is reached is seen at the next
+    write at the latest.
+    """
+    async with r.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+        await pubsub.psubscribe(f"__keyspace@0__:{r.prefix}:*")
+        try:
+            async with asyncio.timeout(WITHIN):
+                if await check():
+                    return
+                async for _write in pubsub.listen():
+                    if await check():
+                        return
+        except TimeoutError:
+            raise AssertionError(f"not within {WITHIN} s: {what}") from None
 
 
 async def test_redis_restart_is_resynced(restartable: Restartable) -> None:
@@ -115,7 +124,7 @@ async def test_redis_restart_is_resynced(restartable: Restartable) -> None:
             and await r.subscribers() == 2
         )
 
-    await _until("waiting room, presence and fan-out back", resynced)
+    await _until(r, "waiting room, presence and fan-out back", resynced)
     # The same fields, the original join times included.
     assert {sid: await r.redis.hgetall(f"{r.prefix}:peer:{sid}") for sid in sids} == hashes
     fresh = cluster.client(cw, {"role": "dashboard"})
@@ -143,7 +152,7 @@ async def test_redis_restart_is_resynced(restartable: Restartable) -> None:
     async def b_has_beaten() -> bool:
         return bool(await r.redis.pttl(heartbeat) > before_ms)
 
-    await _until("a heartbeat of node B", b_has_beaten)
+    await _until(r, "a heartbeat of node B", b_has_beaten)
     assert await r.queue(queue_session) == [queue[0], queue[2]]
     assert not waiting[1].dropped.is_set()
 
@@ -151,8 +160,10 @@ async def test_redis_restart_is_resynced(restartable: Restartable) -> None:
     # one would come back together with order[2], which only B writes.
     await r.restart()
     remaining = [queue[0], queue[2]]
-    await _until("the waiting room back without the admitted one", lambda: _equals(r.queue(queue_session), remaining))
-    await _until("the fan-out back", lambda: _equals(r.subscribers(), 2))
+    await _until(
+        r, "the waiting room back without the admitted one", lambda: _equals(r.queue(queue_session), remaining)
+    )
+    await _until(r, "the fan-out back", lambda: _equals(r.subscribers(), 2))
     assert await caseworker.call("offer", {"sdp": SDP}) == {"ok": True}
     assert (await recipient.next("offer"))["sdp"] == SDP
 
