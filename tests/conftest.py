@@ -14,8 +14,10 @@ from typing import Any
 
 import asyncpg
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
@@ -116,6 +118,30 @@ async def settings(tmp_path: Path, clock: Clock, request: pytest.FixtureRequest)
     yield settings
     if schema:
         await _drop_schema(schema)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the test's own database (schema), outside any app."""
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    yield sessionmaker_for(engine)
+    await engine.dispose()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[tuple[aioredis.Redis, str]]:
+    """The shared Redis, and a key prefix of this test's own (its keys are deleted after)."""
+    need(_port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
+    client = aioredis.Redis.from_url(REDIS_URL)
+    prefix = f"t{secrets.token_hex(6)}"
+    yield client, prefix
+    keys = [k async for k in client.scan_iter(f"{prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
 
 
 @pytest.fixture

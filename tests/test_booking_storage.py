@@ -14,7 +14,6 @@ from booking.availability import BERLIN, Absence
 from booking.errors import BookingClosed, OutsideAvailability, SlotInPast, SlotTaken
 from recordings_policy import load_policy
 from storage import availability, bookings, users
-from storage.db import create_engine, sessionmaker_for
 from storage.models import BookingRow
 from storage.purge import purge
 from tests.conftest import PASSWORD
@@ -22,13 +21,6 @@ from tests.conftest import PASSWORD
 # Monday 1 June 2026, 07:00 Berlin: the whole default week lies ahead.
 NOW = datetime(2026, 6, 1, 7, tzinfo=BERLIN).astimezone(UTC)
 SLOT = datetime(2026, 6, 1, 9, tzinfo=BERLIN).astimezone(UTC)
-
-
-@pytest.fixture
-async def db(settings):  # type: ignore[no-untyped-def]
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    yield sessionmaker_for(engine)
-    await engine.dispose()
 
 
 async def _caseworker(db) -> int:  # type: ignore[no-untyped-def]

@@ -10,19 +10,11 @@ import pytest
 from consent.records import ALL_SCOPES
 from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, SessionState
 from storage import consents, grants, sessions, users
-from storage.db import create_engine, sessionmaker_for
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("database")
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(settings):  # type: ignore[no-untyped-def]
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    yield sessionmaker_for(engine)
-    await engine.dispose()
 
 
 async def _session(s, account_id: int) -> str:  # type: ignore[no-untyped-def]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,24 +11,10 @@ from signaling.heartbeat import Heartbeat
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import RedisPresence
 from storage.redis_waiting_room import RedisWaitingRoom
-from tests.conftest import _port_open, need
-from tests.test_multinode import REDIS_URL
 
 pytestmark = pytest.mark.redis
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[tuple[aioredis.Redis, str]]:
-    need(_port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
-    client = aioredis.Redis.from_url(REDIS_URL)
-    prefix = f"t{secrets.token_hex(6)}"
-    yield client, prefix
-    keys = [k async for k in client.scan_iter(f"{prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 async def _lose_everything(client: aioredis.Redis, prefix: str) -> None:

@@ -19,13 +19,12 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from tests.conftest import _port_open, create_session, join_and_consent, login, need
+from tests.conftest import REDIS_URL, _port_open, create_session, join_and_consent, login, need
 from tests.nodes import Browser, Client, Node, instance
 from web.settings import Settings
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CALLS = int(os.environ.get("VB_FAULT_CALLS", "50"))
 WAITING = int(os.environ.get("VB_FAULT_WAITING", "20"))
 RESUME_WITHIN = 5.0

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator
-
 import pytest
-import redis.asyncio as aioredis
 
 from signaling.peers import Peer
 from signaling.presence import RedisPresence
-from tests.conftest import _port_open, need
-from tests.test_multinode import REDIS_URL
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[tuple[aioredis.Redis, str]]:
-    need(_port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
-    client = aioredis.Redis.from_url(REDIS_URL)
-    prefix = f"t{secrets.token_hex(6)}"
-    yield client, prefix
-    keys = [k async for k in client.scan_iter(f"{prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 def _peer(sid: str, participant: str, role: str = "recipient", in_call: bool = True) -> Peer:

@@ -14,7 +14,6 @@ from consent.records import ALL_SCOPES
 from recordings_policy import load_policy
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import audit, consents, sessions, users
-from storage.db import create_engine, sessionmaker_for
 from storage.models import (
     AuditRow,
     ConsentRow,
@@ -30,13 +29,6 @@ from web.keys import PURGER
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-async def db(settings):  # type: ignore[no-untyped-def]
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    yield sessionmaker_for(engine)
-    await engine.dispose()
 
 
 async def _session(db, created: datetime, ended: datetime | None) -> tuple[str, str]:  # type: ignore[no-untyped-def]

@@ -13,20 +13,13 @@ from consent.records import ALL_SCOPES
 from rooms.errors import SessionNotFound
 from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, SessionState
 from storage import consents, sessions, users
-from storage.db import create_engine, migrate, sessionmaker_for
+from storage.db import create_engine, migrate
 from storage.models import User
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("database")
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(settings):  # type: ignore[no-untyped-def]
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    yield sessionmaker_for(engine)
-    await engine.dispose()
 
 
 async def test_migration_is_idempotent_and_complete(settings) -> None:  # type: ignore[no-untyped-def]
