@@ -53,18 +53,25 @@ class Sizes:
         return cls(idle=[20], pairs=10, rates=[50], seconds=1.0, setups=[5], admits=[(5, 20), (5, 0)], aiortc_pairs=2)
 
 
-def _within_open_files(connections: int) -> int:
-    """Raise this process's open-file limit (children inherit it); fit ``connections`` under it.
+def _raise_open_files() -> int | None:
+    """Raise this process's open-file limit to the hard limit (children inherit it); return it.
 
-    Client and server each hold one descriptor per connection; where the hard limit is
-    lower than the scenario (20,000 here), the largest even count below it is measured.
+    None when there is no limit.
     """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and soft < hard:
+    if hard == resource.RLIM_INFINITY:
+        return None
+    if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    if hard == resource.RLIM_INFINITY or connections + 200 <= hard:
+    return hard
+
+
+def _within(limit: int | None, connections: int) -> int:
+    """Client and server each hold one descriptor per connection: where ``limit`` is lower
+    than the scenario (20,000 here), the largest count in hundreds below it is measured."""
+    if limit is None or connections + 200 <= limit:
         return connections
-    return (hard - 200) // 100 * 100
+    return (limit - 200) // 100 * 100
 
 
 def _versions() -> dict[str, str]:
@@ -285,7 +292,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--label", default="")
     args = parser.parse_args(argv)
     sizes = {"full": Sizes(), "small": Sizes.small(), "tiny": Sizes.tiny()}[args.size]
-    sizes.idle = [_within_open_files(n) for n in sizes.idle]
+    limit = _raise_open_files()
+    sizes.idle = [_within(limit, n) for n in sizes.idle]
     names = [n for n in args.targets.split(",") if n != "node" or targets.node_available()]
     try:
         import uvloop
