@@ -43,7 +43,7 @@ bench: install
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o web/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o web/locale/messages.pot .
 	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale -D messages
 
 clean:
