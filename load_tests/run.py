@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from load_tests import admissions, harness, peers, targets
+from load_tests import admissions, browser, harness, peers, targets
 
 RESULTS = Path(__file__).parent / "results"
 DOC = Path(__file__).parent.parent / "docs" / "performance.md"
@@ -35,6 +35,8 @@ class Sizes:
         default_factory=lambda: [(50, 10), (200, 10), (500, 10), (50, 0), (200, 0), (500, 0)]
     )
     aiortc_pairs: int = 10
+    # "ours" only: real Chromium call set-ups, admit click to video on both pages.
+    browser_calls: int = 10
 
     @classmethod
     def small(cls) -> Sizes:
@@ -50,7 +52,16 @@ class Sizes:
     @classmethod
     def tiny(cls) -> Sizes:
         """What the test suite runs: checks the harness works, measures nothing."""
-        return cls(idle=[20], pairs=10, rates=[50], seconds=1.0, setups=[5], admits=[(5, 20), (5, 0)], aiortc_pairs=2)
+        return cls(
+            idle=[20],
+            pairs=10,
+            rates=[50],
+            seconds=1.0,
+            setups=[5],
+            admits=[(5, 20), (5, 0)],
+            aiortc_pairs=2,
+            browser_calls=2,
+        )
 
 
 def _raise_open_files() -> int | None:
@@ -91,8 +102,10 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
         for name in names:
             if name == "ours":
                 need = max([sizes.pairs, *sizes.setups, sizes.aiortc_pairs, *(n // 2 for n in sizes.idle)])
-                # Admission is for good: every waiting-room run needs recipients of its own.
-                made.append(await targets.ours(Path(tmp) / "ours", need, waiting=sum(n for n, _ in sizes.admits)))
+                # Admission is for good: every waiting-room run needs recipients of its own,
+                # and so does each browser call (plus one for the waiting-room page load).
+                waiting = sum(n for n, _ in sizes.admits) + sizes.browser_calls + 1
+                made.append(await targets.ours(Path(tmp) / "ours", need, waiting=waiting, fresh=1))
             elif name == "bare":
                 made.append(targets.bare())
             elif name == "node":
@@ -129,6 +142,15 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
                         )
                     await t.restart()
                     results[t.name]["aiortc"] = await peers.calls(t, http, sizes.aiortc_pairs)
+                    if sizes.browser_calls and browser.available():
+                        await t.restart()
+                        page_guest = next(guests)
+                        results[t.name]["browser"] = await browser.admissions(
+                            t, [next(guests) for _ in range(sizes.browser_calls)]
+                        )
+                        recipient = t.pairs[0]
+                        admitted = targets.Guest(recipient.headers[1], recipient.auth[1])
+                        results[t.name]["pages"] = await browser.pages(t, t.fresh[0], page_guest, admitted)
         finally:
             await asyncio.gather(*(t.stop() for t in made))
     return {
@@ -243,6 +265,14 @@ def table(report: dict[str, Any]) -> str:
         r = res["ours"]["aiortc"]
         for q in ("p50", "p99", "max"):
             line(f"{r['pairs']} aiortc pairs, offer to connected: {q} ms", ours_only(r[f"{q}_ms"]))
+    if "browser" in res.get("ours", {}):
+        r = res["ours"]["browser"]
+        for q in ("p50", "p99"):
+            line(f"{r['calls']} Chromium calls, admit click to video on both pages: {q} ms", ours_only(r[f"{q}_ms"]))
+        line(f"{r['calls']} Chromium calls, admit click to both call pages loaded: p50 ms", ours_only(r["pages_p50_ms"]))
+    for r in res.get("ours", {}).get("pages", []):
+        line(f"slow 3G, {r['page']} page: KB on the wire", ours_only(round(r["bytes"] / 1000, 1)))
+        line(f"slow 3G, {r['page']} page: ms until usable", ours_only(r["usable_ms"]))
     discarded = [
         f"- {t} {kind} #{i + 1}: {r['discarded']}"
         for t in names
@@ -256,6 +286,11 @@ def table(report: dict[str, Any]) -> str:
         for r in ours.get("admits", [])
         if r["admitted"] < r["recipients"] or r["admit_refused"]
     ]
+    if "browser" in ours and ours["browser"]["connected"] < ours["browser"]["calls"]:
+        r = ours["browser"]
+        incomplete.append(
+            f"- ours: {r['connected']} of {r['calls']} Chromium calls showed video ({'; '.join(r['failures'])})"
+        )
     if "aiortc" in ours and ours["aiortc"]["connected"] < ours["aiortc"]["pairs"]:
         r = ours["aiortc"]
         incomplete.append(

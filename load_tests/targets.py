@@ -74,6 +74,8 @@ class Target:
     # "ours" only: the bench caseworker's dashboard, and recipients who wait to be admitted.
     dashboard: Guest | None = None
     waiting: list[Guest] = field(default_factory=list)
+    # "ours" only: recipients who opened their link but have not consented yet.
+    fresh: list[Guest] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -139,12 +141,14 @@ class _Fixture:
     pairs: list[Pair]
     dashboard: Guest
     waiting: list[Guest]
+    fresh: list[Guest] = field(default_factory=list)
 
 
-async def _fixture(database_url: str, pairs: int, waiting: int) -> _Fixture:
+async def _fixture(database_url: str, pairs: int, waiting: int, fresh: int = 0) -> _Fixture:
     """Sessions with a consenting recipient, made with the app's own storage functions.
 
-    ``pairs`` of them admitted (call pairs), ``waiting`` not yet (waiting-room guests).
+    ``pairs`` of them admitted (call pairs), ``waiting`` not yet (waiting-room guests);
+    and ``fresh`` sessions whose recipient has opened the link but not consented.
     """
     from consent import texts
     from consent.records import ALL_SCOPES
@@ -166,7 +170,7 @@ async def _fixture(database_url: str, pairs: int, waiting: int) -> _Fixture:
             token, _ = await users.open_login_session(db, account, now)
             login = {"Cookie": f"{LOGIN_COOKIE}={token}"}
             made.dashboard = Guest(login, {"role": "dashboard"})
-            for i in range(pairs + waiting):
+            for i in range(pairs + waiting + fresh):
                 session = CounselSession(
                     id=str(uuid.uuid4()),
                     caseworker_id=account.id,
@@ -178,6 +182,10 @@ async def _fixture(database_url: str, pairs: int, waiting: int) -> _Fixture:
                 )
                 await sessions.add_session(db, session)
                 participant, secret = await sessions.add_participant(db, session.id, "recipient", now)
+                cookie = {"Cookie": f"{PARTICIPANT_COOKIE}={participant_cookie(participant.id, secret)}"}
+                if i >= pairs + waiting:
+                    made.fresh.append(Guest(cookie, {"role": "recipient", "session": session.id}))
+                    continue
                 await consents.record_consent(
                     db,
                     participant_id=participant.id,
@@ -189,7 +197,6 @@ async def _fixture(database_url: str, pairs: int, waiting: int) -> _Fixture:
                     language=text.language,
                     scopes=ALL_SCOPES,
                 )
-                cookie = {"Cookie": f"{PARTICIPANT_COOKIE}={participant_cookie(participant.id, secret)}"}
                 if i >= pairs:
                     auth = {"role": "recipient", "session": session.id, "page": "wait", "instance": _instance()}
                     made.waiting.append(Guest(cookie, auth))
@@ -211,7 +218,7 @@ async def _fixture(database_url: str, pairs: int, waiting: int) -> _Fixture:
     return made
 
 
-async def ours(workdir: Path, pairs: int, waiting: int = 0) -> Target:
+async def ours(workdir: Path, pairs: int, waiting: int = 0, fresh: int = 0) -> Target:
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "bench.sqlite3"
     url = f"sqlite+aiosqlite:///{db}"
@@ -220,8 +227,9 @@ async def ours(workdir: Path, pairs: int, waiting: int = 0) -> Target:
         [sys.executable, "-m", "web.cli", "serve"],
         env={"INSTANCE_PATH": str(workdir), "DATABASE_URL": url, "PURGE_INTERVAL_SECONDS": "0"},
     )
-    fixture = await _fixture(url, pairs, waiting)
+    fixture = await _fixture(url, pairs, waiting, fresh)
     target.pairs, target.dashboard, target.waiting = fixture.pairs, fixture.dashboard, fixture.waiting
+    target.fresh = fixture.fresh
     return target
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from load_tests import run, targets
+from load_tests import browser, run, targets
 from tests.conftest import need
 
 pytestmark = pytest.mark.timeout(180)
@@ -14,6 +14,8 @@ pytestmark = pytest.mark.timeout(180)
 async def test_harness_runs_every_scenario(name: str) -> None:
     if name == "node":
         need(targets.node_available(), "node and npm")
+    if name == "ours":
+        need(browser.available(), "Chromium at /usr/bin/chromium")
     report = await run.run(run.Sizes.tiny(), [name])
     result = report["targets"][name]
     [idle] = result["idle"]
@@ -35,8 +37,18 @@ async def test_harness_runs_every_scenario(name: str) -> None:
         aiortc = result["aiortc"]
         assert aiortc["pairs"] == aiortc["connected"] == 2 and aiortc["failures"] == []
         assert aiortc["p50_ms"] is not None and 0 < aiortc["p50_ms"] <= aiortc["p99_ms"] <= aiortc["max_ms"]
+        # Real Chromium: both calls showed video on both pages after the admit click.
+        calls = result["browser"]
+        assert calls["calls"] == calls["connected"] == 2 and calls["failures"] == []
+        assert 0 < calls["p50_ms"] <= calls["p99_ms"]
+        # Each recipient page loaded under the slow profile: bytes on the wire and a time.
+        assert [p["page"] for p in result["pages"]] == ["landing", "consent", "waiting room", "call"]
+        for loaded in result["pages"]:
+            assert loaded["bytes"] > 1000 and loaded["requests"] >= 2
+            assert 0 < loaded["usable_ms"] <= loaded["load_ms"]
+        assert [p["path"].rsplit("/", 1)[-1] for p in result["pages"][1:]] == ["consent", "wait", "call"]
     else:
-        assert "admits" not in result and "aiortc" not in result  # only ours has a waiting room
+        assert "admits" not in result and "aiortc" not in result and "browser" not in result
     rendered = run.table(report)
     assert "markdown" not in rendered  # renders
     assert (

@@ -24,6 +24,7 @@ from signaling.presence import Presence, RedisPresence
 from signaling.server import SignalingServer
 from storage.db import create_engine, sessionmaker_for
 from storage.redis_waiting_room import RedisWaitingRoom
+from web.compression import static_compression
 from web.errors import error_middleware
 from web.keys import (
     BOOKING_LIMITER,
@@ -132,6 +133,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             signaling_passthrough,
+            static_compression,
             security_headers,
             error_middleware,
             language_middleware,

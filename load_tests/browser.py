@@ -1,0 +1,175 @@
+"""What a person feels, measured in a real headless Chromium with fake camera and microphone.
+
+Two scenarios against a running "ours" target:
+
+- ``admissions``: a recipient waits on the real waiting-room page, the caseworker's real
+  dashboard shows them; timed from the caseworker's click on "Zulassen" until remote
+  video plays (``videoWidth > 0``) on both pages. Calls run one after the other, as a
+  caseworker makes them.
+- ``pages``: the recipient's pages (landing, consent, waiting room, call) loaded cold (no
+  cache) under an emulated slow mobile connection through the Chrome DevTools protocol:
+  WebPageTest's "3G Slow" profile, 400 kbit/s each way and 400 ms round trip. Per page the
+  bytes on the wire (every request, compressed as sent) and the time until usable
+  (``DOMContentLoaded``: the HTML parsed and every deferred script run, so the buttons
+  work) and until ``load``.
+
+Playwright drives ``/usr/bin/chromium``; nothing downloads a browser.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from load_tests.harness import percentile
+from load_tests.targets import Guest, Target
+
+__all__ = ["CHROMIUM", "SLOW_3G", "admissions", "available", "pages"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True}
+# WebPageTest's "3G Slow": 400 kbit/s down and up, 400 ms round-trip time.
+SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
+VIDEO = "() => { const v = document.querySelector('#remote'); return !!v && v.videoWidth > 0; }"
+TIMEOUT_MS = 30_000
+
+
+def available() -> bool:
+    return CHROMIUM.exists()
+
+
+def _cookies(guest: Guest, url: str) -> list[dict[str, Any]]:
+    found = []
+    for part in guest.headers.get("Cookie", "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name:
+            found.append({"name": name, "value": value, "url": url})
+    return found
+
+
+async def _launch(pw: Any) -> Any:
+    return await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+
+
+async def admissions(target: Target, guests: list[Guest]) -> dict[str, Any]:
+    """Admit each waiting ``guest`` from the caseworker's page; ms from click to video both ways."""
+    from playwright.async_api import async_playwright
+
+    assert target.dashboard is not None
+    times: list[float] = []
+    arrived: list[float] = []  # click until both call pages have loaded, before any media
+    failures: list[str] = []
+    async with async_playwright() as pw:
+        browser = await _launch(pw)
+        try:
+            for guest in guests:
+                session = guest.auth["session"]
+                cw_ctx = await browser.new_context()
+                rc_ctx = await browser.new_context(**PHONE)
+                try:
+                    await cw_ctx.add_cookies(_cookies(target.dashboard, target.url))
+                    await rc_ctx.add_cookies(_cookies(guest, target.url))
+                    cw, rc = await cw_ctx.new_page(), await rc_ctx.new_page()
+                    await rc.goto(f"{target.url}/s/{session}/wait")
+                    await cw.goto(f"{target.url}/dashboard")
+                    admit = cw.locator(f"section.session[data-session='{session}'] .waiting-list li button").first
+                    await admit.wait_for(timeout=TIMEOUT_MS)
+                    start = time.perf_counter()
+                    await admit.click()
+                    await cw.wait_for_url("**/call", timeout=TIMEOUT_MS)
+                    await rc.wait_for_url("**/call", timeout=TIMEOUT_MS)
+                    await cw.wait_for_load_state("domcontentloaded")
+                    await rc.wait_for_load_state("domcontentloaded")
+                    loaded = time.perf_counter()
+                    await cw.wait_for_function(VIDEO, timeout=TIMEOUT_MS)
+                    await rc.wait_for_function(VIDEO, timeout=TIMEOUT_MS)
+                    times.append((time.perf_counter() - start) * 1000)
+                    arrived.append((loaded - start) * 1000)
+                except Exception as exc:  # a failed call is reported under the table, not fatal
+                    failures.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+                finally:
+                    await cw_ctx.close()
+                    await rc_ctx.close()
+        finally:
+            await browser.close()
+    return {
+        "calls": len(guests),
+        "connected": len(times),
+        "p50_ms": _ms(percentile(times, 0.50)),
+        "p99_ms": _ms(percentile(times, 0.99)),
+        "max_ms": _ms(max(times, default=None)),
+        "pages_p50_ms": _ms(percentile(arrived, 0.50)),
+        "failures": failures,
+    }
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+async def _load(context: Any, url: str) -> dict[str, Any]:
+    """One cold page load under ``SLOW_3G``: bytes on the wire and milliseconds until usable."""
+    page = await context.new_page()
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    await cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    sizes: dict[str, float] = {}
+    cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+    try:
+        await page.goto(url, wait_until="load", timeout=60_000)
+        timing = await page.evaluate(
+            "(() => { const n = performance.getEntriesByType('navigation')[0];"
+            " return {usable: n.domContentLoadedEventEnd, load: n.loadEventEnd, path: location.pathname}; })()"
+        )
+    finally:
+        await page.close()
+    return {
+        "path": timing["path"],
+        "bytes": int(sum(sizes.values())),
+        "requests": len(sizes),
+        "usable_ms": round(timing["usable"], 1),
+        "load_ms": round(timing["load"], 1),
+    }
+
+
+async def pages(target: Target, fresh: Guest, waiting: Guest, admitted: Guest) -> list[dict[str, Any]]:
+    """The recipient's pages as a phone on a slow connection loads them, cold, one by one.
+
+    ``fresh`` has not consented yet (landing, consent), ``waiting`` has and waits, and
+    ``admitted`` is in a call.
+    """
+    from playwright.async_api import async_playwright
+
+    found: list[dict[str, Any]] = []
+    async with async_playwright() as pw:
+        browser = await _launch(pw)
+        try:
+            for guest, paths in ((fresh, ("", "/consent")), (waiting, ("/wait",)), (admitted, ("/call",))):
+                session = guest.auth["session"]
+                for path in paths:
+                    context = await browser.new_context(**PHONE)
+                    try:
+                        await context.add_cookies(_cookies(guest, target.url))
+                        result = await _load(context, f"{target.url}/s/{session}{path}")
+                        result["page"] = {"": "landing", "/consent": "consent", "/wait": "waiting room"}.get(
+                            path, "call"
+                        )
+                        found.append(result)
+                    finally:
+                        await context.close()
+        finally:
+            await browser.close()
+    return found
