@@ -270,7 +270,8 @@ class SignalingServer:
                 {"participant": participant_id, "grace": grace},
                 room=f"call:{session_id}",
             )
-            self._start_timer(session_id, participant_id, self._expire_call_member(peer))
+            if not await self._presence.schedule_gone(session_id, participant_id, grace):
+                self._start_timer(session_id, participant_id, self._expire_call_member(peer))
         elif peer.waiting and not self._peers.sockets_of(participant_id):
             await self._waiting.away(session_id, participant_id)
             self._start_timer(session_id, participant_id, self._expire_waiting(peer))
@@ -292,8 +293,20 @@ class SignalingServer:
 
     async def _expire_call_member(self, peer: Peer) -> None:
         await asyncio.sleep(self._settings.rejoin_grace_seconds)
-        if not await self._presence.in_call(peer.session_id or "", peer.participant_id or ""):
-            await self.sio.emit("peer.gone", {"participant": peer.participant_id}, room=f"call:{peer.session_id}")
+        await self.grace_ended(peer.session_id or "", peer.participant_id or "")
+
+    async def lapsed(self, session_id: str, participant_id: str) -> None:
+        """A call socket of a node that died lapsed (``signaling.watch``): as a disconnect would."""
+        if await self._presence.in_call(session_id, participant_id):
+            return  # back through another socket already
+        grace = self._settings.rejoin_grace_seconds
+        await self.sio.emit("peer.left", {"participant": participant_id, "grace": grace}, room=f"call:{session_id}")
+        await self._presence.schedule_gone(session_id, participant_id, grace)
+
+    async def grace_ended(self, session_id: str, participant_id: str) -> None:
+        """The grace after ``peer.left`` ended, on this node or (shared presence) any node."""
+        if not await self._presence.in_call(session_id, participant_id):
+            await self.sio.emit("peer.gone", {"participant": participant_id}, room=f"call:{session_id}")
 
     async def _expire_waiting(self, peer: Peer) -> None:
         await asyncio.sleep(self._settings.rejoin_grace_seconds)

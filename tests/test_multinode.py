@@ -207,3 +207,70 @@ async def test_sigterm_drains_a_node(cluster: Cluster) -> None:
     assert [p["role"] for p in (await recipient.next("call.peers"))["peers"]] == ["caseworker"]
     assert await caseworker.call("offer", {"sdp": SDP}) == {"ok": True}
     assert (await recipient.next("offer"))["sdp"] == SDP
+
+
+async def test_a_dead_nodes_participant_is_reported_left_then_gone(cluster: Cluster) -> None:
+    """The recipient's node is killed and the recipient never returns: the surviving node tells
+    the caseworker ``peer.left`` within the presence timeout and ``peer.gone`` after the grace."""
+    a, b = cluster.a, cluster.b
+    cw, csrf, dashboard = await _caseworker(cluster, b)
+    session_id, caseworker, recipient, participant = await _call(cluster, cw, csrf, dashboard, b, a)
+    ttl = float(a.env["PRESENCE_TTL_SECONDS"])
+    grace = float(a.env["REJOIN_GRACE_SECONDS"])
+    killed_at = time.monotonic()
+    a.kill()
+    await a.wait_exit(10)
+    left = await caseworker.next("peer.left", timeout=ttl + 10)
+    left_after = time.monotonic() - killed_at
+    assert left == {"participant": participant, "grace": grace}
+    # The presence timeout, and the watch's round (a fifth of it, at most a second) on a busy machine.
+    assert left_after < ttl + 2, left_after
+    gone = await caseworker.next("peer.gone", timeout=grace + 10)
+    assert gone == {"participant": participant}
+    assert time.monotonic() - killed_at - left_after >= grace - 0.5
+    # Told once, by one node.
+    with pytest.raises(asyncio.TimeoutError):
+        await caseworker.next("peer.left", timeout=1)
+
+
+async def test_grace_of_a_drained_node_ends_on_another(cluster: Cluster) -> None:
+    """SIGTERM: the draining node says ``peer.left``; ``peer.gone`` still comes, from the other node."""
+    a, b = cluster.a, cluster.b
+    cw, csrf, dashboard = await _caseworker(cluster, b)
+    session_id, caseworker, recipient, participant = await _call(cluster, cw, csrf, dashboard, b, a)
+    a.terminate()
+    assert await a.wait_exit(15) == 0
+    assert (await caseworker.next("peer.left"))["participant"] == participant
+    assert await caseworker.next("peer.gone", timeout=float(a.env["REJOIN_GRACE_SECONDS"]) + 10) == {
+        "participant": participant
+    }
+
+
+DRAIN_SOCKETS = 150
+
+
+async def test_a_drain_of_150_sockets_exhausts_no_redis_pool(cluster: Cluster) -> None:
+    """Every socket of a node leaves at once on SIGTERM; each leave writes presence in Redis.
+    None may fail for want of a Redis connection (redis-py's own pool stops at 100)."""
+    a, b = cluster.a, cluster.b
+    cw, csrf, dashboard = await _caseworker(cluster, b)
+    sessions = [await create_session(cw, csrf) for _ in range(10)]  # type: ignore[arg-type]
+    sockets = [
+        cluster.client(cw, {"role": "caseworker", "session": sessions[i % 10][0], "instance": instance()})
+        for i in range(DRAIN_SOCKETS)
+    ]
+    for start in range(0, DRAIN_SOCKETS, 25):
+        await asyncio.gather(*(s.connect(a.url) for s in sockets[start : start + 25]))
+    redis = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        watched = await redis.zcard(f"{a.env['REDIS_PREFIX']}:watch")
+        assert watched == DRAIN_SOCKETS
+        a.terminate()
+        assert await a.wait_exit(30) == 0
+        # Every leave was written: nothing of the drained node lingers in Redis.
+        assert await redis.zcard(f"{a.env['REDIS_PREFIX']}:watch") == 0
+    finally:
+        await redis.aclose()
+    log = "".join(a.output)
+    assert "Too many connections" not in log and "MaxConnectionsError" not in log, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from aiohttp import web
 from aiortc import RTCIceServer
-from redis.asyncio import Redis
 
 from booking.links import ManageLinks
 from recordings_policy import load_policy
@@ -18,10 +17,11 @@ from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import MemoryWaitingRoom, WaitingRoom
 from signaling.echo import EchoChecks
-from signaling.fanout import RedisFanout, redis_options
+from signaling.fanout import RedisFanout, redis_client
 from signaling.heartbeat import Heartbeat
 from signaling.presence import Presence, RedisPresence
 from signaling.server import SignalingServer
+from signaling.watch import PresenceWatch
 from storage.db import create_engine, sessionmaker_for
 from storage.redis_waiting_room import RedisWaitingRoom
 from web.errors import error_middleware
@@ -75,7 +75,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         waiting_room: WaitingRoom
         presence: Presence | None = None
         if settings.redis_url:
-            redis = Redis.from_url(settings.redis_url, **redis_options())
+            redis = redis_client(settings.redis_url)
             stack.push_async_callback(redis.aclose)
             fanout = signaling.sio.manager
             assert isinstance(fanout, RedisFanout)
@@ -95,6 +95,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             heartbeat = Heartbeat(signaling.peers, presence, waiting_room, settings.presence_ttl_seconds)
             heartbeat.start()
             stack.push_async_callback(heartbeat.close)
+            watch = PresenceWatch(
+                presence, signaling.lapsed, signaling.grace_ended, min(1.0, settings.presence_ttl_seconds / 5)
+            )
+            watch.start()
+            stack.push_async_callback(watch.close)
         purger = Purger(app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds)
         app[PURGER] = purger
         purger.start()
