@@ -23,22 +23,30 @@ from signaling.presence import Presence, RedisPresence
 from signaling.server import SignalingServer
 from signaling.watch import PresenceWatch
 from storage.db import create_engine, sessionmaker_for
+from storage.redis_lock import IntervalLock
 from storage.redis_waiting_room import RedisWaitingRoom
+from web.cookies import socket_credentials
+from web.drain import Drain
 from web.errors import error_middleware
 from web.keys import (
     BOOKING_LIMITER,
     DB,
+    DRAIN,
     ECHO,
     ENGINE,
     MANAGE_LINKS,
+    METRICS,
     POLICY,
     PURGER,
+    REDIS,
     SETTINGS,
     SIGNALING,
     SIGNER,
     TURN,
     WAITING_ROOM,
 )
+from web.logs import request_id_middleware
+from web.metrics import Metrics, allowed_networks, metrics_handler
 from web.middlewares import (
     csrf_middleware,
     language_middleware,
@@ -74,8 +82,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         stack.push_async_callback(engine.dispose)
         waiting_room: WaitingRoom
         presence: Presence | None = None
+        purge_lock = None
+        app[REDIS] = None
         if settings.redis_url:
-            redis = redis_client(settings.redis_url)
+            redis = redis_client(settings.redis_url, settings.redis_max_connections)
+            app[REDIS] = redis
+            purge_lock = IntervalLock(redis, settings.redis_prefix, "purge", settings.purge_interval_seconds)
             stack.push_async_callback(redis.aclose)
             fanout = signaling.sio.manager
             assert isinstance(fanout, RedisFanout)
@@ -100,11 +112,18 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             )
             watch.start()
             stack.push_async_callback(watch.close)
-        purger = Purger(app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds)
+        purger = Purger(
+            app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds, lock=purge_lock, metrics=app[METRICS]
+        )
         app[PURGER] = purger
         purger.start()
         stack.push_async_callback(purger.close)
-        echo = EchoChecks(settings.check_max_concurrent, settings.check_seconds, partial(_check_ice_servers, app))
+        echo = EchoChecks(
+            settings.check_max_concurrent,
+            settings.check_seconds,
+            partial(_check_ice_servers, app),
+            metrics=app[METRICS],
+        )
         app[ECHO] = echo
         stack.push_async_callback(echo.close)
         yield
@@ -137,6 +156,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             signaling_passthrough,
+            request_id_middleware,
             security_headers,
             error_middleware,
             language_middleware,
@@ -147,6 +167,8 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[POLICY] = policy
+    metrics = app[METRICS] = Metrics()
+    app[DRAIN] = Drain()
     app[TURN] = (
         TurnIssuer(settings.turn_urls, settings.turn_secrets, timedelta(seconds=settings.turn_ttl_seconds))
         if settings.turn_urls
@@ -157,11 +179,23 @@ def create_app(settings: Settings) -> web.Application:
     setup_templates(app, static)
     for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation):
         app.router.add_routes(module.routes)
+    app.router.add_get(
+        "/metrics",
+        metrics_handler(metrics, allowed_networks(settings.metrics_allow), settings.metrics_token),
+        name="metrics",
+    )
     fanout = None
     if settings.redis_url:
         # Websocket transport only, so any node may take any reconnect: no sticky sessions.
-        fanout = RedisFanout(settings.redis_url, channel=f"{settings.redis_prefix}:socketio")
-    signaling = SignalingServer(settings, policy, client_manager=fanout)
+        fanout = RedisFanout(
+            settings.redis_url,
+            channel=f"{settings.redis_prefix}:socketio",
+            max_connections=settings.redis_max_connections,
+        )
+    signaling = SignalingServer(
+        settings, policy, client_manager=fanout, credentials=socket_credentials, metrics=metrics
+    )
+    metrics.watch(signaling.peers, lambda: app[ECHO].running if ECHO in app else 0)
     signaling.attach(app)
     app[SIGNALING] = signaling
     app.on_shutdown.append(_close_sockets)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.links import ManageLinks
@@ -18,6 +19,8 @@ from web.settings import Settings
 if TYPE_CHECKING:
     from signaling.echo import EchoChecks
     from signaling.server import SignalingServer
+    from web.drain import Drain
+    from web.metrics import Metrics
     from web.purger import Purger
 
 __all__ = [
@@ -33,6 +36,9 @@ __all__ = [
     "ECHO",
     "MANAGE_LINKS",
     "BOOKING_LIMITER",
+    "METRICS",
+    "DRAIN",
+    "REDIS",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -48,3 +54,7 @@ PURGER: web.AppKey[Purger] = web.AppKey("purger")
 # None when no TURN server is configured.
 TURN: web.AppKey[TurnIssuer | None] = web.AppKey("turn")
 ECHO: web.AppKey[EchoChecks] = web.AppKey("echo")
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+DRAIN: web.AppKey[Drain] = web.AppKey("drain")
+# The node's Redis client (for readiness), None without Redis.
+REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
