@@ -49,8 +49,10 @@ class _Live(Collector):
         if index is not None:
             for peer in list(index.by_sid.values()):
                 by_role[peer.role] = by_role.get(peer.role, 0) + 1
-                if peer.waiting and peer.participant_id:
-                    waiting.add(peer.participant_id)
+                # A waiting page may stay open a moment after its admission: not once in the call.
+                if peer.waiting and peer.participant_id and peer.session_id:
+                    if not index.in_call(peer.session_id, peer.participant_id):
+                        waiting.add(peer.participant_id)
             calls = len(index.calls)
         sockets = GaugeMetricFamily(f"{_NS}_sockets", "Open socket.io connections on this node", labels=["role"])
         for role, count in sorted(by_role.items()):
