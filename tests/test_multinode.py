@@ -9,6 +9,7 @@ would route it, and must resume within 5 s.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import time
@@ -18,8 +19,12 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+from yarl import URL
 
-from tests.conftest import REDIS_URL, _port_open, create_session, join_and_consent, login, need
+from storage.models import AuditRow
+from tests.conftest import REDIS_URL, _port_open, create_session, csrf_from, join_and_consent, login, need
 from tests.nodes import Browser, Client, Node, instance
 from web.settings import Settings
 
@@ -274,3 +279,105 @@ async def test_a_drain_of_150_sockets_exhausts_no_redis_pool(cluster: Cluster) -
     log = "".join(a.output)
     assert "Too many connections" not in log and "MaxConnectionsError" not in log, log[-3000:]
     assert "Traceback" not in log, log[-3000:]
+
+
+@contextlib.asynccontextmanager
+async def _two_nodes(settings: Settings, **env: str) -> AsyncIterator[Cluster]:
+    """Two nodes like ``cluster``'s, with extra environment (e.g. the purge turned on)."""
+    need(_port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
+    prefix = f"t{secrets.token_hex(6)}"
+    made = Cluster(settings, prefix)
+    made.a.env.update(env)
+    made.b.env.update(env)
+    try:
+        await asyncio.gather(made.a.start(), made.b.start())
+        yield made
+    finally:
+        for browser in made.browsers:
+            await browser.close()
+        await made.a.stop()
+        await made.b.stop()
+        redis = aioredis.Redis.from_url(REDIS_URL)
+        keys = [k async for k in redis.scan_iter(f"{prefix}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+
+
+async def _metric(browser: Browser, name: str) -> float:
+    resp = await browser.get("/metrics")
+    assert resp.status == 200
+    for family in text_string_to_metric_families(await resp.text()):
+        for sample in family.samples:
+            if sample.name == name and not sample.labels:
+                return float(sample.value)
+    return 0.0
+
+
+async def test_two_nodes_purge_once_per_interval(settings: Settings, db: Any) -> None:
+    """Both nodes start their purge at once; the Redis lock lets one of them run it."""
+    async with _two_nodes(settings, PURGE_INTERVAL_SECONDS="3600") as pair:
+        a, b = pair.browser(pair.a), pair.browser(pair.b)
+        # Each node has had its first round when it counts a run or a round left to the other.
+        rounds: dict[str, float] = {}
+        while True:
+            for name, browser in (("a", a), ("b", b)):
+                rounds[f"{name}.runs"] = await _metric(browser, "videoberatung_purge_runs_total")
+                rounds[f"{name}.skipped"] = await _metric(browser, "videoberatung_purge_skipped_total")
+            if rounds["a.runs"] + rounds["a.skipped"] >= 1 and rounds["b.runs"] + rounds["b.skipped"] >= 1:
+                break
+            await asyncio.sleep(0.2)  # polling the nodes' own counters: nothing to await instead
+        assert rounds["a.runs"] + rounds["b.runs"] == 1, rounds
+        assert rounds["a.skipped"] + rounds["b.skipped"] == 1, rounds
+    async with db() as session:
+        runs = await session.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.event == "purge"))
+    assert runs == 1
+
+
+async def test_a_booking_limit_hit_on_one_node_holds_on_the_other(settings: Settings) -> None:
+    async with _two_nodes(settings) as pair:
+        cw = pair.browser(pair.a)
+        csrf = await login(cw)  # type: ignore[arg-type]
+        session_id, join_path = await create_session(cw, csrf)  # type: ignore[arg-type]
+        person = pair.browser(pair.a)
+        assert (await person.get(join_path, allow_redirects=False)).status == 303
+        form = await person.get(f"/s/{session_id}/fallback")
+        assert form.status == 200
+        token = csrf_from(await form.text())
+        data = {"csrf_token": token, "channel": "phone", "slot": "", "phone": "1", "who": "mine"}
+        statuses = [(await person.post(f"/s/{session_id}/fallback", data=data)).status for _ in range(10)]
+        assert statuses == [400] * 10  # a form error each, every one counted
+        # The same person's next request reaches B (a load balancer's choice): still refused.
+        elsewhere = pair.browser(pair.b)
+        elsewhere.session.cookie_jar.update_cookies(
+            {c.key: c.value for c in person.session.cookie_jar}, URL(pair.b.url)
+        )
+        refused = await elsewhere.post(f"/s/{session_id}/fallback", data=data, allow_redirects=False)
+        assert refused.status == 429
+        # And a different person is not affected.
+        other = pair.browser(pair.b)
+        other_session, other_join = await create_session(cw, csrf)  # type: ignore[arg-type]
+        assert (await other.get(other_join, allow_redirects=False)).status == 303
+        other_form = await other.get(f"/s/{other_session}/fallback")
+        other_data = {**data, "csrf_token": csrf_from(await other_form.text())}
+        assert (await other.post(f"/s/{other_session}/fallback", data=other_data)).status == 400
+
+
+async def test_readyz_answers_503_while_a_node_drains(settings: Settings) -> None:
+    async with _two_nodes(settings, DRAIN_SECONDS="60") as pair:
+        a = pair.a
+        cw = pair.browser(a)
+        await login(cw)  # type: ignore[arg-type]
+        dashboard = Client(cw.cookie(), {"role": "dashboard"})
+        pair.clients.append(dashboard)
+        await dashboard.connect(a.url)
+        assert (await cw.get("/readyz")).status == 200
+        a.terminate()
+        # The drain has begun once the node closed its sockets; it still answers HTTP.
+        await asyncio.wait_for(dashboard.dropped.wait(), 10)
+        drained = await cw.get("/readyz")
+        assert drained.status == 503
+        assert (await drained.json())["node"] == "draining"
+        assert (await cw.get("/healthz")).status == 200
+        a.terminate()  # a second SIGTERM ends the drain at once
+        assert await a.wait_exit(15) == 0

@@ -24,6 +24,7 @@ from signaling.server import SignalingServer
 from signaling.watch import PresenceWatch
 from storage.db import create_engine, sessionmaker_for
 from storage.redis_lock import IntervalLock
+from storage.redis_rate_limit import RedisRateLimiter
 from storage.redis_waiting_room import RedisWaitingRoom
 from web.cookies import socket_credentials
 from web.drain import Drain
@@ -88,6 +89,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             redis = redis_client(settings.redis_url, settings.redis_max_connections)
             app[REDIS] = redis
             purge_lock = IntervalLock(redis, settings.redis_prefix, "purge", settings.purge_interval_seconds)
+            app[BOOKING_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix)  # one limit for every node
             stack.push_async_callback(redis.aclose)
             fanout = signaling.sio.manager
             assert isinstance(fanout, RedisFanout)

@@ -13,7 +13,7 @@ from recordings_policy import RetentionPolicy
 from rooms.invitations import InvitationSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import WaitingRoom
-from web.rate_limit import RateLimiter
+from web.rate_limit import Limiter
 from web.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,7 +48,8 @@ DB = web.AppKey("db", async_sessionmaker[AsyncSession])
 SIGNER = web.AppKey("signer", InvitationSigner)
 WAITING_ROOM = web.AppKey("waiting_room", WaitingRoom)
 MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
-BOOKING_LIMITER = web.AppKey("booking_limiter", RateLimiter)
+# Per node, or (with Redis) shared by every node.
+BOOKING_LIMITER: web.AppKey[Limiter] = web.AppKey("booking_limiter")
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 PURGER: web.AppKey[Purger] = web.AppKey("purger")
 # None when no TURN server is configured.
