@@ -45,9 +45,8 @@ def configure(log_format: str = "text", level: int = logging.INFO) -> None:
     else:
         handler.setFormatter(logging.Formatter(_TEXT))
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
+    if not root.handlers:  # as logging.basicConfig: a host that set up logging (a test run) keeps it
+        root.addHandler(handler)
     root.setLevel(level)
 
 
