@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import login
 from tests.sio import Peer
 from tests.test_signaling import SDP, _admit_and_call, _setup
 from web.access_log import RedactingAccessLogger
@@ -255,3 +256,43 @@ async def test_json_logs_carry_the_request_id_and_no_query(tmp_path: Path, setti
     assert {"time", "level", "logger", "message"} <= set(access[0])
     text = "".join(lines)
     assert "secret-token-123" not in text and "0170123" not in text
+
+
+async def test_versioned_static_files_are_immutable_and_imports_are_versioned(client: TestClient) -> None:
+    page = await (await client.get("/login")).text()
+    css = re.search(r'href="(/static/css/app\.css\?v=[^"]+)"', page)
+    assert css, "the stylesheet is linked with its version"
+    styled = await client.get(css.group(1))
+    assert styled.status == 200
+    assert styled.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Without a version, or with an old one: not cached.
+    assert (await client.get("/static/css/app.css")).headers["Cache-Control"] == "no-store"
+    assert (await client.get("/static/css/app.css?v=0ld")).headers["Cache-Control"] == "no-store"
+
+    # Follow a page's module and every import it makes: each one versioned and immutable.
+    seen: set[str] = set()
+    todo = ["/static/js/dashboard.js", "/static/js/call.js", "/static/js/waiting.js", "/static/js/check.js"]
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        resp = await client.get(url)
+        assert resp.status == 200, url
+        assert resp.content_type == "text/javascript"
+        if "?v=" in url:
+            assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+        body = await resp.text()
+        for specifier in re.findall(r"""\bfrom\s*["']([^"']+)["']""", body):
+            assert "?v=" in specifier, f"{url} imports {specifier} without a version"
+            base = url.rsplit("/", 1)[0]
+            todo.append(specifier if specifier.startswith("/") else f"{base}/{specifier.removeprefix('./')}")
+    assert any("vendor/socket.io.esm.min.js?v=" in u for u in seen)
+    assert any("signaling.js?v=" in u for u in seen)
+    # The page links its module with the very version the module is served under.
+    await login(client)
+    dashboard = await (await client.get("/dashboard")).text()
+    script = re.search(r'<script type="module" src="(/static/js/dashboard\.js\?v=[^"]+)"', dashboard)
+    assert script, "the dashboard links its module with a version"
+    linked = await client.get(script.group(1))
+    assert linked.headers["Cache-Control"] == "public, max-age=31536000, immutable"

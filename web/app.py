@@ -8,6 +8,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
+import aiohttp_jinja2
 from aiohttp import web
 from aiortc import RTCIceServer
 
@@ -26,6 +27,7 @@ from storage.db import create_engine, sessionmaker_for
 from storage.redis_lock import IntervalLock
 from storage.redis_rate_limit import RedisRateLimiter
 from storage.redis_waiting_room import RedisWaitingRoom
+from web.assets import JsModules, immutable_static, static_url, static_version
 from web.cookies import socket_credentials
 from web.drain import Drain
 from web.errors import error_middleware
@@ -155,11 +157,17 @@ def create_app(settings: Settings) -> web.Application:
     never runs with a policy nobody checked.
     """
     policy = load_policy(settings.policy_path)
+    modules = JsModules(_HERE / "static")
+
+    def current_version(rel: str) -> str | None:
+        return modules.version.get(rel) or static_version(app, rel)
+
     app = web.Application(
         middlewares=[
             signaling_passthrough,
             request_id_middleware,
             security_headers,
+            immutable_static(current_version),
             error_middleware,
             language_middleware,
             login_middleware,
@@ -177,8 +185,11 @@ def create_app(settings: Settings) -> web.Application:
         else None
     )
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
+    # Modules first: served rewritten, their imports versioned (web/assets.py).
+    app.router.add_get(r"/static/{path:.+\.js}", modules.handler)
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
+    aiohttp_jinja2.get_env(app).globals["static_url"] = static_url(app, modules)
     for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation):
         app.router.add_routes(module.routes)
     app.router.add_get(
