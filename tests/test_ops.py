@@ -296,3 +296,22 @@ async def test_versioned_static_files_are_immutable_and_imports_are_versioned(cl
     assert script, "the dashboard links its module with a version"
     linked = await client.get(script.group(1))
     assert linked.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_the_grafana_dashboard_reads_metrics_the_node_exports() -> None:
+    from web.metrics import Metrics
+
+    # Families with labels have no samples before their first use: names from the families.
+    exported = {
+        family.name + suffix
+        for family in Metrics().registry.collect()
+        for suffix in ("", "_total", "_bucket", "_count", "_sum")
+    }
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "videoberatung.json").read_text())
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"videoberatung_[a-z_]+", target["expr"])
+    }
+    assert used and used <= exported, used - exported
