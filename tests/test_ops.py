@@ -315,3 +315,18 @@ def test_the_grafana_dashboard_reads_metrics_the_node_exports() -> None:
         for name in re.findall(r"videoberatung_[a-z_]+", target["expr"])
     }
     assert used and used <= exported, used - exported
+
+
+def test_the_signalling_edge_imports_nothing_from_the_http_edge() -> None:
+    import ast
+
+    for path in sorted((ROOT / "signaling").glob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name != "web" and not name.startswith("web."), f"{path.name} imports {name}"
