@@ -32,9 +32,15 @@ test: install
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-lint: install
+lint: install node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	npx --no-install eslint web/static/js
+
+# ESLint from the npm registry, exactly as package-lock.json pins it; offline afterwards.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 # BENCH_SIZE=full for the issue's sizes (1k-20k idle, 500 pairs, 100-2,000 msg/s, 50-500 set-ups).
 BENCH_SIZE ?= small
@@ -47,4 +53,4 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale -D messages
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules

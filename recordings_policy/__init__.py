@@ -2,14 +2,18 @@
 
 from recordings_policy.errors import InvalidPolicy, NotStored, PolicyError
 from recordings_policy.retention import (
+    ANCHORS,
     DEFAULT_POLICY,
+    Anchor,
     Category,
     RetentionPolicy,
     load_policy,
 )
 
 __all__ = [
+    "ANCHORS",
     "DEFAULT_POLICY",
+    "Anchor",
     "Category",
     "RetentionPolicy",
     "load_policy",

@@ -45,6 +45,18 @@ class Anchor(enum.StrEnum):
     APPOINTMENT = "appointment"
 
 
+# The moments each category's data records, so its period can count from them. The purge
+# (storage/purge.py) reads the rule's anchor; any other anchor is refused at start-up.
+ANCHORS: dict[Category, frozenset[Anchor]] = {
+    Category.SESSION_METADATA: frozenset({Anchor.CREATED, Anchor.SESSION_END, Anchor.APPOINTMENT}),
+    # Consent records outlive their session, whose end goes with it: only their own time.
+    Category.CONSENT_RECORDS: frozenset({Anchor.CREATED}),
+    Category.BOOKINGS_AND_PHONE_NUMBERS: frozenset({Anchor.CREATED, Anchor.APPOINTMENT}),
+    Category.FEEDBACK: frozenset({Anchor.CREATED}),
+    Category.LOGS: frozenset({Anchor.CREATED}),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     category: Category
@@ -65,6 +77,10 @@ class RetentionPolicy:
     def retention(self, category: Category | str) -> timedelta | None:
         """How long ``category`` is kept; None when it is never stored."""
         return self._rule(category).keep
+
+    def anchor(self, category: Category | str) -> Anchor | None:
+        """What ``category``'s period counts from; None when it is never stored."""
+        return self._rule(category).anchor
 
     def ensure_storable(self, category: Category | str) -> None:
         if not self.may_store(category):
@@ -121,6 +137,9 @@ def _rule(category: Category, table: Any) -> Rule:
     except ValueError:
         choices = ", ".join(a.value for a in Anchor)
         raise InvalidPolicy(f"{where}: from must be one of {choices}") from None
+    if anchor not in ANCHORS[category]:
+        choices = ", ".join(sorted(a.value for a in ANCHORS[category]))
+        raise InvalidPolicy(f"{where}: from must be one of {choices} (the data records no other moment)")
     return Rule(category, True, timedelta(days=days), anchor)
 
 

@@ -22,6 +22,7 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 
 from rooms.errors import CheckBusy, CheckNotFound, CheckOfferInvalid
+from signaling.metrics import NoMetrics, SignalingMetrics
 
 __all__ = ["EchoChecks"]
 
@@ -56,7 +57,9 @@ class EchoChecks:
         ice_servers: IceServers,
         *,
         drop_ratio: float = 0.0,
+        metrics: SignalingMetrics | None = None,
     ) -> None:
+        self._metrics: SignalingMetrics = metrics or NoMetrics()
         if max_concurrent < 1 or seconds <= 0:
             raise ValueError("an echo peer needs a positive bound and duration")
         self.max_concurrent = max_concurrent
@@ -83,6 +86,7 @@ class EchoChecks:
         if "m=application" not in offer_sdp:
             raise CheckOfferInvalid("the offer has no data channel to measure with")
         if self._closed or len(self._checks) >= self.max_concurrent:
+            self._metrics.echo_refused()
             raise CheckBusy(self.retry_after() if not self._closed else 30)
         check_id = secrets.token_hex(12)
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers(check_id)))

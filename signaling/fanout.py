@@ -19,11 +19,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import socketio
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-__all__ = ["RedisFanout", "redis_options"]
+__all__ = ["RedisFanout", "redis_client", "redis_options", "POOL_SIZE", "POOL_WAIT_SECONDS"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +37,28 @@ def redis_options() -> dict[str, Any]:
     return {"retry": Retry(NoBackoff(), 1), "retry_on_error": [RedisConnectionError]}
 
 
+# Every Redis client of a node holds at most this many connections; work beyond that
+# waits for a free one (up to ``POOL_WAIT_SECONDS``) instead of failing. redis-py's own
+# pool fails with "Too many connections" at 100, which a drain of a few hundred sockets
+# (each disconnect writes presence) reached at once.
+POOL_SIZE = 50
+POOL_WAIT_SECONDS = 20.0
+
+
+def redis_client(url: str, max_connections: int = POOL_SIZE) -> Redis:
+    """A Redis client whose pool blocks when full rather than raising ``MaxConnectionsError``."""
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=POOL_WAIT_SECONDS, **redis_options()
+    )
+    return Redis(connection_pool=pool)
+
+
 class RedisFanout(socketio.AsyncRedisManager):  # type: ignore[misc]
-    def __init__(self, url: str, channel: str, retry_seconds: float = 1.0) -> None:
+    def __init__(self, url: str, channel: str, retry_seconds: float = 1.0, max_connections: int = POOL_SIZE) -> None:
         super().__init__(url=url, channel=channel, logger=logger, redis_options=redis_options())
         self._listener: asyncio.Task[Any] | None = None
         self._retry_seconds = retry_seconds
+        self._max_connections = max_connections
 
     def initialize(self) -> None:
         if self._listener is not None:
@@ -60,9 +78,10 @@ class RedisFanout(socketio.AsyncRedisManager):  # type: ignore[misc]
 
     def _redis_connect(self) -> None:
         # The base class calls this again after every failed publish and would replace the
-        # listener's pub/sub: one client for the node's lifetime, its pool reconnects.
+        # listener's pub/sub: one client for the node's lifetime, its pool reconnects. The
+        # pool blocks when full: a burst of emits (a drain) waits instead of failing.
         if self.__dict__.get("redis") is None:
-            super()._redis_connect()
+            self.redis = redis_client(self.redis_url, self._max_connections)
         self.connected = True
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:

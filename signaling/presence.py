@@ -7,6 +7,14 @@ that the owning node refreshes while the socket lives, so the sockets of a kille
 drop out by themselves. The refresh writes the whole hash and set membership again, so
 a Redis that restarted empty is filled again by the nodes that hold the sockets. The
 relay path never reads any of this: it checks the local index.
+
+Nodes die without saying so. Two sorted sets, scored by deadlines on Redis's clock, let
+every surviving node notice: ``P:watch`` (member ``<session> <participant> <sid>``, the
+socket's hash's expiry, refreshed with it) and ``P:gone`` (member ``<session>
+<participant>``, when the grace after ``peer.left`` ends). ``lapsed()`` and ``gone_due()``
+take the entries whose deadline passed, atomically, so each goes to exactly one node,
+which then tells the call (``signaling.watch``). The grace period therefore outlives the
+node that started it.
 """
 
 from __future__ import annotations
@@ -18,9 +26,10 @@ from redis.asyncio import Redis
 
 from signaling.peers import Peer, PeerIndex
 
-__all__ = ["Presence", "LocalPresence", "RedisPresence", "CallMember"]
+__all__ = ["Presence", "LocalPresence", "RedisPresence", "CallMember", "Member"]
 
 CallMember = dict[str, str | None]  # the wire form: participant, role, instance
+Member = tuple[str, str]  # (session id, participant id)
 
 
 class Presence(Protocol):
@@ -41,6 +50,18 @@ class Presence(Protocol):
 
     async def refresh(self, peers: Iterable[Peer]) -> None:
         """Keep this node's call sockets alive, writing them again if Redis lost them."""
+
+    async def schedule_gone(self, session_id: str, participant_id: str, seconds: float) -> bool:
+        """Remember that the grace of a participant who left ends in ``seconds``.
+
+        True when every node watches it (``gone_due``); False when the caller must time it.
+        """
+
+    async def lapsed(self) -> list[Member]:
+        """Call sockets whose node stopped refreshing them (it died); each told to one caller."""
+
+    async def gone_due(self) -> list[Member]:
+        """Participants whose grace ended; each told to one caller."""
 
 
 class LocalPresence:
@@ -67,8 +88,38 @@ class LocalPresence:
     async def refresh(self, peers: Iterable[Peer]) -> None:
         pass
 
+    async def schedule_gone(self, session_id: str, participant_id: str, seconds: float) -> bool:
+        return False  # one node: its own timer is as long-lived as the calls
+
+    async def lapsed(self) -> list[Member]:
+        return []
+
+    async def gone_due(self) -> list[Member]:
+        return []
+
 
 _FIELDS = ("participant", "role", "instance", "consented", "joined")
+
+# KEYS[1]: a deadline set; ARGV[1]: milliseconds from now; ARGV[2..]: members. The
+# deadline is on Redis's clock, so nodes whose clocks differ still agree.
+_SCHEDULE = """
+local t = redis.call('TIME')
+local deadline = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], deadline, ARGV[i]) end
+return #ARGV - 1
+"""
+
+# KEYS[1]: a deadline set; ARGV[1]: at most this many. Takes the members whose deadline
+# passed, in one step: each goes to exactly one of the nodes asking.
+_TAKE_DUE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+return due
+"""
+
+_TAKE_AT_ONCE = 500
 
 
 class RedisPresence:
@@ -78,6 +129,14 @@ class RedisPresence:
         self._redis = redis
         self._prefix = prefix
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
+        self._schedule = redis.register_script(_SCHEDULE)
+        self._take_due = redis.register_script(_TAKE_DUE)
+        self._watch_key = f"{prefix}:watch"
+        self._gone_key = f"{prefix}:gone"
+
+    @staticmethod
+    def _watched(peer: Peer) -> str:
+        return f"{peer.session_id} {peer.participant_id} {peer.sid}"
 
     def _peer(self, sid: str) -> str:
         return f"{self._prefix}:peer:{sid}"
@@ -103,6 +162,7 @@ class RedisPresence:
     async def join(self, peer: Peer) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             self._write(pipe, peer)
+            await self._schedule(keys=[self._watch_key], args=[self._ttl_ms, self._watched(peer)], client=pipe)
             await pipe.execute()
 
     async def leave(self, peer: Peer) -> None:
@@ -110,7 +170,31 @@ class RedisPresence:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(self._peer(peer.sid))
             pipe.srem(self._call(peer.session_id), peer.sid)
+            pipe.zrem(self._watch_key, self._watched(peer))
             await pipe.execute()
+
+    async def schedule_gone(self, session_id: str, participant_id: str, seconds: float) -> bool:
+        ms = max(1, int(seconds * 1000))
+        await self._schedule(keys=[self._gone_key], args=[ms, f"{session_id} {participant_id}"])
+        return True
+
+    async def _take(self, key: str) -> list[list[str]]:
+        raw: Any = await self._take_due(keys=[key], args=[_TAKE_AT_ONCE])
+        return [m.decode().split(" ") for m in raw]
+
+    async def lapsed(self) -> list[Member]:
+        found = []
+        for session_id, participant_id, sid in await self._take(self._watch_key):
+            # Its hash lapsed with the same TTL; gone from the call set too, at once.
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(self._peer(sid))
+                pipe.srem(self._call(session_id), sid)
+                await pipe.execute()
+            found.append((session_id, participant_id))
+        return found
+
+    async def gone_due(self) -> list[Member]:
+        return [(session_id, participant_id) for session_id, participant_id in await self._take(self._gone_key)]
 
     async def _members(self, session_id: str) -> list[tuple[str, dict[str, str]]]:
         raw: Any = await self._redis.smembers(self._call(session_id))
@@ -161,4 +245,6 @@ class RedisPresence:
         async with self._redis.pipeline(transaction=False) as pipe:
             for peer in in_call:
                 self._write(pipe, peer)
+            watched = [self._watched(p) for p in in_call]
+            await self._schedule(keys=[self._watch_key], args=[self._ttl_ms, *watched], client=pipe)
             await pipe.execute()

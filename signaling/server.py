@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,14 +25,14 @@ from rooms.errors import NotAdmitted, RoomsError
 from rooms.session import Admission, Outcome
 from rooms.waiting_room import WaitingRoom
 from signaling import payloads
+from signaling.config import Credentials, SignalingSettings
 from signaling.errors import Refusal, error_reply
 from signaling.lobby import Lobby
+from signaling.metrics import NoMetrics, SignalingMetrics
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import LocalPresence, Presence
 from signaling.transport import refused, websocket_class
 from storage import audit, consents, grants, sessions
-from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
-from web.settings import Settings
 
 __all__ = ["SignalingServer"]
 
@@ -45,11 +46,18 @@ class SignalingServer:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: SignalingSettings,
         policy: RetentionPolicy,
         client_manager: socketio.AsyncManager | None = None,
+        *,
+        credentials: Credentials,
+        metrics: SignalingMetrics | None = None,
     ) -> None:
         self._settings = settings
+        self._credentials = credentials
+        self._metrics: SignalingMetrics = metrics or NoMetrics()
+        # Session id -> when its first offer was relayed through this node, until the answer.
+        self._offered: dict[str, float] = {}
         self._policy = policy
         self._db: async_sessionmaker[AsyncSession]
         self._waiting: WaitingRoom
@@ -141,15 +149,18 @@ class SignalingServer:
             except (Refusal, RoomsError, ConsentMissing, PolicyError) as exc:
                 reply = error_reply(exc)
                 assert reply is not None
+                self._metrics.refused(str(reply["error"]["code"]))
                 return reply
             except Exception:
                 logger.exception("signalling handler %s failed", handler.__name__)
+                self._metrics.refused("internal")
                 return {"ok": False, "error": {"code": "internal", "message": "Server error."}}
             return {"ok": True, **(result or {})}
 
         return wrapper
 
     async def _on_unknown(self, event: str, sid: str, data: Any = None) -> dict[str, Any]:
+        self._metrics.refused("unknown_event")
         return {"ok": False, "error": {"code": "unknown_event", "message": "Unknown event."}}
 
     def _later(self, coro: Awaitable[None]) -> None:
@@ -190,7 +201,7 @@ class SignalingServer:
             self._later(self._lobby.broadcast(peer.session_id, peer.caseworker_id))
 
     async def _connect_staff(self, sid: str, request: web.Request, wanted: Any) -> Peer:
-        token = request.cookies.get(LOGIN_COOKIE)
+        token, _ = self._credentials(request.cookies)
         if not token:
             raise refused("unauthenticated", "Not logged in.")
         session_id = None if wanted.role == "dashboard" else wanted.session
@@ -221,7 +232,7 @@ class SignalingServer:
         )
 
     async def _connect_recipient(self, sid: str, request: web.Request, wanted: Any) -> Peer:
-        cookie = split_participant_cookie(request.cookies.get(PARTICIPANT_COOKIE, ""))
+        _, cookie = self._credentials(request.cookies)
         if cookie is None:
             raise refused("unauthenticated", "Open your invitation link first.")
         async with self._db() as db:
@@ -270,7 +281,8 @@ class SignalingServer:
                 {"participant": participant_id, "grace": grace},
                 room=f"call:{session_id}",
             )
-            self._start_timer(session_id, participant_id, self._expire_call_member(peer))
+            if not await self._presence.schedule_gone(session_id, participant_id, grace):
+                self._start_timer(session_id, participant_id, self._expire_call_member(peer))
         elif peer.waiting and not self._peers.sockets_of(participant_id):
             await self._waiting.away(session_id, participant_id)
             self._start_timer(session_id, participant_id, self._expire_waiting(peer))
@@ -292,8 +304,20 @@ class SignalingServer:
 
     async def _expire_call_member(self, peer: Peer) -> None:
         await asyncio.sleep(self._settings.rejoin_grace_seconds)
-        if not await self._presence.in_call(peer.session_id or "", peer.participant_id or ""):
-            await self.sio.emit("peer.gone", {"participant": peer.participant_id}, room=f"call:{peer.session_id}")
+        await self.grace_ended(peer.session_id or "", peer.participant_id or "")
+
+    async def lapsed(self, session_id: str, participant_id: str) -> None:
+        """A call socket of a node that died lapsed (``signaling.watch``): as a disconnect would."""
+        if await self._presence.in_call(session_id, participant_id):
+            return  # back through another socket already
+        grace = self._settings.rejoin_grace_seconds
+        await self.sio.emit("peer.left", {"participant": participant_id, "grace": grace}, room=f"call:{session_id}")
+        await self._presence.schedule_gone(session_id, participant_id, grace)
+
+    async def grace_ended(self, session_id: str, participant_id: str) -> None:
+        """The grace after ``peer.left`` ended, on this node or (shared presence) any node."""
+        if not await self._presence.in_call(session_id, participant_id):
+            await self.sio.emit("peer.gone", {"participant": participant_id}, room=f"call:{session_id}")
 
     async def _expire_waiting(self, peer: Peer) -> None:
         await asyncio.sleep(self._settings.rejoin_grace_seconds)
@@ -304,7 +328,11 @@ class SignalingServer:
     # ---------------------------------------------------------------- waiting room
 
     async def _on_admit(self, sid: str, data: Any) -> None:
+        wanted = payloads.lobby_target(data)
+        arrived = {e.participant_id: e.arrived_at for e in await self._waiting.entries(wanted.session)}
         await self._lobby.admit(self._peers.by_sid.get(sid), data)
+        if wanted.participant in arrived:
+            self._metrics.admitted(max(0.0, (self._now() - arrived[wanted.participant]).total_seconds()))
 
     async def _on_decline(self, sid: str, data: Any) -> None:
         await self._lobby.decline(self._peers.by_sid.get(sid), data)
@@ -337,6 +365,19 @@ class SignalingServer:
             raise Refusal("consent_required", "The other participant has withdrawn consent.")
         body["from"] = peer.participant_id
         await self.sio.emit(event, body, room=f"call:{peer.session_id}", skip_sid=sid)
+        self._metrics.relayed(event)
+        self._time_set_up(peer.session_id, event)
+
+    def _time_set_up(self, session_id: str, event: str) -> None:
+        """Set-up time: a call's first offer to its first answer, when both pass this node."""
+        if event == "offer":
+            if len(self._offered) > 10_000:  # offers nobody answered: forget, bound memory
+                self._offered.clear()
+            self._offered.setdefault(session_id, time.monotonic())
+        elif event == "answer" and session_id in self._offered:
+            self._metrics.call_set_up(time.monotonic() - self._offered.pop(session_id))
+        elif event == "hangup":
+            self._offered.pop(session_id, None)
 
     async def _on_offer(self, sid: str, data: Any) -> None:
         await self._relay(sid, "offer", {"sdp": payloads.description(data).sdp})
@@ -391,6 +432,7 @@ class SignalingServer:
 
     async def session_ended(self, session_id: str, outcome: Outcome) -> None:
         """Tell every page of the session that it is over, and empty its waiting room."""
+        self._offered.pop(session_id, None)
         for entry in await self._waiting.entries(session_id):
             await self._waiting.leave(session_id, entry.participant_id)
         await self.sio.emit("session.ended", {"outcome": outcome.value}, room=f"s:{session_id}")

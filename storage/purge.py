@@ -1,6 +1,7 @@
 """The retention purge: deletes, in small batches, every row whose period has ended.
 
-Periods come from the ``RetentionPolicy``; "now" is passed in (``Settings.clock``).
+Periods come from the ``RetentionPolicy``, each counting from its rule's ``from``
+(``Anchor``); "now" is passed in (``Settings.clock``).
 Each batch is its own transaction, so a long purge never holds locks for long and an
 interrupted one loses nothing but the rest of its work. Rows hold no names; the report
 holds counts only.
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from recordings_policy import Category, RetentionPolicy
+from recordings_policy import Anchor, Category, RetentionPolicy
 from storage.audit import audit
 from storage.models import (
     AuditRow,
@@ -76,16 +77,25 @@ async def purge(
     session_keep = policy.retention(Category.SESSION_METADATA)
     if session_keep is not None:
         cutoff = now - session_keep
-        # Ended sessions count from their end; a session nobody ended counts from its
-        # creation (its invitation died within hours). Participants go with the session.
-        ended = or_(
-            CounselSessionRow.ended_at < cutoff,
-            and_(CounselSessionRow.ended_at.is_(None), CounselSessionRow.created_at < cutoff),
-        )
-        due.append(("sessions", CounselSessionRow.id, ended))
+        anchor = policy.anchor(Category.SESSION_METADATA)
+        # Participants go with the session.
+        if anchor is Anchor.CREATED:
+            old_session: ColumnElement[bool] = CounselSessionRow.created_at < cutoff
+        elif anchor is Anchor.APPOINTMENT:
+            # A session without a scheduled time counts from its creation.
+            old_session = func.coalesce(CounselSessionRow.scheduled_at, CounselSessionRow.created_at) < cutoff
+        else:
+            # Ended sessions count from their end; a session nobody ended counts from its
+            # creation (its invitation died within hours).
+            old_session = or_(
+                CounselSessionRow.ended_at < cutoff,
+                and_(CounselSessionRow.ended_at.is_(None), CounselSessionRow.created_at < cutoff),
+            )
+        due.append(("sessions", CounselSessionRow.id, old_session))
 
     consent_keep = policy.retention(Category.CONSENT_RECORDS)
     if consent_keep is not None:
+        # Only "created" is valid here (recordings_policy.ANCHORS): from when it was given.
         due.append(("consent_records", ConsentRow.id, ConsentRow.given_at < now - consent_keep))
 
     # An expired login session is useless at once; keeping it would only be a risk.
@@ -108,8 +118,14 @@ async def purge(
     booking_keep = policy.retention(Category.BOOKINGS_AND_PHONE_NUMBERS)
     if booking_keep is not None:
         # The phone number is needed until the appointment is over; the booking, and the
-        # number with it, goes when the retention period after the appointment has passed.
-        due.append(("bookings", BookingRow.id, BookingRow.ends_at < now - booking_keep))
+        # number with it, goes when the retention period after the appointment has passed
+        # ("from = appointment"), or after the booking was made ("from = created").
+        booked = (
+            BookingRow.created_at
+            if policy.anchor(Category.BOOKINGS_AND_PHONE_NUMBERS) is Anchor.CREATED
+            else BookingRow.ends_at
+        )
+        due.append(("bookings", BookingRow.id, booked < now - booking_keep))
 
     logs_keep = policy.retention(Category.LOGS)
     if logs_keep is not None:

@@ -43,11 +43,28 @@ async def test_pages_are_never_compressed(client) -> None:  # type: ignore[no-un
 
 
 async def test_pages_preload_the_modules_their_script_imports(client) -> None:  # type: ignore[no-untyped-def]
-    # Every preloaded URL is one the modules import verbatim, else the browser fetches twice.
-    partial = (Path(__file__).parent.parent / "web" / "templates" / "_preload_signaling.html").read_text()
-    preloaded = re.findall(r'rel="modulepreload" href="([^"]+)"', partial)
-    sources = "".join(p.read_text() for p in (STATIC / "js").glob("*.js"))
-    imported = set(re.findall(r'from "(/static/[^"]+)"', sources)) | {
-        f"/static/js/{name}" for name in re.findall(r'from "\./([^"]+)"', sources)
-    }
-    assert preloaded and set(preloaded) <= imported
+    # Every preloaded URL is the versioned one a served module imports, else the browser
+    # fetches twice; and each is served compressed and cacheable.
+    from tests.conftest import login
+
+    await login(client)
+    page = await client.get("/dashboard")
+    html = await page.text()
+    preloaded = re.findall(r'rel="modulepreload" href="([^"]+)"', html)
+    assert len(preloaded) == 3
+    script = re.search(r'<script type="module" src="([^"]+)"', html)
+    assert script is not None
+    imported: set[str] = set()
+    pending = [script.group(1)]
+    while pending:
+        url = pending.pop()
+        resp = await client.get(url, headers={"Accept-Encoding": "gzip"}, auto_decompress=False)
+        assert resp.status == 200 and resp.headers["Content-Encoding"] == "gzip"
+        source = gzip.decompress(await resp.read()).decode()
+        base = url.rsplit("/", 1)[0]
+        for spec in re.findall(r'from "([^"]+)"', source):
+            full = spec if spec.startswith("/") else f"{base}/{spec[2:]}"
+            if full not in imported:
+                imported.add(full)
+                pending.append(full)
+    assert set(preloaded) <= imported

@@ -9,6 +9,7 @@ would route it, and must resume within 5 s.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import time
@@ -18,8 +19,12 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+from yarl import URL
 
-from tests.conftest import REDIS_URL, _port_open, create_session, join_and_consent, login, need
+from storage.models import AuditRow
+from tests.conftest import REDIS_URL, _port_open, create_session, csrf_from, join_and_consent, login, need
 from tests.nodes import Browser, Client, Node, instance
 from web.settings import Settings
 
@@ -207,3 +212,172 @@ async def test_sigterm_drains_a_node(cluster: Cluster) -> None:
     assert [p["role"] for p in (await recipient.next("call.peers"))["peers"]] == ["caseworker"]
     assert await caseworker.call("offer", {"sdp": SDP}) == {"ok": True}
     assert (await recipient.next("offer"))["sdp"] == SDP
+
+
+async def test_a_dead_nodes_participant_is_reported_left_then_gone(cluster: Cluster) -> None:
+    """The recipient's node is killed and the recipient never returns: the surviving node tells
+    the caseworker ``peer.left`` within the presence timeout and ``peer.gone`` after the grace."""
+    a, b = cluster.a, cluster.b
+    cw, csrf, dashboard = await _caseworker(cluster, b)
+    session_id, caseworker, recipient, participant = await _call(cluster, cw, csrf, dashboard, b, a)
+    ttl = float(a.env["PRESENCE_TTL_SECONDS"])
+    grace = float(a.env["REJOIN_GRACE_SECONDS"])
+    killed_at = time.monotonic()
+    a.kill()
+    await a.wait_exit(10)
+    left = await caseworker.next("peer.left", timeout=ttl + 10)
+    left_after = time.monotonic() - killed_at
+    assert left == {"participant": participant, "grace": grace}
+    # The presence timeout, and the watch's round (a fifth of it, at most a second) on a busy machine.
+    assert left_after < ttl + 2, left_after
+    gone = await caseworker.next("peer.gone", timeout=grace + 10)
+    assert gone == {"participant": participant}
+    assert time.monotonic() - killed_at - left_after >= grace - 0.5
+    # Told once, by one node.
+    with pytest.raises(asyncio.TimeoutError):
+        await caseworker.next("peer.left", timeout=1)
+
+
+async def test_grace_of_a_drained_node_ends_on_another(cluster: Cluster) -> None:
+    """SIGTERM: the draining node says ``peer.left``; ``peer.gone`` still comes, from the other node."""
+    a, b = cluster.a, cluster.b
+    cw, csrf, dashboard = await _caseworker(cluster, b)
+    session_id, caseworker, recipient, participant = await _call(cluster, cw, csrf, dashboard, b, a)
+    a.terminate()
+    assert await a.wait_exit(15) == 0
+    assert (await caseworker.next("peer.left"))["participant"] == participant
+    assert await caseworker.next("peer.gone", timeout=float(a.env["REJOIN_GRACE_SECONDS"]) + 10) == {
+        "participant": participant
+    }
+
+
+DRAIN_SOCKETS = 150
+
+
+async def test_a_drain_of_150_sockets_exhausts_no_redis_pool(cluster: Cluster) -> None:
+    """Every socket of a node leaves at once on SIGTERM; each leave writes presence in Redis.
+    None may fail for want of a Redis connection (redis-py's own pool stops at 100)."""
+    a, b = cluster.a, cluster.b
+    cw, csrf, dashboard = await _caseworker(cluster, b)
+    sessions = [await create_session(cw, csrf) for _ in range(10)]  # type: ignore[arg-type]
+    sockets = [
+        cluster.client(cw, {"role": "caseworker", "session": sessions[i % 10][0], "instance": instance()})
+        for i in range(DRAIN_SOCKETS)
+    ]
+    for start in range(0, DRAIN_SOCKETS, 25):
+        await asyncio.gather(*(s.connect(a.url) for s in sockets[start : start + 25]))
+    redis = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        watched = await redis.zcard(f"{a.env['REDIS_PREFIX']}:watch")
+        assert watched == DRAIN_SOCKETS
+        a.terminate()
+        assert await a.wait_exit(30) == 0
+        # Every leave was written: nothing of the drained node lingers in Redis.
+        assert await redis.zcard(f"{a.env['REDIS_PREFIX']}:watch") == 0
+    finally:
+        await redis.aclose()
+    log = "".join(a.output)
+    assert "Too many connections" not in log and "MaxConnectionsError" not in log, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
+
+
+@contextlib.asynccontextmanager
+async def _two_nodes(settings: Settings, **env: str) -> AsyncIterator[Cluster]:
+    """Two nodes like ``cluster``'s, with extra environment (e.g. the purge turned on)."""
+    need(_port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
+    prefix = f"t{secrets.token_hex(6)}"
+    made = Cluster(settings, prefix)
+    made.a.env.update(env)
+    made.b.env.update(env)
+    try:
+        await asyncio.gather(made.a.start(), made.b.start())
+        yield made
+    finally:
+        for browser in made.browsers:
+            await browser.close()
+        await made.a.stop()
+        await made.b.stop()
+        redis = aioredis.Redis.from_url(REDIS_URL)
+        keys = [k async for k in redis.scan_iter(f"{prefix}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+
+
+async def _metric(browser: Browser, name: str) -> float:
+    resp = await browser.get("/metrics")
+    assert resp.status == 200
+    for family in text_string_to_metric_families(await resp.text()):
+        for sample in family.samples:
+            if sample.name == name and not sample.labels:
+                return float(sample.value)
+    return 0.0
+
+
+async def test_two_nodes_purge_once_per_interval(settings: Settings, db: Any) -> None:
+    """Both nodes start their purge at once; the Redis lock lets one of them run it."""
+    async with _two_nodes(settings, PURGE_INTERVAL_SECONDS="3600") as pair:
+        a, b = pair.browser(pair.a), pair.browser(pair.b)
+        # Each node has had its first round when it counts a run or a round left to the other.
+        rounds: dict[str, float] = {}
+        while True:
+            for name, browser in (("a", a), ("b", b)):
+                rounds[f"{name}.runs"] = await _metric(browser, "videoberatung_purge_runs_total")
+                rounds[f"{name}.skipped"] = await _metric(browser, "videoberatung_purge_skipped_total")
+            if rounds["a.runs"] + rounds["a.skipped"] >= 1 and rounds["b.runs"] + rounds["b.skipped"] >= 1:
+                break
+            await asyncio.sleep(0.2)  # polling the nodes' own counters: nothing to await instead
+        assert rounds["a.runs"] + rounds["b.runs"] == 1, rounds
+        assert rounds["a.skipped"] + rounds["b.skipped"] == 1, rounds
+    async with db() as session:
+        runs = await session.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.event == "purge"))
+    assert runs == 1
+
+
+async def test_a_booking_limit_hit_on_one_node_holds_on_the_other(settings: Settings) -> None:
+    async with _two_nodes(settings) as pair:
+        cw = pair.browser(pair.a)
+        csrf = await login(cw)  # type: ignore[arg-type]
+        session_id, join_path = await create_session(cw, csrf)  # type: ignore[arg-type]
+        person = pair.browser(pair.a)
+        assert (await person.get(join_path, allow_redirects=False)).status == 303
+        form = await person.get(f"/s/{session_id}/fallback")
+        assert form.status == 200
+        token = csrf_from(await form.text())
+        data = {"csrf_token": token, "channel": "phone", "slot": "", "phone": "1", "who": "mine"}
+        statuses = [(await person.post(f"/s/{session_id}/fallback", data=data)).status for _ in range(10)]
+        assert statuses == [400] * 10  # a form error each, every one counted
+        # The same person's next request reaches B (a load balancer's choice): still refused.
+        elsewhere = pair.browser(pair.b)
+        elsewhere.session.cookie_jar.update_cookies(
+            {c.key: c.value for c in person.session.cookie_jar}, URL(pair.b.url)
+        )
+        refused = await elsewhere.post(f"/s/{session_id}/fallback", data=data, allow_redirects=False)
+        assert refused.status == 429
+        # And a different person is not affected.
+        other = pair.browser(pair.b)
+        other_session, other_join = await create_session(cw, csrf)  # type: ignore[arg-type]
+        assert (await other.get(other_join, allow_redirects=False)).status == 303
+        other_form = await other.get(f"/s/{other_session}/fallback")
+        other_data = {**data, "csrf_token": csrf_from(await other_form.text())}
+        assert (await other.post(f"/s/{other_session}/fallback", data=other_data)).status == 400
+
+
+async def test_readyz_answers_503_while_a_node_drains(settings: Settings) -> None:
+    async with _two_nodes(settings, DRAIN_SECONDS="60") as pair:
+        a = pair.a
+        cw = pair.browser(a)
+        await login(cw)  # type: ignore[arg-type]
+        dashboard = Client(cw.cookie(), {"role": "dashboard"})
+        pair.clients.append(dashboard)
+        await dashboard.connect(a.url)
+        assert (await cw.get("/readyz")).status == 200
+        a.terminate()
+        # The drain has begun once the node closed its sockets; it still answers HTTP.
+        await asyncio.wait_for(dashboard.dropped.wait(), 10)
+        drained = await cw.get("/readyz")
+        assert drained.status == 503
+        assert (await drained.json())["node"] == "draining"
+        assert (await cw.get("/healthz")).status == 200
+        a.terminate()  # a second SIGTERM ends the drain at once
+        assert await a.wait_exit(15) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tomllib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from consent.records import ALL_SCOPES
-from recordings_policy import load_policy
+from recordings_policy import DEFAULT_POLICY, InvalidPolicy, RetentionPolicy, load_policy
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import audit, consents, sessions, users
 from storage.models import (
@@ -167,3 +168,29 @@ async def test_purge_command(settings, db, monkeypatch, capsys) -> None:  # type
     async with db() as s:
         events = list(await s.scalars(select(AuditRow.event).order_by(AuditRow.at)))
     assert events == ["login.ok", "purge"]
+
+
+def _policy_with(**anchors: str) -> RetentionPolicy:
+    data = tomllib.loads(DEFAULT_POLICY.read_text())
+    for category, anchor in anchors.items():
+        data[category]["from"] = anchor
+    return RetentionPolicy.from_mapping(data)
+
+
+async def test_the_policys_from_drives_the_purge(db) -> None:  # type: ignore[no-untyped-def]
+    """A session created on T0 and ended ten days later: 91 days after T0 it is due when its
+    period counts from its creation, not when it counts from its end (the bundled policy)."""
+    session_id, _ = await _session(db, T0, T0 + 10 * DAY)
+    kept = await purge(db, _policy_with(session_metadata="session_end"), T0 + 91 * DAY)
+    assert kept.deleted["sessions"] == 0
+    gone = await purge(db, _policy_with(session_metadata="created"), T0 + 91 * DAY)
+    assert gone.deleted["sessions"] == 1
+    assert await _ids(db, CounselSessionRow.id) == set()
+
+
+@pytest.mark.parametrize(
+    ("category", "anchor"), [("feedback", "session_end"), ("logs", "appointment"), ("consent_records", "session_end")]
+)
+def test_a_from_the_data_cannot_count_from_is_refused(category: str, anchor: str) -> None:
+    with pytest.raises(InvalidPolicy, match=f"\\[{category}\\]: from must be one of"):
+        _policy_with(**{category: anchor})

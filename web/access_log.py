@@ -29,4 +29,6 @@ class RedactingAccessLogger(AccessLogger):
             response.status,
             response.body_length,
             time * 1000,
+            # The request's context has ended by now; its id went out with the response.
+            extra={"request_id": response.headers.get("X-Request-Id", "-")},
         )

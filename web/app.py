@@ -8,9 +8,9 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
+import aiohttp_jinja2
 from aiohttp import web
 from aiortc import RTCIceServer
-from redis.asyncio import Redis
 
 from booking.links import ManageLinks
 from recordings_policy import load_policy
@@ -18,28 +18,39 @@ from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import MemoryWaitingRoom, WaitingRoom
 from signaling.echo import EchoChecks
-from signaling.fanout import RedisFanout, redis_options
+from signaling.fanout import RedisFanout, redis_client
 from signaling.heartbeat import Heartbeat
 from signaling.presence import Presence, RedisPresence
 from signaling.server import SignalingServer
+from signaling.watch import PresenceWatch
 from storage.db import create_engine, sessionmaker_for
+from storage.redis_lock import IntervalLock
+from storage.redis_rate_limit import RedisRateLimiter
 from storage.redis_waiting_room import RedisWaitingRoom
+from web.assets import JsModules, immutable_static, static_url, static_version
 from web.compression import static_compression
+from web.cookies import socket_credentials
+from web.drain import Drain
 from web.errors import error_middleware
 from web.keys import (
     BOOKING_LIMITER,
     DB,
+    DRAIN,
     ECHO,
     ENGINE,
     MANAGE_LINKS,
+    METRICS,
     POLICY,
     PURGER,
+    REDIS,
     SETTINGS,
     SIGNALING,
     SIGNER,
     TURN,
     WAITING_ROOM,
 )
+from web.logs import request_id_middleware
+from web.metrics import Metrics, allowed_networks, metrics_handler
 from web.middlewares import (
     csrf_middleware,
     language_middleware,
@@ -75,8 +86,13 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         stack.push_async_callback(engine.dispose)
         waiting_room: WaitingRoom
         presence: Presence | None = None
+        purge_lock = None
+        app[REDIS] = None
         if settings.redis_url:
-            redis = Redis.from_url(settings.redis_url, **redis_options())
+            redis = redis_client(settings.redis_url, settings.redis_max_connections)
+            app[REDIS] = redis
+            purge_lock = IntervalLock(redis, settings.redis_prefix, "purge", settings.purge_interval_seconds)
+            app[BOOKING_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix)  # one limit for every node
             stack.push_async_callback(redis.aclose)
             fanout = signaling.sio.manager
             assert isinstance(fanout, RedisFanout)
@@ -96,11 +112,23 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             heartbeat = Heartbeat(signaling.peers, presence, waiting_room, settings.presence_ttl_seconds)
             heartbeat.start()
             stack.push_async_callback(heartbeat.close)
-        purger = Purger(app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds)
+            watch = PresenceWatch(
+                presence, signaling.lapsed, signaling.grace_ended, min(1.0, settings.presence_ttl_seconds / 5)
+            )
+            watch.start()
+            stack.push_async_callback(watch.close)
+        purger = Purger(
+            app[DB], app[POLICY], settings.clock, settings.purge_interval_seconds, lock=purge_lock, metrics=app[METRICS]
+        )
         app[PURGER] = purger
         purger.start()
         stack.push_async_callback(purger.close)
-        echo = EchoChecks(settings.check_max_concurrent, settings.check_seconds, partial(_check_ice_servers, app))
+        echo = EchoChecks(
+            settings.check_max_concurrent,
+            settings.check_seconds,
+            partial(_check_ice_servers, app),
+            metrics=app[METRICS],
+        )
         app[ECHO] = echo
         stack.push_async_callback(echo.close)
         yield
@@ -130,11 +158,18 @@ def create_app(settings: Settings) -> web.Application:
     never runs with a policy nobody checked.
     """
     policy = load_policy(settings.policy_path)
+    modules = JsModules(_HERE / "static")
+
+    def current_version(rel: str) -> str | None:
+        return modules.version.get(rel) or static_version(app, rel)
+
     app = web.Application(
         middlewares=[
             signaling_passthrough,
+            request_id_middleware,
             static_compression,
             security_headers,
+            immutable_static(current_version),
             error_middleware,
             language_middleware,
             login_middleware,
@@ -144,21 +179,38 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[POLICY] = policy
+    metrics = app[METRICS] = Metrics()
+    app[DRAIN] = Drain()
     app[TURN] = (
         TurnIssuer(settings.turn_urls, settings.turn_secrets, timedelta(seconds=settings.turn_ttl_seconds))
         if settings.turn_urls
         else None
     )
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
+    # Modules first: served rewritten, their imports versioned (web/assets.py).
+    app.router.add_get(r"/static/{path:.+\.js}", modules.handler)
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
+    aiohttp_jinja2.get_env(app).globals["static_url"] = static_url(app, modules)
     for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation):
         app.router.add_routes(module.routes)
+    app.router.add_get(
+        "/metrics",
+        metrics_handler(metrics, allowed_networks(settings.metrics_allow), settings.metrics_token),
+        name="metrics",
+    )
     fanout = None
     if settings.redis_url:
         # Websocket transport only, so any node may take any reconnect: no sticky sessions.
-        fanout = RedisFanout(settings.redis_url, channel=f"{settings.redis_prefix}:socketio")
-    signaling = SignalingServer(settings, policy, client_manager=fanout)
+        fanout = RedisFanout(
+            settings.redis_url,
+            channel=f"{settings.redis_prefix}:socketio",
+            max_connections=settings.redis_max_connections,
+        )
+    signaling = SignalingServer(
+        settings, policy, client_manager=fanout, credentials=socket_credentials, metrics=metrics
+    )
+    metrics.watch(signaling.peers, lambda: app[ECHO].running if ECHO in app else 0)
     signaling.attach(app)
     app[SIGNALING] = signaling
     app.on_shutdown.append(_close_sockets)

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import getpass
 import logging
+import os
 import secrets
 import sys
 
@@ -22,7 +23,10 @@ from storage.db import create_engine, migrate, sessionmaker_for
 from storage.purge import PurgeReport, purge
 from web.access_log import RedactingAccessLogger
 from web.app import create_app
+from web.drain import handle_sigterm
+from web.logs import configure
 from web.settings import Settings
+from web.variables import BadSetting, read_settings
 
 __all__ = ["main"]
 
@@ -134,10 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("--responses", action="store_true", help="the anonymous responses, in random order")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = read_settings(os.environ)
+    except BadSetting as exc:
+        print(f"Invalid setting {exc}", file=sys.stderr)
+        return 2
+    configure(settings.log_format)
     # The SQLite driver logs query parameters (phone numbers) at DEBUG: never let it.
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
-    settings = Settings.from_env()
 
     if args.command == "export":
         return _run_export(args, settings)
@@ -187,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidPolicy as exc:
         print(f"Invalid retention policy: {exc}", file=sys.stderr)
         return 2
+    app.on_startup.append(handle_sigterm)  # SIGTERM drains: /readyz 503, sockets closed, then exit
     app.on_startup.append(_freeze_startup_heap)  # after every start-up hook of create_app
     web.run_app(
         app,

@@ -4,7 +4,8 @@ Only ``/static/``: scripts, styles and images carry no secret, so compressing th
 cannot leak one. Pages are left alone on purpose: an HTML page holds a CSRF token next
 to text a visitor can influence, which compression would turn into a length oracle
 (BREACH). Versioned static files are cached by the browser, so each is compressed once
-per visitor, not once per page.
+per visitor, not once per page. Files come either from disk (``FileResponse``) or, for
+JavaScript modules with versioned imports, from memory (``web.assets.JsModules``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _COMPRESSIBLE = frozenset({".js", ".mjs", ".css", ".svg", ".json", ".txt", ".map
 async def static_compression(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
     if (
-        isinstance(response, web.FileResponse)
+        isinstance(response, web.FileResponse | web.Response)
         and request.path.startswith("/static/")
         and PurePosixPath(request.path).suffix in _COMPRESSIBLE
         and not response.prepared

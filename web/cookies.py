@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 __all__ = [
     "LOGIN_COOKIE",
@@ -11,6 +12,7 @@ __all__ = [
     "LANG_COOKIE",
     "participant_cookie",
     "split_participant_cookie",
+    "socket_credentials",
 ]
 
 LOGIN_COOKIE = "vb_login"
@@ -33,3 +35,11 @@ def split_participant_cookie(value: str) -> tuple[str, str] | None:
     except ValueError:
         return None
     return pid, secret
+
+
+def socket_credentials(cookies: Mapping[str, str]) -> tuple[str | None, tuple[str, str] | None]:
+    """What a socket.io connection authenticates with: (login token, participant cookie).
+
+    Handed to the signalling edge by the composition root, so it never reads cookie names.
+    """
+    return cookies.get(LOGIN_COOKIE) or None, split_participant_cookie(cookies.get(PARTICIPANT_COOKIE, ""))

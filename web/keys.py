@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.links import ManageLinks
@@ -12,12 +13,14 @@ from recordings_policy import RetentionPolicy
 from rooms.invitations import InvitationSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import WaitingRoom
-from web.rate_limit import RateLimiter
+from web.rate_limit import Limiter
 from web.settings import Settings
 
 if TYPE_CHECKING:
     from signaling.echo import EchoChecks
     from signaling.server import SignalingServer
+    from web.drain import Drain
+    from web.metrics import Metrics
     from web.purger import Purger
 
 __all__ = [
@@ -33,6 +36,9 @@ __all__ = [
     "ECHO",
     "MANAGE_LINKS",
     "BOOKING_LIMITER",
+    "METRICS",
+    "DRAIN",
+    "REDIS",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -42,9 +48,14 @@ DB = web.AppKey("db", async_sessionmaker[AsyncSession])
 SIGNER = web.AppKey("signer", InvitationSigner)
 WAITING_ROOM = web.AppKey("waiting_room", WaitingRoom)
 MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
-BOOKING_LIMITER = web.AppKey("booking_limiter", RateLimiter)
+# Per node, or (with Redis) shared by every node.
+BOOKING_LIMITER: web.AppKey[Limiter] = web.AppKey("booking_limiter")
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 PURGER: web.AppKey[Purger] = web.AppKey("purger")
 # None when no TURN server is configured.
 TURN: web.AppKey[TurnIssuer | None] = web.AppKey("turn")
 ECHO: web.AppKey[EchoChecks] = web.AppKey("echo")
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+DRAIN: web.AppKey[Drain] = web.AppKey("drain")
+# The node's Redis client (for readiness), None without Redis.
+REDIS: web.AppKey[Redis | None] = web.AppKey("redis")

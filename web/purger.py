@@ -1,16 +1,21 @@
-"""The in-process retention purge: one background task, owned, cancelled on shutdown."""
+"""The in-process retention purge: one background task, owned, cancelled on shutdown.
+
+With several nodes, ``lock`` (``storage.redis_lock.IntervalLock``) lets one of them run
+each interval; the others count the round as left to another node.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from recordings_policy import RetentionPolicy
 from storage.purge import PurgeReport, purge
+from web.metrics import Metrics
 
 __all__ = ["Purger"]
 
@@ -26,7 +31,12 @@ class Purger:
         policy: RetentionPolicy,
         clock: Callable[[], datetime],
         interval: float,
+        *,
+        lock: Callable[[], Awaitable[bool]] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._lock = lock
+        self._metrics = metrics
         self._db = db
         self._policy = policy
         self._clock = clock
@@ -46,12 +56,21 @@ class Purger:
         self.runs += 1
         self.last = report
         self.ran.set()
+        if self._metrics is not None:
+            self._metrics.purged(report.deleted)
         return report
+
+    async def _round(self) -> None:
+        if self._lock is not None and not await self._lock():
+            if self._metrics is not None:
+                self._metrics.purge_left_to_another_node()
+            return
+        await self.run_once()
 
     async def _loop(self) -> None:
         while True:
             try:
-                await self.run_once()
+                await self._round()
             except asyncio.CancelledError:
                 raise
             except Exception:

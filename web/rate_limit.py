@@ -1,12 +1,22 @@
-"""A per-client token bucket for booking requests, in memory (one node is enough here)."""
+"""A per-client token bucket for booking requests, in memory (one node).
+
+With Redis, ``storage.redis_rate_limit.RedisRateLimiter`` keeps the same bucket for
+every node; both are a ``Limiter``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "Limiter"]
+
+
+class Limiter(Protocol):
+    async def hit(self, key: str) -> bool:
+        """Take one token for ``key``; False when its bucket is empty."""
 
 
 @dataclass
@@ -39,6 +49,9 @@ class RateLimiter:
             return False
         bucket.tokens -= 1
         return True
+
+    async def hit(self, key: str) -> bool:
+        return self.allow(key)
 
     def _forget_full(self, now: datetime) -> None:
         # A bucket that would be full again carries no information: drop it, bound memory.

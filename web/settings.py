@@ -51,6 +51,16 @@ class Settings:
     # The pre-call check's echo peer: at most this many at once per node, each this long.
     check_max_concurrent: int = 4
     check_seconds: float = 30.0
+    # Each Redis client's pool: work beyond this many connections waits for a free one.
+    redis_max_connections: int = 50
+    # /metrics answers these addresses (IPs or networks), or a request bearing the token.
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    metrics_token: str | None = None
+    # On SIGTERM: /readyz answers 503 and sockets are closed at once; the node keeps
+    # answering HTTP this long, so a load balancer sees it and routes elsewhere, then exits.
+    drain_seconds: float = 0.0
+    # "text" (default) or "json": one JSON object per line, with the request id.
+    log_format: str = "text"
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -82,4 +92,9 @@ class Settings:
             turn_ttl_seconds=float(env.get("TURN_TTL_SECONDS", "3600")),
             check_max_concurrent=int(env.get("CHECK_MAX_CONCURRENT", "4")),
             check_seconds=float(env.get("CHECK_SECONDS", "30")),
+            redis_max_connections=int(env.get("REDIS_MAX_CONNECTIONS", "50")),
+            metrics_allow=parse_list(env.get("METRICS_ALLOW", "127.0.0.1,::1")),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            drain_seconds=float(env.get("DRAIN_SECONDS", "0")),
+            log_format=env.get("LOG_FORMAT", "text").lower(),
         )

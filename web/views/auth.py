@@ -8,7 +8,7 @@ from aiohttp import web
 from storage import audit, users
 from web.cookies import LOGIN_COOKIE
 from web.i18n import gettext as _
-from web.keys import DB, SETTINGS
+from web.keys import DB, METRICS, SETTINGS
 from web.views.common import form_str, now, redirect
 
 __all__ = ["routes"]
@@ -58,11 +58,13 @@ async def login(request: web.Request) -> web.StreamResponse:
     async with request.app[DB].begin() as db:
         if await users.throttle_locked_until(db, username, moment):
             await audit.audit(db, "login.throttled", moment)
+            request.app[METRICS].logins_throttled.inc()
             return again(_("Too many failed attempts. Please wait 15 minutes and try again."), 429)
         account = await users.authenticate(db, username, password)
         if account is None:
             await users.record_login_failure(db, username, moment)
             await audit.audit(db, "login.failed", moment)
+            request.app[METRICS].logins_failed.inc()
     if account is None:
         return again(_("User name or password is wrong."), 401)
     async with request.app[DB].begin() as db:

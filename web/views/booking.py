@@ -107,8 +107,8 @@ def manage_url(request: web.Request, appointment: Appointment) -> str:
     return f"/booking/manage/{request.app[MANAGE_LINKS].issue(appointment.id, appointment.starts_at)}"
 
 
-def _limit(request: web.Request, key: str) -> None:
-    if not request.app[BOOKING_LIMITER].allow(key):
+async def _limit(request: web.Request, key: str) -> None:
+    if not await request.app[BOOKING_LIMITER].hit(key):
         raise web.HTTPTooManyRequests(headers={"Retry-After": "10"})
 
 
@@ -154,7 +154,7 @@ async def fallback(request: web.Request) -> web.StreamResponse:
 @routes.post(rf"/s/{SID}/fallback")
 async def book(request: web.Request) -> web.StreamResponse:
     session, participant, _consented = await recipient_of(request)
-    _limit(request, participant.id)
+    await _limit(request, participant.id)
     form = await request.post()
     values = {k: form_str(form, k, 64) for k in ("channel", "slot", "phone", "who", "idempotency_key", "reason")}
     moment = now(request)
@@ -286,7 +286,7 @@ async def calendar_file(request: web.Request) -> web.StreamResponse:
 @routes.post(rf"/booking/manage/{_TOKEN}/cancel")
 async def cancel(request: web.Request) -> web.StreamResponse:
     appointment, _office = await _managed(request)
-    _limit(request, f"booking:{appointment.id}")
+    await _limit(request, f"booking:{appointment.id}")
     await bookings.cancel(request.app[DB], appointment.id)
     redirect(f"/booking/manage/{request.match_info['token']}?cancelled=1")
 
@@ -328,7 +328,7 @@ async def reschedule_form(request: web.Request) -> web.StreamResponse:
 async def reschedule(request: web.Request) -> web.StreamResponse:
     """Book the new time and cancel the old one in one transaction: never both, never neither."""
     appointment, office = await _managed(request)
-    _limit(request, f"booking:{appointment.id}")
+    await _limit(request, f"booking:{appointment.id}")
     form = await request.post()
     try:
         wanted = BookingRequest(

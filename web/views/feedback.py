@@ -23,7 +23,7 @@ from rooms.session import CounselSession
 from storage import feedback as store
 from storage import sessions
 from web.i18n import gettext as _
-from web.keys import DB, SETTINGS
+from web.keys import DB, METRICS, SETTINGS
 from web.views.common import form_str, now, redirect, require_role
 
 __all__ = ["routes", "FEEDBACK_COOKIE", "session_context", "answer_message"]
@@ -122,6 +122,7 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
         return _form(request, context.channel, values, answer_message(exc), 400)
     async with request.app[DB].begin() as db:
         await store.submit_response(db, token, answers, moment)
+    request.app[METRICS].feedback_answers.inc()
     response = web.HTTPSeeOther("/feedback/thanks")
     response.del_cookie(FEEDBACK_COOKIE, path="/feedback")
     raise response

@@ -3,6 +3,7 @@
 // a small throughput probe). The server turns the figures into the verdict and keeps
 // only the verdict, the device class and the group.
 import { t } from "./i18n.js";
+import { mediaErrorKey, writeStatus } from "./page.js";
 
 const root = document.getElementById("check");
 if (root) start(root);
@@ -25,7 +26,7 @@ function start(root) {
   window.vbCheck = { state: () => root.dataset.state, verdict: () => root.dataset.verdict || null };
 
   function setStatus(text, state) {
-    if (status.textContent !== text) status.textContent = text;
+    writeStatus(status, text);
     if (state) root.dataset.state = state;
   }
 
@@ -36,13 +37,7 @@ function start(root) {
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
     } catch (err) {
-      const key =
-        err && err.name === "NotAllowedError"
-          ? "media_denied"
-          : err && err.name === "NotFoundError"
-            ? "media_missing"
-            : "media_failed";
-      setStatus(t(key), "media_error");
+      setStatus(t(mediaErrorKey(err)), "media_error");
       again.hidden = false;
       return;
     }

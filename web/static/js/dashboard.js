@@ -2,6 +2,7 @@
 // with admit / decline buttons per waiting recipient.
 import { connect, errorCode, errorDetail, request } from "./signaling.js";
 import { errorText, has, t } from "./i18n.js";
+import { onPageLeave, writeStatus } from "./page.js";
 
 const sections = new Map(); // session id -> <section class="session">
 for (const section of document.querySelectorAll("section.session[data-session]")) {
@@ -16,7 +17,7 @@ let socket = null;
 /** kind: "info", "warn" or "error"; exposed as data-kind for styling. */
 function setStatus(text, kind = "info") {
   if (!statusEl) return;
-  if (statusEl.textContent !== text) statusEl.textContent = text;
+  writeStatus(statusEl, text);
   statusEl.dataset.kind = kind;
 }
 
@@ -217,11 +218,8 @@ if (sections.size > 0) {
     });
   }
 
-  window.addEventListener("pagehide", () => {
+  onPageLeave(() => {
     leaving = true;
     socket.disconnect();
-  });
-  window.addEventListener("pageshow", (event) => {
-    if (event.persisted) location.reload();
   });
 }

@@ -2,6 +2,7 @@
 // decision (admit / decline) or the end of the session.
 import { connect, errorCode, errorDetail, newInstanceId } from "./signaling.js";
 import { errorText, t } from "./i18n.js";
+import { onPageLeave, writeStatus as setText } from "./page.js";
 
 const main = document.getElementById("waiting");
 
@@ -19,11 +20,6 @@ if (main) {
 
   // Set once we navigate away, so the resulting disconnect is not reported.
   let leaving = false;
-
-  const setText = (el, text) => {
-    // Only touch the DOM on change: live regions re-announce every write.
-    if (el && el.textContent !== text) el.textContent = text;
-  };
 
   setText(stateEl, t("connecting"));
 
@@ -77,12 +73,8 @@ if (main) {
   socket.on("session.ended", () => leave(urls.ended));
 
   // Close the socket cleanly so the server drops us from the queue at once.
-  window.addEventListener("pagehide", () => {
+  onPageLeave(() => {
     leaving = true;
     socket.disconnect();
-  });
-  // Restored from the back/forward cache: the socket is closed, start afresh.
-  window.addEventListener("pageshow", (event) => {
-    if (event.persisted) location.reload();
   });
 }

@@ -1,0 +1,64 @@
+"""The private python-socketio and python-engineio hooks this project relies on, checked.
+
+``signaling/fanout.py`` overrides private methods of ``AsyncRedisManager`` and
+``signaling/server.py`` replaces the websocket class in ``sio.eio._async``
+(``signaling/transport.py``). pyproject.toml bounds both libraries; before raising a
+bound, this test must pass on the new version: it fails when a hook moved or changed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import weakref
+
+import socketio
+from engineio.async_drivers import aiohttp as engineio_aiohttp
+from socketio.async_pubsub_manager import AsyncPubSubManager
+
+from signaling.fanout import RedisFanout
+from signaling.transport import websocket_class
+
+
+def _params(func: object) -> list[str]:
+    return list(inspect.signature(func).parameters)  # type: ignore[arg-type]
+
+
+def test_redis_manager_hooks_are_where_fanout_overrides_them() -> None:
+    base = socketio.AsyncRedisManager
+    # Overridden: same names, same parameters.
+    assert _params(base._redis_connect) == ["self"]
+    assert _params(base._redis_listen_with_retries) == ["self"]
+    assert _params(base.initialize) == ["self"]
+    assert inspect.isasyncgenfunction(base._redis_listen_with_retries)
+    # The listener reads our generator, and initialize stores the task where we take it.
+    assert "self._redis_listen_with_retries()" in inspect.getsource(base._listen)
+    assert "self.thread = self.server.start_background_task(self._thread)" in inspect.getsource(
+        AsyncPubSubManager.initialize
+    )
+    # _publish reconnects through _redis_connect after a failure, using these attributes.
+    publish = inspect.getsource(base._publish)
+    assert "self._redis_connect()" in publish and "self.redis.publish(" in publish
+    assert "self.connected" in publish
+    for name in ("redis_url", "channel", "redis_options"):
+        assert name in inspect.getsource(base.__init__)
+    assert issubclass(RedisFanout, base)
+
+
+def test_engineio_websocket_hook() -> None:
+    server = socketio.AsyncServer(async_mode="aiohttp")
+    # The transport table the server patches, and the class it replaces.
+    assert isinstance(server.eio._async, dict)
+    assert server.eio._async["websocket"] is engineio_aiohttp.WebSocket
+    assert _params(engineio_aiohttp.WebSocket.__init__) == ["self", "handler", "server"]
+    assert _params(engineio_aiohttp.WebSocket.__call__) == ["self", "environ"]
+    body = inspect.getsource(engineio_aiohttp.WebSocket.__call__)
+    # Our copy of __call__ sets the same attributes the rest of the class reads.
+    for attr in ("self._sock", "self.environ", "self.handler(self)", "max_http_buffer_size"):
+        assert attr in body, attr
+    for method in ("close", "send", "wait"):
+        assert attr_reads_sock(getattr(engineio_aiohttp.WebSocket, method)), method
+    assert issubclass(websocket_class(weakref.WeakSet()), engineio_aiohttp.WebSocket)
+
+
+def attr_reads_sock(method: object) -> bool:
+    return "self._sock" in inspect.getsource(method)  # type: ignore[arg-type]
