@@ -30,7 +30,9 @@ from web.keys import (
     DB,
     ECHO,
     ENGINE,
+    LOGIN_THROTTLE,
     MANAGE_LINKS,
+    PASSWORD_CHECKS,
     POLICY,
     PURGER,
     SETTINGS,
@@ -39,6 +41,7 @@ from web.keys import (
     TURN,
     WAITING_ROOM,
 )
+from web.login_throttle import LoginThrottle
 from web.middlewares import (
     csrf_middleware,
     language_middleware,
@@ -46,6 +49,7 @@ from web.middlewares import (
     security_headers,
     signaling_passthrough,
 )
+from web.passwords import PasswordChecks
 from web.purger import Purger
 from web.rate_limit import RateLimiter
 from web.settings import Settings
@@ -99,6 +103,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[PURGER] = purger
         purger.start()
         stack.push_async_callback(purger.close)
+        passwords = PasswordChecks()
+        app[PASSWORD_CHECKS] = passwords
+        stack.callback(passwords.close)
         echo = EchoChecks(settings.check_max_concurrent, settings.check_seconds, partial(_check_ice_servers, app))
         app[ECHO] = echo
         stack.push_async_callback(echo.close)
@@ -148,6 +155,9 @@ def create_app(settings: Settings) -> web.Application:
         else None
     )
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
+    app[LOGIN_THROTTLE] = LoginThrottle(
+        settings.clock, per_address=settings.login_attempts_per_address, node_burst=settings.login_attempts_per_node
+    )
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
     for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation):

@@ -18,6 +18,8 @@ from web.settings import Settings
 if TYPE_CHECKING:
     from signaling.echo import EchoChecks
     from signaling.server import SignalingServer
+    from web.login_throttle import LoginThrottle
+    from web.passwords import PasswordChecks
     from web.purger import Purger
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "ECHO",
     "MANAGE_LINKS",
     "BOOKING_LIMITER",
+    "LOGIN_THROTTLE",
+    "PASSWORD_CHECKS",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -48,3 +52,5 @@ PURGER: web.AppKey[Purger] = web.AppKey("purger")
 # None when no TURN server is configured.
 TURN: web.AppKey[TurnIssuer | None] = web.AppKey("turn")
 ECHO: web.AppKey[EchoChecks] = web.AppKey("echo")
+LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")
+PASSWORD_CHECKS: web.AppKey[PasswordChecks] = web.AppKey("password_checks")

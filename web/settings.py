@@ -51,6 +51,11 @@ class Settings:
     # The pre-call check's echo peer: at most this many at once per node, each this long.
     check_max_concurrent: int = 4
     check_seconds: float = 30.0
+    # Behind a reverse proxy that sets X-Forwarded-For: login throttling per client address.
+    trust_forwarded_for: bool = False
+    # Login attempts at once per client address and per node, before any password is hashed.
+    login_attempts_per_address: int = 10
+    login_attempts_per_node: int = 30
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -82,4 +87,7 @@ class Settings:
             turn_ttl_seconds=float(env.get("TURN_TTL_SECONDS", "3600")),
             check_max_concurrent=int(env.get("CHECK_MAX_CONCURRENT", "4")),
             check_seconds=float(env.get("CHECK_SECONDS", "30")),
+            trust_forwarded_for=env.get("TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes"),
+            login_attempts_per_address=int(env.get("LOGIN_ATTEMPTS_PER_ADDRESS", "10")),
+            login_attempts_per_node=int(env.get("LOGIN_ATTEMPTS_PER_NODE", "30")),
         )
