@@ -25,6 +25,7 @@ from rooms.session import Admission, Outcome
 from rooms.waiting_room import WaitingRoom
 from signaling import payloads
 from signaling.errors import Refusal, error_reply
+from signaling.events import GuardedServer
 from signaling.lobby import Lobby
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import LocalPresence, Presence
@@ -62,7 +63,21 @@ class SignalingServer:
         if settings.public_url:
             parts = urlsplit(settings.public_url)
             origins = [f"{parts.scheme}://{parts.netloc}"]
-        self.sio = socketio.AsyncServer(
+        events = {
+            "offer": self._on_offer,
+            "answer": self._on_answer,
+            "candidate": self._on_candidate,
+            "hangup": self._on_hangup,
+            "lobby.admit": self._on_admit,
+            "lobby.decline": self._on_decline,
+            "consent.withdraw": self._on_withdraw,
+            "record.start": self._on_record_start,
+        }
+        # Only these names are dispatched; reserved and unknown ones are refused before
+        # any handler runs, and every socket is rate-limited per event kind (events.py).
+        self.sio = GuardedServer(
+            allowed=events,
+            connect_timeout=settings.socket_connect_timeout_seconds,
             async_mode="aiohttp",
             transports=["websocket"],
             cors_allowed_origins=origins,
@@ -77,16 +92,7 @@ class SignalingServer:
         self.sio.eio._async = {**self.sio.eio._async, "websocket": websocket_class(self._websockets)}
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
-        for event, handler in {
-            "offer": self._on_offer,
-            "answer": self._on_answer,
-            "candidate": self._on_candidate,
-            "hangup": self._on_hangup,
-            "lobby.admit": self._on_admit,
-            "lobby.decline": self._on_decline,
-            "consent.withdraw": self._on_withdraw,
-            "record.start": self._on_record_start,
-        }.items():
+        for event, handler in events.items():
             self.sio.on(event, self._acked(handler))
         self.sio.on("*", self._on_unknown)
 

@@ -56,6 +56,8 @@ class Settings:
     # Login attempts at once per client address and per node, before any password is hashed.
     login_attempts_per_address: int = 10
     login_attempts_per_node: int = 30
+    # An engine.io connection that has not sent the socket.io CONNECT by then is closed.
+    socket_connect_timeout_seconds: float = 10.0
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
