@@ -147,6 +147,8 @@ class SignalingServer:
             except (Refusal, RoomsError, ConsentMissing, PolicyError) as exc:
                 reply = error_reply(exc)
                 assert reply is not None
+                if isinstance(exc, Refusal) and exc.code == "bad_payload":
+                    logger.warning("refused %s: bad payload (%s)", handler.__name__, exc.message)
                 return reply
             except Exception:
                 logger.exception("signalling handler %s failed", handler.__name__)
@@ -188,11 +190,12 @@ class SignalingServer:
             self._later(self._lobby.snapshot(peer))
             return
         await self.sio.enter_room(sid, f"s:{peer.session_id}")
+        if peer.role == "recipient":  # every page of it, so a move reaches them all
+            await self.sio.enter_room(sid, f"p:{peer.participant_id}")
         if peer.in_call:
             await self.sio.enter_room(sid, f"call:{peer.session_id}")
             self._later(self._announce_joined(peer))
         else:
-            await self.sio.enter_room(sid, f"p:{peer.participant_id}")
             self._later(self._lobby.broadcast(peer.session_id, peer.caseworker_id))
 
     async def _connect_staff(self, sid: str, request: web.Request, wanted: Any) -> Peer:
@@ -394,6 +397,19 @@ class SignalingServer:
         self._policy.ensure_storable(Category.AUDIO_VIDEO_RECORDING)
 
     # ---------------------------------------------------------------- from the HTTP edge
+
+    async def participant_moved(self, session_id: str, participant_id: str, caseworker_id: int) -> None:
+        """The invitation link moved to another device: tell the old pages, drop their
+        sockets (their cookie no longer opens the session), and tell the dashboard."""
+        await self.sio.emit("participant.moved", {}, room=f"p:{participant_id}")
+        local = [p.sid for p in self._peers.sockets_of(participant_id)]
+        remote = await self._presence.sockets_of(session_id, participant_id)
+        for sid in dict.fromkeys([*local, *remote]):
+            await self.sio.leave_room(sid, f"call:{session_id}")
+            await self.sio.disconnect(sid)
+        await self.sio.emit(
+            "lobby.moved", {"session": session_id, "participant": participant_id}, room=f"dash:{caseworker_id}"
+        )
 
     async def session_ended(self, session_id: str, outcome: Outcome) -> None:
         """Tell every page of the session that it is over, and empty its waiting room."""

@@ -28,6 +28,8 @@ __all__ = [
     "get_participant",
     "set_admission",
     "decide_admission",
+    "link_holder",
+    "move_participant",
     "participants_of",
 ]
 
@@ -201,6 +203,27 @@ async def decide_admission(db: AsyncSession, session_id: str, participant_id: st
             .values(state=SessionState.IN_CALL.value)
         )
     return True
+
+
+async def link_holder(db: AsyncSession, session_id: str) -> Participant | None:
+    """The recipient the session's invitation link belongs to, if it was opened yet."""
+    row = await db.scalar(
+        select(ParticipantRow).where(ParticipantRow.session_id == session_id, ParticipantRow.role == "recipient")
+    )
+    return Participant(row.id, row.session_id, row.role, Admission(row.admission)) if row else None
+
+
+async def move_participant(db: AsyncSession, participant_id: str, now: datetime) -> str:
+    """Give the participant a new cookie secret (the old device's stops working); return it."""
+    secret = secrets.token_urlsafe(32)
+    moved = await db.execute(
+        update(ParticipantRow)
+        .where(ParticipantRow.id == participant_id)
+        .values(secret_hash=hash_secret(secret), moved_at=now)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise SessionNotFound(participant_id)
+    return secret
 
 
 async def participants_of(db: AsyncSession, session_id: str) -> list[Participant]:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from storage import users
+from web.bodies import read_form
 from web.cookies import CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE
 from web.i18n import LANGUAGES, current_language, use_language
 from web.keys import DB, SETTINGS
@@ -123,7 +124,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        form = await request.post()
+        form = await read_form(request)  # malformed bodies end here as MalformedBody → 400
         sent = form.get("csrf_token")
         expected = request["csrf"] or request.cookies.get(CSRF_COOKIE)
         if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
