@@ -20,6 +20,7 @@ from booking.appointment import Appointment, BookingRequest, Channel, Status
 from booking.availability import BERLIN, HORIZON, Schedule
 from booking.errors import BookingClosed, BookingNotFound, SlotTaken, SlotUnavailable
 from storage.availability import load_schedule
+from storage.erasure import checkpoint
 from storage.models import BookingRow
 
 __all__ = [
@@ -126,6 +127,8 @@ async def book(
                 if freed.rowcount != 1:  # type: ignore[attr-defined]
                     raise BookingClosed(replaces)
             db.add(row)
+        if replaces is not None:
+            await checkpoint(dbm)  # the old booking's phone number is gone from the files too
     except IntegrityError:
         async with dbm() as db:
             # A double click with the same key lost to itself: that booking is the answer.
@@ -175,6 +178,7 @@ async def cancel(dbm: async_sessionmaker[AsyncSession], booking_id: str) -> Appo
         appointment = await get_booking(db, booking_id, for_update=True)
         appointment.cancel()
         await save_booking(db, appointment)
+    await checkpoint(dbm)  # the phone number is gone from the files too
     return appointment
 
 
