@@ -22,6 +22,10 @@ class SignalingSettings(Protocol):
         """How long after ``peer.left`` a participant may come back before ``peer.gone``."""
 
     @property
+    def socket_connect_timeout_seconds(self) -> float:
+        """An engine.io connection that has not sent the socket.io CONNECT by then is closed."""
+
+    @property
     def clock(self) -> Callable[[], datetime]:
         """The time (UTC), replaceable in tests."""
 

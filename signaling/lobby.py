@@ -7,7 +7,7 @@ from typing import Any
 import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rooms.errors import SessionNotFound
+from rooms.errors import IllegalTransition, SessionNotFound
 from rooms.session import Admission, admission_transition
 from rooms.waiting_room import WaitingRoom
 from signaling import payloads
@@ -76,17 +76,21 @@ class Lobby:
         if peer is None or peer.role not in ("dashboard", "caseworker"):
             raise Refusal("forbidden", "Only the caseworker admits or declines.")
         wanted = payloads.lobby_target(data)
-        async with self._db.begin() as db:
-            session = await sessions.get_session(db, wanted.session, for_update=True)
-            if session.caseworker_id != peer.account_id:
-                raise Refusal("forbidden", "Not your session.")
+        async with self._db() as db:
+            session = await sessions.get_session(db, wanted.session)
             participant = await sessions.get_participant(db, wanted.participant)
-            if participant is None or participant.session_id != session.id:
-                raise SessionNotFound(wanted.participant)
-            session.ensure_joinable()
-            await sessions.set_admission(db, participant.id, admission_transition(participant.admission, target))
-            if target is Admission.ADMITTED:
-                session.admit()
-                await sessions.save_session(db, session)
+        if session.caseworker_id != peer.account_id:
+            raise Refusal("forbidden", "Not your session.")
+        if participant is None or participant.session_id != session.id:
+            raise SessionNotFound(wanted.participant)
+        session.ensure_joinable()
+        # Raises IllegalTransition (wire code ``conflict``) for a decision already taken.
+        admission_transition(participant.admission, target)
+        async with self._db.begin() as db:
+            # The decision itself is a compare-and-set in the database: of two sent at
+            # once (two tabs, admit and decline), exactly one wins; the other is told
+            # ``conflict`` and nothing is sent to the recipient on its behalf.
+            if not await sessions.decide_admission(db, session.id, participant.id, target):
+                raise IllegalTransition("admission", Admission.WAITING, target)
         await self._waiting.leave(session.id, participant.id)
         return session.id, participant.id, session.caseworker_id

@@ -32,6 +32,14 @@ def _refuse(message: str) -> Refusal:
     return Refusal("bad_payload", message)
 
 
+def _utf8_size(value: str, name: str) -> int:
+    """The UTF-8 size of ``value``; a lone surrogate (``"\ud800"``) is a bad payload."""
+    try:
+        return len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise _refuse(f"{name} is not valid Unicode") from None
+
+
 def _object(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _refuse("payload must be an object")
@@ -87,7 +95,7 @@ def description(data: Any) -> Description:
     sdp = _object(data).get("sdp")
     if not isinstance(sdp, str) or not sdp:
         raise _refuse("sdp must be a non-empty string")
-    if len(sdp.encode("utf-8")) > MAX_SDP:
+    if _utf8_size(sdp, "sdp") > MAX_SDP:
         raise _refuse("sdp is larger than 64 KiB")
     return Description(sdp)
 
@@ -98,6 +106,7 @@ def _optional_str(data: dict[str, Any], key: str, limit: int) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > limit:
         raise _refuse(f"{key} must be a short string or null")
+    _utf8_size(value, key)
     return value
 
 
@@ -106,7 +115,7 @@ def candidate(data: Any) -> Candidate:
     text = data.get("candidate")
     if not isinstance(text, str):
         raise _refuse("candidate must be a string")
-    if len(text.encode("utf-8")) > MAX_CANDIDATE:
+    if _utf8_size(text, "candidate") > MAX_CANDIDATE:
         raise _refuse("candidate is larger than 2 KiB")
     index = data.get("sdpMLineIndex")
     if index is not None and (not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 64):

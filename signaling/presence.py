@@ -62,6 +62,8 @@ class Presence(Protocol):
 
     async def gone_due(self) -> list[Member]:
         """Participants whose grace ended; each told to one caller."""
+    async def sockets_of(self, session_id: str, participant_id: str) -> list[str]:
+        """The sids of the participant's call sockets, on any node."""
 
 
 class LocalPresence:
@@ -84,6 +86,9 @@ class LocalPresence:
 
     async def withdraw(self, session_id: str, participant_id: str) -> list[str]:
         return []
+
+    async def sockets_of(self, session_id: str, participant_id: str) -> list[str]:
+        return [p.sid for p in self._index.sockets_of(participant_id) if p.in_call]
 
     async def refresh(self, peers: Iterable[Peer]) -> None:
         pass
@@ -228,6 +233,9 @@ class RedisPresence:
             {"participant": m["participant"], "role": m["role"], "instance": m["instance"] or None}
             for m in sorted(newest.values(), key=lambda m: int(m["joined"]))
         ]
+
+    async def sockets_of(self, session_id: str, participant_id: str) -> list[str]:
+        return [sid for sid, m in await self._members(session_id) if m["participant"] == participant_id]
 
     async def withdraw(self, session_id: str, participant_id: str) -> list[str]:
         found = [sid for sid, m in await self._members(session_id) if m["participant"] == participant_id]

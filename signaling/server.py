@@ -27,6 +27,7 @@ from rooms.waiting_room import WaitingRoom
 from signaling import payloads
 from signaling.config import Credentials, SignalingSettings
 from signaling.errors import Refusal, error_reply
+from signaling.events import GuardedServer
 from signaling.lobby import Lobby
 from signaling.metrics import NoMetrics, SignalingMetrics
 from signaling.peers import Peer, PeerIndex
@@ -70,7 +71,21 @@ class SignalingServer:
         if settings.public_url:
             parts = urlsplit(settings.public_url)
             origins = [f"{parts.scheme}://{parts.netloc}"]
-        self.sio = socketio.AsyncServer(
+        events = {
+            "offer": self._on_offer,
+            "answer": self._on_answer,
+            "candidate": self._on_candidate,
+            "hangup": self._on_hangup,
+            "lobby.admit": self._on_admit,
+            "lobby.decline": self._on_decline,
+            "consent.withdraw": self._on_withdraw,
+            "record.start": self._on_record_start,
+        }
+        # Only these names are dispatched; reserved and unknown ones are refused before
+        # any handler runs, and every socket is rate-limited per event kind (events.py).
+        self.sio = GuardedServer(
+            allowed=events,
+            connect_timeout=settings.socket_connect_timeout_seconds,
             async_mode="aiohttp",
             transports=["websocket"],
             cors_allowed_origins=origins,
@@ -85,16 +100,7 @@ class SignalingServer:
         self.sio.eio._async = {**self.sio.eio._async, "websocket": websocket_class(self._websockets)}
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
-        for event, handler in {
-            "offer": self._on_offer,
-            "answer": self._on_answer,
-            "candidate": self._on_candidate,
-            "hangup": self._on_hangup,
-            "lobby.admit": self._on_admit,
-            "lobby.decline": self._on_decline,
-            "consent.withdraw": self._on_withdraw,
-            "record.start": self._on_record_start,
-        }.items():
+        for event, handler in events.items():
             self.sio.on(event, self._acked(handler))
         self.sio.on("*", self._on_unknown)
 
@@ -150,6 +156,8 @@ class SignalingServer:
                 reply = error_reply(exc)
                 assert reply is not None
                 self._metrics.refused(str(reply["error"]["code"]))
+                if isinstance(exc, Refusal) and exc.code == "bad_payload":
+                    logger.warning("refused %s: bad payload (%s)", handler.__name__, exc.message)
                 return reply
             except Exception:
                 logger.exception("signalling handler %s failed", handler.__name__)
@@ -193,11 +201,12 @@ class SignalingServer:
             self._later(self._lobby.snapshot(peer))
             return
         await self.sio.enter_room(sid, f"s:{peer.session_id}")
+        if peer.role == "recipient":  # every page of it, so a move reaches them all
+            await self.sio.enter_room(sid, f"p:{peer.participant_id}")
         if peer.in_call:
             await self.sio.enter_room(sid, f"call:{peer.session_id}")
             self._later(self._announce_joined(peer))
         else:
-            await self.sio.enter_room(sid, f"p:{peer.participant_id}")
             self._later(self._lobby.broadcast(peer.session_id, peer.caseworker_id))
 
     async def _connect_staff(self, sid: str, request: web.Request, wanted: Any) -> Peer:
@@ -429,6 +438,19 @@ class SignalingServer:
         self._policy.ensure_storable(Category.AUDIO_VIDEO_RECORDING)
 
     # ---------------------------------------------------------------- from the HTTP edge
+
+    async def participant_moved(self, session_id: str, participant_id: str, caseworker_id: int) -> None:
+        """The invitation link moved to another device: tell the old pages, drop their
+        sockets (their cookie no longer opens the session), and tell the dashboard."""
+        await self.sio.emit("participant.moved", {}, room=f"p:{participant_id}")
+        local = [p.sid for p in self._peers.sockets_of(participant_id)]
+        remote = await self._presence.sockets_of(session_id, participant_id)
+        for sid in dict.fromkeys([*local, *remote]):
+            await self.sio.leave_room(sid, f"call:{session_id}")
+            await self.sio.disconnect(sid)
+        await self.sio.emit(
+            "lobby.moved", {"session": session_id, "participant": participant_id}, room=f"dash:{caseworker_id}"
+        )
 
     async def session_ended(self, session_id: str, outcome: Outcome) -> None:
         """Tell every page of the session that it is over, and empty its waiting room."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,6 +20,7 @@ from booking.appointment import Appointment, BookingRequest, Channel, Status
 from booking.availability import BERLIN, HORIZON, Schedule
 from booking.errors import BookingClosed, BookingNotFound, SlotTaken, SlotUnavailable
 from storage.availability import load_schedule
+from storage.erasure import checkpoint
 from storage.models import BookingRow
 
 __all__ = [
@@ -126,14 +127,30 @@ async def book(
                 if freed.rowcount != 1:  # type: ignore[attr-defined]
                     raise BookingClosed(replaces)
             db.add(row)
+        if replaces is not None:
+            await checkpoint(dbm)  # the old booking's phone number is gone from the files too
     except IntegrityError:
         async with dbm() as db:
             # A double click with the same key lost to itself: that booking is the answer.
-            existing = await _by_key(db, request.idempotency_key)
+            # So is the one booking this participant or session already holds (the
+            # database allows one): several slots posted at once book exactly one.
+            existing = await _by_key(db, request.idempotency_key) or await _held(db, request)
         if existing is not None:
             return existing
         raise SlotTaken(await _alternatives(dbm, request, schedule, now)) from None
     return _to_domain(row)
+
+
+async def _held(db: AsyncSession, request: BookingRequest) -> Appointment | None:
+    holders = []
+    if request.participant_id is not None:
+        holders.append(BookingRow.participant_id == request.participant_id)
+    if request.session_id is not None:
+        holders.append(BookingRow.session_id == request.session_id)
+    if not holders:
+        return None
+    row = await db.scalar(select(BookingRow).where(BookingRow.status == Status.BOOKED.value, or_(*holders)).limit(1))
+    return _to_domain(row) if row else None
 
 
 async def get_booking(db: AsyncSession, booking_id: str, *, for_update: bool = False) -> Appointment:
@@ -161,6 +178,7 @@ async def cancel(dbm: async_sessionmaker[AsyncSession], booking_id: str) -> Appo
         appointment = await get_booking(db, booking_id, for_update=True)
         appointment.cancel()
         await save_booking(db, appointment)
+    await checkpoint(dbm)  # the phone number is gone from the files too
     return appointment
 
 

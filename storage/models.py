@@ -130,6 +130,19 @@ class ParticipantRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     admission: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the invitation link last moved to another device ("continue on this device").
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    # One recipient per invitation link (per session): a second device takes it over.
+    __table_args__ = (
+        Index(
+            "uq_participants_recipient",
+            "session_id",
+            unique=True,
+            sqlite_where=text("role = 'recipient'"),
+            postgresql_where=text("role = 'recipient'"),
+        ),
+    )
 
 
 class ConsentRow(Base):
@@ -285,6 +298,8 @@ class AbsenceRow(Base):
 
 
 ACTIVE_BOOKING = text("status <> 'cancelled'")
+BOOKED_WITH_PARTICIPANT = text("status = 'booked' AND participant_id IS NOT NULL")
+BOOKED_WITH_SESSION = text("status = 'booked' AND session_id IS NOT NULL")
 
 
 class BookingRow(Base):
@@ -320,5 +335,20 @@ class BookingRow(Base):
             unique=True,
             sqlite_where=ACTIVE_BOOKING,
             postgresql_where=ACTIVE_BOOKING,
+        ),
+        # One active booking per participant and per session, also by the database.
+        Index(
+            "uq_bookings_active_participant",
+            "participant_id",
+            unique=True,
+            sqlite_where=BOOKED_WITH_PARTICIPANT,
+            postgresql_where=BOOKED_WITH_PARTICIPANT,
+        ),
+        Index(
+            "uq_bookings_active_session",
+            "session_id",
+            unique=True,
+            sqlite_where=BOOKED_WITH_SESSION,
+            postgresql_where=BOOKED_WITH_SESSION,
         ),
     )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from recordings_policy import Anchor, Category, RetentionPolicy
 from storage.audit import audit
+from storage.erasure import checkpoint
 from storage.models import (
     AuditRow,
     BookingRow,
@@ -139,6 +140,8 @@ async def purge(
 
     for name, key, where in due:
         report.deleted[name] = await _in_batches(db, key, where, batch)
+    if any(report.deleted.values()):
+        await checkpoint(db)  # nothing deleted stays readable in SQLite's write-ahead log
     async with db.begin() as session:
         await audit(session, "purge", now, report.line())
     logger.info("purge: %s", report.line())

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.errors import SessionNotFound
@@ -27,6 +27,9 @@ __all__ = [
     "find_participant",
     "get_participant",
     "set_admission",
+    "decide_admission",
+    "link_holder",
+    "move_participant",
     "participants_of",
 ]
 
@@ -164,6 +167,63 @@ async def set_admission(db: AsyncSession, participant_id: str, admission: Admiss
         raise SessionNotFound(participant_id)
     row.admission = admission.value
     await db.flush()
+
+
+async def decide_admission(db: AsyncSession, session_id: str, participant_id: str, target: Admission) -> bool:
+    """Move a waiting recipient to ``target``: a compare-and-set, True for the one that won.
+
+    One conditional UPDATE (``WHERE admission = 'waiting'`` and the session still
+    joinable), so two decisions sent at once cannot both succeed on either engine. When
+    admitting, the session moves to ``in_call`` in the same transaction. Start the
+    transaction with this call: on SQLite it then takes the write lock at once.
+    """
+    joinable = (
+        select(CounselSessionRow.id)
+        .where(
+            CounselSessionRow.id == session_id,
+            CounselSessionRow.state.in_([SessionState.OPEN.value, SessionState.IN_CALL.value]),
+        )
+        .scalar_subquery()
+    )
+    moved = await db.execute(
+        update(ParticipantRow)
+        .where(
+            ParticipantRow.id == participant_id,
+            ParticipantRow.session_id == joinable,
+            ParticipantRow.admission == Admission.WAITING.value,
+        )
+        .values(admission=target.value)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    if target is Admission.ADMITTED:
+        await db.execute(
+            update(CounselSessionRow)
+            .where(CounselSessionRow.id == session_id, CounselSessionRow.state == SessionState.OPEN.value)
+            .values(state=SessionState.IN_CALL.value)
+        )
+    return True
+
+
+async def link_holder(db: AsyncSession, session_id: str) -> Participant | None:
+    """The recipient the session's invitation link belongs to, if it was opened yet."""
+    row = await db.scalar(
+        select(ParticipantRow).where(ParticipantRow.session_id == session_id, ParticipantRow.role == "recipient")
+    )
+    return Participant(row.id, row.session_id, row.role, Admission(row.admission)) if row else None
+
+
+async def move_participant(db: AsyncSession, participant_id: str, now: datetime) -> str:
+    """Give the participant a new cookie secret (the old device's stops working); return it."""
+    secret = secrets.token_urlsafe(32)
+    moved = await db.execute(
+        update(ParticipantRow)
+        .where(ParticipantRow.id == participant_id)
+        .values(secret_hash=hash_secret(secret), moved_at=now)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise SessionNotFound(participant_id)
+    return secret
 
 
 async def participants_of(db: AsyncSession, session_id: str) -> list[Participant]:

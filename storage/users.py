@@ -12,7 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import LoginSession, LoginThrottle, Office, User
+from storage import login_throttle
+from storage.models import LoginSession, Office, User
 
 __all__ = [
     "Account",
@@ -24,6 +25,8 @@ __all__ = [
     "open_login_session",
     "find_login_session",
     "close_login_session",
+    "credentials",
+    "verify_password",
     "throttle_locked_until",
     "record_login_failure",
     "clear_login_failures",
@@ -36,9 +39,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 LOGIN_SESSION_LIFETIME = timedelta(hours=10)
-THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_MAX_FAILURES = 5
-THROTTLE_LOCK = timedelta(minutes=15)
+THROTTLE_WINDOW = login_throttle.WINDOW
+THROTTLE_MAX_FAILURES = login_throttle.MAX_ATTEMPTS
+THROTTLE_LOCK = login_throttle.LOCK
 
 
 @dataclass(frozen=True)
@@ -99,13 +102,26 @@ async def count_users(db: AsyncSession) -> int:
     return int(await db.scalar(select(func.count()).select_from(User)) or 0)
 
 
-async def authenticate(db: AsyncSession, username: str, password: str) -> Account | None:
+async def credentials(db: AsyncSession, username: str) -> tuple[Account | None, str]:
+    """The account and its password hash; an unknown name gets a dummy hash of the same cost."""
     user = await db.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        return None, _DUMMY_HASH
+    return _account(user), user.password_hash
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """The argon2 check itself (CPU-bound, ~100 ms): run it off the event loop."""
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        return bool(_hasher.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
-        return None
-    return _account(user) if user else None
+        return False
+
+
+async def authenticate(db: AsyncSession, username: str, password: str) -> Account | None:
+    """Check a password on the calling thread (command line only; the web uses ``credentials``)."""
+    account, password_hash = await credentials(db, username)
+    return account if verify_password(password_hash, password) and account else None
 
 
 async def open_login_session(db: AsyncSession, account: Account, now: datetime) -> tuple[str, str]:
@@ -141,30 +157,14 @@ async def close_login_session(db: AsyncSession, token: str) -> None:
     await db.execute(delete(LoginSession).where(LoginSession.token_hash == hash_token(token)))
 
 
-def _throttle_key(username: str) -> str:
-    return hashlib.sha256(b"login:" + username.strip().lower().encode()).hexdigest()
-
-
 async def throttle_locked_until(db: AsyncSession, username: str, now: datetime) -> datetime | None:
-    row = await db.get(LoginThrottle, _throttle_key(username))
-    if row and row.locked_until and row.locked_until > now:
-        return row.locked_until
-    return None
+    return await login_throttle.locked_until(db, username, now)
 
 
 async def record_login_failure(db: AsyncSession, username: str, now: datetime) -> None:
-    key = _throttle_key(username)
-    row = await db.get(LoginThrottle, key)
-    if row is None:
-        db.add(LoginThrottle(key_hash=key, failures=1, window_start=now, locked_until=None))
-        return
-    if now - row.window_start > THROTTLE_WINDOW:
-        row.failures, row.window_start, row.locked_until = 1, now, None
-        return
-    row.failures += 1
-    if row.failures >= THROTTLE_MAX_FAILURES:
-        row.locked_until = now + THROTTLE_LOCK
+    """Count one failed attempt (atomically; see ``storage.login_throttle``)."""
+    await login_throttle.take_attempt(db, username, now)
 
 
 async def clear_login_failures(db: AsyncSession, username: str) -> None:
-    await db.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == _throttle_key(username)))
+    await login_throttle.clear(db, username)

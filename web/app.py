@@ -38,8 +38,10 @@ from web.keys import (
     DRAIN,
     ECHO,
     ENGINE,
+    LOGIN_THROTTLE,
     MANAGE_LINKS,
     METRICS,
+    PASSWORD_CHECKS,
     POLICY,
     PURGER,
     REDIS,
@@ -49,6 +51,7 @@ from web.keys import (
     TURN,
     WAITING_ROOM,
 )
+from web.login_throttle import LoginThrottle
 from web.logs import request_id_middleware
 from web.metrics import Metrics, allowed_networks, metrics_handler
 from web.middlewares import (
@@ -58,6 +61,7 @@ from web.middlewares import (
     security_headers,
     signaling_passthrough,
 )
+from web.passwords import PasswordChecks
 from web.purger import Purger
 from web.rate_limit import RateLimiter
 from web.settings import Settings
@@ -123,6 +127,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[PURGER] = purger
         purger.start()
         stack.push_async_callback(purger.close)
+        passwords = PasswordChecks()
+        app[PASSWORD_CHECKS] = passwords
+        stack.callback(passwords.close)
         echo = EchoChecks(
             settings.check_max_concurrent,
             settings.check_seconds,
@@ -189,6 +196,9 @@ def create_app(settings: Settings) -> web.Application:
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
     # Modules first: served rewritten, their imports versioned (web/assets.py).
     app.router.add_get(r"/static/{path:.+\.js}", modules.handler)
+    app[LOGIN_THROTTLE] = LoginThrottle(
+        settings.clock, per_address=settings.login_attempts_per_address, node_burst=settings.login_attempts_per_node
+    )
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
     aiohttp_jinja2.get_env(app).globals["static_url"] = static_url(app, modules)

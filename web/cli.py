@@ -21,10 +21,10 @@ from storage import feedback as feedback_store
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
 from storage.purge import PurgeReport, purge
-from web.access_log import RedactingAccessLogger
 from web.app import create_app
 from web.drain import handle_sigterm
 from web.logs import configure
+from web.serving import server_options
 from web.settings import Settings
 from web.variables import BadSetting, read_settings
 
@@ -202,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         host=host,
         port=port,
         loop=_event_loop(),
-        access_log_class=RedactingAccessLogger,
         print=lambda _msg: logger.info("serving on http://%s:%s", host, port),
+        **server_options(),
     )
     return 0
 

@@ -46,6 +46,7 @@ from rooms.errors import (
     SessionClosed,
     SessionNotFound,
 )
+from web.bodies import MalformedBody
 from web.i18n import gettext as _
 
 __all__ = ["error_middleware", "FormError", "N_", "domain_title"]
@@ -201,6 +202,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if isinstance(exc, CheckBusy):
             rendered.headers["Retry-After"] = str(exc.retry_after_seconds)
         return rendered
+    except MalformedBody as exc:
+        # Bad input, not our failure: one line, no traceback, nothing of the body itself.
+        logger.warning("malformed request on %s %s: %s", request.method, request.match_info.route.name, exc.reason)
+        return _render(request, 400, "bad_request", _("The request could not be processed."), fallback=False)
     except FeedbackError as exc:
         status, code, title = _domain_error(exc)
         return _render(request, status, code, title, fallback=False)

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from signaling.echo import EchoChecks
     from signaling.server import SignalingServer
     from web.drain import Drain
+    from web.login_throttle import LoginThrottle
     from web.metrics import Metrics
+    from web.passwords import PasswordChecks
     from web.purger import Purger
 
 __all__ = [
@@ -39,6 +41,8 @@ __all__ = [
     "METRICS",
     "DRAIN",
     "REDIS",
+    "LOGIN_THROTTLE",
+    "PASSWORD_CHECKS",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -59,3 +63,5 @@ METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 DRAIN: web.AppKey[Drain] = web.AppKey("drain")
 # The node's Redis client (for readiness), None without Redis.
 REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
+LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")
+PASSWORD_CHECKS: web.AppKey[PasswordChecks] = web.AppKey("password_checks")

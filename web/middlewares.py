@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from storage import users
+from web.bodies import read_form
 from web.cookies import CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE
 from web.i18n import LANGUAGES, current_language, use_language
 from web.keys import DB, SETTINGS
+from web.settings import Settings
 
 __all__ = ["signaling_passthrough", "language_middleware", "login_middleware", "csrf_middleware", "security_headers"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+HSTS = "max-age=31536000; includeSubDomains"
 
 _CSP = "; ".join(
     [
@@ -48,19 +53,27 @@ async def signaling_passthrough(request: web.Request, handler: Handler) -> web.S
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    hsts = _https(request.app[SETTINGS])
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
-        _secure(response)
+        _secure(response, hsts)
         raise
-    _secure(response)
+    _secure(response, hsts)
     return response
 
 
-def _secure(response: web.StreamResponse) -> None:
+def _https(settings: Settings) -> bool:
+    """Whether the node is served over HTTPS only (then browsers are told to stay on it)."""
+    return settings.secure_cookies or (settings.public_url or "").startswith("https://")
+
+
+def _secure(response: web.StreamResponse, hsts: bool) -> None:
     if response.prepared:
         return
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("Content-Security-Policy", _CSP)
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -117,13 +130,36 @@ def _own_origin(request: web.Request) -> str:
     return configured.rstrip("/") if configured else str(request.url.origin())
 
 
+def _cross_site(request: web.Request) -> bool:
+    """Whether the browser says this request comes from another site.
+
+    ``Sec-Fetch-Site`` (all current browsers) must be ``same-origin`` or ``none`` (typed,
+    bookmarked). ``Origin`` must be ours or ``null``: with ``Referrer-Policy: no-referrer``
+    browsers send ``Origin: null`` on our own form posts. Clients that send neither (curl,
+    old browsers) still face the CSRF token.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        return True
+    sent = request.headers.get("Origin")
+    if sent is None or sent == "null":
+        return False
+    configured = request.app[SETTINGS].public_url
+    if configured:
+        return sent != configured.rstrip("/")
+    # Without PUBLIC_URL a proxy may terminate TLS: compare host and port, not the scheme.
+    return urlsplit(sent).netloc.lower() != request.host.lower()
+
+
 @web.middleware
 async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and _cross_site(request):
+        raise web.HTTPForbidden(reason="cross-site request")
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        form = await request.post()
+        form = await read_form(request)  # malformed bodies end here as MalformedBody → 400
         sent = form.get("csrf_token")
         expected = request["csrf"] or request.cookies.get(CSRF_COOKIE)
         if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):

@@ -61,6 +61,13 @@ class Settings:
     drain_seconds: float = 0.0
     # "text" (default) or "json": one JSON object per line, with the request id.
     log_format: str = "text"
+    # Behind a reverse proxy that sets X-Forwarded-For: login throttling per client address.
+    trust_forwarded_for: bool = False
+    # Login attempts at once per client address and per node, before any password is hashed.
+    login_attempts_per_address: int = 10
+    login_attempts_per_node: int = 30
+    # An engine.io connection that has not sent the socket.io CONNECT by then is closed.
+    socket_connect_timeout_seconds: float = 10.0
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -97,4 +104,7 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN") or None,
             drain_seconds=float(env.get("DRAIN_SECONDS", "0")),
             log_format=env.get("LOG_FORMAT", "text").lower(),
+            trust_forwarded_for=env.get("TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes"),
+            login_attempts_per_address=int(env.get("LOGIN_ATTEMPTS_PER_ADDRESS", "10")),
+            login_attempts_per_node=int(env.get("LOGIN_ATTEMPTS_PER_NODE", "30")),
         )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from storage import audit, users
+from storage import audit, login_throttle, users
 from web.cookies import LOGIN_COOKIE
 from web.i18n import gettext as _
-from web.keys import DB, METRICS, SETTINGS
+from web.keys import DB, LOGIN_THROTTLE, METRICS, PASSWORD_CHECKS, SETTINGS
+from web.login_throttle import client_address
+from web.passwords import PasswordChecksBusy
 from web.views.common import form_str, now, redirect
 
 __all__ = ["routes"]
@@ -55,20 +57,35 @@ async def login(request: web.Request) -> web.StreamResponse:
 
     if not username or not isinstance(password, str) or not password or len(password) > 1024:
         return again(_("Please enter your user name and password."), 400)
+    settings = request.app[SETTINGS]
+    if not request.app[LOGIN_THROTTLE].allow(client_address(request, settings.trust_forwarded_for)):
+        async with request.app[DB].begin() as db:
+            await audit.audit(db, "login.throttled", moment, "scope=address")
+        request.app[METRICS].logins_throttled.inc()
+        return again(_("Too many login attempts from here. Please wait a minute and try again."), 429)
     async with request.app[DB].begin() as db:
-        if await users.throttle_locked_until(db, username, moment):
+        # Counted before the password is checked, in one statement: concurrent attempts
+        # count exactly, and at most five per user name are ever checked in a window.
+        may_try = await login_throttle.take_attempt(db, username, moment)
+        if not may_try:
             await audit.audit(db, "login.throttled", moment)
             request.app[METRICS].logins_throttled.inc()
-            return again(_("Too many failed attempts. Please wait 15 minutes and try again."), 429)
-        account = await users.authenticate(db, username, password)
-        if account is None:
-            await users.record_login_failure(db, username, moment)
+        account, password_hash = await users.credentials(db, username)
+    if not may_try:
+        return again(_("Too many failed attempts. Please wait 15 minutes and try again."), 429)
+    try:
+        # Off the event loop; an unknown name is checked against a dummy hash of equal cost.
+        verified = await request.app[PASSWORD_CHECKS].verify(password_hash, password)
+    except PasswordChecksBusy:
+        request.app[METRICS].logins_throttled.inc()
+        return again(_("Too many login attempts from here. Please wait a minute and try again."), 429)
+    if account is None or not verified:
+        async with request.app[DB].begin() as db:
             await audit.audit(db, "login.failed", moment)
-            request.app[METRICS].logins_failed.inc()
-    if account is None:
+        request.app[METRICS].logins_failed.inc()
         return again(_("User name or password is wrong."), 401)
     async with request.app[DB].begin() as db:
-        await users.clear_login_failures(db, username)
+        await login_throttle.clear(db, username)
         token, _csrf = await users.open_login_session(db, account, moment)
         await audit.audit(db, "login.ok", moment, f"role={account.role}")
     response = web.HTTPSeeOther(next_path or _HOME[account.role])

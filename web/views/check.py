@@ -13,6 +13,7 @@ from feedback.months import month_of
 from rooms.check import Measurement, Verdict, device_class, verdict_for
 from rooms.errors import CheckNotFound
 from storage import checks, sessions
+from web.bodies import read_json
 from web.i18n import gettext as _
 from web.keys import DB, ECHO
 from web.views.common import ice_servers, now
@@ -57,10 +58,7 @@ async def check_page(request: web.Request) -> web.StreamResponse:
 async def _json_body(request: web.Request) -> dict[str, Any]:
     if request.content_type != "application/json":
         raise web.HTTPUnsupportedMediaType()
-    try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest() from None
+    body = await read_json(request)
     if not isinstance(body, dict):
         raise web.HTTPBadRequest()
     return body

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 import aiohttp_jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import texts
@@ -16,13 +18,13 @@ from feedback.tokens import TOKEN_LIFETIME, looks_like_token
 from rooms.errors import InvitationRevoked
 from rooms.invitations import invitation_window
 from rooms.session import Admission, CounselSession, SessionState
-from storage import consents, sessions
+from storage import audit, consents, sessions
 from storage import feedback as feedback_store
 from storage.sessions import Participant
 from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
 from web.i18n import current_language
 from web.i18n import gettext as _
-from web.keys import DB, POLICY, SETTINGS, SIGNER
+from web.keys import DB, POLICY, SETTINGS, SIGNALING, SIGNER
 from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
@@ -37,27 +39,77 @@ _LINK_COOKIE = "vb_feedback_link"
 
 @routes.get("/join/{token}", name="join")
 async def join(request: web.Request) -> web.StreamResponse:
-    """Exchange the invitation token for a participant cookie and a token-free URL."""
-    invitation = request.app[SIGNER].verify(request.match_info["token"])
+    """Exchange the invitation token for a participant cookie and a token-free URL.
+
+    The link belongs to one device: opened where its participant has no cookie, it asks
+    whether to continue on this device (``continue_here``) and never makes a second one.
+    """
+    session = await _invited_session(request)
+    moment = now(request)
+    async with request.app[DB]() as db:
+        existing = await _cookie_participant(request, db, session.id)
+        holder = None if existing else await sessions.link_holder(db, session.id)
+    if existing is not None:
+        return _hand_over(request, session, None, None, moment)
+    if holder is not None:
+        return _other_device(request, session)
+    try:
+        async with request.app[DB].begin() as db:
+            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
+    except IntegrityError:
+        # Opened at the same moment on another device, which took the link (one per session).
+        return _other_device(request, session)
+    return _hand_over(request, session, participant.id, secret, moment)
+
+
+@routes.post("/join/{token}")
+async def continue_here(request: web.Request) -> web.StreamResponse:
+    """Move the link's participant to this device; the other device is told and stops."""
+    session = await _invited_session(request)
     moment = now(request)
     async with request.app[DB].begin() as db:
-        session = await sessions.get_session(db, invitation.session_id)
-        if invitation.jti != session.invitation_jti:
-            raise InvitationRevoked(session.id)
-        session.ensure_joinable()
-        existing = await _cookie_participant(request, db, session.id)
-        secret = None
-        if existing is None:
+        holder = await sessions.link_holder(db, session.id)
+        if holder is None:
             participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
+            participant_id = participant.id
+        else:
+            participant_id = holder.id
+            secret = await sessions.move_participant(db, participant_id, moment)
+            await audit.audit(db, "participant.moved", moment, "role=recipient")
+    if holder is not None:
+        await request.app[SIGNALING].participant_moved(session.id, participant_id, session.caseworker_id)
+    return _hand_over(request, session, participant_id, secret, moment)
+
+
+async def _invited_session(request: web.Request) -> CounselSession:
+    invitation = request.app[SIGNER].verify(request.match_info["token"])
+    async with request.app[DB]() as db:
+        session = await sessions.get_session(db, invitation.session_id)
+    if invitation.jti != session.invitation_jti:
+        raise InvitationRevoked(session.id)
+    session.ensure_joinable()
+    return session
+
+
+def _other_device(request: web.Request, session: CounselSession) -> web.StreamResponse:
+    return aiohttp_jinja2.render_template(
+        "recipient/other_device.html", request, {"session": session, "action": request.path}, status=409
+    )
+
+
+def _hand_over(
+    request: web.Request, session: CounselSession, participant_id: str | None, secret: str | None, moment: datetime
+) -> web.StreamResponse:
+    """Redirect to the token-free URL, with the participant cookie when one was made."""
     response = web.HTTPSeeOther(f"/s/{session.id}")
     if LANG_COOKIE not in request.cookies and "lang" not in request.query:
         # The caseworker chose the invitation's language; the person can still switch.
         response.set_cookie(LANG_COOKIE, session.language, max_age=365 * 86400, samesite="Lax", httponly=True)
-    if secret is not None:
+    if participant_id is not None and secret is not None:
         _, expires = invitation_window(session.created_at, session.scheduled_at)
         response.set_cookie(
             PARTICIPANT_COOKIE,
-            participant_cookie(participant.id, secret),
+            participant_cookie(participant_id, secret),
             httponly=True,
             samesite="Lax",
             secure=request.app[SETTINGS].secure_cookies,
@@ -228,6 +280,12 @@ async def call(request: web.Request) -> web.StreamResponse:
         ended_url=f"/s/{session.id}/ended",
         ice_servers=json.dumps(ice_servers(request, participant.id)),
     )
+
+
+@routes.get(rf"/s/{SID}/moved", name="moved")
+async def moved(request: web.Request) -> web.StreamResponse:
+    """Where a page goes whose link was continued on another device (its cookie is void)."""
+    return aiohttp_jinja2.render_template("recipient/moved.html", request, {})
 
 
 @routes.get(rf"/s/{SID}/declined", name="declined")

@@ -20,6 +20,7 @@ function startCall(main) {
     consent: `${sessionPath}/consent`,
     wait: `${sessionPath}/wait`,
     declined: `${sessionPath}/declined`,
+    moved: `${sessionPath}/moved`,
     withdrawn: `${main.dataset.fallbackUrl || `${sessionPath}/fallback`}?reason=withdrawn`,
   };
   const iceServers = parseIceServers(main.dataset.iceServers);
@@ -516,6 +517,8 @@ function startCall(main) {
     });
 
     socket.on("session.ended", () => leave(urls.ended));
+    // The invitation link was continued on another device: this page stops.
+    socket.on("participant.moved", () => leave(urls.moved));
 
     socket.on("consent.withdrawn", ({ participant } = {}) => {
       if (role === "recipient") {

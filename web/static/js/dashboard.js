@@ -209,6 +209,19 @@ if (sections.size > 0) {
     for (const session of sections.keys()) render(session, waiting[session] || []);
   });
   socket.on("lobby.update", ({ session, waiting } = {}) => render(session, waiting));
+  // The invitation link was continued on another device (perhaps someone it was forwarded to).
+  socket.on("lobby.moved", ({ session } = {}) => {
+    const section = sections.get(session);
+    if (!section) return;
+    let note = section.querySelector(".link-moved");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "link-moved";
+      note.setAttribute("role", "status");
+      section.append(note);
+    }
+    note.textContent = t("link_moved", { time: new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) });
+  });
 
   // One delegated listener per section; buttons are re-created on updates.
   for (const section of sections.values()) {

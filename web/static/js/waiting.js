@@ -14,6 +14,7 @@ if (main) {
     declined: main.dataset.declinedUrl || `${sessionPath}/declined`,
     ended: main.dataset.endedUrl || `${sessionPath}/ended`,
     consent: `${sessionPath}/consent`,
+    moved: `${sessionPath}/moved`,
   };
   const positionEl = document.getElementById("position");
   const stateEl = document.getElementById("conn-state");
@@ -71,6 +72,8 @@ if (main) {
   socket.on("lobby.admitted", () => leave(urls.call));
   socket.on("lobby.declined", () => leave(urls.declined));
   socket.on("session.ended", () => leave(urls.ended));
+  // The invitation link was continued on another device: this page stops.
+  socket.on("participant.moved", () => leave(urls.moved));
 
   // Close the socket cleanly so the server drops us from the queue at once.
   onPageLeave(() => {

@@ -1,0 +1,84 @@
+"""Security: one active booking per participant and per session, one recipient per link.
+
+Revision ID: 0007_security
+Revises: 0006_merge
+
+Both are partial unique indexes, so the database refuses a second one whatever the code
+races. Rows that already break them (made before this revision) are settled first: the
+later duplicate bookings are cancelled (and lose their phone number), the later duplicate
+recipients of a session lose the recipient role (their cookies stop opening the session).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_security"
+down_revision = "0006_merge"
+branch_labels = None
+depends_on = None
+
+_BOOKED = "status = 'booked'"
+
+
+def _settle_duplicate_bookings(column: str) -> None:
+    op.execute(
+        sa.text(
+            f"""
+            UPDATE bookings SET status = 'cancelled', phone = NULL
+            WHERE status = 'booked' AND {column} IS NOT NULL AND EXISTS (
+                SELECT 1 FROM bookings AS earlier
+                WHERE earlier.{column} = bookings.{column} AND earlier.status = 'booked'
+                  AND (earlier.created_at < bookings.created_at
+                       OR (earlier.created_at = bookings.created_at AND earlier.id < bookings.id))
+            )
+            """
+        )
+    )
+
+
+def upgrade() -> None:
+    _settle_duplicate_bookings("participant_id")
+    _settle_duplicate_bookings("session_id")
+    for column in ("participant_id", "session_id"):
+        where = sa.text(f"{_BOOKED} AND {column} IS NOT NULL")
+        op.create_index(
+            f"uq_bookings_active_{column.removesuffix('_id')}",
+            "bookings",
+            [column],
+            unique=True,
+            sqlite_where=where,
+            postgresql_where=where,
+        )
+    op.execute(
+        sa.text(
+            """
+            UPDATE participants SET role = 'recipient-dup'
+            WHERE role = 'recipient' AND EXISTS (
+                SELECT 1 FROM participants AS earlier
+                WHERE earlier.session_id = participants.session_id AND earlier.role = 'recipient'
+                  AND (earlier.created_at < participants.created_at
+                       OR (earlier.created_at = participants.created_at AND earlier.id < participants.id))
+            )
+            """
+        )
+    )
+    recipient = sa.text("role = 'recipient'")
+    op.create_index(
+        "uq_participants_recipient",
+        "participants",
+        ["session_id"],
+        unique=True,
+        sqlite_where=recipient,
+        postgresql_where=recipient,
+    )
+    op.add_column("participants", sa.Column("moved_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("participants") as batch:
+        batch.drop_column("moved_at")
+    op.drop_index("uq_participants_recipient", table_name="participants")
+    op.drop_index("uq_bookings_active_session", table_name="bookings")
+    op.drop_index("uq_bookings_active_participant", table_name="bookings")

@@ -1,0 +1,81 @@
+"""Connections that hold a descriptor and never do anything: closed by the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from tests.rawsocket import RawSocket
+from web.serving import HEADER_TIMEOUT_SECONDS, server_options
+
+
+@pytest.fixture
+async def server(app: web.Application) -> AsyncIterator[TestServer]:
+    """The app served with the options ``videoberatung serve`` uses."""
+    srv = TestServer(app, host="127.0.0.1")
+    await srv.start_server(**server_options())
+    yield srv
+    await srv.close()
+
+
+async def test_engineio_connection_without_socketio_connect_is_closed(server, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.WARNING)
+    raw = RawSocket()
+    try:
+        opened = json.loads((await raw.open(server))[1:])
+        assert opened["pingInterval"] >= 1000  # it answers pings (RawSocket does), never CONNECTs
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.wait_for(raw.closed.wait(), 20)
+        assert loop.time() - started < 15  # the 10 s deadline, with room for a loaded machine
+        assert "never connected to socket.io" in caplog.text
+    finally:
+        await raw.close()
+
+
+async def test_connected_socket_is_not_closed_by_the_deadline(server, app, client) -> None:  # type: ignore[no-untyped-def]
+    # A refused CONNECT (no cookie) still counts as "never connected"; a dashboard that
+    # did connect is kept: wait past the deadline by waiting for the idle one to close.
+    from tests.conftest import cookie_header, login
+
+    await login(client)
+    connected, idle = RawSocket(), RawSocket()
+    try:
+        await connected.open(server, cookie_header(client))
+        await connected.connect({"role": "dashboard"})
+        await idle.open(server)
+        await asyncio.wait_for(idle.closed.wait(), 20)
+        assert not connected.closed.is_set()
+        await connected.send('421["lobby.admit",{}]')
+        assert (await connected.ack(1))["error"]["code"] == "bad_payload"
+    finally:
+        await connected.close()
+        await idle.close()
+
+
+async def test_dripping_request_headers_are_cut_off(server) -> None:  # type: ignore[no-untyped-def]
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    writer.write(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    closed_after = None
+    try:
+        for i in range(60):  # one header line a second, never the blank line that ends them
+            try:
+                data = await asyncio.wait_for(reader.read(1024), 1)
+            except TimeoutError:
+                writer.write(f"X-Drip-{i}: a\r\n".encode())
+                continue
+            if data == b"":
+                closed_after = loop.time() - started
+                break
+    finally:
+        writer.close()
+    assert closed_after is not None, "the server held the connection for a minute"
+    assert closed_after < HEADER_TIMEOUT_SECONDS + 5
