@@ -141,9 +141,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("METRICS_TOKEN", "unset", "a bearer token that may read `/metrics` from anywhere"),
     Variable("DRAIN_SECONDS", "`0`", "on SIGTERM, keep answering (`/readyz` 503) this long", _not_negative),
     Variable("LOG_FORMAT", "`text`", "`json` for one JSON object per line", _choice("text", "json")),
-    Variable("TRUST_FORWARDED_FOR", "off", "`1` behind a proxy that sets `X-Forwarded-For`: throttle logins per client", _bool),
+    Variable("TRUST_FORWARDED_FOR", "off", "`1` behind a proxy setting `X-Forwarded-For`", _bool),
     Variable("LOGIN_ATTEMPTS_PER_ADDRESS", "`10`", "login attempts a minute per client address", _count),
-    Variable("LOGIN_ATTEMPTS_PER_NODE", "`30`", "login attempts at once per node before any password is hashed", _count),
+    Variable("LOGIN_ATTEMPTS_PER_NODE", "`30`", "login attempts at once per node", _count),
 )
 
 
