@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import socketio
@@ -40,8 +40,16 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
     """An ``AsyncServer`` that dispatches only ``allowed`` event names, rate-limited per
     socket, and closes a transport that has not connected to a namespace in time."""
 
-    def __init__(self, *, allowed: Iterable[str], connect_timeout: float, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        allowed: Iterable[str],
+        connect_timeout: float,
+        on_refused: Callable[[str], None] = lambda code: None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        self._on_refused = on_refused  # told the error code of every event refused here
         self._allowed = frozenset(allowed) - RESERVED
         self._connect_timeout = connect_timeout
         self._deadlines: dict[str, asyncio.Task[None]] = {}
@@ -64,6 +72,7 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
             code, message = (
                 ("reserved_event", "Reserved event name.") if reserved else ("unknown_event", "Unknown event.")
             )
+            self._on_refused(code)
             await self._ack(eio_sid, namespace, id, _reply(code, message))
             return
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace or "/")
@@ -71,10 +80,12 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
             return  # an event before CONNECT: nobody to deliver it for
         verdict = self.rate_limit.check(sid, name)
         if verdict == Verdict.REFUSE:
+            self._on_refused("rate_limited")
             await self._ack(eio_sid, namespace, id, _reply("rate_limited", "Too many events; slow down."))
             return
         if verdict == Verdict.DISCONNECT:
             logger.warning("disconnecting a socket that kept flooding %s events", name)
+            self._on_refused("flooding")
             self._abort(eio_sid)
             return
         await super()._handle_event(eio_sid, namespace, id, data)

@@ -86,6 +86,7 @@ class SignalingServer:
         self.sio = GuardedServer(
             allowed=events,
             connect_timeout=settings.socket_connect_timeout_seconds,
+            on_refused=self._metrics.refused,
             async_mode="aiohttp",
             transports=["websocket"],
             cors_allowed_origins=origins,

@@ -62,3 +62,24 @@ def test_engineio_websocket_hook() -> None:
 
 def attr_reads_sock(method: object) -> bool:
     return "self._sock" in inspect.getsource(method)  # type: ignore[arg-type]
+
+
+def test_async_server_hooks_are_where_guarded_server_overrides_them() -> None:
+    """``signaling/events.py`` (``GuardedServer``) overrides these private methods of
+    ``socketio.AsyncServer`` to refuse reserved and unknown event names before dispatch,
+    rate-limit events and close transports that never send CONNECT."""
+    from signaling.events import GuardedServer
+
+    base = socketio.AsyncServer
+    assert _params(base._handle_event) == ["self", "eio_sid", "namespace", "id", "data"]
+    assert _params(base._handle_disconnect) == ["self", "eio_sid", "namespace", "reason"]
+    assert _params(base._handle_eio_connect) == ["self", "eio_sid", "environ"]
+    assert _params(base._handle_eio_disconnect) == ["self", "eio_sid", "reason"]
+    assert _params(base._send_packet) == ["self", "eio_sid", "pkt"]
+    # Every EVENT packet reaches _handle_event, and it dispatches by the name alone.
+    assert "self._handle_event(" in inspect.getsource(base._handle_eio_message)
+    assert "self.manager.sid_from_eio_sid(" in inspect.getsource(base._handle_event)
+    # The connect deadline reads these attributes.
+    assert "self.environ[eio_sid] = environ" in inspect.getsource(base._handle_eio_connect)
+    for name in ("_handle_event", "_handle_disconnect", "_handle_eio_connect", "_handle_eio_disconnect"):
+        assert name in GuardedServer.__dict__, name
