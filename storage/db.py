@@ -40,6 +40,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted content is overwritten with zeros: a spent feedback token or a moved ballot
+    # leaves nothing readable in the file (storage/ballots.py).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

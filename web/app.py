@@ -24,8 +24,10 @@ from signaling.presence import Presence, RedisPresence
 from signaling.server import SignalingServer
 from storage.db import create_engine, sessionmaker_for
 from storage.redis_waiting_room import RedisWaitingRoom
+from web.ballot_mover import BallotMover
 from web.errors import error_middleware
 from web.keys import (
+    BALLOTS,
     BOOKING_LIMITER,
     DB,
     ECHO,
@@ -99,6 +101,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[PURGER] = purger
         purger.start()
         stack.push_async_callback(purger.close)
+        ballots = BallotMover(engine, app[DB], settings.ballot_interval_seconds, settings.ballot_min_batch)
+        app[BALLOTS] = ballots
+        ballots.start()
+        stack.push_async_callback(ballots.close)
         echo = EchoChecks(settings.check_max_concurrent, settings.check_seconds, partial(_check_ice_servers, app))
         app[ECHO] = echo
         stack.push_async_callback(echo.close)

@@ -18,12 +18,14 @@ from web.settings import Settings
 if TYPE_CHECKING:
     from signaling.echo import EchoChecks
     from signaling.server import SignalingServer
+    from web.ballot_mover import BallotMover
     from web.purger import Purger
 
 __all__ = [
     "SETTINGS",
     "POLICY",
     "PURGER",
+    "BALLOTS",
     "ENGINE",
     "DB",
     "SIGNER",
@@ -45,6 +47,7 @@ MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
 BOOKING_LIMITER = web.AppKey("booking_limiter", RateLimiter)
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 PURGER: web.AppKey[Purger] = web.AppKey("purger")
+BALLOTS: web.AppKey[BallotMover] = web.AppKey("ballots")
 # None when no TURN server is configured.
 TURN: web.AppKey[TurnIssuer | None] = web.AppKey("turn")
 ECHO: web.AppKey[EchoChecks] = web.AppKey("echo")

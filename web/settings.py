@@ -51,6 +51,10 @@ class Settings:
     # The pre-call check's echo peer: at most this many at once per node, each this long.
     check_max_concurrent: int = 4
     check_seconds: float = 30.0
+    # Feedback ballot box: how often (on average, randomised) waiting answers are moved into
+    # the results, and the smallest batch that may move (k >= 5); 0 turns the mover off.
+    ballot_interval_seconds: float = 900.0
+    ballot_min_batch: int = 5
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -82,4 +86,6 @@ class Settings:
             turn_ttl_seconds=float(env.get("TURN_TTL_SECONDS", "3600")),
             check_max_concurrent=int(env.get("CHECK_MAX_CONCURRENT", "4")),
             check_seconds=float(env.get("CHECK_SECONDS", "30")),
+            ballot_interval_seconds=float(env.get("BALLOT_INTERVAL_SECONDS", "900")),
+            ballot_min_batch=int(env.get("BALLOT_MIN_BATCH", "5")),
         )

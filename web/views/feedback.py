@@ -18,12 +18,12 @@ from feedback.questionnaire import (
     parse_rating,
     questions_for,
 )
-from feedback.tokens import FeedbackContext, channel_for_outcome, looks_like_token, month_of
+from feedback.tokens import FeedbackContext, channel_for_outcome, looks_like_token, month_of, normalise_code
 from rooms.session import CounselSession
+from storage import ballots, sessions
 from storage import feedback as store
-from storage import sessions
 from web.i18n import gettext as _
-from web.keys import DB, SETTINGS
+from web.keys import BOOKING_LIMITER, DB, SETTINGS
 from web.views.common import form_str, now, redirect, require_role
 
 __all__ = ["routes", "FEEDBACK_COOKIE", "session_context", "answer_message"]
@@ -62,14 +62,7 @@ def _cookie_token(request: web.Request) -> str:
     return token
 
 
-@routes.get("/feedback/t/{token}", name="feedback_link")
-async def open_link(request: web.Request) -> web.StreamResponse:
-    """Check the token, move it into a cookie, continue on a token-free URL."""
-    token = request.match_info["token"]
-    if not looks_like_token(token):
-        raise TokenInvalid()
-    async with request.app[DB]() as db:
-        await store.token_context(db, token, now(request))
+def _to_form(request: web.Request, token: str) -> web.HTTPSeeOther:
     response = web.HTTPSeeOther("/feedback")
     response.set_cookie(
         FEEDBACK_COOKIE,
@@ -80,7 +73,60 @@ async def open_link(request: web.Request) -> web.StreamResponse:
         path="/feedback",
         max_age=_COOKIE_LIFETIME,
     )
-    raise response
+    return response
+
+
+@routes.get("/feedback/t/{token}", name="feedback_link")
+async def open_link(request: web.Request) -> web.StreamResponse:
+    """Check the token, move it into a cookie, continue on a token-free URL."""
+    token = request.match_info["token"]
+    if not looks_like_token(token):
+        raise TokenInvalid()
+    async with request.app[DB]() as db:
+        await store.token_context(db, token, now(request))
+    raise _to_form(request, token)
+
+
+@routes.get("/f", name="feedback_code")
+async def code_form(request: web.Request) -> web.StreamResponse:
+    """The short URL printed on the card: type the code from it."""
+    return aiohttp_jinja2.render_template("feedback/code.html", request, {"error": None, "code": ""})
+
+
+def _limit_guessing(request: web.Request) -> None:
+    # Codes are short: guessing is slowed per client (in memory only, never stored).
+    if not request.app[BOOKING_LIMITER].allow(f"feedback-code:{request.remote}"):
+        raise web.HTTPTooManyRequests(headers={"Retry-After": "10"})
+
+
+@routes.get("/f/{code}")
+async def code_link(request: web.Request) -> web.StreamResponse:
+    """The card's QR code: the code in the URL, exchanged like a link token."""
+    _limit_guessing(request)
+    code = normalise_code(request.match_info["code"])
+    if code is None:
+        raise TokenInvalid()
+    async with request.app[DB]() as db:
+        await store.token_context(db, code, now(request))
+    raise _to_form(request, code)
+
+
+@routes.post("/f")
+async def code_submit(request: web.Request) -> web.StreamResponse:
+    _limit_guessing(request)
+    form = await request.post()
+    typed = form_str(form, "code", 40)
+    code = normalise_code(typed)
+    if code is None:
+        return aiohttp_jinja2.render_template(
+            "feedback/code.html",
+            request,
+            {"error": _("Please type the 10 characters of the code on your card."), "code": typed},
+            status=400,
+        )
+    async with request.app[DB]() as db:
+        await store.token_context(db, code, now(request))
+    raise _to_form(request, code)
 
 
 def _form(
@@ -121,7 +167,7 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
         values = {q.name: form_str(form, q.name, 4 * COMMENT_LIMIT) for q in QUESTIONS}
         return _form(request, context.channel, values, answer_message(exc), 400)
     async with request.app[DB].begin() as db:
-        await store.submit_response(db, token, answers, moment)
+        await ballots.submit_response(db, token, answers, moment)
     response = web.HTTPSeeOther("/feedback/thanks")
     response.del_cookie(FEEDBACK_COOKIE, path="/feedback")
     raise response
@@ -155,5 +201,5 @@ async def rate_session(request: web.Request) -> web.StreamResponse:
             status=400,
         )
     async with request.app[DB].begin() as db:
-        await store.record_rating(db, session.id, context, rating)
+        await ballots.record_rating(db, session.id, context, rating)
     redirect(f"/sessions/{session.id}?rated=1")
