@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from feedback.errors import TokenExpired, TokenInvalid
+from feedback.export import ResponseRecord
 from feedback.months import month_bounds
 from feedback.questionnaire import VERSION, Answers, Rating
 from feedback.report import GroupReport, build_report
@@ -40,6 +41,7 @@ __all__ = [
     "token_context",
     "was_rated",
     "offer_counts",
+    "records",
     "responses",
     "ratings",
     "session_outcomes",
@@ -213,6 +215,14 @@ async def session_outcomes(
     if until is not None:
         stmt = stmt.where(CounselSessionRow.ended_at < until)
     return [str(o) for o in await db.scalars(stmt)]
+
+
+def records(stored: list[StoredResponse]) -> list[ResponseRecord]:
+    """What the record-level export may see of each answer (it anonymises them further)."""
+    return [
+        ResponseRecord(item.context.office_id, item.context.month, item.context.channel, item.version, item.answers)
+        for item in stored
+    ]
 
 
 async def offer_counts(

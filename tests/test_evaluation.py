@@ -174,8 +174,13 @@ async def test_responses_of_one_group_in_random_order(seeded) -> None:  # type: 
     document = json.loads(await resp.read())
     assert document["group"] == "sgb2" and len(document["responses"]) == 15
     assert set(document["responses"][0]) == {
+        "office",
+        "month",
+        "channel",
+        "questionnaire_version",
         "recommend",
         "next_by_video",
+        "why_not_video",
         "satisfaction",
         "technical_quality",
         "device",

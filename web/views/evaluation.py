@@ -121,9 +121,9 @@ async def export_figures(request: web.Request) -> web.StreamResponse:
             raise PooledRequest(groups)
         async with request.app[DB]() as db:
             stored = await store.responses(db, groups[0], office_id=office_id, month=month)
-        if not shown(len(stored)):
+        rows = export.anonymous_rows(store.records(stored))
+        if not shown(len(rows)):
             raise TooFewAnswers()
-        rows = export.response_rows([s.answers for s in stored])
         body = export.export_responses(groups[0], rows, fmt)
         stem = f"rueckmeldungen-{groups[0]}"
     else:
