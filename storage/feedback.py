@@ -19,8 +19,9 @@ from feedback.export import ResponseRecord
 from feedback.months import month_bounds
 from feedback.questionnaire import VERSION, Answers, Rating
 from feedback.report import GroupReport, build_report
-from feedback.tokens import FeedbackContext, expiry_day, hash_token, new_short_code, new_token
+from feedback.tokens import FeedbackContext, expiry_day, hash_token, month_of, new_short_code, new_token
 from storage.models import (
+    BookingRow,
     CaseworkerRatingRow,
     CounselSessionRow,
     FeedbackBookingOfferRow,
@@ -38,6 +39,7 @@ __all__ = [
     "offer_booking_token",
     "was_offered",
     "booking_was_offered",
+    "booking_context",
     "token_context",
     "was_rated",
     "offer_counts",
@@ -108,6 +110,17 @@ async def offer_token(db: AsyncSession, participant_id: str, context: FeedbackCo
     except IntegrityError:  # a second page load won the race
         return None
     return token
+
+
+async def booking_context(db: AsyncSession, booking_id: str) -> FeedbackContext | None:
+    """What an answer about a held phone or in-person appointment may carry; None unless
+    the caseworker marked it done."""
+    row = await db.get(BookingRow, booking_id)
+    if row is None or row.status != "done" or row.benefit_group is None:
+        return None
+    if row.channel not in ("phone", "in_person"):
+        return None
+    return FeedbackContext(row.benefit_group, row.office_id, row.channel, month_of(row.starts_at))
 
 
 async def booking_was_offered(db: AsyncSession, booking_id: str) -> bool:
