@@ -67,7 +67,7 @@ class Question:
 _NA = (NO_ANSWER, N_("No answer"))
 _YES_NO_DK = (("yes", N_("Yes")), ("no", N_("No")), ("dont_know", N_("Don't know")))
 WHY_NOT_VIDEO = (
-    ("in_person", N_("I prefer meeting in person")),
+    ("prefer_in_person", N_("I prefer meeting in person")),
     ("documents", N_("The topic needs documents or forms")),
     ("technical", N_("Technical problems")),
     ("no_private_place", N_("No quiet or private place")),

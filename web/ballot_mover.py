@@ -53,8 +53,10 @@ class BallotMover:
         async with self._lock:
             report = await move(self._db, self._k, self._rng)
             if any(report.moved.values()):
-                await scrub(self._engine)
                 logger.info("ballots moved: %s", " ".join(f"{k}={n}" for k, n in sorted(report.moved.items())))
+            # Every run, not only after a move: a transaction elsewhere may have kept dead
+            # tuples alive through the last scrub; the tables are tiny, so this is cheap.
+            await scrub(self._engine)
         self.runs += 1
         self.last = report
         self.ran.set()
