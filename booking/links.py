@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -42,8 +42,9 @@ class ManageLinks:
         body = f"{booking_id}.{int(expires.timestamp())}"
         return f"{body}.{_b64(self._key.sign(_PURPOSE + body.encode()))}"
 
-    def verify(self, token: str, now: datetime) -> str:
-        """The booking id; raises ``LinkInvalid`` or ``LinkExpired``."""
+    def verify(self, token: str, now: datetime, grace: timedelta = timedelta(0)) -> str:
+        """The booking id; raises ``LinkInvalid`` or ``LinkExpired`` (``grace`` after the
+        expiry: for showing the feedback link after the appointment, nothing else)."""
         if len(token) > _MAX_LENGTH or token.count(".") != 2:
             raise LinkInvalid()
         booking_id, expiry, signature = token.split(".")
@@ -53,6 +54,6 @@ class ManageLinks:
             self._public.verify(_unb64(signature), _PURPOSE + f"{booking_id}.{expiry}".encode())
         except (ValueError, OverflowError, binascii.Error, InvalidSignature):
             raise LinkInvalid() from None
-        if now >= expires:
+        if now >= expires + grace:
             raise LinkExpired()
         return booking_id

@@ -12,13 +12,14 @@ import json
 import random
 import zipfile
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from openpyxl import Workbook
 
-from feedback.questionnaire import VERSION, Answers
+from feedback.questionnaire import NO_ANSWER, VERSION, Answers
 from feedback.report import GroupReport
+from feedback.suppression import MIN_CELL
 
 __all__ = [
     "FORMATS",
@@ -26,6 +27,9 @@ __all__ = [
     "RESPONSE_COLUMNS",
     "figure_rows",
     "response_rows",
+    "ResponseRecord",
+    "QUASI_IDENTIFIERS",
+    "anonymous_rows",
     "export_reports",
     "export_responses",
     "content_type",
@@ -35,14 +39,22 @@ __all__ = [
 FORMATS = ("csv", "xlsx", "json")
 FIGURE_COLUMNS = ("metric", "category", "n", "count", "estimate", "low", "high", "suppressed")
 RESPONSE_COLUMNS = (
+    "office",
+    "month",
+    "channel",
+    "questionnaire_version",
     "recommend",
     "next_by_video",
+    "why_not_video",
     "satisfaction",
     "technical_quality",
     "device",
     "setup_help",
     "comment",
 )
+# Generalised (blanked) in this order until every combination is shared by >= k rows.
+QUASI_IDENTIFIERS = ("device", "channel", "month", "office")
+_ANSWER_FIELDS = ("recommend", "next_by_video", "why_not_video", "satisfaction", "technical_quality", "setup_help")
 _TYPES = {
     "csv": "application/zip",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -66,9 +78,63 @@ def figure_rows(report: GroupReport) -> list[dict[str, Any]]:
 
 def response_rows(responses: Sequence[Answers], rng: random.Random | None = None) -> list[dict[str, Any]]:
     """The answers only, shuffled so the order says nothing about when anyone answered."""
-    rows = [{c: getattr(a, c) for c in RESPONSE_COLUMNS} for a in responses]
+    rows = [{c: getattr(a, c, None) for c in RESPONSE_COLUMNS} for a in responses]
     (rng or random.SystemRandom()).shuffle(rows)
     return rows
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    """One stored answer with what the record-level export may show next to it."""
+
+    office_id: int | None
+    month: str
+    channel: str
+    version: str
+    answers: Answers
+
+
+def _record_row(record: ResponseRecord) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "office": "" if record.office_id is None else str(record.office_id),
+        "month": record.month,
+        "channel": record.channel,
+        "questionnaire_version": record.version,
+        "device": "" if record.answers.device == NO_ANSWER else record.answers.device,
+        "comment": record.answers.comment,
+    }
+    for name in _ANSWER_FIELDS:
+        value = getattr(record.answers, name)
+        # "Not asked" and "keine Angabe" look the same: both empty.
+        row[name] = None if value in (None, NO_ANSWER) else value
+    return row
+
+
+def anonymous_rows(
+    records: Sequence[ResponseRecord], k: int = MIN_CELL, rng: random.Random | None = None
+) -> list[dict[str, Any]]:
+    """The record-level export, k-anonymous over office, month, channel and device.
+
+    Rows whose combination of those four is shared by fewer than ``k`` rows lose the
+    device, then the channel, the month and the office (blanked: local suppression), one
+    at a time; rows that are still fewer than ``k`` with everything blanked are left out.
+    The rows come out shuffled, so the order says nothing about when anyone answered.
+    """
+    rows = [_record_row(r) for r in records]
+    for level in range(len(QUASI_IDENTIFIERS)):
+        classes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            classes.setdefault(tuple(row[q] or "" for q in QUASI_IDENTIFIERS), []).append(row)
+        for members in classes.values():
+            if len(members) < k:
+                for row in members:
+                    row[QUASI_IDENTIFIERS[level]] = ""
+    classes = {}
+    for row in rows:
+        classes.setdefault(tuple(row[q] or "" for q in QUASI_IDENTIFIERS), []).append(row)
+    kept = [row for members in classes.values() if len(members) >= k for row in members]
+    (rng or random.SystemRandom()).shuffle(kept)
+    return [{c: row[c] for c in RESPONSE_COLUMNS} for row in kept]
 
 
 def _csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
@@ -109,7 +175,7 @@ def export_reports(reports: Sequence[GroupReport], fmt: str, filters: dict[str, 
         return _xlsx({r.group: (FIGURE_COLUMNS, figure_rows(r)) for r in reports})
     if fmt == "json":
         document = {
-            "questionnaire_version": VERSION,
+            "questionnaire_version": reports[0].version if reports else VERSION,
             "filters": filters,
             "groups": {r.group: {"respondents": r.respondents, "figures": figure_rows(r)} for r in reports},
         }
@@ -124,7 +190,7 @@ def export_responses(group: str, rows: Sequence[dict[str, Any]], fmt: str) -> by
     if fmt == "xlsx":
         return _xlsx({group: (RESPONSE_COLUMNS, rows)})
     if fmt == "json":
-        document = {"questionnaire_version": VERSION, "group": group, "responses": list(rows)}
+        document = {"group": group, "responses": list(rows)}
         return json.dumps(document, ensure_ascii=False, indent=2).encode()
     raise ValueError(f"unknown format {fmt!r}")
 

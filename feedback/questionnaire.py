@@ -1,4 +1,10 @@
-"""The recipient questionnaire (version "1") and the caseworker rating: definition and parsing.
+"""The recipient questionnaire (version "2") and the caseworker rating: definition and parsing.
+
+Version 2 (issue 12): every question offers "keine Angabe" (``NO_ANSWER``; on the scales it
+is stored as None, like a question that was not asked), nothing is required, and a
+follow-up asks those who would recommend video but do not want their next session by video
+why not. Version 1 answers (no "keine Angabe", no follow-up) stay valid and are reported
+per version.
 
 Labels are marked with ``N_`` and translated where they are shown (gettext in the web edge).
 """
@@ -13,6 +19,9 @@ from feedback.errors import InvalidAnswer
 
 __all__ = [
     "VERSION",
+    "VERSIONS",
+    "NO_ANSWER",
+    "WHY_NOT_VIDEO",
     "COMMENT_LIMIT",
     "Question",
     "QUESTIONS",
@@ -20,12 +29,15 @@ __all__ = [
     "Answers",
     "Rating",
     "questions_for",
+    "follow_up_applies",
     "parse_answers",
     "parse_rating",
     "N_",
 ]
 
-VERSION = "1"
+VERSION = "2"
+VERSIONS = ("1", "2")
+NO_ANSWER = "no_answer"
 COMMENT_LIMIT = 1000
 
 
@@ -46,32 +58,68 @@ class Question:
     video_only: bool = False
     low_label: str = ""
     high_label: str = ""
+    # Version 2: "keine Angabe" is one of the options; nothing is required.
+    no_answer: bool = False
+    # Asked only of those who would recommend video but not have their next session by video.
+    follow_up: bool = False
 
 
+_NA = (NO_ANSWER, N_("No answer"))
 _YES_NO_DK = (("yes", N_("Yes")), ("no", N_("No")), ("dont_know", N_("Don't know")))
+WHY_NOT_VIDEO = (
+    ("prefer_in_person", N_("I prefer meeting in person")),
+    ("documents", N_("The topic needs documents or forms")),
+    ("technical", N_("Technical problems")),
+    ("no_private_place", N_("No quiet or private place")),
+    ("data_costs", N_("Mobile data or costs")),
+    ("no_device", N_("No suitable device")),
+    ("other", N_("Other reason")),
+)
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("recommend", N_("Would you recommend counselling by video to others?"), "choice", _YES_NO_DK),
+    Question(
+        "recommend",
+        N_("Would you recommend counselling by video to others?"),
+        "choice",
+        _YES_NO_DK + (_NA,),
+        required=False,
+        no_answer=True,
+    ),
     Question(
         "next_by_video",
         N_("Would you like your next appointment to be by video?"),
         "choice",
-        _YES_NO_DK,
+        _YES_NO_DK + (_NA,),
+        required=False,
+        no_answer=True,
+    ),
+    Question(
+        "why_not_video",
+        N_("Why not by video next time?"),
+        "choice",
+        WHY_NOT_VIDEO + (_NA,),
+        required=False,
+        no_answer=True,
+        follow_up=True,
     ),
     Question(
         "satisfaction",
         N_("How satisfied are you with this conversation overall?"),
         "scale",
+        required=False,
         low_label=N_("not at all satisfied"),
         high_label=N_("very satisfied"),
+        no_answer=True,
     ),
     Question(
         "technical_quality",
         N_("How good were picture and sound?"),
         "scale",
+        required=False,
         video_only=True,
         low_label=N_("very poor"),
         high_label=N_("very good"),
+        no_answer=True,
     ),
     Question(
         "device",
@@ -81,9 +129,19 @@ QUESTIONS: tuple[Question, ...] = (
             ("smartphone", N_("Smartphone")),
             ("tablet", N_("Tablet")),
             ("computer", N_("Computer or laptop")),
+            _NA,
         ),
+        required=False,
+        no_answer=True,
     ),
-    Question("setup_help", N_("Did someone help you set up the device?"), "choice", _YES_NO_DK[:2]),
+    Question(
+        "setup_help",
+        N_("Did someone help you set up the device?"),
+        "choice",
+        _YES_NO_DK[:2] + (_NA,),
+        required=False,
+        no_answer=True,
+    ),
     Question("comment", N_("Anything else you would like to tell us? (optional)"), "text", required=False),
 )
 
@@ -107,15 +165,18 @@ RATING_QUESTIONS: tuple[Question, ...] = (
 
 @dataclass(frozen=True)
 class Answers:
-    """One response; ``technical_quality`` is None unless the channel was video."""
+    """One response. A scale answered "keine Angabe" is None, as is a question not asked
+    (``technical_quality`` unless the channel was video, ``why_not_video`` unless the
+    follow-up applied, both always in version 1)."""
 
     recommend: str
     next_by_video: str
-    satisfaction: int
+    satisfaction: int | None
     technical_quality: int | None
     device: str
     setup_help: str
     comment: str | None
+    why_not_video: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,12 +192,20 @@ def questions_for(channel: str) -> tuple[Question, ...]:
     return tuple(q for q in QUESTIONS if channel == "video" or not q.video_only)
 
 
+def follow_up_applies(recommend: str, next_by_video: str) -> bool:
+    """The gap the follow-up explains: would recommend video, but not for the next session."""
+    return recommend == "yes" and next_by_video == "no"
+
+
 def _value(form: Mapping[str, Any], question: Question) -> str | int | None:
     raw = form.get(question.name, "")
     raw = raw.strip() if isinstance(raw, str) else ""
     if not raw:
         if question.required:
             raise InvalidAnswer(question.name, "missing")
+        # Voluntary: an unanswered choice counts as "keine Angabe".
+        return NO_ANSWER if question.no_answer and question.kind == "choice" else None
+    if question.kind == "scale" and question.no_answer and raw == NO_ANSWER:
         return None
     if question.kind == "choice":
         if raw not in {value for value, _label in question.options}:
@@ -154,14 +223,18 @@ def _value(form: Mapping[str, Any], question: Question) -> str | int | None:
 def parse_answers(form: Mapping[str, Any], channel: str) -> Answers:
     """Validate a submitted form; raise ``InvalidAnswer`` for the first bad answer."""
     values = {q.name: _value(form, q) for q in questions_for(channel)}
+    recommend, next_by_video = str(values["recommend"]), str(values["next_by_video"])
+    # Not asked is stored as not asked: an answer to a follow-up that did not apply is dropped.
+    why = values["why_not_video"] if follow_up_applies(recommend, next_by_video) else None
     return Answers(
-        recommend=str(values["recommend"]),
-        next_by_video=str(values["next_by_video"]),
-        satisfaction=int(values["satisfaction"]),  # type: ignore[arg-type]
+        recommend=recommend,
+        next_by_video=next_by_video,
+        satisfaction=values["satisfaction"],  # type: ignore[arg-type]
         technical_quality=values.get("technical_quality"),  # type: ignore[arg-type]
         device=str(values["device"]),
         setup_help=str(values["setup_help"]),
         comment=values["comment"],  # type: ignore[arg-type]
+        why_not_video=why,  # type: ignore[arg-type]
     )
 
 

@@ -5,19 +5,21 @@ A report always describes exactly one group (SGB II or SGB III); there is no poo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from feedback.errors import PooledRequest
-from feedback.questionnaire import QUESTIONS, Answers, Rating
+from feedback.questionnaire import NO_ANSWER, QUESTIONS, VERSION, Answers, Rating
 from feedback.statistics import mean_interval, wilson
-from feedback.suppression import shown, suppress_counts
+from feedback.suppression import MIN_CELL, shown, suppress_counts
 
 __all__ = [
     "GROUPS",
     "OUTCOMES",
     "DISTRIBUTIONS",
     "MEANS",
+    "CHANNELS",
+    "distributions_for",
     "Figure",
     "GroupReport",
     "require_group",
@@ -26,9 +28,21 @@ __all__ = [
 
 GROUPS = ("sgb2", "sgb3")
 OUTCOMES = ("video", "phone", "in_person", "technical_failure", "no_show")
-DISTRIBUTIONS = ("recommend", "next_by_video", "device", "setup_help")
+DISTRIBUTIONS = ("recommend", "next_by_video", "why_not_video", "device", "setup_help")
 MEANS = ("satisfaction", "technical_quality", "rating_effort", "rating_technical_quality")
+CHANNELS = ("video", "phone", "in_person")
 _OPTIONS = {q.name: tuple(value for value, _label in q.options) for q in QUESTIONS}
+
+
+def distributions_for(version: str) -> tuple[str, ...]:
+    """Version 1 had no follow-up question."""
+    return DISTRIBUTIONS if version != "1" else tuple(d for d in DISTRIBUTIONS if d != "why_not_video")
+
+
+def _categories(metric: str, version: str) -> tuple[str, ...]:
+    # Version 1 had no "keine Angabe": no structural zero cell for it.
+    options = _OPTIONS[metric]
+    return options if version != "1" else tuple(o for o in options if o != NO_ANSWER)
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class GroupReport:
     group: str
     respondents: int | None  # None when below the threshold
     figures: tuple[Figure, ...]
+    version: str = VERSION  # the questionnaire version the answers figures describe
 
     def figure(self, metric: str, category: str = "") -> Figure:
         for item in self.figures:
@@ -87,8 +102,21 @@ def _distribution(metric: str, categories: Sequence[str], values: Sequence[str])
     return figures
 
 
-def _mean(metric: str, values: Sequence[int]) -> Figure:
-    if not shown(len(values)):
+def _mean(metric: str, values: Sequence[int], base: int | None = None) -> Figure:
+    """A mean, hidden unless it is safe next to everything else on the page:
+    - at least ``MIN_CELL`` values;
+    - its n subtracted from the respondents (``base``) leaves 0 or at least ``MIN_CELL``
+      (so "respondents 7, n = 6" never reveals the one who was not asked or gave no answer);
+    - dominance: at least ``MIN_CELL`` values differ from the most common one (a unanimous or
+      nearly unanimous mean would reveal the answers its hidden distribution protects).
+    """
+    n = len(values)
+    if not shown(n):
+        return _hidden(metric)
+    if base is not None and 0 < base - n < MIN_CELL:
+        return _hidden(metric)
+    most = max(values.count(v) for v in set(values))
+    if n - most < MIN_CELL:
         return _hidden(metric)
     interval = mean_interval([float(v) for v in values])
     return Figure(metric, "", len(values), None, interval.estimate, interval.low, interval.high, False)
@@ -111,31 +139,59 @@ def _gap(recommend: Figure, next_time: Figure) -> Figure:
     )
 
 
+def _response_rates(offers: Mapping[str, int], answer_channels: Sequence[str]) -> list[Figure]:
+    """Answers / offered links per channel with a Wilson interval. A rate is shown only when
+    its answer count is publishable among all channels (the same suppression as any
+    distribution, so no channel's answers follow from the total) and at least
+    ``MIN_CELL`` links were offered."""
+    answered = suppress_counts({c: sum(1 for a in answer_channels if a == c) for c in CHANNELS})
+    figures = []
+    for channel in CHANNELS:
+        count, offered = answered[channel], offers.get(channel, 0)
+        if count is None or not shown(offered) or count > offered:
+            figures.append(_hidden("response_rate", channel))
+            continue
+        interval = wilson(count, offered)
+        figures.append(
+            Figure("response_rate", channel, offered, count, interval.estimate, interval.low, interval.high, False)
+        )
+    return figures
+
+
+def _values(responses: Sequence[Answers], metric: str) -> list[str]:
+    # "Not asked" (None) and "keine Angabe" count as one category: neither can be told apart.
+    return [NO_ANSWER if getattr(r, metric) is None else str(getattr(r, metric)) for r in responses]
+
+
 def build_report(
     group: str,
     responses: Sequence[Answers],
     ratings: Sequence[Rating],
     outcomes: Sequence[str],
+    *,
+    version: str = VERSION,
+    offers: Mapping[str, int] | None = None,
+    answer_channels: Sequence[str] = (),
 ) -> GroupReport:
-    """All figures of one group from its responses, caseworker ratings and session outcomes."""
+    """All figures of one group from its responses (of one questionnaire ``version``),
+    caseworker ratings, session outcomes, and the offers and answers per channel (all
+    versions) for the response rates."""
     require_group(group)
     figures: list[Figure] = []
-    for metric in DISTRIBUTIONS:
-        values = [str(getattr(r, metric)) for r in responses]
-        figures += _distribution(metric, _OPTIONS[metric], values)
+    for metric in distributions_for(version):
+        figures += _distribution(metric, _categories(metric, version), _values(responses, metric))
     figures.append(_gap(_find(figures, "recommend", "yes"), _find(figures, "next_by_video", "yes")))
-    figures.append(_mean("satisfaction", [r.satisfaction for r in responses]))
-    figures.append(
-        _mean(
-            "technical_quality",
-            [r.technical_quality for r in responses if r.technical_quality is not None],
-        )
-    )
+    base = len(responses)
+    figures.append(_mean("satisfaction", [r.satisfaction for r in responses if r.satisfaction is not None], base))
+    quality = [r.technical_quality for r in responses if r.technical_quality is not None]
+    figures.append(_mean("technical_quality", quality, base))
     figures.append(_mean("rating_effort", [r.effort for r in ratings]))
     figures.append(_mean("rating_technical_quality", [r.technical_quality for r in ratings]))
     figures += _distribution("outcome", OUTCOMES, list(outcomes))
+    if offers is not None:
+        figures += _response_rates(offers, answer_channels)
     respondents = len(responses) if shown(len(responses)) else None
-    return GroupReport(group, respondents, tuple(figures))
+    return GroupReport(group, respondents, tuple(figures), version)
 
 
 def _find(figures: Sequence[Figure], metric: str, category: str) -> Figure:

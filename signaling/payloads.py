@@ -88,7 +88,7 @@ class ConnectAuth:
     role: str
     session: str | None
     instance: str | None
-    page: str = "call"  # recipients only: "wait" (waiting room) or "call"
+    page: str = "call"  # recipients only: "wait" (waiting room), "call" or "ended" (the end page)
 
 
 def description(data: Any) -> Description:
@@ -149,6 +149,6 @@ def connect_auth(data: Any) -> ConnectAuth:
     if not isinstance(instance, str) or not _INSTANCE.match(instance):
         raise _refuse("instance must be 8-64 characters of [A-Za-z0-9_-]")
     page = data.get("page", "call")
-    if page not in ("wait", "call"):
-        raise _refuse("page must be wait or call")
+    if page not in ("wait", "call", "ended"):
+        raise _refuse("page must be wait, call or ended")
     return ConnectAuth(role, _uuid(data.get("session"), "session"), instance, page)

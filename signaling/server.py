@@ -207,8 +207,10 @@ class SignalingServer:
         if peer.in_call:
             await self.sio.enter_room(sid, f"call:{peer.session_id}")
             self._later(self._announce_joined(peer))
-        else:
+        elif peer.waiting:
+            await self.sio.enter_room(sid, f"p:{peer.participant_id}")
             self._later(self._lobby.broadcast(peer.session_id, peer.caseworker_id))
+        # Otherwise the recipient's end page: it only listens for session.ended (issue 12).
 
     async def _connect_staff(self, sid: str, request: web.Request, wanted: Any) -> Peer:
         token, _ = self._credentials(request.cookies)
@@ -251,6 +253,18 @@ class SignalingServer:
             raise refused("unauthenticated", "Open your invitation link first.")
         if not grant.session_joinable:
             raise refused("session_closed", "The session has ended.")
+        if wanted.page == "ended":
+            # The end page waits for the outcome to show the feedback link; it relays nothing.
+            if grant.admission is not Admission.ADMITTED:
+                raise refused("not_admitted", "Only participants of the call get feedback.")
+            return Peer(
+                sid,
+                "recipient",
+                session_id=grant.session_id,
+                caseworker_id=grant.caseworker_id,
+                participant_id=grant.participant_id,
+                instance=wanted.instance,
+            )
         if grant.admission is Admission.DECLINED:
             raise refused("declined", "The caseworker declined.")
         if not grant.consented:

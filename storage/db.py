@@ -40,7 +40,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
-    # Deleted content is zeroed in the file, not left in free pages (storage/erasure.py).
+    # Deleted content is overwritten with zeros: a spent feedback token, a moved ballot or
+    # a purged phone number leaves nothing readable in the file (storage/ballots.py,
+    # storage/erasure.py).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 

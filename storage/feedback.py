@@ -1,27 +1,31 @@
-"""Feedback tokens, unlinkable responses and caseworker ratings.
+"""Feedback tokens and offers, and reading the unlinkable responses and caseworker ratings.
 
-A response row is written in the same transaction that marks its token used; the token
-row never names a session or participant, the offer marker never names a token.
+A token row never names a session or participant, the offer marker never names a token,
+and a spent token is deleted (``storage.ballots.submit_response``), never flagged. Answers
+reach ``feedback_responses`` only through the ballot box (``storage.ballots``).
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from feedback.errors import AlreadyRated, TokenExpired, TokenInvalid, TokenUsed
+from feedback.errors import TokenExpired, TokenInvalid
+from feedback.export import ResponseRecord
 from feedback.months import month_bounds
 from feedback.questionnaire import VERSION, Answers, Rating
 from feedback.report import GroupReport, build_report
-from feedback.tokens import TOKEN_LIFETIME, FeedbackContext, hash_token, new_token
+from feedback.tokens import FeedbackContext, expiry_day, hash_token, month_of, new_short_code, new_token
 from storage.models import (
+    BookingRow,
     CaseworkerRatingRow,
     CounselSessionRow,
+    FeedbackBookingOfferRow,
+    FeedbackOfferCountRow,
     FeedbackOfferRow,
     FeedbackResponseRow,
     FeedbackTokenRow,
@@ -32,11 +36,14 @@ from storage.models import (
 __all__ = [
     "StoredResponse",
     "offer_token",
+    "offer_booking_token",
     "was_offered",
+    "booking_was_offered",
+    "booking_context",
     "token_context",
-    "submit_response",
-    "record_rating",
     "was_rated",
+    "offer_counts",
+    "records",
     "responses",
     "ratings",
     "session_outcomes",
@@ -49,6 +56,7 @@ __all__ = [
 class StoredResponse:
     context: FeedbackContext
     answers: Answers
+    version: str = VERSION
 
 
 def _context(row: FeedbackTokenRow | FeedbackResponseRow | CaseworkerRatingRow) -> FeedbackContext:
@@ -59,6 +67,35 @@ async def was_offered(db: AsyncSession, participant_id: str) -> bool:
     return await db.get(FeedbackOfferRow, participant_id) is not None
 
 
+async def _count_offer(db: AsyncSession, context: FeedbackContext) -> None:
+    """One more offer in the context's aggregate counter (no person, no time in it)."""
+    key = (context.group, context.channel, context.office_id or 0, context.month)
+    changed = await db.execute(
+        update(FeedbackOfferCountRow)
+        .where(
+            FeedbackOfferCountRow.benefit_group == key[0],
+            FeedbackOfferCountRow.channel == key[1],
+            FeedbackOfferCountRow.office_key == key[2],
+            FeedbackOfferCountRow.month == key[3],
+        )
+        .values(offers=FeedbackOfferCountRow.offers + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount == 0:  # type: ignore[attr-defined]
+        db.add(FeedbackOfferCountRow(benefit_group=key[0], channel=key[1], office_key=key[2], month=key[3], offers=1))
+
+
+def _token_row(digest: str, context: FeedbackContext, now: datetime) -> FeedbackTokenRow:
+    return FeedbackTokenRow(
+        token_hash=digest,
+        benefit_group=context.group,
+        office_id=context.office_id,
+        channel=context.channel,
+        month=context.month,
+        valid_until=expiry_day(now),
+    )
+
+
 async def offer_token(db: AsyncSession, participant_id: str, context: FeedbackContext, now: datetime) -> str | None:
     """Mint the participant's one feedback token; None if it got one already."""
     if await was_offered(db, participant_id):
@@ -67,91 +104,61 @@ async def offer_token(db: AsyncSession, participant_id: str, context: FeedbackCo
     try:
         async with db.begin_nested():
             db.add(FeedbackOfferRow(participant_id=participant_id))
-            db.add(
-                FeedbackTokenRow(
-                    token_hash=digest,
-                    benefit_group=context.group,
-                    office_id=context.office_id,
-                    channel=context.channel,
-                    month=context.month,
-                    valid_until=now + TOKEN_LIFETIME,
-                    used=False,
-                )
-            )
+            db.add(_token_row(digest, context, now))
+            await db.flush()
+            await _count_offer(db, context)
     except IntegrityError:  # a second page load won the race
         return None
     return token
 
 
+async def booking_context(db: AsyncSession, booking_id: str) -> FeedbackContext | None:
+    """What an answer about a held phone or in-person appointment may carry; None unless
+    the caseworker marked it done."""
+    row = await db.get(BookingRow, booking_id)
+    if row is None or row.status != "done" or row.benefit_group is None:
+        return None
+    if row.channel not in ("phone", "in_person"):
+        return None
+    return FeedbackContext(row.benefit_group, row.office_id, row.channel, month_of(row.starts_at))
+
+
+async def booking_was_offered(db: AsyncSession, booking_id: str) -> bool:
+    return await db.get(FeedbackBookingOfferRow, booking_id) is not None
+
+
+async def offer_booking_token(
+    db: AsyncSession, booking_id: str, context: FeedbackContext, now: datetime, *, short: bool = False
+) -> str | None:
+    """The one token of a held phone or in-person appointment: a link token, or a short
+    code for the printed card; None if the appointment got its token already."""
+    if await booking_was_offered(db, booking_id):
+        return None
+    token, digest = new_short_code() if short else new_token()
+    try:
+        async with db.begin_nested():
+            db.add(FeedbackBookingOfferRow(booking_id=booking_id))
+            db.add(_token_row(digest, context, now))
+            await db.flush()
+            await _count_offer(db, context)
+    except IntegrityError:
+        return None
+    return token
+
+
 async def token_context(db: AsyncSession, token: str, now: datetime) -> FeedbackContext:
-    """The context of a usable token; raise TokenInvalid, TokenUsed or TokenExpired."""
+    """The context of a usable token; raise TokenInvalid (unknown, forged or already used:
+    a used token is deleted) or TokenExpired."""
     row = await db.get(FeedbackTokenRow, hash_token(token))
     if row is None:
         raise TokenInvalid()
-    if row.used:
-        raise TokenUsed()
     if row.valid_until <= now:
         raise TokenExpired()
     return _context(row)
 
 
-async def submit_response(db: AsyncSession, token: str, answers: Answers, now: datetime) -> None:
-    """Use the token up and store the answers, both or neither (call inside a transaction)."""
-    digest = hash_token(token)
-    result = await db.execute(
-        update(FeedbackTokenRow)
-        .where(
-            FeedbackTokenRow.token_hash == digest,
-            FeedbackTokenRow.used.is_(False),
-            FeedbackTokenRow.valid_until > now,
-        )
-        .values(used=True)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        await token_context(db, token, now)  # raises the precise reason
-        raise TokenUsed()
-    row = await db.get(FeedbackTokenRow, digest)
-    assert row is not None
-    await db.refresh(row)
-    db.add(
-        FeedbackResponseRow(
-            id=str(uuid.uuid4()),
-            benefit_group=row.benefit_group,
-            office_id=row.office_id,
-            channel=row.channel,
-            month=row.month,
-            questionnaire_version=VERSION,
-            **answers.as_dict(),
-        )
-    )
-    await db.flush()
-
-
 async def was_rated(db: AsyncSession, session_id: str) -> bool:
     return await db.get(RatingMarkerRow, session_id) is not None
-
-
-async def record_rating(db: AsyncSession, session_id: str, context: FeedbackContext, rating: Rating) -> None:
-    """Store the caseworker's rating once per session; the marker holds no answer."""
-    if await was_rated(db, session_id):
-        raise AlreadyRated()
-    try:
-        async with db.begin_nested():
-            db.add(RatingMarkerRow(session_id=session_id))
-            db.add(
-                CaseworkerRatingRow(
-                    id=str(uuid.uuid4()),
-                    benefit_group=context.group,
-                    office_id=context.office_id,
-                    channel=context.channel,
-                    month=context.month,
-                    effort=rating.effort,
-                    technical_quality=rating.technical_quality,
-                )
-            )
-    except IntegrityError as exc:
-        raise AlreadyRated() from exc
 
 
 def _filters(
@@ -185,7 +192,9 @@ async def responses(
                 device=r.device,
                 setup_help=r.setup_help,
                 comment=r.comment,
+                why_not_video=r.why_not_video,
             ),
+            r.questionnaire_version,
         )
         for r in rows
     ]
@@ -221,15 +230,47 @@ async def session_outcomes(
     return [str(o) for o in await db.scalars(stmt)]
 
 
-async def group_report(
+def records(stored: list[StoredResponse]) -> list[ResponseRecord]:
+    """What the record-level export may see of each answer (it anonymises them further)."""
+    return [
+        ResponseRecord(item.context.office_id, item.context.month, item.context.channel, item.version, item.answers)
+        for item in stored
+    ]
+
+
+async def offer_counts(
     db: AsyncSession, group: str, *, office_id: int | None = None, month: str | None = None
+) -> dict[str, int]:
+    """Offered links per channel (the aggregate counters, never per person)."""
+    stmt = select(FeedbackOfferCountRow.channel, func.sum(FeedbackOfferCountRow.offers)).where(
+        FeedbackOfferCountRow.benefit_group == group
+    )
+    if office_id is not None:
+        stmt = stmt.where(FeedbackOfferCountRow.office_key == office_id)
+    if month:
+        stmt = stmt.where(FeedbackOfferCountRow.month == month)
+    rows = await db.execute(stmt.group_by(FeedbackOfferCountRow.channel))
+    return {str(channel): int(total or 0) for channel, total in rows}
+
+
+async def group_report(
+    db: AsyncSession,
+    group: str,
+    *,
+    office_id: int | None = None,
+    month: str | None = None,
+    version: str = VERSION,
 ) -> GroupReport:
-    """The evaluation of one group, filtered by office and month."""
+    """The evaluation of one group and questionnaire version, filtered by office and month;
+    response rates count the answers of every version."""
     since, until = month_bounds(month) if month else (None, None)
-    answers = [r.answers for r in await responses(db, group, office_id=office_id, month=month)]
+    stored = await responses(db, group, office_id=office_id, month=month)
+    answers = [r.answers for r in stored if r.version == version]
     rated = await ratings(db, group, office_id=office_id, month=month)
     outcomes = await session_outcomes(db, group, office_id=office_id, since=since, until=until)
-    return build_report(group, answers, rated, outcomes)
+    offers = await offer_counts(db, group, office_id=office_id, month=month)
+    channels = [r.context.channel for r in stored]
+    return build_report(group, answers, rated, outcomes, version=version, offers=offers, answer_channels=channels)
 
 
 async def offices(db: AsyncSession) -> list[tuple[int, str]]:

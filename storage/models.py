@@ -29,6 +29,9 @@ __all__ = [
     "AvailabilityHoursRow",
     "AbsenceRow",
     "BookingRow",
+    "FeedbackBallotRow",
+    "FeedbackBookingOfferRow",
+    "FeedbackOfferCountRow",
 ]
 
 
@@ -188,8 +191,8 @@ class FeedbackTokenRow(Base):
     office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     channel: Mapped[str] = mapped_column(String(16))
     month: Mapped[str] = mapped_column(String(7))
+    # A whole day (midnight UTC), never derived from a session's times; a spent token is deleted.
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    used: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -213,11 +216,12 @@ class FeedbackResponseRow(Base):
     questionnaire_version: Mapped[str] = mapped_column(String(8))
     recommend: Mapped[str] = mapped_column(String(16))
     next_by_video: Mapped[str] = mapped_column(String(16))
-    satisfaction: Mapped[int] = mapped_column(Integer)
+    satisfaction: Mapped[int | None] = mapped_column(Integer, nullable=True)
     technical_quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
     device: Mapped[str] = mapped_column(String(16))
     setup_help: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    why_not_video: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
     # No hidden rowid on SQLite: rows sit in the order of their random ids, not of arrival.
     __table_args__ = {"sqlite_with_rowid": False}
@@ -352,3 +356,38 @@ class BookingRow(Base):
             postgresql_where=BOOKED_WITH_SESSION,
         ),
     )
+
+
+# ---- feedback ballot box (issue 12): answers wait here, then move in shuffled batches ---
+
+
+class FeedbackBallotRow(Base):
+    """An answer or caseworker rating waiting for the mover; ``payload`` is JSON."""
+
+    __tablename__ = "feedback_ballots"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(8))  # "response" or "rating"
+    payload: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class FeedbackBookingOfferRow(Base):
+    """Marks that a phone or in-person appointment got its one feedback link or code."""
+
+    __tablename__ = "feedback_booking_offers"
+
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True)
+
+
+class FeedbackOfferCountRow(Base):
+    """How many feedback links were offered per group x channel x office x month."""
+
+    __tablename__ = "feedback_offer_counts"
+
+    benefit_group: Mapped[str] = mapped_column(String(8), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    office_key: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: no office
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    offers: Mapped[int] = mapped_column(Integer)

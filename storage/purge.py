@@ -27,6 +27,7 @@ from storage.models import (
     CheckVerdictRow,
     ConsentRow,
     CounselSessionRow,
+    FeedbackOfferCountRow,
     FeedbackResponseRow,
     FeedbackTokenRow,
     LoginSession,
@@ -102,9 +103,8 @@ async def purge(
     # An expired login session is useless at once; keeping it would only be a risk.
     due.append(("login_sessions", LoginSession.token_hash, LoginSession.expires_at <= now))
 
-    # A used or expired feedback token controls nothing any more.
-    spent = or_(FeedbackTokenRow.used.is_(True), FeedbackTokenRow.valid_until <= now)
-    due.append(("feedback_tokens", FeedbackTokenRow.token_hash, spent))
+    # An expired feedback token controls nothing any more (a used one was deleted at once).
+    due.append(("feedback_tokens", FeedbackTokenRow.token_hash, FeedbackTokenRow.valid_until <= now))
 
     feedback_keep = policy.retention(Category.FEEDBACK)
     if feedback_keep is not None:
@@ -115,6 +115,12 @@ async def purge(
         due.append(("caseworker_ratings", CaseworkerRatingRow.id, CaseworkerRatingRow.month < cutoff_month))
         # Pre-call check verdicts are anonymous evaluation data of the same kind.
         due.append(("check_verdicts", CheckVerdictRow.id, CheckVerdictRow.month < cutoff_month))
+        # The offer counters are evaluation data of the same kind (a few aggregate rows per
+        # month; composite key, so deleted in one statement below).
+        async with db.begin() as session:
+            old = FeedbackOfferCountRow.month < cutoff_month
+            gone = await session.execute(delete(FeedbackOfferCountRow).where(old))
+        report.deleted["feedback_offer_counts"] = int(gone.rowcount)  # type: ignore[attr-defined]
 
     booking_keep = policy.retention(Category.BOOKINGS_AND_PHONE_NUMBERS)
     if booking_keep is not None:

@@ -17,8 +17,7 @@ import pytest
 from feedback.questionnaire import Answers
 from feedback.tokens import FeedbackContext, new_token
 from rooms.session import BenefitGroup, CounselSession, Outcome
-from storage import feedback as store
-from storage import sessions, users
+from storage import ballots, sessions, users
 from storage.models import FeedbackTokenRow
 from tests.conftest import PASSWORD, csrf_from, login
 from web.cli import main as cli
@@ -33,7 +32,7 @@ _CELL = re.compile(
 
 
 async def add_response(app, group: str, answers: Answers, month: str = "2026-11", channel: str = "video") -> None:  # type: ignore[no-untyped-def]
-    """Store one answer the way the form does: mint a token, then use it up."""
+    """Store one answer the way the form does: mint a token, then use it up (into the ballot box)."""
     token, digest = new_token()
     context = FeedbackContext(group, 1, channel, month)
     async with app[DB].begin() as db:
@@ -45,11 +44,10 @@ async def add_response(app, group: str, answers: Answers, month: str = "2026-11"
                 channel=channel,
                 month=month,
                 valid_until=datetime(2030, 1, 1, tzinfo=UTC),
-                used=False,
             )
         )
     async with app[DB].begin() as db:
-        await store.submit_response(db, token, answers, NOW)
+        await ballots.submit_response(db, token, answers, NOW)
 
 
 async def add_ended_session(app, group: str, outcome: str) -> None:  # type: ignore[no-untyped-def]
@@ -77,6 +75,7 @@ async def seeded(app, client):  # type: ignore[no-untyped-def]
         await add_response(app, "sgb3", answers("yes", "yes", "computer", 5))
     for outcome in ["video"] * 6 + ["phone"] * 5:
         await add_ended_session(app, "sgb2", outcome)
+    assert (await ballots.move(app[DB])).moved["response"] == 18
     resp = await client.get("/login")
     resp = await client.post(
         "/login",
@@ -98,7 +97,7 @@ async def test_page_shows_both_groups_apart_and_hides_small_cells(seeded) -> Non
     cells = page_cells(html)
     assert {g for g, _m, _c in cells} == {"sgb2", "sgb3"}
     # every column is one group: no pooled or total column anywhere
-    assert set(re.findall(r'<th scope="col">([^<]*)</th>', html)) == {"", "Antwort", "SGB II", "SGB III"}
+    assert set(re.findall(r'<th scope="col">([^<]*)</th>', html)) == {"", "Antwort", "Kanal", "SGB II", "SGB III"}
     assert cells[("sgb2", "recommend", "yes")] == "0.6667"
     assert cells[("sgb2", "next_by_video", "yes")] == "0.3333"
     assert cells[("sgb2", "recommend_minus_next", "")] == "0.3333"
@@ -175,8 +174,13 @@ async def test_responses_of_one_group_in_random_order(seeded) -> None:  # type: 
     document = json.loads(await resp.read())
     assert document["group"] == "sgb2" and len(document["responses"]) == 15
     assert set(document["responses"][0]) == {
+        "office",
+        "month",
+        "channel",
+        "questionnaire_version",
         "recommend",
         "next_by_video",
+        "why_not_video",
         "satisfaction",
         "technical_quality",
         "device",

@@ -74,7 +74,7 @@ def test_report_of_one_group_with_gap_and_complementary_suppression() -> None:
         + [_answers("yes", "no", "computer", 3)] * 5
         + [_answers("no", "dont_know", "tablet", 4)] * 5
     )
-    report = build_report("sgb2", responses, [Rating(4, 3)] * 3, ["video"] * 6 + ["phone"] * 2)
+    report = build_report("sgb2", responses, [Rating(4, 3)] * 3, ["video"] * 6 + ["phone"] * 2, version="1")
     assert report.respondents == 15
     yes = report.figure("recommend", "yes")
     assert (yes.count, yes.n) == (10, 15) and yes.estimate == pytest.approx(2 / 3)
@@ -94,7 +94,7 @@ def test_report_of_one_group_with_gap_and_complementary_suppression() -> None:
 
 def test_gap_is_hidden_when_one_of_its_cells_is() -> None:
     responses = [_answers("yes", "yes")] * 3 + [_answers("yes", "no")] * 6 + [_answers("no", "no")] * 6
-    report = build_report("sgb3", responses, [], [])
+    report = build_report("sgb3", responses, [], [], version="1")
     assert report.figure("next_by_video", "yes").suppressed
     assert report.figure("recommend_minus_next").suppressed
 

@@ -28,11 +28,13 @@ from storage.redis_lock import IntervalLock
 from storage.redis_rate_limit import RedisRateLimiter
 from storage.redis_waiting_room import RedisWaitingRoom
 from web.assets import JsModules, immutable_static, static_url, static_version
+from web.ballot_mover import BallotMover
 from web.compression import static_compression
 from web.cookies import socket_credentials
 from web.drain import Drain
 from web.errors import error_middleware
 from web.keys import (
+    BALLOTS,
     BOOKING_LIMITER,
     DB,
     DRAIN,
@@ -130,6 +132,16 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         passwords = PasswordChecks()
         app[PASSWORD_CHECKS] = passwords
         stack.callback(passwords.close)
+        ballots = BallotMover(
+            engine,
+            app[DB],
+            settings.ballot_interval_seconds,
+            settings.ballot_min_batch,
+            on_moved=app[METRICS].feedback_answers.inc,
+        )
+        app[BALLOTS] = ballots
+        ballots.start()
+        stack.push_async_callback(ballots.close)
         echo = EchoChecks(
             settings.check_max_concurrent,
             settings.check_seconds,

@@ -77,12 +77,13 @@ async def _export(
         async with sessionmaker_for(engine)() as db:
             if responses:
                 stored = await feedback_store.responses(db, group, office_id=office_id, month=month)
-                if len(stored) < 5:
+                rows = export.anonymous_rows(feedback_store.records(stored))
+                if len(rows) < 5:
                     raise ValueError("fewer than 5 answers")
-                rows = export.response_rows([s.answers for s in stored])
                 return export.export_responses(group, rows, fmt)
             report = await feedback_store.group_report(db, group, office_id=office_id, month=month)
-            return export.export_reports([report], fmt, {"office": office_id, "month": month})
+            filters = {"office": office_id, "month": month, "questionnaire_version": report.version}
+            return export.export_reports([report], fmt, filters)
     finally:
         await engine.dispose()
 

@@ -101,7 +101,12 @@ def _domain_error(exc: Exception) -> tuple[int, str, str]:
             _("This feedback link was already used: your answers were recorded once. Thank you!"),
         ),
         (TokenExpired, 410, "feedback_expired", _("This feedback link has expired.")),
-        (TokenInvalid, 400, "feedback_invalid", _("This feedback link is not valid.")),
+        (
+            TokenInvalid,
+            400,
+            "feedback_invalid",
+            _("This feedback link is not valid, or it was used already: each link records answers once."),
+        ),
         (InvalidAnswer, 400, "invalid_answer", _("Some answers are not valid.")),
         (AlreadyRated, 409, "already_rated", _("This session has already been rated.")),
         (

@@ -19,6 +19,7 @@ from web.settings import Settings
 if TYPE_CHECKING:
     from signaling.echo import EchoChecks
     from signaling.server import SignalingServer
+    from web.ballot_mover import BallotMover
     from web.drain import Drain
     from web.login_throttle import LoginThrottle
     from web.metrics import Metrics
@@ -29,6 +30,7 @@ __all__ = [
     "SETTINGS",
     "POLICY",
     "PURGER",
+    "BALLOTS",
     "ENGINE",
     "DB",
     "SIGNER",
@@ -56,6 +58,7 @@ MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
 BOOKING_LIMITER: web.AppKey[Limiter] = web.AppKey("booking_limiter")
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 PURGER: web.AppKey[Purger] = web.AppKey("purger")
+BALLOTS: web.AppKey[BallotMover] = web.AppKey("ballots")
 # None when no TURN server is configured.
 TURN: web.AppKey[TurnIssuer | None] = web.AppKey("turn")
 ECHO: web.AppKey[EchoChecks] = web.AppKey("echo")

@@ -104,7 +104,9 @@ class Metrics:
             f"{_NS}_purge_skipped", "Purge rounds left to another node (it holds the lock)", registry=r
         )
         self.purge_rows = Counter(f"{_NS}_purge_rows", "Rows deleted by the purge", ["kind"], registry=r)
-        self.feedback_answers = Counter(f"{_NS}_feedback_answers", "Feedback answers stored", registry=r)
+        self.feedback_answers = Counter(
+            f"{_NS}_feedback_answers_moved", "Feedback answers and ratings moved into the results", registry=r
+        )
         self._peers: Callable[[], PeerIndex | None] = lambda: None
         self._echo_running: Callable[[], int] = lambda: 0
         r.register(_Live(lambda: self._peers(), lambda: self._echo_running()))

@@ -68,6 +68,10 @@ class Settings:
     login_attempts_per_node: int = 30
     # An engine.io connection that has not sent the socket.io CONNECT by then is closed.
     socket_connect_timeout_seconds: float = 10.0
+    # Feedback ballot box: how often (on average, randomised) waiting answers are moved into
+    # the results, and the smallest batch that may move (k >= 5); 0 turns the mover off.
+    ballot_interval_seconds: float = 900.0
+    ballot_min_batch: int = 5
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -107,4 +111,6 @@ class Settings:
             trust_forwarded_for=env.get("TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes"),
             login_attempts_per_address=int(env.get("LOGIN_ATTEMPTS_PER_ADDRESS", "10")),
             login_attempts_per_node=int(env.get("LOGIN_ATTEMPTS_PER_NODE", "30")),
+            ballot_interval_seconds=float(env.get("BALLOT_INTERVAL_SECONDS", "900")),
+            ballot_min_batch=int(env.get("BALLOT_MIN_BATCH", "5")),
         )

@@ -53,6 +53,10 @@ def _count(value: str) -> None:
     _number(int, 1, False)(value)
 
 
+def _at_least(minimum: int) -> Callable[[str], None]:
+    return _number(int, minimum, strict=False)
+
+
 def _port(value: str) -> None:
     _number(int, 1, False)(value)
     if int(value) > 65535:
@@ -141,6 +145,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("METRICS_TOKEN", "unset", "a bearer token that may read `/metrics` from anywhere"),
     Variable("DRAIN_SECONDS", "`0`", "on SIGTERM, keep answering (`/readyz` 503) this long", _not_negative),
     Variable("LOG_FORMAT", "`text`", "`json` for one JSON object per line", _choice("text", "json")),
+    Variable("BALLOT_INTERVAL_SECONDS", "`900`", "average time between feedback ballot moves", _not_negative),
+    Variable("BALLOT_MIN_BATCH", "`5`", "smallest batch of answers moved into the results", _at_least(5)),
     Variable("TRUST_FORWARDED_FOR", "off", "`1` behind a proxy setting `X-Forwarded-For`", _bool),
     Variable("LOGIN_ATTEMPTS_PER_ADDRESS", "`10`", "login attempts a minute per client address", _count),
     Variable("LOGIN_ATTEMPTS_PER_NODE", "`30`", "login attempts at once per node", _count),

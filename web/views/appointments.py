@@ -130,4 +130,7 @@ async def complete(request: web.Request) -> web.StreamResponse:
             ended = session.id if was_open else None
     if ended is not None:
         await request.app[SIGNALING].session_ended(ended, outcome)
+    if status is Status.DONE:
+        # Next: the feedback card for people without their confirmation page (issue 12).
+        redirect(f"/appointments/{appointment.id}/done")
     redirect("/dashboard?completed=1")

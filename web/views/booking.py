@@ -15,11 +15,12 @@ import aiohttp_jinja2
 from aiohttp import web
 from babel.dates import format_date
 
-from booking.appointment import Appointment, BookingRequest, Channel
+from booking.appointment import Appointment, BookingRequest, Channel, Status
 from booking.availability import BERLIN
 from booking.calendar import appointment_ics
-from booking.errors import InvalidPhone, SlotTaken, SlotUnavailable
+from booking.errors import InvalidPhone, LinkExpired, SlotTaken, SlotUnavailable
 from booking.phone import display_phone, normalize_phone
+from feedback.tokens import TOKEN_LIFETIME
 from rooms.session import CounselSession
 from storage import availability, bookings
 from storage.availability import OfficeInfo
@@ -28,6 +29,7 @@ from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import BOOKING_LIMITER, DB, MANAGE_LINKS
 from web.views.common import form_str, now, redirect
+from web.views.feedback import booking_feedback_token, remember_feedback_link
 from web.views.recipient import SID, recipient_of, recipient_page
 
 __all__ = ["routes"]
@@ -247,9 +249,25 @@ def _manage_page(
 
 @routes.get(rf"/booking/manage/{_TOKEN}", name="booking_manage")
 async def manage(request: web.Request) -> web.StreamResponse:
-    """The confirmation: the appointment in Berlin time, the .ics, cancel and reschedule."""
-    appointment, office = await _managed(request)
-    return _manage_page(request, "booking/manage.html", appointment, office)
+    """The confirmation: the appointment in Berlin time, the .ics, cancel and reschedule;
+    once the caseworker marked it done, the one feedback link (issue 12)."""
+    try:
+        appointment, office = await _managed(request)
+    except LinkExpired:
+        # After the appointment the page lives on for the feedback link only.
+        booking_id = request.app[MANAGE_LINKS].verify(request.match_info["token"], now(request), TOKEN_LIFETIME)
+        async with request.app[DB]() as db:
+            appointment = await bookings.get_booking(db, booking_id)
+            office = await availability.office_info(db, appointment.office_id)
+        if appointment.status is not Status.DONE:
+            raise
+    cookie_path = f"/booking/manage/{request.match_info['token']}"
+    token = await booking_feedback_token(request, appointment.id, cookie_path)
+    response = _manage_page(
+        request, "booking/manage.html", appointment, office, feedback_url=f"/feedback/t/{token}" if token else None
+    )
+    remember_feedback_link(request, response, cookie_path, token)
+    return response
 
 
 def _summary(appointment: Appointment, office: OfficeInfo) -> str:

@@ -148,6 +148,8 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
             "local": local,
             "rating_questions": RATING_QUESTIONS if rateable and not rated else (),
             "rated": rated,
+            # After a connected call, hanging up lands here with "held by video" chosen.
+            "preselect": "video" if request.query.get("connected") == "1" else None,
         },
     )
 

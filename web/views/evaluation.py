@@ -8,8 +8,8 @@ from aiohttp import web
 from feedback import export
 from feedback.errors import PooledRequest, TooFewAnswers
 from feedback.months import valid_month
-from feedback.questionnaire import N_, QUESTIONS
-from feedback.report import DISTRIBUTIONS, GROUPS, OUTCOMES, GroupReport, require_group
+from feedback.questionnaire import N_, QUESTIONS, VERSION, VERSIONS
+from feedback.report import CHANNELS, GROUPS, OUTCOMES, GroupReport, distributions_for, require_group
 from feedback.suppression import MIN_CELL, shown
 from storage import feedback as store
 from web.keys import DB
@@ -27,6 +27,7 @@ METRIC_LABELS = {
     "technical_quality": N_("Picture and sound, video only (mean, 1–5)"),
     "rating_effort": N_("Caseworkers: effort compared with in person (mean, 1–5)"),
     "rating_technical_quality": N_("Caseworkers: technical quality (mean, 1–5)"),
+    "response_rate": N_("Response rate: answers per offered feedback link"),
 }
 CATEGORY_LABELS = {
     **{value: label for q in QUESTIONS for value, label in q.options},
@@ -50,11 +51,20 @@ def parse_filters(office: str, month: str) -> tuple[int | None, str | None]:
     return office_id, month or None
 
 
+def _version(request: web.Request) -> str:
+    """The questionnaire version shown; versions are reported apart, never pooled."""
+    version = request.query.get("version", "") or VERSION
+    if version not in VERSIONS:
+        raise web.HTTPBadRequest()
+    return version
+
+
 async def _reports(
     request: web.Request, groups: tuple[str, ...], office_id: int | None, month: str | None
 ) -> list[GroupReport]:
+    version = _version(request)
     async with request.app[DB]() as db:
-        return [await store.group_report(db, g, office_id=office_id, month=month) for g in groups]
+        return [await store.group_report(db, g, office_id=office_id, month=month, version=version) for g in groups]
 
 
 @routes.get("/evaluation", name="evaluation")
@@ -71,7 +81,10 @@ async def evaluation(request: web.Request) -> web.StreamResponse:
         request,
         {
             "reports": reports,
-            "distributions": (*DISTRIBUTIONS, "outcome"),
+            "distributions": (*distributions_for(_version(request)), "outcome"),
+            "channels": CHANNELS,
+            "version": _version(request),
+            "versions": VERSIONS,
             "means": (
                 "satisfaction",
                 "technical_quality",
@@ -102,15 +115,15 @@ async def export_figures(request: web.Request) -> web.StreamResponse:
     for group in groups:
         require_group(group)
     office_id, month = parse_filters(request.query.get("office", ""), request.query.get("month", ""))
-    filters = {"office": office_id, "month": month}
+    filters = {"office": office_id, "month": month, "questionnaire_version": _version(request)}
     if request.query.get("responses") == "1":
         if len(groups) != 1:
             raise PooledRequest(groups)
         async with request.app[DB]() as db:
             stored = await store.responses(db, groups[0], office_id=office_id, month=month)
-        if not shown(len(stored)):
+        rows = export.anonymous_rows(store.records(stored))
+        if not shown(len(rows)):
             raise TooFewAnswers()
-        rows = export.response_rows([s.answers for s in stored])
         body = export.export_responses(groups[0], rows, fmt)
         stem = f"rueckmeldungen-{groups[0]}"
     else:

@@ -7,7 +7,9 @@ The token travels once in the link, is exchanged at once for an HttpOnly cookie 
 from __future__ import annotations
 
 import aiohttp_jinja2
+import segno
 from aiohttp import web
+from markupsafe import Markup
 
 from feedback.errors import InvalidAnswer, TokenInvalid
 from feedback.questionnaire import (
@@ -18,15 +20,29 @@ from feedback.questionnaire import (
     parse_rating,
     questions_for,
 )
-from feedback.tokens import FeedbackContext, channel_for_outcome, looks_like_token, month_of
+from feedback.tokens import (
+    TOKEN_LIFETIME,
+    FeedbackContext,
+    channel_for_outcome,
+    looks_like_token,
+    month_of,
+    normalise_code,
+)
 from rooms.session import CounselSession
+from storage import ballots, bookings, sessions
 from storage import feedback as store
-from storage import sessions
 from web.i18n import gettext as _
-from web.keys import DB, METRICS, SETTINGS
-from web.views.common import form_str, now, redirect, require_role
+from web.keys import BOOKING_LIMITER, DB, SETTINGS
+from web.views.common import form_str, now, origin, redirect, require_role
 
-__all__ = ["routes", "FEEDBACK_COOKIE", "session_context", "answer_message"]
+__all__ = [
+    "routes",
+    "FEEDBACK_COOKIE",
+    "session_context",
+    "answer_message",
+    "booking_feedback_token",
+    "remember_feedback_link",
+]
 
 routes = web.RouteTableDef()
 
@@ -40,6 +56,39 @@ def session_context(session: CounselSession) -> FeedbackContext | None:
     if channel is None or session.ended_at is None:
         return None
     return FeedbackContext(session.group.value, session.office_id, channel, month_of(session.ended_at))
+
+
+_LINK_COOKIE = "vb_feedback_link"
+
+
+async def booking_feedback_token(request: web.Request, booking_id: str, cookie_path: str) -> str | None:
+    """The one feedback token of a held phone or in-person appointment, minted when its
+    confirmation page is first shown after the caseworker marked it done; a reload shows
+    it again from a cookie scoped to that page."""
+    async with request.app[DB].begin() as db:
+        context = await store.booking_context(db, booking_id)
+        if context is None:
+            return None
+        token = await store.offer_booking_token(db, booking_id, context, now(request))
+    remembered = request.cookies.get(_LINK_COOKIE, "")
+    if token is None and looks_like_token(remembered):
+        token = remembered
+    return token
+
+
+def remember_feedback_link(
+    request: web.Request, response: web.StreamResponse, cookie_path: str, token: str | None
+) -> None:
+    if token:
+        response.set_cookie(
+            _LINK_COOKIE,
+            token,
+            httponly=True,
+            samesite="Lax",
+            secure=request.app[SETTINGS].secure_cookies,
+            path=cookie_path,
+            max_age=int(TOKEN_LIFETIME.total_seconds()),
+        )
 
 
 def answer_message(exc: InvalidAnswer) -> str:
@@ -62,14 +111,7 @@ def _cookie_token(request: web.Request) -> str:
     return token
 
 
-@routes.get("/feedback/t/{token}", name="feedback_link")
-async def open_link(request: web.Request) -> web.StreamResponse:
-    """Check the token, move it into a cookie, continue on a token-free URL."""
-    token = request.match_info["token"]
-    if not looks_like_token(token):
-        raise TokenInvalid()
-    async with request.app[DB]() as db:
-        await store.token_context(db, token, now(request))
+def _to_form(request: web.Request, token: str) -> web.HTTPSeeOther:
     response = web.HTTPSeeOther("/feedback")
     response.set_cookie(
         FEEDBACK_COOKIE,
@@ -80,7 +122,61 @@ async def open_link(request: web.Request) -> web.StreamResponse:
         path="/feedback",
         max_age=_COOKIE_LIFETIME,
     )
-    raise response
+    return response
+
+
+@routes.get("/feedback/t/{token}", name="feedback_link")
+async def open_link(request: web.Request) -> web.StreamResponse:
+    """Check the token, move it into a cookie, continue on a token-free URL."""
+    token = request.match_info["token"]
+    if not looks_like_token(token):
+        raise TokenInvalid()
+    async with request.app[DB]() as db:
+        await store.token_context(db, token, now(request))
+    raise _to_form(request, token)
+
+
+@routes.get("/f", name="feedback_code")
+async def code_form(request: web.Request) -> web.StreamResponse:
+    """The short URL printed on the card: type the code from it."""
+    return aiohttp_jinja2.render_template("feedback/code.html", request, {"error": None, "code": ""})
+
+
+async def _limit_guessing(request: web.Request) -> None:
+    # Codes are short: guessing is slowed per client (in memory, or shared through Redis
+    # by every node; never stored).
+    if not await request.app[BOOKING_LIMITER].hit(f"feedback-code:{request.remote}"):
+        raise web.HTTPTooManyRequests(headers={"Retry-After": "10"})
+
+
+@routes.get("/f/{code}")
+async def code_link(request: web.Request) -> web.StreamResponse:
+    """The card's QR code: the code in the URL, exchanged like a link token."""
+    await _limit_guessing(request)
+    code = normalise_code(request.match_info["code"])
+    if code is None:
+        raise TokenInvalid()
+    async with request.app[DB]() as db:
+        await store.token_context(db, code, now(request))
+    raise _to_form(request, code)
+
+
+@routes.post("/f")
+async def code_submit(request: web.Request) -> web.StreamResponse:
+    await _limit_guessing(request)
+    form = await request.post()
+    typed = form_str(form, "code", 40)
+    code = normalise_code(typed)
+    if code is None:
+        return aiohttp_jinja2.render_template(
+            "feedback/code.html",
+            request,
+            {"error": _("Please type the 10 characters of the code on your card."), "code": typed},
+            status=400,
+        )
+    async with request.app[DB]() as db:
+        await store.token_context(db, code, now(request))
+    raise _to_form(request, code)
 
 
 def _form(
@@ -121,8 +217,7 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
         values = {q.name: form_str(form, q.name, 4 * COMMENT_LIMIT) for q in QUESTIONS}
         return _form(request, context.channel, values, answer_message(exc), 400)
     async with request.app[DB].begin() as db:
-        await store.submit_response(db, token, answers, moment)
-    request.app[METRICS].feedback_answers.inc()
+        await ballots.submit_response(db, token, answers, moment)
     response = web.HTTPSeeOther("/feedback/thanks")
     response.del_cookie(FEEDBACK_COOKIE, path="/feedback")
     raise response
@@ -156,5 +251,62 @@ async def rate_session(request: web.Request) -> web.StreamResponse:
             status=400,
         )
     async with request.app[DB].begin() as db:
-        await store.record_rating(db, session.id, context, rating)
+        await ballots.record_rating(db, session.id, context, rating)
     redirect(f"/sessions/{session.id}?rated=1")
+
+
+# ---- phone and in-person appointments: the printable card with a short code -------------
+
+
+async def _own_done_booking(request: web.Request) -> str:
+    account = require_role(request, "caseworker")
+    async with request.app[DB]() as db:
+        appointment = await bookings.get_booking(db, request.match_info["booking_id"])
+    if appointment.caseworker_id != account.id:
+        raise web.HTTPNotFound()
+    return appointment.id
+
+
+@routes.get(r"/appointments/{booking_id:[0-9a-f-]{36}}/done", name="appointment_done")
+async def appointment_done(request: web.Request) -> web.StreamResponse:
+    """After "done": offer the feedback card, unless the person got their link already."""
+    booking_id = await _own_done_booking(request)
+    async with request.app[DB]() as db:
+        context = await store.booking_context(db, booking_id)
+        offered = await store.booking_was_offered(db, booking_id)
+    return aiohttp_jinja2.render_template(
+        "feedback/appointment_done.html",
+        request,
+        {"booking_id": booking_id, "can_offer": context is not None and not offered, "offered": offered},
+    )
+
+
+def _grouped(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+@routes.post(r"/appointments/{booking_id:[0-9a-f-]{36}}/feedback-card")
+async def feedback_card(request: web.Request) -> web.StreamResponse:
+    """Mint the appointment's one short code and show it as a printable card with a QR code.
+    The code is shown this once; only its hash is stored, like every feedback token."""
+    booking_id = await _own_done_booking(request)
+    async with request.app[DB].begin() as db:
+        context = await store.booking_context(db, booking_id)
+        code = (
+            None
+            if context is None
+            else await store.offer_booking_token(db, booking_id, context, now(request), short=True)
+        )
+    if code is None:
+        redirect(f"/appointments/{booking_id}/done")
+    short_url = f"{origin(request)}/f"
+    qr = segno.make(f"{short_url}/{code}", error="m")
+    return aiohttp_jinja2.render_template(
+        "feedback/card.html",
+        request,
+        {
+            "code": _grouped(code),
+            "short_url": short_url,
+            "qr_svg": Markup(qr.svg_inline(scale=4, title="QR")),  # segno's own markup, no user input
+        },
+    )

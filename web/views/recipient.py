@@ -294,26 +294,22 @@ async def declined(request: web.Request) -> web.StreamResponse:
     return recipient_page(request, "recipient/declined.html", session)
 
 
-@routes.get(rf"/s/{SID}/ended", name="ended")
-async def ended(request: web.Request) -> web.StreamResponse:
-    """The end of the call, with the one feedback link this participant will ever get."""
-    session, participant, _consented = await recipient_of(request)
+async def _feedback_token(request: web.Request, session: CounselSession, participant: Participant) -> str | None:
+    """The participant's one feedback token, minted once the session is settled on a channel."""
     context = session_context(session) if session.state is SessionState.ENDED else None
-    token = None
-    if context is not None and participant.admission is Admission.ADMITTED:
-        # Minted lazily, once per participant; the plaintext lives only in the link and in
-        # a cookie scoped to this page, so a reload shows the same link again.
-        remembered = request.cookies.get(_LINK_COOKIE, "")
-        async with request.app[DB].begin() as db:
-            token = await feedback_store.offer_token(db, participant.id, context, now(request))
-        if token is None and looks_like_token(remembered):
-            token = remembered
-    response = recipient_page(
-        request,
-        "recipient/ended.html",
-        session,
-        feedback_url=f"/feedback/t/{token}" if token else None,
-    )
+    if context is None or participant.admission is not Admission.ADMITTED:
+        return None
+    # Minted lazily, once per participant; the plaintext lives only in the link and in a
+    # cookie scoped to this page, so a reload shows the same link again.
+    remembered = request.cookies.get(_LINK_COOKIE, "")
+    async with request.app[DB].begin() as db:
+        token = await feedback_store.offer_token(db, participant.id, context, now(request))
+    if token is None and looks_like_token(remembered):
+        token = remembered
+    return token
+
+
+def _remember_link(request: web.Request, response: web.StreamResponse, session_id: str, token: str | None) -> None:
     if token:
         response.set_cookie(
             _LINK_COOKIE,
@@ -321,9 +317,40 @@ async def ended(request: web.Request) -> web.StreamResponse:
             httponly=True,
             samesite="Lax",
             secure=request.app[SETTINGS].secure_cookies,
-            path=f"/s/{session.id}/ended",
+            path=f"/s/{session_id}/ended",
             max_age=int(TOKEN_LIFETIME.total_seconds()),
         )
+
+
+@routes.get(rf"/s/{SID}/ended", name="ended")
+async def ended(request: web.Request) -> web.StreamResponse:
+    """The end of the call, with the one feedback link this participant will ever get.
+
+    Whoever hung up first: while the outcome is still open the page waits for
+    ``session.ended`` on the socket and then fetches the link (``ended_link``)."""
+    session, participant, _consented = await recipient_of(request)
+    token = await _feedback_token(request, session, participant)
+    pending = session.state is not SessionState.ENDED and participant.admission is Admission.ADMITTED
+    response = recipient_page(
+        request,
+        "recipient/ended.html",
+        session,
+        feedback_url=f"/feedback/t/{token}" if token else None,
+        pending=pending,
+    )
+    _remember_link(request, response, session.id, token)
+    return response
+
+
+@routes.get(rf"/s/{SID}/ended/link", name="ended_link")
+async def ended_link(request: web.Request) -> web.StreamResponse:
+    """The feedback link as JSON for the open end page, once the session is settled."""
+    session, participant, _consented = await recipient_of(request)
+    token = await _feedback_token(request, session, participant)
+    response = web.json_response(
+        {"settled": session.state is SessionState.ENDED, "url": f"/feedback/t/{token}" if token else None}
+    )
+    _remember_link(request, response, session.id, token)
     return response
 
 

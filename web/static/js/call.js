@@ -39,6 +39,7 @@ function startCall(main) {
   let localStream = null;
   let socket = null;
   let everConnected = false; // to tell the first socket connect from reconnects
+  let callConnected = false; // media flowed at some point: the outcome form pre-selects video
   let leaving = false; // navigating away: stop reacting to disconnects
 
   // Per-peer-connection state (reset in createPc).
@@ -164,6 +165,7 @@ function startCall(main) {
           break;
         case "connected":
           restartedAfterFailure = false;
+          callConnected = true;
           if (mediaError?.dataset.reason === "connection") {
             mediaError.hidden = true;
             delete mediaError.dataset.reason;
@@ -390,7 +392,9 @@ function startCall(main) {
         console.warn("call: hangup failed:", errorCode(err));
       }
     }
-    leave(role === "caseworker" ? urls.outcome : urls.ended);
+    // The caseworker goes straight to the outcome form (issue 12), "held by video"
+    // pre-selected when the call was connected.
+    leave(role === "caseworker" ? `${urls.outcome}${callConnected ? "?connected=1" : ""}#outcome-form` : urls.ended);
   }
 
   // ---- controls ---------------------------------------------------------------

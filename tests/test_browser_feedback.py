@@ -1,0 +1,58 @@
+"""The feedback link finds the person: real Chromium, the recipient hangs up first."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import FeedbackBallotRow
+from tests.test_browser import _call_with_video, browser
+from web.keys import DB
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
+
+__all__ = ["browser"]  # the fixture, re-used
+
+
+async def test_open_end_page_shows_the_link_once_the_outcome_is_recorded(browser, server) -> None:  # type: ignore[no-untyped-def]
+    cw, rc = await _call_with_video(browser, server)
+    # The recipient hangs up first: the outcome is still open, so no link yet.
+    await rc.click("#hangup")
+    await rc.wait_for_url("**/ended")
+    assert await rc.is_hidden("#feedback-offer")
+    assert await rc.is_visible("#feedback-pending")
+    # The caseworker's hang-up leads straight to the outcome form, "held by video" chosen.
+    await cw.click("#hangup")
+    await cw.wait_for_url("**/outcome?connected=1#outcome-form")
+    assert await cw.is_checked("input[name=outcome][value=video]")
+    await cw.click("#outcome-form button[type=submit]")
+    await cw.wait_for_url("**/sessions/*?ended=1#rating")
+    started = time.monotonic()
+    # The open page shows the link without a reload, within 2 s of the outcome.
+    await rc.wait_for_selector("#feedback-link", state="visible", timeout=2000)
+    assert time.monotonic() - started < 2.0
+    href = await rc.get_attribute("#feedback-link", "href")
+    assert href and href.startswith("/feedback/t/")
+    # A reload shows the same link again.
+    await rc.reload()
+    assert await rc.get_attribute("#feedback-link", "href") == href and await rc.is_visible("#feedback-link")
+    # The answer is stored (in the ballot box, until a batch of 5 moves).
+    await rc.click("#feedback-link")
+    await rc.wait_for_url("**/feedback")
+    await rc.check("input[name=recommend][value=yes]")
+    await rc.check("input[name=next_by_video][value=no]")
+    await rc.check("input[name=why_not_video][value=documents]")
+    await rc.check("input[name=satisfaction][value='4']")
+    await rc.check("input[name=technical_quality][value=no_answer]")
+    await rc.click("form[action='/feedback'] button[type=submit]")
+    await rc.wait_for_url("**/feedback/thanks")
+    async with server.app[DB]() as db:
+        rows = [json.loads(r.payload) for r in await db.scalars(select(FeedbackBallotRow))]
+    assert len(rows) == 1
+    answer = rows[0]
+    assert (answer["channel"], answer["recommend"], answer["next_by_video"]) == ("video", "yes", "no")
+    assert (answer["why_not_video"], answer["satisfaction"], answer["technical_quality"]) == ("documents", 4, None)
+    assert answer["device"] == "no_answer" and answer["questionnaire_version"] == "2"
