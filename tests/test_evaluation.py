@@ -99,7 +99,7 @@ async def test_page_shows_both_groups_apart_and_hides_small_cells(seeded) -> Non
     assert {g for g, _m, _c in cells} == {"sgb2", "sgb3"}
     # every column is one group (or a difference SGB II − SGB III): no pooled or total column anywhere
     headers = set(re.findall(r'<th scope="col">([^<]*)</th>', html))
-    assert {"", "Antwort", "SGB II", "SGB III"} <= headers
+    assert {"Antwort", "SGB II", "SGB III"} <= headers
     assert not [h for h in headers if re.search(r"(?i)\b(gesamt|insgesamt|total|beide|zusammen|alle)\b", h)]
     assert cells[("sgb2", "recommend", "yes")] == "0.6667"
     assert cells[("sgb2", "next_by_video", "yes")] == "0.3333"
