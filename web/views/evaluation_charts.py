@@ -28,7 +28,8 @@ def _point(label: str, value: Figure | Cell | None, fmt: Callable[[float], str] 
         return charts.Point(label, None, None, None, f"{label} {_('not shown')}")
     text = f"{label} {fmt(value.estimate)}"
     if value.low is not None and value.high is not None:
-        text += f" ({_('95 % interval')} {fmt(value.low)} – {fmt(value.high)})"
+        interval = _("95 percent interval")
+        text += f" ({interval} {fmt(value.low)} – {fmt(value.high)})"
     return charts.Point(label, value.estimate, value.low, value.high, text)
 
 
@@ -56,7 +57,7 @@ def page_charts(evaluation: Evaluation, labels: dict[str, str]) -> dict[str, Mar
     if evaluation.comparison:
         out["comparison"] = charts.differences(
             "chart-comparison",
-            _("Difference SGB II − SGB III with 95 % interval (Newcombe)"),
+            _("Difference SGB II − SGB III with 95 percent interval (Newcombe)"),
             charts.Series(
                 "sgb2",
                 _("SGB II − SGB III"),
