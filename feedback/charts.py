@@ -17,6 +17,7 @@ COLOURS = {"sgb2": "#0b4f8a", "sgb3": "#a3480b"}
 _INK = "#1b1f24"
 _GRID = "#c9d3dd"
 _BAND = "#d8ecd2"
+_BAND_EDGE = "#2f6b1f"
 _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
@@ -112,7 +113,12 @@ def bars(
             f'height="{_f(bottom - top)}" fill="{_BAND}"/>'
         )
         if band_label:
-            body.append(f'<text x="{_f(x2 + 4)}" y="{_f(top + 12)}" fill="{_INK}">{escape(band_label)}</text>')
+            swatch = left + len(series) * 140
+            body.append(
+                f'<rect x="{_f(swatch)}" y="6" width="12" height="12" fill="{_BAND}" stroke="{_BAND_EDGE}" '
+                'stroke-dasharray="3 2"/>'
+            )
+            body.append(f'<text x="{_f(swatch + 18)}" y="16" fill="{_INK}">{escape(band_label)}</text>')
     body += _axis(left, right, top, bottom, (0, 0.25, 0.5, 0.75, 1.0), scale, 0.0)
     for index, label in enumerate(labels):
         y0 = top + index * block
@@ -134,6 +140,14 @@ def bars(
             )
             if point.low is not None and point.high is not None:
                 body.append(_whisker(left + point.low * scale, left + point.high * scale, y + row / 2))
+    if band:
+        # the band's edges stay visible over the bars
+        for edge in band:
+            x = left + edge * scale
+            body.append(
+                f'<line class="band-edge" x1="{_f(x)}" x2="{_f(x)}" y1="{_f(top)}" y2="{_f(bottom)}" '
+                f'stroke="{_BAND_EDGE}" stroke-width="2" stroke-dasharray="4 3"/>'
+            )
     return _svg(chart_id, title, series, 640, height, body)
 
 
