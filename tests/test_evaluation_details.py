@@ -258,7 +258,7 @@ async def test_charts_have_titles_text_alternatives_and_their_tables(known) -> N
     ns = "{http://www.w3.org/2000/svg}"
     charts = _svgs(html)
     ids = {c.get("id") for c in charts}
-    assert {"chart-seed", "chart-comparison", "chart-gap", "chart-channels", "chart-effort"} <= ids
+    assert {"chart-seed", "chart-comparison", "chart-gap", "chart-equipment", "chart-channels", "chart-effort"} <= ids
     assert {"chart-trend-recommend", "chart-trend-next-by-video", "chart-trend-video-share"} <= ids
     for chart in charts:
         assert chart.get("role") == "img"

@@ -52,6 +52,7 @@ DETAIL_LABELS = {
     **{f"outcome:{key}": label for key, label in CATEGORY_LABELS.items()},
     **{f"reason:{key}": label for key, label in REASON_LABELS.items()},
     **{f"verdict:{key}": label for key, label in VERDICT_LABELS.items()},
+    **{f"device:{key}": CATEGORY_LABELS[key] for key in DEVICES},
     "trend:recommend": N_("Would recommend video, by month"),
     "trend:next_by_video": N_("Next appointment by video, by month"),
     "trend:video_share": N_("Sessions held by video, by month"),

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from feedback import charts
 from feedback.cells import Cell
 from feedback.channels import BAND
+from feedback.equipment import DEVICES
 from feedback.evaluation import Evaluation
 from feedback.report import OUTCOMES, Figure
 from feedback.trend import SERIES
@@ -31,6 +32,13 @@ def _point(label: str, value: Figure | Cell | None, fmt: Callable[[float], str] 
         interval = _("95 percent interval")
         text += f" ({interval} {fmt(value.low)} – {fmt(value.high)})"
     return charts.Point(label, value.estimate, value.low, value.high, text)
+
+
+def _find(evaluation: Evaluation, group: str, device: str, month: str) -> Cell | None:
+    try:
+        return evaluation.detail(group).cell("equipment", device, "video", month)
+    except KeyError:
+        return None
 
 
 def _series(evaluation: Evaluation, make: Callable[[str], Sequence[charts.Point]]) -> list[charts.Series]:
@@ -89,6 +97,21 @@ def page_charts(evaluation: Evaluation, labels: dict[str, str]) -> dict[str, Mar
             _series(
                 evaluation,
                 lambda g: [_point(_(labels["reason:" + c.category]), c) for c in evaluation.detail(g).table("reasons")],
+            ),
+            not_shown=not_shown,
+        )
+    equipment_months = sorted({m for d in evaluation.details for m in d.months("equipment")})
+    if equipment_months:
+        out["equipment"] = charts.bars(
+            "chart-equipment",
+            _("Pre-call checks where video works, by device class and month"),
+            _series(
+                evaluation,
+                lambda g: [
+                    _point(f"{_(labels['device:' + device])} {month}", _find(evaluation, g, device, month))
+                    for month in equipment_months
+                    for device in DEVICES
+                ],
             ),
             not_shown=not_shown,
         )
