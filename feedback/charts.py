@@ -41,6 +41,15 @@ class Series:
     points: Sequence[Point]
 
 
+_LEGEND_STEP = 110
+_PLOT = 410.0  # width of the plotting area
+
+
+def _label_width(labels: Sequence[str]) -> float:
+    """Room for the longest label left of the plot (about 7 units a character at 12 px)."""
+    return max(120.0, 7.0 * max((len(label) for label in labels), default=0) + 16)
+
+
 def _f(value: float) -> str:
     return f"{value:.1f}"
 
@@ -59,7 +68,7 @@ def _svg(chart_id: str, title: str, series: Sequence[Series], width: int, height
 def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
     body = []
     for index, item in enumerate(series):
-        left = x + index * 140
+        left = x + index * _LEGEND_STEP
         body.append(
             f'<rect x="{_f(left)}" y="{_f(y - 10)}" width="12" height="12" fill="{COLOURS.get(item.key, _INK)}"/>'
         )
@@ -100,7 +109,8 @@ def bars(
     ``band`` shades a reference range (the BA's 10–25 %) behind the bars.
     """
     labels = list(dict.fromkeys(p.label for s in series for p in s.points))
-    left, right, top, row = 190.0, 600.0, 34.0, 18.0
+    left, top, row = _label_width(labels), 34.0, 18.0
+    right = left + _PLOT
     scale = right - left
     block = row * len(series) + 10
     height = int(top + block * len(labels) + 34)
@@ -113,7 +123,7 @@ def bars(
             f'height="{_f(bottom - top)}" fill="{_BAND}"/>'
         )
         if band_label:
-            swatch = left + len(series) * 140
+            swatch = left + len(series) * _LEGEND_STEP
             body.append(
                 f'<rect x="{_f(swatch)}" y="6" width="12" height="12" fill="{_BAND}" stroke="{_BAND_EDGE}" '
                 'stroke-dasharray="3 2"/>'
@@ -148,12 +158,13 @@ def bars(
                 f'<line class="band-edge" x1="{_f(x)}" x2="{_f(x)}" y1="{_f(top)}" y2="{_f(bottom)}" '
                 f'stroke="{_BAND_EDGE}" stroke-width="2" stroke-dasharray="4 3"/>'
             )
-    return _svg(chart_id, title, series, 640, height, body)
+    return _svg(chart_id, title, series, int(right + 40), height, body)
 
 
 def differences(chart_id: str, title: str, series: Series, *, not_shown: str = "–") -> str:
     """Differences with their intervals against a zero line (−100 to +100 percentage points)."""
-    left, right, top, row = 190.0, 600.0, 16.0, 26.0
+    left, top, row = _label_width([p.label for p in series.points]), 16.0, 26.0
+    right = left + _PLOT
     scale = (right - left) / 2
     bottom = top + row * len(series.points)
     body = _axis(left, right, top, bottom, (-1.0, -0.5, 0.0, 0.5, 1.0), scale, -1.0)
@@ -176,7 +187,7 @@ def differences(chart_id: str, title: str, series: Series, *, not_shown: str = "
             f'<circle cx="{_f(zero + point.estimate * scale)}" cy="{_f(y)}" r="5" '
             f'fill="{COLOURS.get(series.key, _INK)}"/>'
         )
-    return _svg(chart_id, title, [series], 640, int(bottom + 30), body)
+    return _svg(chart_id, title, [series], int(right + 40), int(bottom + 30), body)
 
 
 def trend(chart_id: str, title: str, months: Sequence[str], series: Sequence[Series]) -> str:
