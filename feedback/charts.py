@@ -54,14 +54,32 @@ def _f(value: float) -> str:
     return f"{value:.1f}"
 
 
+def _lines(text: str, width: int) -> list[str]:
+    """``text`` broken into lines that fit ``width`` (about 9.5 units a bold character at 14 px)."""
+    limit = max(20, int(width / 9.5))
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _svg(chart_id: str, title: str, series: Sequence[Series], width: int, height: int, body: list[str]) -> str:
     desc = " ".join(f"{s.name}: " + "; ".join(p.text for p in s.points) + "." for s in series)
+    # The title is also drawn, so sighted readers see what the chart shows; the plot sits below it.
+    lines = _lines(title, width)
+    drawn = "".join(f'<tspan x="0" dy="{0 if i == 0 else 18}">{escape(line)}</tspan>' for i, line in enumerate(lines))
+    offset = 28 + 18 * (len(lines) - 1)
     return (
         f'<svg class="chart" id="{escape(chart_id)}" role="img" aria-labelledby="{escape(chart_id)}-title '
-        f'{escape(chart_id)}-desc" viewBox="0 0 {width} {height}" width="100%" '
+        f'{escape(chart_id)}-desc" viewBox="0 0 {width} {height + offset}" width="100%" '
         f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg" {_FONT}>'
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
-        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>"
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>'
+        f'<text class="chart-title" y="16" font-size="14" font-weight="600" fill="{_INK}">{drawn}</text>'
+        f'<g transform="translate(0 {offset})">' + "".join(body) + "</g></svg>"
     )
 
 

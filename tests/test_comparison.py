@@ -253,13 +253,13 @@ def test_details_and_charts_of_a_generated_evaluation() -> None:
     assert root.get("role") == "img" and root.get("aria-labelledby") == "c1-title c1-desc"
     assert root.find(f"{ns}title").text == "Would recommend"  # type: ignore[union-attr]
     assert "SGB II: Yes: 60 %." in root.find(f"{ns}desc").text  # type: ignore[operator, union-attr]
-    assert root.find(f"{ns}rect[@class='band']") is not None
+    assert root.find(f".//{ns}rect[@class='band']") is not None
     diff = ET.fromstring(
         charts.differences(
             "c2", "Δ", charts.Series("diff", "SGB II − SGB III", [charts.Point("x", None, None, None, "–")])
         )
     )
-    assert diff.find(f"{ns}line[@class='zero']") is not None
+    assert diff.find(f".//{ns}line[@class='zero']") is not None
     line = ET.fromstring(
         charts.trend(
             "c3",
@@ -279,5 +279,16 @@ def test_details_and_charts_of_a_generated_evaluation() -> None:
         )
     )
     # a hidden month leaves a gap: two points, no line bridging them
-    assert len(line.findall(f"{ns}circle")) == 2
-    assert not [p for p in line.findall(f"{ns}path") if p.get("fill") == "none" and "L" in (p.get("d") or "")]
+    assert len(line.findall(f".//{ns}circle")) == 2
+    assert not [p for p in line.findall(f".//{ns}path") if p.get("fill") == "none" and "L" in (p.get("d") or "")]
+    joined = ET.fromstring(
+        charts.trend(
+            "c4",
+            "Trend",
+            ["2026-09", "2026-10"],
+            [charts.Series("sgb2", "SGB II", [charts.Point(m, 0.5, 0.3, 0.7, m) for m in ("2026-09", "2026-10")])],
+        )
+    )
+    assert (
+        len([p for p in joined.findall(f".//{ns}path") if p.get("fill") == "none" and "L" in (p.get("d") or "")]) == 1
+    )

@@ -266,7 +266,7 @@ async def test_charts_have_titles_text_alternatives_and_their_tables(known) -> N
         assert title is not None and title.text and desc is not None and desc.text
         assert chart.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
     channels = next(c for c in charts if c.get("id") == "chart-channels")
-    assert channels.find(f"{ns}rect[@class='band']") is not None
+    assert channels.find(f".//{ns}rect[@class='band']") is not None
     assert "SGB II" in (channels.find(f"{ns}desc").text or "")  # type: ignore[union-attr]
     # every scrolling table is a labelled, focusable region
     wraps = re.findall(r'<div class="table-wrap"([^>]*)>', html)
