@@ -12,23 +12,29 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp_jinja2
 import openpyxl
 import pytest
 
 from feedback.comparison import newcombe_difference, newcombe_paired
+from feedback.evaluation import GroupInputs, build_details, build_evaluation
 from feedback.questionnaire import Answers
+from feedback.report import build_report
 from rooms.check import DeviceClass, Verdict
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import checks, sessions, users
 from storage.models import CaseworkerRatingRow
 from tests.conftest import PASSWORD, csrf_from, need
 from tests.test_evaluation import add_response
+from web import i18n
 from web.cli import main as cli
 from web.keys import DB
+from web.views import evaluation as evaluation_view
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -340,3 +346,42 @@ async def test_evaluation_page_and_print_view_pass_axe(known, server, sqlite_onl
                 assert violations == [], (path, violations)
         finally:
             await browser.close()
+
+
+@dataclass(frozen=True)
+class AnswersWithReasons(Answers):
+    """An answer of a questionnaire that asks for reasons (version 2), generated here."""
+
+    reasons: tuple[str, ...] = ()
+
+
+def test_reasons_render_as_chart_and_table_when_answers_carry_them(app) -> None:  # type: ignore[no-untyped-def]
+    base = Answers("yes", "no", 4, 4, "smartphone", "no", None)
+    generated = (
+        [AnswersWithReasons(**base.as_dict(), reasons=("prefer_in_person",))] * 12
+        + [AnswersWithReasons(**base.as_dict(), reasons=("documents",))] * 8
+        + [AnswersWithReasons(**base.as_dict(), reasons=("no_device",))] * 5
+        + [AnswersWithReasons(**base.as_dict(), reasons=("technical_problems",))] * 2
+        + [AnswersWithReasons(**base.as_dict(), reasons=("no_private_place",))] * 2
+        + [AnswersWithReasons(**base.as_dict(), reasons=("data_costs",))] * 1
+    )
+    inputs = GroupInputs(responses=[("2026-11", a) for a in generated], ratings=[], sessions=[], checks={})
+    reports = [build_report("sgb2", generated, [], []), build_report("sgb3", [], [], [])]
+    details = [build_details(reports[0], inputs), build_details(reports[1], GroupInputs([], [], [], {}))]
+    result = build_evaluation(reports, details)
+    i18n.use_language("de")
+    context = {
+        **evaluation_view._detail_context(result),
+        "metric_labels": evaluation_view.METRIC_LABELS,
+        "category_labels": evaluation_view.CATEGORY_LABELS,
+    }
+    html = aiohttp_jinja2.get_env(app).get_template("evaluation/details.html").render(context)
+    cells = page_details(html)
+    assert cells[("sgb2", "reasons", "reason", "prefer_in_person", "")][0] == four(12 / 30)
+    assert cells[("sgb2", "reasons", "reason", "no_device", "")][0] == four(5 / 30)
+    # 2 + 2 + 1 + 0 answers are hidden together: at least 5, so nothing else must go
+    for small in ("technical_problems", "no_private_place", "data_costs", "other"):
+        assert cells[("sgb2", "reasons", "reason", small, "")] == ("", "", "", True)
+    assert "spricht lieber persönlich" in html and 'id="chart-reasons"' in html
+    # SGB III has no reasons of its own: its column says so instead of borrowing any figure
+    assert not [k for k in cells if k[0] == "sgb3" and k[1] == "reasons"]
