@@ -1,7 +1,8 @@
 """Exports of the evaluation: CSV (one file per group, zipped), XLSX (one sheet per group), JSON.
 
-Every file, sheet or object holds exactly one group; suppressed cells stay empty and are
-flagged. A group's anonymous responses can be exported too, in random order.
+Every file, sheet or object holds exactly one group, except the comparison, which holds
+only differences SGB II − SGB III; suppressed cells stay empty and are flagged. A group's
+anonymous responses can be exported too, in random order.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from feedback.cells import CELL_COLUMNS, cell_row
+from feedback.comparison import COMPARISON_COLUMNS, difference_row
+from feedback.evaluation import Evaluation
 from feedback.questionnaire import NO_ANSWER, VERSION, Answers
 from feedback.report import GroupReport
 from feedback.suppression import MIN_CELL
@@ -32,6 +36,7 @@ __all__ = [
     "anonymous_rows",
     "export_reports",
     "export_responses",
+    "export_comparison",
     "content_type",
     "file_name",
 ]
@@ -167,18 +172,64 @@ def _xlsx(sheets: dict[str, tuple[Sequence[str], Sequence[dict[str, Any]]]]) -> 
     return buffer.getvalue()
 
 
-def export_reports(reports: Sequence[GroupReport], fmt: str, filters: dict[str, Any]) -> bytes:
-    """The figures of each group, kept apart, in ``fmt``."""
+def _detail_rows(evaluation: Evaluation | None, group: str) -> list[dict[str, Any]]:
+    if evaluation is None:
+        return []
+    return [cell_row(c) for cells in evaluation.detail(group).tables.values() for c in cells]
+
+
+def _comparison_rows(evaluation: Evaluation | None) -> list[dict[str, Any]]:
+    return [difference_row(d) for d in evaluation.comparison] if evaluation is not None else []
+
+
+def export_reports(
+    reports: Sequence[GroupReport], fmt: str, filters: dict[str, Any], evaluation: Evaluation | None = None
+) -> bytes:
+    """The figures of each group, kept apart, in ``fmt``.
+
+    With ``evaluation``, each group's further tables follow its figures (``<group>-details``)
+    and the differences SGB II − SGB III travel as their own ``comparison`` table.
+    """
+    details = {r.group: _detail_rows(evaluation, r.group) for r in reports} if evaluation else {}
+    comparison = _comparison_rows(evaluation)
     if fmt == "csv":
-        return _zip({f"{r.group}.csv": _csv(FIGURE_COLUMNS, figure_rows(r)) for r in reports})
+        files = {f"{r.group}.csv": _csv(FIGURE_COLUMNS, figure_rows(r)) for r in reports}
+        files.update({f"{group}-details.csv": _csv(CELL_COLUMNS, rows) for group, rows in details.items()})
+        if comparison:
+            files["comparison.csv"] = _csv(COMPARISON_COLUMNS, comparison)
+        return _zip(files)
     if fmt == "xlsx":
-        return _xlsx({r.group: (FIGURE_COLUMNS, figure_rows(r)) for r in reports})
+        sheets: dict[str, tuple[Sequence[str], Sequence[dict[str, Any]]]]
+        sheets = {r.group: (FIGURE_COLUMNS, figure_rows(r)) for r in reports}
+        sheets.update({f"{group} details": (CELL_COLUMNS, rows) for group, rows in details.items()})
+        if comparison:
+            sheets["comparison"] = (COMPARISON_COLUMNS, comparison)
+        return _xlsx(sheets)
     if fmt == "json":
-        document = {
+        document: dict[str, Any] = {
             "questionnaire_version": reports[0].version if reports else VERSION,
             "filters": filters,
             "groups": {r.group: {"respondents": r.respondents, "figures": figure_rows(r)} for r in reports},
         }
+        if evaluation is not None:
+            for group in details:
+                document["groups"][group]["tables"] = {
+                    name: [cell_row(c) for c in cells] for name, cells in evaluation.detail(group).tables.items()
+                }
+            document["comparison"] = comparison
+        return json.dumps(document, ensure_ascii=False, indent=2).encode()
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def export_comparison(evaluation: Evaluation, fmt: str, filters: dict[str, Any]) -> bytes:
+    """The differences SGB II − SGB III alone (the command's ``--comparison``)."""
+    rows = _comparison_rows(evaluation)
+    if fmt == "csv":
+        return _zip({"comparison.csv": _csv(COMPARISON_COLUMNS, rows)})
+    if fmt == "xlsx":
+        return _xlsx({"comparison": (COMPARISON_COLUMNS, rows)})
+    if fmt == "json":
+        document = {"questionnaire_version": VERSION, "filters": filters, "comparison": rows}
         return json.dumps(document, ensure_ascii=False, indent=2).encode()
     raise ValueError(f"unknown format {fmt!r}")
 

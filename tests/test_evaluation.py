@@ -96,8 +96,10 @@ async def test_page_shows_both_groups_apart_and_hides_small_cells(seeded) -> Non
     html = await resp.text()
     cells = page_cells(html)
     assert {g for g, _m, _c in cells} == {"sgb2", "sgb3"}
-    # every column is one group: no pooled or total column anywhere
-    assert set(re.findall(r'<th scope="col">([^<]*)</th>', html)) == {"", "Antwort", "Kanal", "SGB II", "SGB III"}
+    # every column is one group (or a difference SGB II − SGB III): no pooled or total column anywhere
+    headers = set(re.findall(r'<th scope="col">([^<]*)</th>', html))
+    assert {"Antwort", "SGB II", "SGB III"} <= headers
+    assert not [h for h in headers if re.search(r"(?i)\b(gesamt|insgesamt|total|beide|zusammen|alle)\b", h)]
     assert cells[("sgb2", "recommend", "yes")] == "0.6667"
     assert cells[("sgb2", "next_by_video", "yes")] == "0.3333"
     assert cells[("sgb2", "recommend_minus_next", "")] == "0.3333"
@@ -132,8 +134,14 @@ async def test_exports_round_trip_to_the_page_figures(seeded) -> None:  # type: 
     resp = await seeded.get(f"/evaluation/export?format=csv&{query}")
     assert resp.headers["Content-Disposition"].endswith('.zip"')
     with zipfile.ZipFile(io.BytesIO(await resp.read())) as archive:
-        assert sorted(archive.namelist()) == ["sgb2.csv", "sgb3.csv"]
-        for name in archive.namelist():
+        assert sorted(archive.namelist()) == [
+            "comparison.csv",
+            "sgb2-details.csv",
+            "sgb2.csv",
+            "sgb3-details.csv",
+            "sgb3.csv",
+        ]
+        for name in ("sgb2.csv", "sgb3.csv"):
             group = name.removesuffix(".csv")
             rows = list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
             for row in rows:
@@ -142,8 +150,8 @@ async def test_exports_round_trip_to_the_page_figures(seeded) -> None:  # type: 
 
     resp = await seeded.get(f"/evaluation/export?format=xlsx&{query}")
     workbook = openpyxl.load_workbook(io.BytesIO(await resp.read()))
-    assert workbook.sheetnames == ["sgb2", "sgb3"]
-    for group in workbook.sheetnames:
+    assert workbook.sheetnames == ["sgb2", "sgb3", "sgb2 details", "sgb3 details", "comparison"]
+    for group in ("sgb2", "sgb3"):
         rows = list(workbook[group].iter_rows(values_only=True))
         header = rows[0]
         for values in rows[1:]:
@@ -217,4 +225,4 @@ async def test_cli_export_refuses_pooling_and_writes_one_group(seeded, settings,
         ]
     xlsx = tmp_path / "sgb3.xlsx"
     assert await asyncio.to_thread(cli, ["export", "--group", "sgb3", "--format", "xlsx", "--output", str(xlsx)]) == 0
-    assert openpyxl.load_workbook(xlsx).sheetnames == ["sgb3"]
+    assert openpyxl.load_workbook(xlsx).sheetnames == ["sgb3", "sgb3 details"]

@@ -17,6 +17,7 @@ from feedback import export
 from feedback.months import valid_month
 from feedback.report import GROUPS
 from recordings_policy import InvalidPolicy, RetentionPolicy, load_policy
+from storage import evaluation as evaluation_store
 from storage import feedback as feedback_store
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
@@ -81,9 +82,12 @@ async def _export(
                 if len(rows) < 5:
                     raise ValueError("fewer than 5 answers")
                 return export.export_responses(group, rows, fmt)
-            report = await feedback_store.group_report(db, group, office_id=office_id, month=month)
-            filters = {"office": office_id, "month": month, "questionnaire_version": report.version}
-            return export.export_reports([report], fmt, filters)
+            filters = {"office": office_id, "month": month}
+            if group == "comparison":
+                both = await evaluation_store.evaluation(db, GROUPS, office_id=office_id, month=month)
+                return export.export_comparison(both, fmt, filters)
+            result = await evaluation_store.evaluation(db, (group,), office_id=office_id, month=month)
+            return export.export_reports(list(result.reports), fmt, filters, evaluation=result)
     finally:
         await engine.dispose()
 
@@ -96,14 +100,18 @@ _POOLED = (
 
 
 def _run_export(args: argparse.Namespace, settings: Settings) -> int:
-    if args.group not in GROUPS:
+    if args.comparison and (args.group or args.responses):
+        print("--comparison: ohne --group und --responses. / without --group and --responses.", file=sys.stderr)
+        return 2
+    if args.group not in GROUPS and not args.comparison:
         print(_POOLED, file=sys.stderr)
         return 2
     if args.month and not valid_month(args.month):
         print("--month: YYYY-MM", file=sys.stderr)
         return 2
     try:
-        body = asyncio.run(_export(settings, args.group, args.format, args.office, args.month or None, args.responses))
+        group = "comparison" if args.comparison else args.group
+        body = asyncio.run(_export(settings, group, args.format, args.office, args.month or None, args.responses))
     except ValueError:
         print("Weniger als 5 Antworten: nicht ausgegeben. / Fewer than 5 answers.", file=sys.stderr)
         return 2
@@ -137,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("--office", type=int, help="only this office id")
     exporter.add_argument("--month", help="only this month, YYYY-MM")
     exporter.add_argument("--responses", action="store_true", help="the anonymous responses, in random order")
+    exporter.add_argument(
+        "--comparison", action="store_true", help="the differences SGB II − SGB III, Newcombe intervals (no --group)"
+    )
     args = parser.parse_args(argv)
 
     try:

@@ -6,14 +6,20 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from feedback import export
+from feedback.channels import BAND
+from feedback.equipment import DEVICES, VERDICT_LABELS, VERDICTS
 from feedback.errors import PooledRequest, TooFewAnswers
+from feedback.evaluation import Evaluation
 from feedback.months import valid_month
 from feedback.questionnaire import N_, QUESTIONS, VERSION, VERSIONS
-from feedback.report import CHANNELS, GROUPS, OUTCOMES, GroupReport, distributions_for, require_group
+from feedback.reasons import REASON_LABELS
+from feedback.report import CHANNELS, GROUPS, OUTCOMES, distributions_for, require_group
 from feedback.suppression import MIN_CELL, shown
+from storage import evaluation as evaluation_store
 from storage import feedback as store
 from web.keys import DB
 from web.views.common import require_role
+from web.views.evaluation_charts import page_charts
 
 __all__ = ["routes", "parse_filters"]
 
@@ -39,6 +45,27 @@ CATEGORY_LABELS = {
 }
 
 
+# Labels of the further tables and charts, keyed "metric:category" (msgids, translated where shown).
+DETAIL_LABELS = {
+    "recommend:yes": N_("would recommend video"),
+    "next_by_video:yes": N_("next appointment by video"),
+    "outcome:video": N_("held by video"),
+    **{f"outcome:{key}": label for key, label in CATEGORY_LABELS.items()},
+    **{f"reason:{key}": label for key, label in REASON_LABELS.items()},
+    **{f"verdict:{key}": label for key, label in VERDICT_LABELS.items()},
+    **{f"device:{key}": CATEGORY_LABELS[key] for key in DEVICES},
+    "trend:recommend": N_("Would recommend video, by month"),
+    "trend:next_by_video": N_("Next appointment by video, by month"),
+    "trend:video_share": N_("Sessions held by video, by month"),
+    "effort:effort": N_("Effort compared with in person (1 much less – 5 much more)"),
+    "effort:technical_quality": N_("Technical quality (1 very poor – 5 very good)"),
+    "band:below": N_("below the BA's band"),
+    "band:within": N_("within the BA's band"),
+    "band:above": N_("above the BA's band"),
+    "band:overlaps": N_("not decided: the interval overlaps the band's edge"),
+}
+
+
 def parse_filters(office: str, month: str) -> tuple[int | None, str | None]:
     """Office id and month from query values; empty means all."""
     office_id = None
@@ -59,12 +86,24 @@ def _version(request: web.Request) -> str:
     return version
 
 
-async def _reports(
+async def _evaluation(
     request: web.Request, groups: tuple[str, ...], office_id: int | None, month: str | None
-) -> list[GroupReport]:
+) -> Evaluation:
     version = _version(request)
     async with request.app[DB]() as db:
-        return [await store.group_report(db, g, office_id=office_id, month=month, version=version) for g in groups]
+        return await evaluation_store.evaluation(db, groups, office_id=office_id, month=month, version=version)
+
+
+def _detail_context(result: Evaluation) -> dict[str, object]:
+    return {
+        "evaluation": result,
+        "charts": page_charts(result, DETAIL_LABELS),
+        "detail_labels": DETAIL_LABELS,
+        "devices": DEVICES,
+        "verdicts": VERDICTS,
+        "band": BAND,
+        "trend_months": sorted({m for d in result.details for m in d.months("trend")}),
+    }
 
 
 @routes.get("/evaluation", name="evaluation")
@@ -73,13 +112,15 @@ async def evaluation(request: web.Request) -> web.StreamResponse:
     office = request.query.get("office", "")
     month = request.query.get("month", "")
     office_id, month_value = parse_filters(office, month)
-    reports = await _reports(request, GROUPS, office_id, month_value)
+    result = await _evaluation(request, GROUPS, office_id, month_value)
+    reports = list(result.reports)
     async with request.app[DB]() as db:
         offices = await store.offices(db)
     return aiohttp_jinja2.render_template(
         "evaluation.html",
         request,
         {
+            **_detail_context(result),
             "reports": reports,
             "distributions": (*distributions_for(_version(request)), "outcome"),
             "channels": CHANNELS,
@@ -95,6 +136,34 @@ async def evaluation(request: web.Request) -> web.StreamResponse:
             "category_labels": CATEGORY_LABELS,
             "outcomes": OUTCOMES,
             "offices": offices,
+            "office": office,
+            "month": month,
+            "min_cell": MIN_CELL,
+        },
+    )
+
+
+@routes.get("/evaluation/print", name="evaluation_print")
+async def evaluation_print(request: web.Request) -> web.StreamResponse:
+    """One clean report for an office and period, to print or save as PDF from the browser."""
+    require_role(request, "evaluator")
+    office = request.query.get("office", "")
+    month = request.query.get("month", "")
+    office_id, month_value = parse_filters(office, month)
+    result = await _evaluation(request, GROUPS, office_id, month_value)
+    async with request.app[DB]() as db:
+        offices = dict(await store.offices(db))
+    return aiohttp_jinja2.render_template(
+        "evaluation_print.html",
+        request,
+        {
+            **_detail_context(result),
+            "reports": list(result.reports),
+            "metric_labels": METRIC_LABELS,
+            "category_labels": CATEGORY_LABELS,
+            "distributions": (*distributions_for(_version(request)), "outcome"),
+            "version": _version(request),
+            "office_name": offices.get(office_id) if office_id is not None else None,
             "office": office,
             "month": month,
             "min_cell": MIN_CELL,
@@ -127,7 +196,8 @@ async def export_figures(request: web.Request) -> web.StreamResponse:
         body = export.export_responses(groups[0], rows, fmt)
         stem = f"rueckmeldungen-{groups[0]}"
     else:
-        body = export.export_reports(await _reports(request, groups, office_id, month), fmt, filters)
+        result = await _evaluation(request, groups, office_id, month)
+        body = export.export_reports(list(result.reports), fmt, filters, evaluation=result)
         stem = "auswertung-" + "-".join(groups)
     return web.Response(
         body=body,

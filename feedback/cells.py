@@ -1,0 +1,53 @@
+"""One published cell of the evaluation's further tables, and the rules that publish it.
+
+A cell is a share (``count`` of ``n``, with its Wilson interval), a mean or a difference;
+a suppressed cell carries no numbers at all. ``month`` is empty when the cell covers the
+whole selection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from feedback.statistics import wilson
+
+__all__ = ["CELL_COLUMNS", "Cell", "share", "hidden", "cell_row"]
+
+CELL_COLUMNS = ("table", "metric", "category", "month", "n", "count", "estimate", "low", "high", "suppressed", "note")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """``note`` qualifies a shown cell, e.g. ``interval_withheld`` or the BA band position."""
+
+    table: str
+    metric: str
+    category: str
+    month: str
+    n: int | None
+    count: int | None
+    estimate: float | None
+    low: float | None
+    high: float | None
+    suppressed: bool
+    note: str = ""
+
+
+def share(table: str, metric: str, category: str, count: int, n: int, month: str = "", note: str = "") -> Cell:
+    """``count / n`` with its Wilson 95 % interval (the caller has checked it may be shown)."""
+    interval = wilson(count, n)
+    return Cell(table, metric, category, month, n, count, interval.estimate, interval.low, interval.high, False, note)
+
+
+def hidden(table: str, metric: str, category: str = "", month: str = "") -> Cell:
+    return Cell(table, metric, category, month, None, None, None, None, None, True)
+
+
+def cell_row(cell: Cell) -> dict[str, Any]:
+    """The cell as an export row, estimates rounded to four places."""
+    row = asdict(cell)
+    for key in ("estimate", "low", "high"):
+        if row[key] is not None:
+            row[key] = round(row[key], 4)
+    return row
