@@ -27,7 +27,7 @@ from feedback.questionnaire import Answers
 from feedback.report import build_report
 from rooms.check import DeviceClass, Verdict
 from rooms.session import BenefitGroup, CounselSession, Outcome
-from storage import checks, sessions, users
+from storage import ballots, checks, sessions, users
 from storage.models import CaseworkerRatingRow
 from tests.conftest import PASSWORD, csrf_from, need
 from tests.test_evaluation import add_response
@@ -90,6 +90,8 @@ async def add_rating(app, group: str, effort: int, quality: int) -> None:  # typ
 
 
 async def log_in_evaluator(app, client) -> Any:  # type: ignore[no-untyped-def]
+    # Answers wait in the ballot box until the mover takes them into the results.
+    await ballots.move(app[DB])
     async with app[DB].begin() as db:
         await users.create_user(db, "auswertung", PASSWORD, display_name="Eva Luator", role="evaluator", now=NOW)
     resp = await client.get("/login")
