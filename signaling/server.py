@@ -28,7 +28,7 @@ from signaling.errors import Refusal, error_reply
 from signaling.lobby import Lobby
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import LocalPresence, Presence
-from signaling.transport import refused, websocket_class
+from signaling.transport import Traffic, refused, websocket_class
 from storage import audit, consents, grants, sessions
 from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
 from web.settings import Settings
@@ -74,7 +74,8 @@ class SignalingServer:
             engineio_logger=False,
         )
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
-        self.sio.eio._async = {**self.sio.eio._async, "websocket": websocket_class(self._websockets)}
+        self.traffic = Traffic()
+        self.sio.eio._async = {**self.sio.eio._async, "websocket": websocket_class(self._websockets, self.traffic)}
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         for event, handler in {
