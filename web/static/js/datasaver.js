@@ -7,7 +7,7 @@
 // tells the other side what it sends. The page shows the data used so far (getStats,
 // every byte of the connection both ways) and offers a mode by itself when the
 // connection stays weak (high round-trip time or loss).
-import { LIMITS, MODES, applyToSenders, isMode, loadPreference, stricter } from "./datamodes.js";
+import { LIMITS, MODES, applyToSenders, isMode, loadPreference, stricter, withAudioPtime } from "./datamodes.js";
 import { t } from "./i18n.js";
 import { PeerChannel } from "./peerchannel.js";
 
@@ -95,6 +95,15 @@ function startDataSaver(main, root) {
     lastLoss = null;
     weakSamples = 0;
     const conn = pc;
+    // Longer audio packets in every mode (see AUDIO_PTIME_MS); a rollback has no SDP.
+    const setRemote = conn.setRemoteDescription.bind(conn);
+    conn.setRemoteDescription = (description, ...rest) =>
+      setRemote(
+        typeof description?.sdp === "string" && description.sdp
+          ? { type: description.type, sdp: withAudioPtime(description.sdp) }
+          : description,
+        ...rest,
+      );
     const reapply = () => {
       if (conn === pc && conn.signalingState === "stable") applyToSenders(conn, sending);
     };
