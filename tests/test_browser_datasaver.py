@@ -63,6 +63,9 @@ async def test_each_mode_stays_within_its_data_bound(browser, server) -> None:  
     cw, rc = await _call_with_video(browser, server)
     await _channels_open(cw, rc)
     await _both_send(cw, rc, "normal")
+    # Each page asks for 40 ms audio packets from its own encoder (the remote description it was given).
+    for page in (cw, rc):
+        assert await page.evaluate("window.vbCall.pc().remoteDescription.sdp.includes('a=ptime:40')")
     normal = await _rates(cw, rc)
 
     # The recipient chooses less data: its own video shrinks, and it asks the caseworker
