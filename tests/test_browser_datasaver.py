@@ -180,6 +180,11 @@ async def _message(page: Any, code: str) -> str:
 async def test_photo_arrives_byte_identical_and_never_crosses_the_server(browser, server, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     cw, rc = await _call_with_video(browser, server)
     await _channels_open(cw, rc)
+    # The phone's camera opens directly from one button; the other picks a stored photo.
+    assert await rc.get_attribute("#photo-camera", "capture") == "environment"
+    assert await rc.get_attribute("#photo-camera", "accept") == "image/*"
+    assert await rc.get_attribute("#photo-file", "capture") is None
+    assert await cw.locator("#photo-take, #photo-pick").count() == 0
     traffic = server.app[SIGNALING].traffic
     before = traffic.bytes
 
