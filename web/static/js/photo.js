@@ -9,6 +9,7 @@ import { PeerChannel } from "./peerchannel.js";
 const MAX_MB = 10;
 const MAX_BYTES = MAX_MB * 1024 * 1024;
 const MAX_SIDE = 2000;
+const MAX_PHOTOS = 20; // received per page: each stays in memory until the page closes
 const JPEG_QUALITY = 0.85;
 const CHUNK = 16 * 1024; // fits every browser's SCTP message size
 const HIGH_WATER = 1024 * 1024; // stop queueing above this…
@@ -52,7 +53,7 @@ function startPhoto(main, root) {
   }
 
   function say(code, kind = "info") {
-    messageEl.textContent = t(`photo_${code}`, { limit: MAX_MB });
+    messageEl.textContent = t(`photo_${code}`, { limit: MAX_MB, max: MAX_PHOTOS });
     messageEl.dataset.code = code;
     messageEl.dataset.kind = kind;
   }
@@ -252,6 +253,7 @@ function startPhoto(main, root) {
     const { id, size, sha256, mime } = message;
     if (typeof id !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return;
     const header = { id, size: 0, sha256: "", chunks: [], received: 0 };
+    if (received.length >= MAX_PHOTOS) return failIncoming(header, "too_many");
     if (!Number.isSafeInteger(size) || size <= 0 || size > MAX_BYTES) return failIncoming(header, "too_large");
     if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256) || mime !== "image/jpeg") {
       return failIncoming(header, "not_image");
@@ -334,7 +336,7 @@ function startPhoto(main, root) {
   };
 }
 
-const FAILURES = ["checksum", "incomplete", "too_large", "not_image"];
+const FAILURES = ["checksum", "incomplete", "too_large", "not_image", "too_many"];
 
 /** Decode (with the photo's own orientation), scale the long side to ≤ 2,000 px, encode JPEG. */
 async function downscale(file) {
