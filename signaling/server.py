@@ -32,7 +32,7 @@ from signaling.lobby import Lobby
 from signaling.metrics import NoMetrics, SignalingMetrics
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import LocalPresence, Presence
-from signaling.transport import refused, websocket_class
+from signaling.transport import Traffic, refused, websocket_class
 from storage import audit, consents, grants, sessions
 
 __all__ = ["SignalingServer"]
@@ -98,7 +98,8 @@ class SignalingServer:
             engineio_logger=False,
         )
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
-        self.sio.eio._async = {**self.sio.eio._async, "websocket": websocket_class(self._websockets)}
+        self.traffic = Traffic()
+        self.sio.eio._async = {**self.sio.eio._async, "websocket": websocket_class(self._websockets, self.traffic)}
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         for event, handler in events.items():

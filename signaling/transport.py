@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import socketio
 from aiohttp import web
 from engineio.async_drivers.aiohttp import WebSocket as _EngineIOWebSocket
 
-__all__ = ["websocket_class", "refused"]
+__all__ = ["websocket_class", "refused", "Traffic"]
 
 
-def websocket_class(open_sockets: weakref.WeakSet[web.WebSocketResponse]) -> type:
+@dataclass
+class Traffic:
+    """What this node's websockets received from clients: messages, bytes, the largest.
+
+    The server's own evidence of what crosses it: photos and media go peer to peer, so
+    no message is larger than an SDP (64 KiB) plus framing.
+    """
+
+    messages: int = 0
+    bytes: int = 0
+    largest: int = 0
+
+    def count(self, size: int) -> None:
+        self.messages += 1
+        self.bytes += size
+        self.largest = max(self.largest, size)
+
+
+def websocket_class(open_sockets: weakref.WeakSet[web.WebSocketResponse], traffic: Traffic | None = None) -> type:
     """engine.io's aiohttp websocket, with permessage-deflate off and each socket tracked.
 
     Compression costs CPU on every relayed message and risks CRIME-style leaks; tracking
     lets the server end every websocket at once on shutdown instead of waiting for ping
-    timeouts.
+    timeouts. Inbound messages are counted in ``traffic`` when given.
     """
 
     class UncompressedWebSocket(_EngineIOWebSocket):  # type: ignore[misc]
@@ -32,6 +51,12 @@ def websocket_class(open_sockets: weakref.WeakSet[web.WebSocketResponse]) -> typ
             finally:
                 open_sockets.discard(self._sock)
             return self._sock
+
+        async def wait(self) -> str | bytes:
+            data: str | bytes = await super().wait()
+            if traffic is not None:
+                traffic.count(len(data.encode()) if isinstance(data, str) else len(data))
+            return data
 
     return UncompressedWebSocket
 

@@ -26,7 +26,7 @@ _CSP = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",  # blob: document photos received in a call
         "media-src 'self' blob: mediastream:",
         "connect-src 'self' ws: wss:",
         "frame-ancestors 'none'",

@@ -206,6 +206,8 @@ function startCall(main) {
         if (conn === pc) attachLocalTracks(conn);
       }, POLITE_OFFER_WAIT_MS);
     }
+    // Hook for the call's add-ons (datasaver.js, photo.js): they add their own listeners.
+    main.dispatchEvent(new CustomEvent("vbcall:pc", { detail: { pc: conn, polite } }));
     return conn;
   }
 
@@ -245,6 +247,7 @@ function startCall(main) {
     clearTimeout(fallbackTimer);
     conn.onnegotiationneeded = conn.onicecandidate = conn.ontrack = conn.onconnectionstatechange = null;
     conn.close();
+    main.dispatchEvent(new CustomEvent("vbcall:pcclosed", { detail: { pc: conn } }));
     clearRemote();
   }
 

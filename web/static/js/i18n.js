@@ -4,17 +4,21 @@
 
 let cache = null;
 
-/** All messages of the page (an empty object if none or unparsable). */
+/**
+ * All messages of the page (an empty object if none or unparsable): #i18n, plus any
+ * <script type="application/json" data-i18n> that a template partial brings along.
+ */
 export function messages() {
   if (cache) return cache;
   cache = {};
-  const node = document.getElementById("i18n");
-  if (node) {
+  const nodes = [document.getElementById("i18n"), ...document.querySelectorAll("script[data-i18n]")];
+  for (const node of nodes) {
+    if (!node) continue;
     try {
       const parsed = JSON.parse(node.textContent || "{}");
-      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) cache = parsed;
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) Object.assign(cache, parsed);
     } catch (err) {
-      console.warn("i18n: invalid JSON in #i18n", err);
+      console.warn("i18n: invalid JSON in", node.id || "a data-i18n block", err);
     }
   }
   return cache;

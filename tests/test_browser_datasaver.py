@@ -1,0 +1,291 @@
+"""Data-saving modes and document photos in a real call between two headless Chromiums.
+
+The figures of ``test_each_mode_stays_within_its_data_bound`` are the ones in
+docs/performance.md ("Data used by a call").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_browser import (  # noqa: F401
+    PHONE,
+    _call_with_video,
+    _caseworker_creates_session,
+    _recipient_consents_and_waits,
+    browser,
+)
+from web.keys import SIGNALING
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+# Short windows keep the suite fast; the rate is extrapolated to a minute.
+WINDOW_SECONDS = 15
+SETTLE_SECONDS = 3
+MB = 1_000_000
+
+RATE = """async (ms) => {
+  const first = await window.vbDataSaver.sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const last = await window.vbDataSaver.sample();
+  return ((last.bytes - first.bytes) / (last.at - first.at)) * 60000;
+}"""
+
+APPLIED = "(mode) => window.vbDataSaver.sending() === mode && window.vbDataSaver.applied()"
+
+
+async def _rates(cw: Any, rc: Any) -> tuple[float, float]:
+    """Bytes per minute, sent and received together, as each page's getStats counts them."""
+    await asyncio.sleep(SETTLE_SECONDS)  # a measurement window, not a synchronisation
+    a, b = await asyncio.gather(cw.evaluate(RATE, WINDOW_SECONDS * 1000), rc.evaluate(RATE, WINDOW_SECONDS * 1000))
+    return float(a), float(b)
+
+
+async def _both_send(cw: Any, rc: Any, mode: str) -> None:
+    await cw.wait_for_function(APPLIED, arg=mode, timeout=15000)
+    await rc.wait_for_function(APPLIED, arg=mode, timeout=15000)
+
+
+async def _channels_open(cw: Any, rc: Any) -> None:
+    for page in (cw, rc):
+        await page.wait_for_function("() => window.vbDataSaver?.connected() && window.vbPhoto?.open()", timeout=15000)
+
+
+async def test_each_mode_stays_within_its_data_bound(browser, server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    cw, rc = await _call_with_video(browser, server)
+    await _channels_open(cw, rc)
+    await _both_send(cw, rc, "normal")
+    # Each page asks for 40 ms audio packets from its own encoder (the remote description it was given).
+    for page in (cw, rc):
+        assert await page.evaluate("window.vbCall.pc().remoteDescription.sdp.includes('a=ptime:40')")
+    normal = await _rates(cw, rc)
+
+    # The recipient chooses less data: its own video shrinks, and it asks the caseworker
+    # to send less, which the caseworker's page does.
+    await rc.select_option("#datamode", "low")
+    await _both_send(cw, rc, "low")
+    await cw.wait_for_function("() => window.vbDataSaver.peerSending() === 'low'")
+    assert await cw.evaluate("document.querySelector('#call').dataset.peerSending") == "low"
+    low = await _rates(cw, rc)
+
+    # The caseworker chooses sound only; both sides stop sending video.
+    await cw.select_option("#datamode", "audio")
+    await _both_send(cw, rc, "audio")
+    assert "nur Ton" in (await rc.text_content("#datamode-peer") or "")
+    audio = await _rates(cw, rc)
+
+    print(  # noqa: T201 - the figures for docs/performance.md
+        "MB per minute, both ways (caseworker page, recipient page): "
+        f"normal {normal[0] / MB:.2f} {normal[1] / MB:.2f}; "
+        f"low {low[0] / MB:.2f} {low[1] / MB:.2f}; audio {audio[0] / MB:.2f} {audio[1] / MB:.2f}"
+    )
+    for page_rates in zip(normal, low, audio, strict=True):
+        n, lo, au = page_rates
+        assert au <= 0.5 * MB
+        assert lo <= 1.5 * MB
+        assert n > lo > au
+    # The page shows what was used, in the page's language (German: decimal comma).
+    used = await rc.text_content("#data-used") or ""
+    assert used.startswith("Bisher verbrauchte Daten: ") and "," in used and "MB" in used
+
+    # Back to normal on both pages: video flows in full again.
+    await cw.select_option("#datamode", "normal")
+    await rc.select_option("#datamode", "normal")
+    await _both_send(cw, rc, "normal")
+
+
+async def test_landing_page_default_and_offer_on_a_weak_connection(browser, server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    base = str(server.make_url("")).rstrip("/")
+    cw, link = await _caseworker_creates_session(browser, base)
+    context = await browser.new_context(**PHONE)
+    rc = await context.new_page()
+    await rc.goto(link)
+    await rc.wait_for_url("**/s/*")
+    # The recipient makes "less data" the default on the landing page.
+    await rc.check("input[name='datamode-default'][value=low]")
+    assert "Gespeichert" in (await rc.text_content("#datamode-default-saved") or "")
+    await rc.close()
+    rc = await _recipient_consents_and_waits_in(context, link)
+    admit = cw.locator(".waiting-list li button").first
+    await admit.wait_for()
+    await admit.click()
+    await rc.wait_for_url("**/call")
+    await _channels_open(cw, rc)
+    assert await rc.input_value("#datamode") == "low"
+    await _both_send(cw, rc, "low")
+
+    # Every round trip counts as "high" now: after five polls in a row the page offers
+    # the next mode by itself, from its real getStats figures.
+    await rc.evaluate("window.vbDataSaver.thresholds.rttMs = 0")
+    offer = rc.locator("#datamode-offer")
+    await offer.wait_for(state="visible", timeout=30000)
+    assert await offer.get_attribute("data-mode") == "audio"
+    assert "Nur Ton" in (await rc.text_content("#datamode-offer-text") or "")
+    await rc.click("#datamode-offer-accept")
+    await _both_send(cw, rc, "audio")
+    assert await rc.input_value("#datamode") == "audio"
+    await rc.evaluate("window.vbDataSaver.thresholds.rttMs = 400")
+
+
+async def _recipient_consents_and_waits_in(context: Any, link: str) -> Any:
+    page = await context.new_page()
+    await page.goto(link)
+    await page.wait_for_url("**/s/*")
+    await page.click("a.btn-primary")
+    await page.wait_for_url("**/consent")
+    await page.check("#agree")
+    await page.click("button[value=agree]")
+    await page.wait_for_url("**/wait")
+    return page
+
+
+# ---- document photos -------------------------------------------------------------------
+
+
+def _png(width: int, height: int, seed: int = 17) -> bytes:
+    """A PNG of 4×4-pixel random blocks: small as PNG, large enough as JPEG to take chunks."""
+    rng = random.Random(seed)
+    grid_w = width // 4
+    rows = []
+    for _y in range(height // 4):
+        values = bytes(rng.randrange(256) for _ in range(grid_w))
+        row = b"".join(bytes((v, 255 - v, (v * 7) % 256)) * 4 for v in values)
+        rows.extend([b"\x00" + row] * 4)
+    raw = b"".join(rows)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", grid_w * 4, (height // 4) * 4, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+
+
+def _file(name: str, mime: str, data: bytes) -> list[dict[str, Any]]:
+    return [{"name": name, "mimeType": mime, "buffer": data}]
+
+
+async def _message(page: Any, code: str) -> str:
+    await page.wait_for_function("(code) => document.querySelector('#photo-message').dataset.code === code", arg=code)
+    return await page.text_content("#photo-message") or ""
+
+
+async def test_photo_arrives_byte_identical_and_never_crosses_the_server(browser, server, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    cw, rc = await _call_with_video(browser, server)
+    await _channels_open(cw, rc)
+    # The phone's camera opens directly from one button; the other picks a stored photo.
+    assert await rc.get_attribute("#photo-camera", "capture") == "environment"
+    assert await rc.get_attribute("#photo-camera", "accept") == "image/*"
+    assert await rc.get_attribute("#photo-file", "capture") is None
+    assert await cw.locator("#photo-take, #photo-pick").count() == 0
+    traffic = server.app[SIGNALING].traffic
+    before = traffic.bytes
+
+    await rc.set_input_files("#photo-camera", files=_file("bescheid.png", "image/png", _png(3000, 2000)))
+    item = cw.locator("#photo-list li").first
+    await item.wait_for(timeout=30000)
+    assert "geprüft" in await _message(rc, "delivered")
+    assert "angekommen" in await _message(cw, "received")
+
+    sent = await rc.evaluate("window.vbPhoto.lastSent()")
+    got = await cw.evaluate("window.vbPhoto.received()")
+    assert len(got) == 1 and got[0]["sha256"] == sent["sha256"] and got[0]["size"] == sent["size"]
+    assert await item.get_attribute("data-sha256") == sent["sha256"]
+    assert sent["size"] > 300_000  # many chunks, so the comparison below means something
+    # Downscaled to a long side of 2,000 px.
+    size = await cw.evaluate(
+        "() => { const i = document.querySelector('#photo-list img'); return [i.naturalWidth, i.naturalHeight]; }"
+    )
+    assert size == [2000, 1333]
+
+    # Saved by the caseworker: the very bytes the recipient's browser produced.
+    async with cw.expect_download() as info:
+        await item.locator("a[download]").click()
+    download = await info.value
+    assert download.suggested_filename == "dokument-1.jpg"
+    target = Path(tmp_path) / "photo.jpg"
+    await download.save_as(target)
+    data = target.read_bytes()
+    assert data[:3] == b"\xff\xd8\xff" and hashlib.sha256(data).hexdigest() == sent["sha256"]
+
+    # The server's own counter: what its websockets received during the transfer is a
+    # small fraction of the photo, and no single message could have held a chunk of it.
+    assert traffic.bytes - before < 32 * 1024 < sent["size"]
+    assert traffic.largest <= 64 * 1024 + 1024
+
+    # A second photo in the same call.
+    await rc.set_input_files("#photo-file", files=_file("seite2.png", "image/png", _png(800, 1200, seed=3)))
+    await cw.locator("#photo-list li").nth(1).wait_for(timeout=30000)
+    await _message(rc, "delivered")
+    assert len(await cw.evaluate("window.vbPhoto.received()")) == 2
+    assert await rc.evaluate("window.vbCall.state()") == "connected"
+
+
+async def test_bad_photos_are_refused_with_a_message_on_both_pages(browser, server, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    cw, rc = await _call_with_video(browser, server)
+    await _channels_open(cw, rc)
+
+    # Not an image.
+    await rc.set_input_files("#photo-file", files=_file("brief.pdf", "application/pdf", b"%PDF-1.4\n"))
+    assert "kein Foto" in await _message(rc, "not_image")
+    assert "kein Foto" in await _message(cw, "peer_not_image")
+
+    # Claims to be an image, but is not one.
+    await rc.set_input_files("#photo-file", files=_file("foto.jpg", "image/jpeg", b"not a jpeg" * 100))
+    await rc.wait_for_function("() => !window.vbPhoto.busy()")
+    assert "kein Foto" in await _message(rc, "not_image")
+
+    # A 50 MB image is refused before it is read.
+    big = Path(tmp_path) / "riesig.jpg"
+    with big.open("wb") as handle:
+        handle.write(b"\xff\xd8\xff\xe0")
+        handle.truncate(50 * 1024 * 1024)
+    await rc.set_input_files("#photo-file", files=[str(big)])
+    assert "zu groß" in await _message(rc, "too_large")
+    assert "zu groß" in await _message(cw, "peer_too_large")
+
+    assert await cw.locator("#photo-list li").count() == 0
+    assert await rc.evaluate("window.vbCall.state()") == "connected"
+
+
+async def test_cancel_and_a_closed_channel_leave_no_photo_and_the_call_goes_on(browser, server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    cw, rc = await _call_with_video(browser, server)
+    await _channels_open(cw, rc)
+    photo = _file("bescheid.png", "image/png", _png(2400, 1600))
+    started = "() => window.vbPhoto.progress().received > 0"
+
+    # The sender holds after each chunk (a test hook), so each step below happens mid-transfer.
+    for canceller, closer in ((cw, None), (rc, None), (None, cw)):
+        await rc.evaluate("window.vbPhoto.pause()")
+        await rc.set_input_files("#photo-file", files=photo)
+        await cw.wait_for_function(started, timeout=20000)
+        assert await cw.is_visible("#photo-progress") and await rc.is_visible("#photo-progress")
+        if canceller is not None:
+            await canceller.click("#photo-cancel")
+            other = rc if canceller is cw else cw
+            assert "abgebrochen" in await _message(canceller, "cancelled_by_you")
+            assert "abgebrochen" in await _message(other, "cancelled_by_peer")
+        else:
+            assert closer is not None
+            await closer.evaluate("window.vbPhoto.closeChannel()")
+            assert "unterbrochen" in await _message(cw, "interrupted")
+            assert "unterbrochen" in await _message(rc, "interrupted")
+        await rc.evaluate("window.vbPhoto.resume()")
+        for page in (cw, rc):
+            await page.wait_for_function("() => !window.vbPhoto.busy()")
+            assert not await page.is_visible("#photo-progress")
+        assert await cw.locator("#photo-list li").count() == 0  # nothing partial shown
+
+    # A new channel came up by itself; the call and photos go on.
+    await _channels_open(cw, rc)
+    await rc.set_input_files("#photo-file", files=photo)
+    await cw.locator("#photo-list li").first.wait_for(timeout=30000)
+    await _message(rc, "delivered")
+    assert await rc.evaluate("window.vbCall.state()") == "connected"
