@@ -28,6 +28,7 @@ __all__ = [
     "record_login_failure",
     "clear_login_failures",
     "ensure_default_office",
+    "set_password",
 ]
 
 ROLES = ("caseworker", "evaluator", "admin")
@@ -80,7 +81,8 @@ async def create_user(
 ) -> Account:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
-    if office_id is None:
+    if office_id is None and role != "admin":
+        # An administrator without an office manages every office.
         office_id = await ensure_default_office(db)
     user = User(
         username=username.strip().lower(),
@@ -105,7 +107,17 @@ async def authenticate(db: AsyncSession, username: str, password: str) -> Accoun
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    return _account(user) if user else None
+    if user is None or not user.active:
+        return None
+    return _account(user)
+
+
+async def set_password(db: AsyncSession, user_id: int, password: str) -> None:
+    user = await db.get(User, user_id)
+    if user is None:
+        raise ValueError("unknown user")
+    user.password_hash = _hasher.hash(password)
+    await db.flush()
 
 
 async def open_login_session(db: AsyncSession, account: Account, now: datetime) -> tuple[str, str]:
@@ -129,7 +141,7 @@ async def find_login_session(db: AsyncSession, token: str, now: datetime) -> tup
     row = await db.execute(
         select(User, LoginSession.csrf_token)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == hash_token(token), LoginSession.expires_at > now)
+        .where(LoginSession.token_hash == hash_token(token), LoginSession.expires_at > now, User.active)
     )
     found = row.first()
     if found is None:

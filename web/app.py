@@ -51,6 +51,8 @@ from web.rate_limit import RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
 from web.views import appointments, auth, booking, caseworker, check, evaluation, feedback, health, recipient
+from web.views.absences import routes as absence_routes
+from web.views.admin import routes as admin_routes
 
 __all__ = ["create_app"]
 
@@ -152,6 +154,8 @@ def create_app(settings: Settings) -> web.Application:
     setup_templates(app, static)
     for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation):
         app.router.add_routes(module.routes)
+    app.router.add_routes(admin_routes)
+    app.router.add_routes(absence_routes)
     fanout = None
     if settings.redis_url:
         # Websocket transport only, so any node may take any reconnect: no sticky sessions.

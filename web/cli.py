@@ -20,6 +20,7 @@ from storage import feedback as feedback_store
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
 from storage.purge import PurgeReport, purge
+from web import admin_cli
 from web.access_log import RedactingAccessLogger
 from web.app import create_app
 from web.settings import Settings
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("--office", type=int, help="only this office id")
     exporter.add_argument("--month", help="only this month, YYYY-MM")
     exporter.add_argument("--responses", action="store_true", help="the anonymous responses, in random order")
+    admin_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -141,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "export":
         return _run_export(args, settings)
+    if args.command in admin_cli.COMMANDS:
+        return admin_cli.run(args, settings)
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         return 0
