@@ -53,6 +53,7 @@ from web.templating import setup_templates
 from web.views import appointments, auth, booking, caseworker, check, evaluation, feedback, health, recipient
 from web.views.absences import routes as absence_routes
 from web.views.admin import routes as admin_routes
+from web.views.appointment_detail import routes as appointment_routes
 
 __all__ = ["create_app"]
 
@@ -156,6 +157,7 @@ def create_app(settings: Settings) -> web.Application:
         app.router.add_routes(module.routes)
     app.router.add_routes(admin_routes)
     app.router.add_routes(absence_routes)
+    app.router.add_routes(appointment_routes)
     fanout = None
     if settings.redis_url:
         # Websocket transport only, so any node may take any reconnect: no sticky sessions.

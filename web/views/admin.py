@@ -23,6 +23,7 @@ from storage.users import ROLES, Account
 from web.errors import N_
 from web.i18n import gettext as _
 from web.keys import DB
+from web.views.appointment_detail import todays_office_appointments
 from web.views.common import form_str, now, origin, redirect, require_role
 
 __all__ = ["routes", "office_message", "account_message", "password_link"]
@@ -100,6 +101,7 @@ async def _index(
     async with request.app[DB]() as db:
         office_list = await offices.list_offices(db, account.office_id)
         user_list = await accounts.list_users(db, account.office_id)
+    todays = await todays_office_appointments(request, account)
     return aiohttp_jinja2.render_template(
         "admin/index.html",
         request,
@@ -113,6 +115,7 @@ async def _index(
             "error": error,
             "form": form or {},
             "created_link": created_link,
+            "appointments": todays,
         },
         status=status,
     )

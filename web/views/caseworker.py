@@ -16,6 +16,7 @@ from rooms.invitations import invitation_window
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import bookings, consents, sessions
 from storage import feedback as feedback_store
+from storage.availability import office_info
 from storage.users import Account
 from web.errors import FormError
 from web.i18n import gettext as _
@@ -42,12 +43,14 @@ async def _render_dashboard(
     async with request.app[DB]() as db:
         todays = await sessions.sessions_of_caseworker(db, account.id, since, until)
         appointments = await bookings.upcoming_of(db, account.id)
+        office_address = (await office_info(db, account.office_id)).address
     return aiohttp_jinja2.render_template(
         "dashboard.html",
         request,
         {
             "sessions": todays,
             "appointments": appointments,
+            "office_address": office_address,
             "error": error,
             "languages": LANGUAGE_CHOICES,
             "form": request.get("form_values", {}),
