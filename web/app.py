@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from booking.links import ManageLinks
 from recordings_policy import load_policy
+from rooms.invitation_codes import InvitationCodes
 from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import MemoryWaitingRoom, WaitingRoom
@@ -30,6 +31,7 @@ from web.keys import (
     DB,
     ECHO,
     ENGINE,
+    INVITATION_CODES,
     MANAGE_LINKS,
     POLICY,
     PURGER,
@@ -54,6 +56,8 @@ from web.views import appointments, auth, booking, caseworker, check, evaluation
 from web.views.absences import routes as absence_routes
 from web.views.admin import routes as admin_routes
 from web.views.appointment_detail import routes as appointment_routes
+from web.views.invitation_delivery import routes as delivery_routes
+from web.views.short_links import routes as short_link_routes
 
 __all__ = ["create_app"]
 
@@ -67,6 +71,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[DB] = sessionmaker_for(engine)
     key = load_or_create_key(settings.signing_key_path)
     app[MANAGE_LINKS] = ManageLinks(key)
+    app[INVITATION_CODES] = InvitationCodes(key)
     app[SIGNER] = InvitationSigner(
         key,
         issuer=settings.invitation_issuer,
@@ -158,6 +163,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(admin_routes)
     app.router.add_routes(absence_routes)
     app.router.add_routes(appointment_routes)
+    app.router.add_routes(short_link_routes)
+    app.router.add_routes(delivery_routes)
     fanout = None
     if settings.redis_url:
         # Websocket transport only, so any node may take any reconnect: no sticky sessions.

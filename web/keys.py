@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.links import ManageLinks
 from recordings_policy import RetentionPolicy
+from rooms.invitation_codes import InvitationCodes
 from rooms.invitations import InvitationSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import WaitingRoom
@@ -33,6 +34,7 @@ __all__ = [
     "ECHO",
     "MANAGE_LINKS",
     "BOOKING_LIMITER",
+    "INVITATION_CODES",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -48,3 +50,4 @@ PURGER: web.AppKey[Purger] = web.AppKey("purger")
 # None when no TURN server is configured.
 TURN: web.AppKey[TurnIssuer | None] = web.AppKey("turn")
 ECHO: web.AppKey[EchoChecks] = web.AppKey("echo")
+INVITATION_CODES = web.AppKey("invitation_codes", InvitationCodes)

@@ -51,6 +51,17 @@ class Settings:
     # The pre-call check's echo peer: at most this many at once per node, each this long.
     check_max_concurrent: int = 4
     check_seconds: float = 30.0
+    # Invitations by e-mail (unset host: no e-mail button) and SMS (unset URL: no SMS button).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "videoberatung@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    sms_gateway_url: str | None = None
+    sms_api_key: str = ""
+    sms_sender: str = "Termin"
+    delivery_timeout_seconds: float = 10.0
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -82,4 +93,14 @@ class Settings:
             turn_ttl_seconds=float(env.get("TURN_TTL_SECONDS", "3600")),
             check_max_concurrent=int(env.get("CHECK_MAX_CONCURRENT", "4")),
             check_seconds=float(env.get("CHECK_SECONDS", "30")),
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=int(env.get("SMTP_PORT", "25")),
+            smtp_from=env.get("SMTP_FROM") or "videoberatung@localhost",
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_starttls=env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+            sms_gateway_url=env.get("SMS_GATEWAY_URL") or None,
+            sms_api_key=env.get("SMS_API_KEY", ""),
+            sms_sender=env.get("SMS_SENDER") or "Termin",
+            delivery_timeout_seconds=float(env.get("DELIVERY_TIMEOUT_SECONDS", "10")),
         )

@@ -23,6 +23,7 @@ from web.i18n import gettext as _
 from web.keys import DB, SIGNALING, SIGNER
 from web.views.common import BERLIN, form_str, ice_servers, local, now, origin, redirect, require_role
 from web.views.feedback import session_context
+from web.views.invitation_delivery import invitation_context
 
 __all__ = ["routes"]
 
@@ -145,6 +146,7 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
         {
             "session": session,
             "link": _invitation_link(request, session) if session.joinable else None,
+            **(await invitation_context(request, session) if session.joinable else {}),
             "participants": [p for p in participants if p.role == "recipient"],
             "consents": consent_by_participant,
             "outcomes": list(Outcome),

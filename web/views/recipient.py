@@ -14,7 +14,7 @@ from consent import texts
 from consent.records import ALL_SCOPES
 from feedback.tokens import TOKEN_LIFETIME, looks_like_token
 from rooms.errors import InvitationRevoked
-from rooms.invitations import invitation_window
+from rooms.invitations import Invitation, invitation_window
 from rooms.session import Admission, CounselSession, SessionState
 from storage import consents, sessions
 from storage import feedback as feedback_store
@@ -27,7 +27,7 @@ from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
 
-__all__ = ["routes", "render_consent_text", "recipient_of", "recipient_page", "SID"]
+__all__ = ["routes", "render_consent_text", "recipient_of", "recipient_page", "SID", "exchange_invitation"]
 
 routes = web.RouteTableDef()
 
@@ -38,7 +38,11 @@ _LINK_COOKIE = "vb_feedback_link"
 @routes.get("/join/{token}", name="join")
 async def join(request: web.Request) -> web.StreamResponse:
     """Exchange the invitation token for a participant cookie and a token-free URL."""
-    invitation = request.app[SIGNER].verify(request.match_info["token"])
+    return await exchange_invitation(request, request.app[SIGNER].verify(request.match_info["token"]))
+
+
+async def exchange_invitation(request: web.Request, invitation: Invitation) -> web.StreamResponse:
+    """A verified invitation (JWT or short code) → participant cookie and a token-free URL."""
     moment = now(request)
     async with request.app[DB].begin() as db:
         session = await sessions.get_session(db, invitation.session_id)
