@@ -180,3 +180,39 @@ async def test_dashboard_title_changes_when_someone_waits(browser, server) -> No
     await person.wait_for_url("**/wait")
     await cw.wait_for_function("() => document.title.startsWith('(1) wartet')")
     assert "0 Min." in await cw.inner_text("li.waiting-entry .waited")
+
+
+_RECORD_STATES = """() => {
+  window.vbStates = [];
+  window.vbTexts = [];
+  const main = document.getElementById('call');
+  const text = document.getElementById('conn-state');
+  new MutationObserver(() => window.vbStates.push(main.dataset.state))
+    .observe(main, { attributes: true, attributeFilter: ['data-state'] });
+  new MutationObserver(() => window.vbTexts.push(text.textContent))
+    .observe(text, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+async def test_hang_up_by_the_other_side_is_not_a_dropped_connection(browser, server) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    from tests.test_browser import _call_with_video
+
+    cw, rc = await _call_with_video(browser, server)
+    await cw.evaluate(_RECORD_STATES)
+    await rc.click("#hangup")
+    await cw.wait_for_selector("#call[data-state=peer_hung_up]")
+    assert "Die Person hat das Gespräch beendet" in await cw.inner_text("#conn-state")
+    assert "peer_left" not in await cw.evaluate("window.vbStates")
+
+
+async def test_dropped_connection_counts_the_grace_period_down(browser, server) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    from tests.test_browser import _call_with_video
+
+    cw, rc = await _call_with_video(browser, server)
+    await cw.evaluate(_RECORD_STATES)
+    await rc.context.close()  # the phone loses its connection: no hang-up is sent
+    await cw.wait_for_function("() => window.vbStates.includes('waiting_for_peer')", timeout=30000)
+    states = await cw.evaluate("window.vbStates")
+    texts = await cw.evaluate("window.vbTexts")
+    assert "peer_left" in states and "peer_hung_up" not in states
+    assert any(re.search(r"\d+ s", text) for text in texts), texts
