@@ -42,9 +42,9 @@ async def short_join(request: web.Request) -> web.StreamResponse:
     if stored is None:
         raise InvitationInvalid("unknown code")
     moment = now(request)
-    if moment < stored.not_before:
-        raise InvitationNotYetValid(stored.session_id)
-    if moment >= stored.expires_at:
-        raise InvitationExpired(stored.session_id)
+    if moment < stored.not_before or moment >= stored.expires_at:
+        error = InvitationNotYetValid("early") if moment < stored.not_before else InvitationExpired("expired")
+        error.session_id = stored.session_id
+        raise error
     # A withdrawn link's jti is no longer the session's: the exchange refuses it as revoked.
     return await exchange_invitation(request, Invitation(session_id=stored.session_id, jti=stored.jti))
