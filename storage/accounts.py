@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LoginSession, PasswordLinkRow, User
@@ -70,7 +70,10 @@ async def get_user(db: AsyncSession, user_id: int) -> UserRow | None:
 
 async def issue_password_link(db: AsyncSession, user_id: int, now: datetime) -> str:
     """A fresh one-time token (earlier unused ones die); only its hash is stored."""
-    await db.execute(delete(PasswordLinkRow).where(PasswordLinkRow.user_id == user_id))
+    # Earlier links of this account, and anybody's expired ones, go now.
+    await db.execute(
+        delete(PasswordLinkRow).where(or_(PasswordLinkRow.user_id == user_id, PasswordLinkRow.expires_at <= now))
+    )
     token = secrets.token_urlsafe(32)
     db.add(PasswordLinkRow(token_hash=hash_token(token), user_id=user_id, expires_at=now + PASSWORD_LINK_LIFETIME))
     await db.flush()
