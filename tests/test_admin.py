@@ -36,7 +36,7 @@ async def _login_admin(client) -> str:  # type: ignore[no-untyped-def]
     return await _admin_page(client)
 
 
-async def test_admin_creates_office_and_account_that_sets_its_password(client, new_client, db, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_admin_creates_office_and_account_that_sets_its_password(database, client, new_client, db, clock) -> None:  # type: ignore[no-untyped-def]
     await _admin(db, clock)
     csrf = await _login_admin(client)
     form = {
@@ -121,7 +121,9 @@ async def test_bad_office_input_keeps_what_was_typed(client, db, clock) -> None:
     assert resp.status == 400 and "in the past" in html and yesterday in html
 
 
-async def test_last_active_admin_stays_and_deactivated_accounts_cannot_log_in(client, new_client, db, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_last_active_admin_stays_and_deactivated_accounts_cannot_log_in(
+    database, client, new_client, db, clock
+) -> None:  # type: ignore[no-untyped-def]
     await _admin(db, clock)
     csrf = await _login_admin(client)
     html = await (await client.get("/admin")).text()

@@ -49,7 +49,9 @@ async def _phone_views(app) -> int:  # type: ignore[no-untyped-def]
         )
 
 
-async def test_number_is_shown_to_its_caseworker_on_the_day_until_settled(app, server, new_client, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_number_is_shown_to_its_caseworker_on_the_day_until_settled(
+    database, app, server, new_client, clock
+) -> None:  # type: ignore[no-untyped-def]
     booking_id = await _book(app, Channel.PHONE)
     own = await new_client()
     await own.get("/login?lang=en")

@@ -140,7 +140,7 @@ async def test_short_link_fits_one_sms_and_joins_like_the_jwt(client, new_client
     assert resp.status == 303 and resp.headers["Location"] == f"/s/{session_id}"
 
 
-async def test_short_link_is_revocable_expiring_and_unguessable(client, new_client, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_short_link_is_revocable_expiring_and_unguessable(database, client, new_client, clock) -> None:  # type: ignore[no-untyped-def]
     csrf = await login(client)
     session_id, link, _html = await _session_page(client, csrf)
     code = link.rsplit("/", 1)[1]
