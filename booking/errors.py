@@ -7,6 +7,7 @@ BookingError
 │   └── OutsideAvailability  not a slot of the published hours
 ├── InvalidPhone             not a dialable number (German default region)
 ├── InvalidHours             weekly hours or an absence that make no sense
+├── InvalidOffice            an office's name, address, phone, hours or holiday; ``reason`` says which
 ├── ChoiceNotAllowed         the office does not let people pick a caseworker
 ├── BookingNotFound
 ├── BookingClosed            cancelled, done or no-show: nothing more to change
@@ -27,6 +28,7 @@ __all__ = [
     "OutsideAvailability",
     "InvalidPhone",
     "InvalidHours",
+    "InvalidOffice",
     "ChoiceNotAllowed",
     "BookingNotFound",
     "BookingClosed",
@@ -64,6 +66,12 @@ class InvalidPhone(BookingError):
 
 class InvalidHours(BookingError):
     pass
+
+
+class InvalidOffice(BookingError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ChoiceNotAllowed(BookingError):

@@ -72,7 +72,9 @@ class CheckOfferInvalid(RoomsError):
 
 
 class InvitationError(RoomsError):
-    pass
+    # Set when the invitation was genuine but cannot be used now (early, expired,
+    # withdrawn), so the error page can name the appointment and its office.
+    session_id: str | None = None
 
 
 class InvitationExpired(InvitationError):

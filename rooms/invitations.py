@@ -117,6 +117,22 @@ class InvitationSigner:
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self._kid})
 
+    def _subject_of_genuine(self, token: str) -> str | None:
+        """The session of a token whose signature and claims hold, only its time does not."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._public,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"verify_nbf": False, "verify_exp": False, "verify_iat": False, "strict_aud": True},
+            )
+        except jwt.PyJWTError:
+            return None
+        sub = claims.get("sub")
+        return sub if isinstance(sub, str) and claims.get("typ") == TOKEN_TYPE else None
+
     def verify(self, token: str) -> Invitation:
         """Check signature, algorithm, key id, every required claim; raise InvitationError."""
         if not token or len(token) > _MAX_TOKEN_LENGTH:
@@ -146,7 +162,9 @@ class InvitationSigner:
         except jwt.ExpiredSignatureError as exc:
             raise InvitationExpired("expired") from exc
         except jwt.ImmatureSignatureError as exc:
-            raise InvitationNotYetValid("not yet valid") from exc
+            early = InvitationNotYetValid("not yet valid")
+            early.session_id = self._subject_of_genuine(token)
+            raise early from exc
         except jwt.PyJWTError as exc:
             raise InvitationInvalid(type(exc).__name__) from exc
         # Exact comparisons: never rely on a library's looser matching alone.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, time
+from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.availability import DEFAULT_SCHEDULE, Absence, Hours, Schedule
@@ -20,6 +21,10 @@ __all__ = [
     "absences_of",
     "office_info",
     "caseworkers_of",
+    "OwnAbsence",
+    "own_absences",
+    "update_absence",
+    "delete_absence",
 ]
 
 
@@ -107,3 +112,36 @@ async def caseworkers_of(db: AsyncSession, office_id: int | None) -> list[Casewo
     same_office = User.office_id.is_(None) if office_id is None else User.office_id == office_id
     rows = await db.scalars(select(User).where(User.role == "caseworker", same_office).order_by(User.id))
     return [Caseworker(u.id, u.display_name, u.office_id) for u in rows]
+
+
+@dataclass(frozen=True)
+class OwnAbsence:
+    id: int
+    first: date
+    last: date
+
+
+def _own(caseworker_id: int, absence_id: int) -> Any:
+    return (AbsenceRow.id == absence_id) & (AbsenceRow.caseworker_id == caseworker_id)
+
+
+async def own_absences(db: AsyncSession, caseworker_id: int, since: date) -> list[OwnAbsence]:
+    """The caseworker's own absences (not the office's holidays) ending on or after ``since``."""
+    rows = await db.scalars(
+        select(AbsenceRow)
+        .where(AbsenceRow.caseworker_id == caseworker_id, AbsenceRow.last_day >= since)
+        .order_by(AbsenceRow.first_day)
+    )
+    return [OwnAbsence(r.id, r.first_day, r.last_day) for r in rows]
+
+
+async def update_absence(db: AsyncSession, caseworker_id: int, absence_id: int, absence: Absence) -> bool:
+    result = await db.execute(
+        update(AbsenceRow).where(_own(caseworker_id, absence_id)).values(first_day=absence.first, last_day=absence.last)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_absence(db: AsyncSession, caseworker_id: int, absence_id: int) -> bool:
+    result = await db.execute(delete(AbsenceRow).where(_own(caseworker_id, absence_id)))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

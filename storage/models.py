@@ -32,6 +32,9 @@ __all__ = [
     "FeedbackBallotRow",
     "FeedbackBookingOfferRow",
     "FeedbackOfferCountRow",
+    "PasswordLinkRow",
+    "InvitationCodeRow",
+    "InvitationDeliveryRow",
 ]
 
 
@@ -65,6 +68,9 @@ class Office(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     address: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    # JSON: {"mon": [["08:00", "12:00"]], ...}, Berlin wall-clock time.
+    opening_hours: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Some Jobcenters assign the caseworker; then people book "any" free caseworker.
     allow_caseworker_choice: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
@@ -79,6 +85,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class LoginSession(Base):
@@ -391,3 +398,38 @@ class FeedbackOfferCountRow(Base):
     office_key: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: no office
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     offers: Mapped[int] = mapped_column(Integer)
+# ---- administration and invitations that reach people ---------------------------------
+
+
+class PasswordLinkRow(Base):
+    """A one-time set-password link: only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class InvitationCodeRow(Base):
+    """A short invitation code (hash only); valid while ``jti`` is the session's current one."""
+
+    __tablename__ = "invitation_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("counsel_sessions.id", ondelete="CASCADE"), index=True)
+    jti: Mapped[str] = mapped_column(String(36))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InvitationDeliveryRow(Base):
+    """That an invitation was sent by e-mail or SMS, and how it went: never the address."""
+
+    __tablename__ = "invitation_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("counsel_sessions.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -31,6 +31,7 @@ __all__ = [
     "record_login_failure",
     "clear_login_failures",
     "ensure_default_office",
+    "set_password",
 ]
 
 ROLES = ("caseworker", "evaluator", "admin")
@@ -83,7 +84,8 @@ async def create_user(
 ) -> Account:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
-    if office_id is None:
+    if office_id is None and role != "admin":
+        # An administrator without an office manages every office.
         office_id = await ensure_default_office(db)
     user = User(
         username=username.strip().lower(),
@@ -105,7 +107,8 @@ async def count_users(db: AsyncSession) -> int:
 async def credentials(db: AsyncSession, username: str) -> tuple[Account | None, str]:
     """The account and its password hash; an unknown name gets a dummy hash of the same cost."""
     user = await db.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None:
+    if user is None or not user.active:
+        # A deactivated account costs the same as an unknown name and never logs in.
         return None, _DUMMY_HASH
     return _account(user), user.password_hash
 
@@ -122,6 +125,14 @@ async def authenticate(db: AsyncSession, username: str, password: str) -> Accoun
     """Check a password on the calling thread (command line only; the web uses ``credentials``)."""
     account, password_hash = await credentials(db, username)
     return account if verify_password(password_hash, password) and account else None
+
+
+async def set_password(db: AsyncSession, user_id: int, password: str) -> None:
+    user = await db.get(User, user_id)
+    if user is None:
+        raise ValueError("unknown user")
+    user.password_hash = _hasher.hash(password)
+    await db.flush()
 
 
 async def open_login_session(db: AsyncSession, account: Account, now: datetime) -> tuple[str, str]:
@@ -145,7 +156,7 @@ async def find_login_session(db: AsyncSession, token: str, now: datetime) -> tup
     row = await db.execute(
         select(User, LoginSession.csrf_token)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == hash_token(token), LoginSession.expires_at > now)
+        .where(LoginSession.token_hash == hash_token(token), LoginSession.expires_at > now, User.active)
     )
     found = row.first()
     if found is None:

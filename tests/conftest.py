@@ -205,7 +205,8 @@ async def login(client: TestClient, username: str = "fachkraft", password: str =
     return csrf_from(await dashboard.text())
 
 
-_LINK = re.compile(r'id="invitation-link" class="link" readonly value="([^"]+)"')
+# The long (JWT) link; the page's first link, #invitation-link, is the short /j/<code> one.
+_LINK = re.compile(r'id="invitation-link-long" class="link" readonly value="([^"]+)"')
 
 
 async def create_session(client: TestClient, csrf: str, group: str = "sgb2", **extra: str) -> tuple[str, str]:

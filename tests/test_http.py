@@ -282,7 +282,7 @@ async def test_invitation_language_sets_the_recipients_language(client, new_clie
     link = re.search(r'id="invitation-link" class="link" readonly value="([^"]+)"', html)
     assert link
     recipient = await new_client()
-    landing = await recipient.get(link.group(1)[link.group(1).index("/join/") :])
+    landing = await recipient.get(link.group(1)[link.group(1).index("/j/") :])
     page = await landing.text()
     assert 'lang="en"' in page and "Your video appointment" in page
     # Switching back to German stays possible.

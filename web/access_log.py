@@ -9,7 +9,7 @@ from aiohttp.web_log import AccessLogger
 
 __all__ = ["RedactingAccessLogger", "redact"]
 
-_SECRET_PATHS = re.compile(r"^(/join/|/feedback/t/|/booking/manage/|/f/)[^/?#]+")
+_SECRET_PATHS = re.compile(r"^(/join/|/j/|/password/|/feedback/t/|/booking/manage/|/f/)[^/?#]+")
 
 
 def redact(path: str) -> str:

@@ -14,6 +14,7 @@ from aiortc import RTCIceServer
 
 from booking.links import ManageLinks
 from recordings_policy import load_policy
+from rooms.invitation_codes import InvitationCodes
 from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import MemoryWaitingRoom, WaitingRoom
@@ -40,6 +41,7 @@ from web.keys import (
     DRAIN,
     ECHO,
     ENGINE,
+    INVITATION_CODES,
     LOGIN_THROTTLE,
     MANAGE_LINKS,
     METRICS,
@@ -69,6 +71,11 @@ from web.rate_limit import RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
 from web.views import appointments, auth, booking, caseworker, check, evaluation, feedback, health, recipient
+from web.views.absences import routes as absence_routes
+from web.views.admin import routes as admin_routes
+from web.views.appointment_detail import routes as appointment_routes
+from web.views.invitation_delivery import routes as delivery_routes
+from web.views.short_links import routes as short_link_routes
 
 __all__ = ["create_app"]
 
@@ -82,6 +89,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[DB] = sessionmaker_for(engine)
     key = load_or_create_key(settings.signing_key_path)
     app[MANAGE_LINKS] = ManageLinks(key)
+    app[INVITATION_CODES] = InvitationCodes(key)
     app[SIGNER] = InvitationSigner(
         key,
         issuer=settings.invitation_issuer,
@@ -221,6 +229,11 @@ def create_app(settings: Settings) -> web.Application:
         metrics_handler(metrics, allowed_networks(settings.metrics_allow), settings.metrics_token),
         name="metrics",
     )
+    app.router.add_routes(admin_routes)
+    app.router.add_routes(absence_routes)
+    app.router.add_routes(appointment_routes)
+    app.router.add_routes(short_link_routes)
+    app.router.add_routes(delivery_routes)
     fanout = None
     if settings.redis_url:
         # Websocket transport only, so any node may take any reconnect: no sticky sessions.

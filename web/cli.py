@@ -22,6 +22,7 @@ from storage import feedback as feedback_store
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
 from storage.purge import PurgeReport, purge
+from web import admin_cli
 from web.app import create_app
 from web.drain import handle_sigterm
 from web.logs import configure
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument(
         "--comparison", action="store_true", help="the differences SGB II − SGB III, Newcombe intervals (no --group)"
     )
+    admin_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     try:
@@ -161,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "export":
         return _run_export(args, settings)
+    if args.command in admin_cli.COMMANDS:
+        return admin_cli.run(args, settings)
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         return 0

@@ -181,15 +181,19 @@ def _wants_json(request: web.Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def _render(request: web.Request, status: int, code: str, title: str, *, fallback: bool) -> web.StreamResponse:
+async def _render(
+    request: web.Request, status: int, code: str, title: str, *, fallback: bool, exc: BaseException | None = None
+) -> web.StreamResponse:
     if _wants_json(request):
         return web.json_response({"error": {"code": code, "message": title}}, status=status)
+    from web.error_context import error_context
     from web.templating import base_context  # the templating module imports the middlewares
 
+    extra = await error_context(request, exc)
     return aiohttp_jinja2.render_template(
         "error.html",
         request,
-        {**base_context(request), "status": status, "title": title, "show_fallback": fallback},
+        {**base_context(request), "status": status, "title": title, "show_fallback": fallback, **extra},
         status=status,
     )
 
@@ -203,22 +207,27 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except (RoomsError, ConsentError, BookingError) as exc:
         status, code, title = _domain_error(exc)
-        rendered = _render(request, status, code, title, fallback=True)
+        rendered = await _render(request, status, code, title, fallback=True, exc=exc)
         if isinstance(exc, CheckBusy):
             rendered.headers["Retry-After"] = str(exc.retry_after_seconds)
         return rendered
     except MalformedBody as exc:
         # Bad input, not our failure: one line, no traceback, nothing of the body itself.
         logger.warning("malformed request on %s %s: %s", request.method, request.match_info.route.name, exc.reason)
-        return _render(request, 400, "bad_request", _("The request could not be processed."), fallback=False)
+        return await _render(request, 400, "bad_request", _("The request could not be processed."), fallback=False)
     except FeedbackError as exc:
         status, code, title = _domain_error(exc)
-        return _render(request, status, code, title, fallback=False)
+        return await _render(request, status, code, title, fallback=False, exc=exc)
     except web.HTTPException as exc:
         if exc.status < 400 or exc.status in (401,):
             raise
         title = _(_HTTP_TITLES.get(exc.status, "The request could not be processed."))
-        rendered = _render(request, exc.status, f"http_{exc.status}", title, fallback=False)
+        if exc.status == 403 and request.path.startswith("/s/") and request.get("account") is None:
+            title = _(
+                "This appointment is open in another browser or on another device. Please use the one on which "
+                "you opened the invitation link."
+            )
+        rendered = await _render(request, exc.status, f"http_{exc.status}", title, fallback=False, exc=exc)
         for header in ("Retry-After", "Allow"):
             if header in exc.headers:
                 rendered.headers[header] = exc.headers[header]
@@ -226,4 +235,4 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, request.match_info.route.name)
         title = _("Something went wrong on our side. Please try again later.")
-        return _render(request, 500, "internal", title, fallback=True)
+        return await _render(request, 500, "internal", title, fallback=True)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.links import ManageLinks
 from recordings_policy import RetentionPolicy
+from rooms.invitation_codes import InvitationCodes
 from rooms.invitations import InvitationSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import WaitingRoom
@@ -45,6 +46,7 @@ __all__ = [
     "REDIS",
     "LOGIN_THROTTLE",
     "PASSWORD_CHECKS",
+    "INVITATION_CODES",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -68,3 +70,4 @@ DRAIN: web.AppKey[Drain] = web.AppKey("drain")
 REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
 LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")
 PASSWORD_CHECKS: web.AppKey[PasswordChecks] = web.AppKey("password_checks")
+INVITATION_CODES = web.AppKey("invitation_codes", InvitationCodes)

@@ -72,6 +72,17 @@ class Settings:
     # the results, and the smallest batch that may move (k >= 5); 0 turns the mover off.
     ballot_interval_seconds: float = 900.0
     ballot_min_batch: int = 5
+    # Invitations by e-mail (unset host: no e-mail button) and SMS (unset URL: no SMS button).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "videoberatung@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    sms_gateway_url: str | None = None
+    sms_api_key: str = ""
+    sms_sender: str = "Termin"
+    delivery_timeout_seconds: float = 10.0
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -113,4 +124,14 @@ class Settings:
             login_attempts_per_node=int(env.get("LOGIN_ATTEMPTS_PER_NODE", "30")),
             ballot_interval_seconds=float(env.get("BALLOT_INTERVAL_SECONDS", "900")),
             ballot_min_batch=int(env.get("BALLOT_MIN_BATCH", "5")),
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=int(env.get("SMTP_PORT", "25")),
+            smtp_from=env.get("SMTP_FROM") or "videoberatung@localhost",
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_starttls=env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+            sms_gateway_url=env.get("SMS_GATEWAY_URL") or None,
+            sms_api_key=env.get("SMS_API_KEY", ""),
+            sms_sender=env.get("SMS_SENDER") or "Termin",
+            delivery_timeout_seconds=float(env.get("DELIVERY_TIMEOUT_SECONDS", "10")),
         )

@@ -34,6 +34,7 @@ async def _page(
     today = now(request).astimezone(BERLIN).date()
     async with request.app[DB]() as db:
         schedule = await availability.load_schedule(db, account.id, account.office_id, today)
+        own = await availability.own_absences(db, account.id, today)
     return aiohttp_jinja2.render_template(
         "availability.html",
         request,
@@ -41,10 +42,16 @@ async def _page(
             "weekdays": [(i, _(name)) for i, name in enumerate(_WEEKDAY_NAMES)],
             "hours": {i: _hours_text(schedule, i) for i in range(len(WEEKDAYS))},
             "schedule": schedule,
+            "own_absences": own,
             "error": error,
         },
         status=status,
     )
+
+
+async def availability_error(request: web.Request, account: Account, message: str) -> web.StreamResponse:
+    """The availability page again, with ``message`` on it (for the absences module)."""
+    return await _page(request, account, error=message, status=400)
 
 
 _WEEKDAY_NAMES = (

@@ -19,6 +19,7 @@ from booking.appointment import Appointment, BookingRequest, Channel, Status
 from booking.availability import BERLIN
 from booking.calendar import appointment_ics
 from booking.errors import InvalidPhone, LinkExpired, SlotTaken, SlotUnavailable
+from booking.offices import one_line
 from booking.phone import display_phone, normalize_phone
 from feedback.tokens import TOKEN_LIFETIME
 from rooms.session import CounselSession
@@ -290,7 +291,7 @@ async def calendar_file(request: web.Request) -> web.StreamResponse:
         appointment.ends_at,
         _summary(appointment, office),
         description,
-        office.address if appointment.channel is Channel.IN_PERSON else "",
+        f"{office.name}, {one_line(office.address)}" if appointment.channel is Channel.IN_PERSON else "",
         now(request),
     )
     return web.Response(

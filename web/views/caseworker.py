@@ -16,12 +16,14 @@ from rooms.invitations import invitation_window
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import bookings, consents, sessions
 from storage import feedback as feedback_store
+from storage.availability import office_info
 from storage.users import Account
 from web.errors import FormError
 from web.i18n import gettext as _
 from web.keys import DB, SIGNALING, SIGNER
 from web.views.common import BERLIN, form_str, ice_servers, local, now, origin, redirect, require_role
 from web.views.feedback import session_context
+from web.views.invitation_delivery import invitation_context
 
 __all__ = ["routes"]
 
@@ -42,12 +44,14 @@ async def _render_dashboard(
     async with request.app[DB]() as db:
         todays = await sessions.sessions_of_caseworker(db, account.id, since, until)
         appointments = await bookings.upcoming_of(db, account.id)
+        office_address = (await office_info(db, account.office_id)).address
     return aiohttp_jinja2.render_template(
         "dashboard.html",
         request,
         {
             "sessions": todays,
             "appointments": appointments,
+            "office_address": office_address,
             "error": error,
             "languages": LANGUAGE_CHOICES,
             "form": request.get("form_values", {}),
@@ -142,6 +146,7 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
         {
             "session": session,
             "link": _invitation_link(request, session) if session.joinable else None,
+            **(await invitation_context(request, session) if session.joinable else {}),
             "participants": [p for p in participants if p.role == "recipient"],
             "consents": consent_by_participant,
             "outcomes": list(Outcome),

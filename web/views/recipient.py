@@ -16,7 +16,7 @@ from consent import texts
 from consent.records import ALL_SCOPES
 from feedback.tokens import TOKEN_LIFETIME, looks_like_token
 from rooms.errors import InvitationRevoked
-from rooms.invitations import invitation_window
+from rooms.invitations import Invitation, invitation_window
 from rooms.session import Admission, CounselSession, SessionState
 from storage import audit, consents, sessions
 from storage import feedback as feedback_store
@@ -29,7 +29,15 @@ from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
 
-__all__ = ["routes", "render_consent_text", "recipient_of", "recipient_page", "SID"]
+__all__ = [
+    "routes",
+    "render_consent_text",
+    "recipient_of",
+    "recipient_page",
+    "SID",
+    "exchange_invitation",
+    "continue_on_this_device",
+]
 
 routes = web.RouteTableDef()
 
@@ -39,12 +47,24 @@ _LINK_COOKIE = "vb_feedback_link"
 
 @routes.get("/join/{token}", name="join")
 async def join(request: web.Request) -> web.StreamResponse:
-    """Exchange the invitation token for a participant cookie and a token-free URL.
+    """Exchange the invitation token for a participant cookie and a token-free URL."""
+    return await exchange_invitation(request, request.app[SIGNER].verify(request.match_info["token"]))
+
+
+@routes.post("/join/{token}")
+async def continue_here(request: web.Request) -> web.StreamResponse:
+    """Move the link's participant to this device; the other device is told and stops."""
+    return await continue_on_this_device(request, request.app[SIGNER].verify(request.match_info["token"]))
+
+
+async def exchange_invitation(request: web.Request, invitation: Invitation) -> web.StreamResponse:
+    """A verified invitation (JWT or short code) → participant cookie and a token-free URL.
 
     The link belongs to one device: opened where its participant has no cookie, it asks
-    whether to continue on this device (``continue_here``) and never makes a second one.
+    whether to continue on this device (``continue_on_this_device``) and never makes a
+    second participant.
     """
-    session = await _invited_session(request)
+    session = await _invited_session(request, invitation)
     moment = now(request)
     async with request.app[DB]() as db:
         existing = await _cookie_participant(request, db, session.id)
@@ -62,10 +82,9 @@ async def join(request: web.Request) -> web.StreamResponse:
     return _hand_over(request, session, participant.id, secret, moment)
 
 
-@routes.post("/join/{token}")
-async def continue_here(request: web.Request) -> web.StreamResponse:
+async def continue_on_this_device(request: web.Request, invitation: Invitation) -> web.StreamResponse:
     """Move the link's participant to this device; the other device is told and stops."""
-    session = await _invited_session(request)
+    session = await _invited_session(request, invitation)
     moment = now(request)
     async with request.app[DB].begin() as db:
         holder = await sessions.link_holder(db, session.id)
@@ -81,8 +100,7 @@ async def continue_here(request: web.Request) -> web.StreamResponse:
     return _hand_over(request, session, participant_id, secret, moment)
 
 
-async def _invited_session(request: web.Request) -> CounselSession:
-    invitation = request.app[SIGNER].verify(request.match_info["token"])
+async def _invited_session(request: web.Request, invitation: Invitation) -> CounselSession:
     async with request.app[DB]() as db:
         session = await sessions.get_session(db, invitation.session_id)
     if invitation.jti != session.invitation_jti:

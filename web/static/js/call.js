@@ -65,6 +65,7 @@ function startCall(main) {
   // ---- UI helpers -------------------------------------------------------------
 
   function setStatus(key) {
+    if (key !== "peer_left") stopGrace();
     const text = t(key);
     // Only write on change: the live region re-announces every write.
     if (stateEl && stateEl.textContent !== text) stateEl.textContent = text;
@@ -73,6 +74,24 @@ function startCall(main) {
 
   function setStatusText(text) {
     if (stateEl && stateEl.textContent !== text) stateEl.textContent = text;
+  }
+
+  // A dropped connection (not a hang-up): count the grace period down until the other
+  // side is back (peer.joined) or gone for good (peer.gone).
+  let graceTimer = 0;
+  function startGrace(seconds) {
+    setStatus("peer_left");
+    let left = Math.max(0, Math.ceil(Number(seconds) || 0));
+    const tick = () => {
+      setStatusText(t("peer_left_countdown", { seconds: left }));
+      if (left-- <= 0) stopGrace();
+    };
+    tick();
+    graceTimer = setInterval(tick, 1000);
+  }
+  function stopGrace() {
+    clearInterval(graceTimer);
+    graceTimer = 0;
   }
 
   function showMediaError(key) {
@@ -502,8 +521,8 @@ function startCall(main) {
 
     socket.on("peer.joined", (info) => peerPresent(info, { fromJoin: true }));
 
-    socket.on("peer.left", ({ participant } = {}) => {
-      if (peer && participant === peer.participant) setStatus("peer_left");
+    socket.on("peer.left", ({ participant, grace } = {}) => {
+      if (peer && participant === peer.participant) startGrace(grace);
     });
 
     socket.on("peer.gone", ({ participant } = {}) => {
@@ -518,7 +537,7 @@ function startCall(main) {
       if (peer && message.from !== undefined && message.from !== peer.participant) return;
       closePc();
       peer = null;
-      setStatus("peer_left");
+      setStatus("peer_hung_up"); // a decision, not a dropped connection: no countdown
       // The caseworker stays to record the outcome with the form on this page.
       if (role === "recipient") leave(urls.ended);
     });

@@ -3,6 +3,7 @@
 import { connect, errorCode, errorDetail, request } from "./signaling.js";
 import { errorText, has, t } from "./i18n.js";
 import { onPageLeave, writeStatus } from "./page.js";
+import { waitingChanged } from "./waiting_alerts.js";
 
 const sections = new Map(); // session id -> <section class="session">
 for (const section of document.querySelectorAll("section.session[data-session]")) {
@@ -130,6 +131,7 @@ function render(session, waiting) {
   // The list itself stays in the accessibility tree (even when empty) so that
   // its live region announces arrivals.
   if (empty) empty.hidden = entries.length > 0;
+  waitingChanged();
 
   if (focusedLi && !focusedLi.isConnected) {
     if (focusTarget?.isConnected) {

@@ -1,0 +1,79 @@
+"""Error pages that know who is looking: recipients get the way out, never the staff login."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from booking.availability import BERLIN
+from storage.models import Office
+from tests.conftest import create_session, join_and_consent, login
+
+
+async def _office(db) -> None:  # type: ignore[no-untyped-def]
+    async with db.begin() as s:
+        await s.execute(
+            update(Office).values(name="Amt Mitte", address="Musterstraße 12\n10115 Berlin", phone="030 1234567")
+        )
+
+
+async def test_early_link_names_the_time_in_berlin_and_links_the_check(client, new_client, db) -> None:  # type: ignore[no-untyped-def]
+    await _office(db)
+    csrf = await login(client)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).astimezone(BERLIN).replace(hour=10, minute=30)
+    _sid, long_path = await create_session(client, csrf, scheduled_at=tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    person = await new_client()
+    for path in (long_path,):
+        resp = await person.get(path)
+        html = await resp.text()
+        assert resp.status == 403
+        assert "10:30" in html and tomorrow.strftime("%d.%m.%Y") in html
+        assert 'href="/check"' in html
+        assert 'href="/"' not in html and "/login" not in html
+        assert "030 1234567" in html and "Musterstraße 12, 10115 Berlin" in html
+
+
+async def test_short_early_link_too(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    csrf = await login(client)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).astimezone(BERLIN).replace(hour=9, minute=15)
+    session_id, _long = await create_session(client, csrf, scheduled_at=tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    page = await (await client.get(f"/sessions/{session_id}")).text()
+    short = re.search(r'id="invitation-link" class="link" readonly value="[^"]*(/j/[a-z2-7]+)"', page)
+    assert short
+    person = await new_client()
+    html = await (await person.get(short.group(1))).text()
+    assert "09:15" in html and 'href="/check"' in html
+
+
+async def test_foreign_browser_gets_the_way_out(client, new_client, db) -> None:  # type: ignore[no-untyped-def]
+    await _office(db)
+    csrf = await login(client)
+    _sid, path = await create_session(client, csrf)
+    owner = await new_client()
+    session_id = await join_and_consent(owner, path)
+    stranger = await new_client()
+    resp = await stranger.get(f"/s/{session_id}/wait")
+    html = await resp.text()
+    assert resp.status == 403
+    assert "in einem anderen Browser" in html
+    assert 'id="way-out"' in html and "030 1234567" in html
+    assert 'href="/"' not in html and "/login" not in html
+
+
+async def test_invalid_link_never_points_to_the_staff_login(client) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/join/not-a-token", "/j/aaaaaaaaaaaaaaaaaaaa", "/s/00000000-0000-0000-0000-000000000000"):
+        resp = await client.get(path)
+        html = await resp.text()
+        assert resp.status >= 400
+        assert 'id="way-out"' in html
+        assert 'href="/"' not in html and "/login" not in html
+
+
+async def test_staff_errors_lead_back_to_the_start_page(client) -> None:  # type: ignore[no-untyped-def]
+    await login(client)
+    resp = await client.get("/sessions/00000000-0000-0000-0000-000000000000")
+    html = await resp.text()
+    assert resp.status == 404 and 'href="/"' in html and 'id="way-out"' not in html

@@ -1,0 +1,238 @@
+"""Invitations that reach people: short link, QR, e-mail to a real aiosmtpd, SMS to a local gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import select
+
+from booking.phone import normalize_phone
+from rooms.invitation_codes import gsm7_length
+from rooms.invitation_text import SMS_LIMIT, sms_text
+from storage.models import AuditRow, InvitationCodeRow, InvitationDeliveryRow
+from tests.conftest import create_session, csrf_from, join_and_consent, login
+from web.app import create_app
+from web.keys import DB
+from web.settings import Settings
+
+_SHORT = re.compile(r'id="invitation-link" class="link" readonly value="([^"]+)"')
+
+
+class _Inbox:
+    """An aiosmtpd handler: every accepted message lands in a queue; 'refused@' is refused."""
+
+    def __init__(self) -> None:
+        self.messages: asyncio.Queue[Envelope] = asyncio.Queue()
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any) -> str:
+        if address.startswith("refused@"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        await self.messages.put(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[tuple[_Inbox, int]]:
+    inbox = _Inbox()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(inbox), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield inbox, port
+    server.close()
+    await server.wait_closed()
+
+
+@dataclass
+class _Gateway:
+    received: list[dict[str, str]] = field(default_factory=list)
+    never: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+OK, BROKEN, SLOW, REFUSED = "0151 23456789", "0151 23456780", "0151 23456781", "0151 23456782"
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[tuple[_Gateway, str]]:
+    """A local HTTP server standing in for the SMS gateway (seven.io's form API)."""
+    state = _Gateway()
+
+    async def sms(request: web.Request) -> web.StreamResponse:
+        form = dict(await request.post())
+        assert request.headers["X-Api-Key"] == "test-key"
+        to = str(form["to"])
+        if to == normalize_phone(BROKEN):
+            return web.Response(status=503, text="down")
+        if to == normalize_phone(SLOW):
+            await state.never.wait()
+        if to == normalize_phone(REFUSED):
+            return web.json_response({"success": "202"})
+        state.received.append({k: str(v) for k, v in form.items()})
+        return web.json_response({"success": "100", "messages": [{"id": "1"}]})
+
+    app = web.Application()
+    app.router.add_post("/api/sms", sms)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield state, str(server.make_url("/api/sms"))
+    state.never.set()
+    await server.close()
+
+
+@pytest.fixture
+def app(settings: Settings, smtp, gateway) -> web.Application:  # type: ignore[no-untyped-def]
+    return create_app(
+        replace(
+            settings,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp[1],
+            smtp_from="termine@example.de",
+            sms_gateway_url=gateway[1],
+            sms_api_key="test-key",
+            delivery_timeout_seconds=1.0,
+        )
+    )
+
+
+async def _session_page(client, csrf: str) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    session_id, _long = await create_session(client, csrf)
+    html = await (await client.get(f"/sessions/{session_id}")).text()
+    short = _SHORT.search(html)
+    assert short
+    return session_id, short.group(1), html
+
+
+async def test_short_link_fits_one_sms_and_joins_like_the_jwt(client, new_client, app) -> None:  # type: ignore[no-untyped-def]
+    csrf = await login(client)
+    session_id, link, html = await _session_page(client, csrf)
+    code = link.rsplit("/", 1)[1]
+    assert re.fullmatch(r"[a-z2-7]{20}", code)
+    assert 'id="invitation-qr" src="data:image/svg+xml' in html and 'id="copy-link"' in html
+    # Stable across page views, and only its hash is stored.
+    again = await (await client.get(f"/sessions/{session_id}")).text()
+    assert link in again
+    async with app[DB]() as db:
+        stored = list(await db.scalars(select(InvitationCodeRow)))
+    assert len(stored) == 1 and code not in stored[0].code_hash
+    # The text with a 30-character host fits one GSM-7 segment.
+    host30 = "https://" + "v" * 30
+    text = sms_text("de", f"{host30}/j/{code}", datetime(2026, 12, 3, 9, 30, tzinfo=UTC))
+    assert gsm7_length(text) is not None and gsm7_length(text) <= SMS_LIMIT  # type: ignore[operator]
+    assert "Jobcenter" not in text and "SGB" not in text
+    recipient = await new_client()
+    assert await join_and_consent(recipient, f"/j/{code}") == session_id
+    # Upper case (typed from a letter) works too.
+    other = await new_client()
+    resp = await other.get(f"/j/{code.upper()}", allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"] == f"/s/{session_id}"
+
+
+async def test_short_link_is_revocable_expiring_and_unguessable(database, client, new_client, clock) -> None:  # type: ignore[no-untyped-def]
+    csrf = await login(client)
+    session_id, link, _html = await _session_page(client, csrf)
+    code = link.rsplit("/", 1)[1]
+    person = await new_client()
+    wrong = "a" * 20 if code != "a" * 20 else "b" * 20
+    assert (await person.get(f"/j/{wrong}", allow_redirects=False)).status == 400
+    assert (await person.get("/j/short", allow_redirects=False)).status == 400
+    await client.post(f"/sessions/{session_id}/revoke", data={"csrf_token": csrf})
+    revoked = await person.get(f"/j/{code}", allow_redirects=False)
+    assert revoked.status == 410
+    new_html = await (await client.get(f"/sessions/{session_id}")).text()
+    new_link = _SHORT.search(new_html)
+    assert new_link and new_link.group(1) != link
+    clock.now = datetime.now(UTC) + timedelta(hours=13)
+    assert (await person.get(new_link.group(1)[new_link.group(1).index("/j/") :])).status == 410
+
+
+async def test_invitation_email_arrives_and_its_link_works(client, new_client, smtp, app) -> None:  # type: ignore[no-untyped-def]
+    inbox, _port = smtp
+    csrf = await login(client)
+    session_id, link, html = await _session_page(client, csrf)
+    resp = await client.post(
+        f"/sessions/{session_id}/invite/email",
+        data={"csrf_token": csrf_from(html), "email": "person@example.de"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303, await resp.text()
+    envelope = await asyncio.wait_for(inbox.messages.get(), 10)
+    assert envelope.rcpt_tos == ["person@example.de"]
+    message = message_from_bytes(envelope.original_content or b"")
+    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert link in body
+    for word in ("Jobcenter", "SGB"):
+        assert word not in body and word not in str(message["Subject"])
+    recipient = await new_client()
+    assert await join_and_consent(recipient, link[link.index("/j/") :]) == session_id
+    async with app[DB]() as db:
+        states = [(r.channel, r.state) for r in await db.scalars(select(InvitationDeliveryRow))]
+        details = " ".join(r.detail for r in await db.scalars(select(AuditRow)))
+    assert states == [("email", "sent")]
+    assert "person@example.de" not in details
+    page = await (await client.get(f"/sessions/{session_id}")).text()
+    assert 'id="deliveries"' in page and "person@example.de" not in page
+
+
+async def test_bad_or_refused_email_keeps_the_address_on_the_form(client, smtp) -> None:  # type: ignore[no-untyped-def]
+    await client.get("/login?lang=en")
+    csrf = await login(client)
+    session_id, _link, html = await _session_page(client, csrf)
+    token = csrf_from(html)
+    bad = await client.post(f"/sessions/{session_id}/invite/email", data={"csrf_token": token, "email": "kein at"})
+    text = await bad.text()
+    assert bad.status == 400 and "valid e-mail address" in text and 'value="kein at"' in text
+    refused = await client.post(
+        f"/sessions/{session_id}/invite/email", data={"csrf_token": token, "email": "refused@example.de"}
+    )
+    text = await refused.text()
+    assert refused.status == 400 and "was refused" in text and 'value="refused@example.de"' in text
+
+
+async def test_sms_goes_through_the_gateway_in_one_segment(client, gateway, app) -> None:  # type: ignore[no-untyped-def]
+    state, _url = gateway
+    csrf = await login(client)
+    session_id, link, html = await _session_page(client, csrf)
+    resp = await client.post(
+        f"/sessions/{session_id}/invite/sms", data={"csrf_token": csrf_from(html), "phone": OK}, allow_redirects=False
+    )
+    assert resp.status == 303, await resp.text()
+    [sent] = state.received
+    assert sent["to"] == "+4915123456789" and link in sent["text"]
+    assert (gsm7_length(sent["text"]) or 999) <= SMS_LIMIT
+    async with app[DB]() as db:
+        states = [(r.channel, r.state) for r in await db.scalars(select(InvitationDeliveryRow))]
+    assert states == [("sms", "sent")]
+
+
+@pytest.mark.parametrize(
+    ("number", "status", "message"),
+    [
+        ("12", 400, "valid mobile number"),
+        (BROKEN, 502, "not available right now"),
+        (SLOW, 504, "did not answer in time"),
+        (REFUSED, 400, "was refused"),
+    ],
+)
+async def test_sms_failures_get_a_clear_message_and_keep_the_number(client, number, status, message) -> None:  # type: ignore[no-untyped-def]
+    await client.get("/login?lang=en")
+    csrf = await login(client)
+    session_id, _link, html = await _session_page(client, csrf)
+    resp = await client.post(
+        f"/sessions/{session_id}/invite/sms", data={"csrf_token": csrf_from(html), "phone": number}
+    )
+    text = await resp.text()
+    assert resp.status == status
+    assert message in text and f'value="{number}"' in text
