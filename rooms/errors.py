@@ -8,6 +8,9 @@ RoomsError
 ├── CheckBusy                every echo peer of this node is in use: retry later
 ├── CheckNotFound            no running check with that id (finished, expired or unknown)
 ├── CheckOfferInvalid        the browser's offer could not be answered
+├── InvalidAttemptEvent      an attempt-log report outside the closed vocabulary
+├── NoFailedAttempt          a proof was asked for an attempt that did not fail
+├── ProofInvalid             a proof code is forged, altered or expired (no reason given)
 └── InvitationError          the invitation link cannot be used
     ├── InvitationExpired
     ├── InvitationNotYetValid
@@ -26,6 +29,9 @@ __all__ = [
     "CheckBusy",
     "CheckNotFound",
     "CheckOfferInvalid",
+    "InvalidAttemptEvent",
+    "NoFailedAttempt",
+    "ProofInvalid",
     "InvitationError",
     "InvitationExpired",
     "InvitationNotYetValid",
@@ -68,6 +74,18 @@ class CheckNotFound(RoomsError):
 
 
 class CheckOfferInvalid(RoomsError):
+    pass
+
+
+class InvalidAttemptEvent(RoomsError):
+    pass
+
+
+class NoFailedAttempt(RoomsError):
+    pass
+
+
+class ProofInvalid(RoomsError):
     pass
 
 

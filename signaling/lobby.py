@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from rooms.attempts import EventKind
 from rooms.errors import SessionNotFound
 from rooms.session import Admission, admission_transition
 from rooms.waiting_room import WaitingRoom
 from signaling import payloads
 from signaling.errors import Refusal
 from signaling.peers import Peer
-from storage import sessions
+from storage import attempts, sessions
+from web.settings import utcnow
 
 __all__ = ["Lobby"]
 
@@ -21,10 +25,17 @@ __all__ = ["Lobby"]
 class Lobby:
     """Tells waiting recipients their place and the caseworker's dashboard who waits."""
 
-    def __init__(self, sio: socketio.AsyncServer, db: async_sessionmaker[AsyncSession], waiting: WaitingRoom) -> None:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        db: async_sessionmaker[AsyncSession],
+        waiting: WaitingRoom,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._sio = sio
         self._db = db
         self._waiting = waiting
+        self._clock = clock
 
     async def entries(self, session_id: str) -> list[dict[str, Any]]:
         waiting = await self._waiting.entries(session_id)
@@ -88,5 +99,7 @@ class Lobby:
             if target is Admission.ADMITTED:
                 session.admit()
                 await sessions.save_session(db, session)
+                moment = self._clock()
+                await attempts.record(db, session.id, participant.id, participant.role, EventKind.ADMITTED, moment)
         await self._waiting.leave(session.id, participant.id)
         return session.id, participant.id, session.caseworker_id

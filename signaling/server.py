@@ -109,7 +109,7 @@ class SignalingServer:
         """
         self._db = db
         self._waiting = waiting_room
-        self._lobby = Lobby(self.sio, db, waiting_room)
+        self._lobby = Lobby(self.sio, db, waiting_room, self._settings.clock)
         if presence is not None:
             self._presence = presence
 

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from booking.links import ManageLinks
 from recordings_policy import load_policy
 from rooms.invitations import InvitationSigner, load_or_create_key
+from rooms.proof import ProofSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import MemoryWaitingRoom, WaitingRoom
 from signaling.echo import EchoChecks
@@ -32,6 +33,7 @@ from web.keys import (
     ENGINE,
     MANAGE_LINKS,
     POLICY,
+    PROOF_SIGNER,
     PURGER,
     SETTINGS,
     SIGNALING,
@@ -50,7 +52,19 @@ from web.purger import Purger
 from web.rate_limit import RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
-from web.views import appointments, auth, booking, caseworker, check, evaluation, feedback, health, recipient
+from web.views import (
+    appointments,
+    attempts,
+    auth,
+    booking,
+    caseworker,
+    check,
+    evaluation,
+    feedback,
+    health,
+    proof,
+    recipient,
+)
 
 __all__ = ["create_app"]
 
@@ -69,6 +83,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         issuer=settings.invitation_issuer,
         audience=settings.invitation_audience,
     )
+    # A key of its own: a proof must never verify as an invitation, nor the other way.
+    app[PROOF_SIGNER] = ProofSigner(load_or_create_key(settings.instance_path / "attempt-proof-key.pem"))
     signaling = app[SIGNALING]
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
@@ -151,6 +167,8 @@ def create_app(settings: Settings) -> web.Application:
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
     for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation):
+        app.router.add_routes(module.routes)
+    for module in (attempts, proof):
         app.router.add_routes(module.routes)
     fanout = None
     if settings.redis_url:

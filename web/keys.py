@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from booking.links import ManageLinks
 from recordings_policy import RetentionPolicy
 from rooms.invitations import InvitationSigner
+from rooms.proof import ProofSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import WaitingRoom
 from web.rate_limit import RateLimiter
@@ -33,6 +34,7 @@ __all__ = [
     "ECHO",
     "MANAGE_LINKS",
     "BOOKING_LIMITER",
+    "PROOF_SIGNER",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -43,6 +45,7 @@ SIGNER = web.AppKey("signer", InvitationSigner)
 WAITING_ROOM = web.AppKey("waiting_room", WaitingRoom)
 MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
 BOOKING_LIMITER = web.AppKey("booking_limiter", RateLimiter)
+PROOF_SIGNER = web.AppKey("proof_signer", ProofSigner)
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 PURGER: web.AppKey[Purger] = web.AppKey("purger")
 # None when no TURN server is configured.

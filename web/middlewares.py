@@ -108,8 +108,9 @@ def csrf_token(request: web.Request) -> str:
     return str(token)
 
 
-# JSON endpoints that take no cookie-authorised action (the anonymous pre-call check).
-_JSON_API = "/api/check/"
+# JSON endpoints: the anonymous pre-call check, and call pages reporting attempt-log
+# events (a cookie-authorised action, but one that only appends a closed-vocabulary line).
+_JSON_API = ("/api/check/", "/api/attempts/")
 
 
 def _own_origin(request: web.Request) -> str:

@@ -51,6 +51,9 @@ class Settings:
     # The pre-call check's echo peer: at most this many at once per node, each this long.
     check_max_concurrent: int = 4
     check_seconds: float = 30.0
+    # A call page that has no connection this long after its peer appeared says so, logs
+    # it and offers the proof of the failed attempt (it keeps trying meanwhile).
+    connect_timeout_seconds: float = 30.0
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -82,4 +85,5 @@ class Settings:
             turn_ttl_seconds=float(env.get("TURN_TTL_SECONDS", "3600")),
             check_max_concurrent=int(env.get("CHECK_MAX_CONCURRENT", "4")),
             check_seconds=float(env.get("CHECK_SECONDS", "30")),
+            connect_timeout_seconds=float(env.get("CONNECT_TIMEOUT_SECONDS", "30")),
         )

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from consent import texts
 from consent.records import ALL_SCOPES
 from feedback.tokens import TOKEN_LIFETIME, looks_like_token
+from rooms.attempts import EventKind
 from rooms.errors import InvitationRevoked
 from rooms.invitations import invitation_window
 from rooms.session import Admission, CounselSession, SessionState
@@ -23,6 +24,7 @@ from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, spl
 from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNER
+from web.views.attempts import log_event
 from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
@@ -49,6 +51,7 @@ async def join(request: web.Request) -> web.StreamResponse:
         secret = None
         if existing is None:
             participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
+        await log_event(db, existing or participant, EventKind.LINK_OPENED, moment)
     response = web.HTTPSeeOther(f"/s/{session.id}")
     if LANG_COOKIE not in request.cookies and "lang" not in request.query:
         # The caseworker chose the invitation's language; the person can still switch.
@@ -189,6 +192,7 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
                 language=text.language,
                 scopes=ALL_SCOPES,
             )
+            await log_event(db, participant, EventKind.CONSENT, now(request), "given")
     redirect(f"/s/{session.id}/wait")
 
 
@@ -208,6 +212,8 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
         redirect(f"/s/{session.id}/call")
     if participant.admission is Admission.DECLINED:
         redirect(f"/s/{session.id}/declined")
+    async with request.app[DB].begin() as db:
+        await log_event(db, participant, EventKind.WAITING, now(request))
     patience = int(request.app[SETTINGS].waiting_patience_seconds)
     return recipient_page(request, "recipient/wait.html", session, patience_seconds=patience)
 

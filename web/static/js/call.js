@@ -3,6 +3,7 @@
 // negotiation" pattern (https://developer.mozilla.org/docs/Web/API/WebRTC_API/Perfect_negotiation).
 import { connect, errorCode, errorDetail, newInstanceId, request } from "./signaling.js";
 import { errorText, t } from "./i18n.js";
+import { attemptLog } from "./attempts.js";
 
 const main = document.getElementById("call");
 
@@ -23,6 +24,7 @@ function startCall(main) {
     withdrawn: `${main.dataset.fallbackUrl || `${sessionPath}/fallback`}?reason=withdrawn`,
   };
   const iceServers = parseIceServers(main.dataset.iceServers);
+  const attempts = attemptLog(main);
   const instance = newInstanceId();
 
   const localVideo = document.getElementById("local");
@@ -89,6 +91,7 @@ function startCall(main) {
       if (localVideo) localVideo.srcObject = localStream;
     } catch (err) {
       console.warn("call: getUserMedia failed:", err?.name, err?.message);
+      attempts.media(err);
       const name = err?.name;
       if (name === "NotAllowedError" || name === "SecurityError") showMediaError("media_denied");
       else if (name === "NotFoundError" || name === "OverconstrainedError") showMediaError("media_missing");
@@ -179,18 +182,20 @@ function startCall(main) {
             setStatus("reconnecting");
             requestIceRestart(conn);
           } else {
-            setStatus("failed");
-            // Point at the fallback link that the media-error box carries.
-            if (mediaError?.hidden) {
-              mediaError.dataset.reason = "connection";
-              showMediaError("failed");
-            }
+            showConnectionFailed();
           }
           break;
         default:
           break;
       }
     };
+
+    attempts.watch(conn, {
+      hasTurn: iceServers.length > 0,
+      onTimeout: () => {
+        if (conn === pc) showConnectionFailed();
+      },
+    });
 
     // Both sides adding tracks at once makes every join an offer collision, and
     // Chromium sometimes stops gathering ICE candidates after the polite side's
@@ -204,6 +209,15 @@ function startCall(main) {
       }, POLITE_OFFER_WAIT_MS);
     }
     return conn;
+  }
+
+  function showConnectionFailed() {
+    setStatus("failed");
+    // Point at the fallback link (and the proof) that the media-error box carries.
+    if (mediaError?.hidden) {
+      mediaError.dataset.reason = "connection";
+      showMediaError("failed");
+    }
   }
 
   /** Add our media to the connection (once); triggers negotiation if needed. */
