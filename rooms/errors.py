@@ -11,6 +11,11 @@ RoomsError
 ├── InvalidAttemptEvent      an attempt-log report outside the closed vocabulary
 ├── NoFailedAttempt          a proof was asked for an attempt that did not fail
 ├── ProofInvalid             a proof code is forged, altered or expired (no reason given)
+├── CallFull                 three participants are in the call already
+├── ThirdPersonError         adding or joining a third person is not possible
+│   ├── ThirdExists          the session has its third person already
+│   ├── ThirdNotAgreed       the recipient has not agreed (yet)
+│   └── WrongInvitation      a link made for someone else (recipient ↔ third person)
 └── InvitationError          the invitation link cannot be used
     ├── InvitationExpired
     ├── InvitationNotYetValid
@@ -32,6 +37,11 @@ __all__ = [
     "InvalidAttemptEvent",
     "NoFailedAttempt",
     "ProofInvalid",
+    "CallFull",
+    "ThirdPersonError",
+    "ThirdExists",
+    "ThirdNotAgreed",
+    "WrongInvitation",
     "InvitationError",
     "InvitationExpired",
     "InvitationNotYetValid",
@@ -86,6 +96,26 @@ class NoFailedAttempt(RoomsError):
 
 
 class ProofInvalid(RoomsError):
+    pass
+
+
+class CallFull(RoomsError):
+    pass
+
+
+class ThirdPersonError(RoomsError):
+    pass
+
+
+class ThirdExists(ThirdPersonError):
+    pass
+
+
+class ThirdNotAgreed(ThirdPersonError):
+    pass
+
+
+class WrongInvitation(ThirdPersonError):
     pass
 
 

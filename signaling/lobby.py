@@ -10,13 +10,14 @@ import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rooms.attempts import EventKind
-from rooms.errors import SessionNotFound
+from rooms.errors import CallFull, SessionNotFound
 from rooms.session import Admission, admission_transition
+from rooms.third import ensure_room
 from rooms.waiting_room import WaitingRoom
 from signaling import payloads
 from signaling.errors import Refusal
 from signaling.peers import Peer
-from storage import attempts, sessions
+from storage import attempts, sessions, third
 from web.settings import utcnow
 
 __all__ = ["Lobby"]
@@ -73,17 +74,25 @@ class Lobby:
         snapshot = {s.id: await self.entries(s.id) for s in open_sessions}
         await self._sio.emit("lobby.snapshot", {"sessions": snapshot}, to=peer.sid)
 
-    async def admit(self, peer: Peer | None, data: Any) -> None:
-        session_id, participant_id, caseworker_id = await self._decide(peer, data, Admission.ADMITTED)
+    async def admit(self, peer: Peer | None, data: Any) -> dict[str, Any]:
+        """Admit; the ack names the role, so a dashboard opens the call only for the recipient
+        (a third person joins a call the caseworker already holds)."""
+        try:
+            session_id, participant_id, caseworker_id, role = await self._decide(peer, data, Admission.ADMITTED)
+        except CallFull:
+            # The caseworker's ack says why; the person waiting is told too, and may wait on.
+            await self._sio.emit("lobby.full", {}, room=f"p:{payloads.lobby_target(data).participant}")
+            raise
         await self._sio.emit("lobby.admitted", {"session": session_id}, room=f"p:{participant_id}")
         await self.broadcast(session_id, caseworker_id)
+        return {"role": role}
 
     async def decline(self, peer: Peer | None, data: Any) -> None:
-        session_id, participant_id, caseworker_id = await self._decide(peer, data, Admission.DECLINED)
+        session_id, participant_id, caseworker_id, _role = await self._decide(peer, data, Admission.DECLINED)
         await self._sio.emit("lobby.declined", {}, room=f"p:{participant_id}")
         await self.broadcast(session_id, caseworker_id)
 
-    async def _decide(self, peer: Peer | None, data: Any, target: Admission) -> tuple[str, str, int]:
+    async def _decide(self, peer: Peer | None, data: Any, target: Admission) -> tuple[str, str, int, str]:
         if peer is None or peer.role not in ("dashboard", "caseworker"):
             raise Refusal("forbidden", "Only the caseworker admits or declines.")
         wanted = payloads.lobby_target(data)
@@ -95,6 +104,8 @@ class Lobby:
             if participant is None or participant.session_id != session.id:
                 raise SessionNotFound(wanted.participant)
             session.ensure_joinable()
+            if target is Admission.ADMITTED and participant.admission is not Admission.ADMITTED:
+                ensure_room(await third.admitted_count(db, session.id))
             await sessions.set_admission(db, participant.id, admission_transition(participant.admission, target))
             if target is Admission.ADMITTED:
                 session.admit()
@@ -102,4 +113,4 @@ class Lobby:
                 moment = self._clock()
                 await attempts.record(db, session.id, participant.id, participant.role, EventKind.ADMITTED, moment)
         await self._waiting.leave(session.id, participant.id)
-        return session.id, participant.id, session.caseworker_id
+        return session.id, participant.id, session.caseworker_id, participant.role

@@ -64,6 +64,7 @@ from web.views import (
     health,
     proof,
     recipient,
+    third,
 )
 
 __all__ = ["create_app"]
@@ -168,7 +169,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_templates(app, static)
     for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation):
         app.router.add_routes(module.routes)
-    for module in (attempts, proof):
+    for module in (attempts, proof, third):
         app.router.add_routes(module.routes)
     fanout = None
     if settings.redis_url:

@@ -33,6 +33,7 @@ from feedback.errors import (
     TooFewAnswers,
 )
 from rooms.errors import (
+    CallFull,
     CheckBusy,
     CheckNotFound,
     CheckOfferInvalid,
@@ -47,6 +48,9 @@ from rooms.errors import (
     RoomsError,
     SessionClosed,
     SessionNotFound,
+    ThirdExists,
+    ThirdNotAgreed,
+    WrongInvitation,
 )
 from web.i18n import gettext as _
 
@@ -98,6 +102,20 @@ def _domain_error(exc: Exception) -> tuple[int, str, str]:
             409,
             "no_failed_attempt",
             _("No failed connection attempt has been recorded for you in this appointment."),
+        ),
+        (CallFull, 409, "call_full", _("The call already has three participants. Nobody else can join.")),
+        (ThirdExists, 409, "third_exists", _("This session already has a third person. Remove them first.")),
+        (
+            ThirdNotAgreed,
+            403,
+            "third_not_agreed",
+            _("The person you are to accompany has not agreed yet. Please try again in a moment."),
+        ),
+        (
+            WrongInvitation,
+            403,
+            "wrong_invitation",
+            _("This link was made for another person. Please use your own invitation link."),
         ),
         (IllegalTransition, 409, "conflict", _("That is not possible at this point.")),
         (ConsentMissing, 403, "consent_required", _("Please give your consent first.")),

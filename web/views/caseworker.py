@@ -22,6 +22,7 @@ from web.i18n import gettext as _
 from web.keys import DB, SIGNALING, SIGNER
 from web.views.common import BERLIN, form_str, ice_servers, local, now, origin, redirect, require_role
 from web.views.feedback import session_context
+from web.views.third import third_context
 
 __all__ = ["routes"]
 
@@ -136,6 +137,7 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
         consent_by_participant = await consents.consents_of_session(db, session.id)
         rateable = session_context(session) is not None
         rated = rateable and await feedback_store.was_rated(db, session.id)
+        third_person = await third_context(request, db, session)
     return aiohttp_jinja2.render_template(
         "session.html",
         request,
@@ -148,6 +150,7 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
             "local": local,
             "rating_questions": RATING_QUESTIONS if rateable and not rated else (),
             "rated": rated,
+            **third_person,
         },
     )
 

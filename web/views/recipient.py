@@ -14,13 +14,12 @@ from consent import texts
 from consent.records import ALL_SCOPES
 from feedback.tokens import TOKEN_LIFETIME, looks_like_token
 from rooms.attempts import EventKind
-from rooms.errors import InvitationRevoked
-from rooms.invitations import invitation_window
+from rooms.errors import WrongInvitation
 from rooms.session import Admission, CounselSession, SessionState
 from storage import consents, sessions
 from storage import feedback as feedback_store
 from storage.sessions import Participant
-from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
+from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
 from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNER
@@ -28,6 +27,7 @@ from web.views.attempts import log_event
 from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
+from web.views.third import join_third, pending_third_role, set_participant_cookie
 
 __all__ = ["routes", "render_consent_text", "recipient_of", "recipient_page", "SID"]
 
@@ -44,12 +44,15 @@ async def join(request: web.Request) -> web.StreamResponse:
     moment = now(request)
     async with request.app[DB].begin() as db:
         session = await sessions.get_session(db, invitation.session_id)
-        if invitation.jti != session.invitation_jti:
-            raise InvitationRevoked(session.id)
         session.ensure_joinable()
         existing = await _cookie_participant(request, db, session.id)
         secret = None
-        if existing is None:
+        if invitation.jti != session.invitation_jti:
+            # A third person's own link (or a revoked one: join_third refuses it).
+            participant, secret = await join_third(request, db, invitation, session, existing)
+        elif existing is not None and existing.role != "recipient":
+            raise WrongInvitation(session.id)  # the third person opened the recipient's link
+        elif existing is None:
             participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
         await log_event(db, existing or participant, EventKind.LINK_OPENED, moment)
     response = web.HTTPSeeOther(f"/s/{session.id}")
@@ -57,16 +60,7 @@ async def join(request: web.Request) -> web.StreamResponse:
         # The caseworker chose the invitation's language; the person can still switch.
         response.set_cookie(LANG_COOKIE, session.language, max_age=365 * 86400, samesite="Lax", httponly=True)
     if secret is not None:
-        _, expires = invitation_window(session.created_at, session.scheduled_at)
-        response.set_cookie(
-            PARTICIPANT_COOKIE,
-            participant_cookie(participant.id, secret),
-            httponly=True,
-            samesite="Lax",
-            secure=request.app[SETTINGS].secure_cookies,
-            path="/",
-            max_age=max(60, int((expires - moment).total_seconds()) + 3600),
-        )
+        set_participant_cookie(request, response, session, participant.id, secret, moment)
     raise response
 
 
@@ -185,7 +179,7 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
                 db,
                 participant_id=participant.id,
                 session_id=session.id,
-                role="recipient",
+                role=participant.role,
                 now=now(request),
                 text_version=text.version,
                 text_sha256=text.sha256,
@@ -233,7 +227,17 @@ async def call(request: web.Request) -> web.StreamResponse:
         role="recipient",
         ended_url=f"/s/{session.id}/ended",
         ice_servers=json.dumps(ice_servers(request, participant.id)),
+        self_role=participant.role,
+        third_asked=await _third_asked(request, session.id, participant),
     )
+
+
+async def _third_asked(request: web.Request, session_id: str, participant: Participant) -> str:
+    """The third person's role when the recipient has yet to agree or refuse, else ""."""
+    if participant.role != "recipient":
+        return ""
+    async with request.app[DB]() as db:
+        return await pending_third_role(db, session_id)
 
 
 @routes.get(rf"/s/{SID}/declined", name="declined")
