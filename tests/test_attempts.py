@@ -159,6 +159,7 @@ async def test_media_failure_gives_a_proof_in_the_persons_language_and_german(ne
     assert 'id="proof-invalid"' in forged and session_id[:8] not in forged
 
 
+@pytest.mark.usefixtures("database")
 async def test_attempt_log_is_purged_with_the_session_metadata(settings, db, clock) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
         account = await users.authenticate(s, "fachkraft", PASSWORD)
