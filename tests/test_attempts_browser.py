@@ -84,3 +84,15 @@ async def test_failed_connection_gives_a_proof_that_verifies(browser: Any, serve
     assert "Es konnte keine Videoverbindung hergestellt werden." in log
     assert "Nachweis über den Verbindungsversuch ausgestellt" in log
     assert "Verbindungszustand: timeout" in log
+
+    # The caseworker records the technical failure; the outcome links to the log, and the
+    # recipient's end page still offers the proof.
+    await cw.goto(f"{base}{session_path}")
+    await cw.check("input[name=outcome][value=technical_failure]")
+    await cw.click("#outcome-form button[type=submit]")
+    await cw.wait_for_url("**/dashboard*")
+    await cw.goto(f"{base}{session_path}")
+    assert (await cw.get_attribute("#attempt-log-link", "href") or "").endswith("/attempts")
+    session_id = session_path.rsplit("/", 1)[1]
+    await rc.goto(f"{base}/s/{session_id}/ended")
+    assert await rc.locator("#proof-link").is_visible()

@@ -16,7 +16,7 @@ from web.i18n import gettext as _
 from web.keys import DB
 from web.views.common import local, now, require_role
 
-__all__ = ["routes", "log_event", "event_label", "step_label", "failure_label"]
+__all__ = ["routes", "proof_url", "log_event", "event_label", "step_label", "failure_label"]
 
 routes = web.RouteTableDef()
 
@@ -61,6 +61,13 @@ async def report_event(request: web.Request) -> web.StreamResponse:
         participant = await _reporter(request, db, request.match_info["session_id"])
         stored = await log_event(db, participant, kind, now(request), detail)
     return web.json_response({"ok": stored})
+
+
+async def proof_url(request: web.Request, session_id: str, participant_id: str) -> str | None:
+    """Where the participant gets the proof of the attempt, when it failed; else None."""
+    async with request.app[DB]() as db:
+        own = [e for _pid, e in await attempts.events_of(db, session_id, participant_id)]
+    return f"/s/{session_id}/proof" if assess(own).failed else None
 
 
 def step_label(step: Step | str) -> str:

@@ -23,7 +23,7 @@ from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, split_participant_cooki
 from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNER
-from web.views.attempts import log_event
+from web.views.attempts import log_event, proof_url
 from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
@@ -265,6 +265,7 @@ async def ended(request: web.Request) -> web.StreamResponse:
         "recipient/ended.html",
         session,
         feedback_url=f"/feedback/t/{token}" if token else None,
+        proof_url=await proof_url(request, session.id, participant.id),
     )
     if token:
         response.set_cookie(
