@@ -76,14 +76,20 @@ async def admitted_count(db: AsyncSession, session_id: str) -> int:
     return int(count or 0)
 
 
-async def recipient_agreed(db: AsyncSession, session_id: str) -> bool:
-    """Whether a recipient of the session holds a current consent with the third-person scope."""
+async def recipient_agreed(db: AsyncSession, session_id: str, third_id: str) -> bool:
+    """Whether a recipient of the session agreed to this third person: a current consent
+    record with the third-person scope, given after the person was added (an agreement to
+    an earlier, removed one does not carry over)."""
+    added = await db.scalar(select(ParticipantRow.created_at).where(ParticipantRow.id == third_id))
+    if added is None:
+        return False
     rows = await db.scalars(
         select(ConsentRow.scopes)
         .join(ParticipantRow, ParticipantRow.id == ConsentRow.participant_id)
         .where(
             ConsentRow.session_id == session_id,
             ConsentRow.withdrawn_at.is_(None),
+            ConsentRow.given_at >= added,
             ParticipantRow.role == "recipient",
         )
     )

@@ -146,3 +146,21 @@ async def test_three_in_a_mesh_addressed_relay_removal_and_no_fourth(server, new
     again = _peer(peers)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await again.connect(server, browser, {"role": "recipient", "session": ctx["session"], "instance": instance()})
+
+
+async def test_each_third_person_needs_its_own_agreement(server, new_client, peers) -> None:  # type: ignore[no-untyped-def]
+    ctx = await _setup(server, new_client, peers)
+    assert await _add_third(ctx) == 303
+    await _answer(ctx, True)
+    await _third_link(ctx)
+    removed = await ctx["cw"].post(f"/api/third/{ctx['session']}/remove", json={})
+    assert removed.status == 200
+    assert await _add_third(ctx, "companion") == 303
+    html = await (await ctx["cw"].get(f"/sessions/{ctx['session']}")).text()
+    assert 'data-state="asked"' in html and _LINK not in html
+    # Only the recipient answers, and only with a consent of their own.
+    stranger = await new_client()
+    refused = await stranger.post(f"/api/third/{ctx['session']}/answer", json={"agree": True})
+    assert refused.status == 403
+    await _answer(ctx, True)
+    await _third_link(ctx)

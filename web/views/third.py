@@ -45,7 +45,7 @@ def third_link(request: web.Request, session: CounselSession, participant: Parti
 async def third_context(request: web.Request, db: AsyncSession, session: CounselSession) -> dict[str, Any]:
     """What the session page shows about the third person."""
     person = await third.active_third(db, session.id)
-    agreed = person is not None and await third.recipient_agreed(db, session.id)
+    agreed = person is not None and await third.recipient_agreed(db, session.id, person.id)
     return {
         "third": person,
         "third_agreed": agreed,
@@ -57,7 +57,7 @@ async def third_context(request: web.Request, db: AsyncSession, session: Counsel
 async def pending_third_role(db: AsyncSession, session_id: str) -> str:
     """The role the recipient is asked to agree to, or "" when nothing is pending."""
     person = await third.active_third(db, session_id)
-    if person is None or await third.recipient_agreed(db, session_id):
+    if person is None or await third.recipient_agreed(db, session_id, person.id):
         return ""
     return person.role
 
@@ -167,7 +167,7 @@ async def join_third(
         if existing.id != person.id:
             raise WrongInvitation(session.id)
         return person, None
-    if not await third.recipient_agreed(db, session.id):
+    if not await third.recipient_agreed(db, session.id, person.id):
         raise ThirdNotAgreed(session.id)
     secret = await third.claim(db, person.id)
     if secret is None:
