@@ -26,6 +26,7 @@ __all__ = [
     "MAX_EVENTS_PER_PARTICIPANT",
     "CLIENT_KINDS",
     "parse_event",
+    "split_peer",
     "media_error_class",
     "assess",
 ]
@@ -82,6 +83,16 @@ def _gathered(detail: str) -> str:
     return "+".join(t for t in _CANDIDATE_TYPES if t in parts)
 
 
+_PEER_ROLES = frozenset({"caseworker", "recipient", "interpreter", "companion"})
+
+
+def split_peer(detail: str) -> tuple[str, str | None]:
+    """``"failed/caseworker"`` → (``"failed"``, ``"caseworker"``): the state and which link
+    (by the other side's role) it belongs to, in a call of three; no suffix: the only link."""
+    value, _, peer = detail.partition("/")
+    return value, peer or None
+
+
 def parse_event(kind: object, detail: object) -> tuple[EventKind, str]:
     """A browser's report, validated against the closed vocabulary; raises ``InvalidAttemptEvent``."""
     try:
@@ -90,16 +101,20 @@ def parse_event(kind: object, detail: object) -> tuple[EventKind, str]:
         raise InvalidAttemptEvent("kind") from None
     if event not in CLIENT_KINDS or not isinstance(detail, str) or len(detail) > 32:
         raise InvalidAttemptEvent("kind or detail")
-    if event is EventKind.CONNECTION and detail in _CONNECTION_STATES:
-        return event, detail
+    value, peer = split_peer(detail)
+    if peer is not None and (peer not in _PEER_ROLES or event is EventKind.MEDIA_ERROR):
+        raise InvalidAttemptEvent("peer")
+    suffix = f"/{peer}" if peer else ""
+    if event is EventKind.CONNECTION and value in _CONNECTION_STATES:
+        return event, value + suffix
     if event is EventKind.ICE_GATHERED:
-        return event, _gathered(detail)
-    if event is EventKind.ICE_ERROR and _ERROR_CODE.match(detail):
-        return event, str(int(detail))
-    if event is EventKind.TURN and detail in _TURN:
-        return event, detail
-    if event is EventKind.MEDIA_ERROR and detail in _MEDIA_CLASSES:
-        return event, detail
+        return event, _gathered(value) + suffix
+    if event is EventKind.ICE_ERROR and _ERROR_CODE.match(value):
+        return event, str(int(value)) + suffix
+    if event is EventKind.TURN and value in _TURN:
+        return event, value + suffix
+    if event is EventKind.MEDIA_ERROR and value in _MEDIA_CLASSES:
+        return event, value
     raise InvalidAttemptEvent("detail")
 
 
@@ -149,7 +164,9 @@ def assess(events: Iterable[AttemptEvent]) -> Assessment:
 
     A failure is: a camera/microphone that could not be used; a connection that was
     tried and never established; or one that was established, dropped, and whose last
-    state is not connected again (an ICE restart that worked is no failure).
+    state is not connected again (an ICE restart that worked is no failure). In a call
+    of three only the link that makes the appointment counts: the caseworker's link to
+    the recipient, everybody else's link to the caseworker.
     """
     ordered: Sequence[AttemptEvent] = sorted(events, key=lambda e: e.at)
     tried: set[Step] = set()
@@ -158,9 +175,12 @@ def assess(events: Iterable[AttemptEvent]) -> Assessment:
     last_state: str | None = None
     for event in ordered:
         if event.kind is EventKind.CONNECTION:
+            state, peer = split_peer(event.detail)
+            if peer is not None and peer != ("recipient" if event.role == "caseworker" else "caseworker"):
+                continue
             tried.add(Step.CONNECTING)
-            last_state = event.detail
-            if event.detail == "connected":
+            last_state = state
+            if state == "connected":
                 ever_connected = True
                 tried.add(Step.CONNECTED)
         elif event.kind is EventKind.MEDIA_ERROR and Failure.MEDIA_UNAVAILABLE not in failures:

@@ -35,6 +35,8 @@ def test_reports_are_held_to_a_closed_vocabulary() -> None:
     assert parse_event("ice_gathered", "relay+host") == (EventKind.ICE_GATHERED, "host+relay")
     assert parse_event("ice_error", "701") == (EventKind.ICE_ERROR, "701")
     assert parse_event("media_error", "denied") == (EventKind.MEDIA_ERROR, "denied")
+    assert parse_event("connection", "failed/interpreter") == (EventKind.CONNECTION, "failed/interpreter")
+    assert parse_event("ice_gathered", "relay+host/caseworker") == (EventKind.ICE_GATHERED, "host+relay/caseworker")
     for kind, detail in [
         ("connection", "192.168.1.20"),
         ("ice_gathered", "candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host"),
@@ -45,6 +47,8 @@ def test_reports_are_held_to_a_closed_vocabulary() -> None:
         ("proof_issued", ""),
         ("nonsense", ""),
         ("connection", None),
+        ("connection", "failed/admin"),
+        ("media_error", "denied/caseworker"),
     ]:
         with pytest.raises(InvalidAttemptEvent):
             parse_event(kind, detail)
@@ -66,6 +70,18 @@ def test_assessment_tells_failures_from_a_recovered_connection() -> None:
         )
     )
     assert not recovered.failed
+
+    # In a call of three, the interpreter's link dropping is no failed appointment.
+    three = assess(
+        _events(
+            (EventKind.CONNECTION, "connected/caseworker"),
+            (EventKind.CONNECTION, "connected/interpreter"),
+            (EventKind.CONNECTION, "failed/interpreter"),
+        )
+    )
+    assert not three.failed and Step.CONNECTED in three.tried
+    lost = assess(_events((EventKind.CONNECTION, "connected/caseworker"), (EventKind.CONNECTION, "failed/caseworker")))
+    assert lost.failures == (Failure.DROPPED,)
 
     media = assess(_events((EventKind.MEDIA_ERROR, "denied"), (EventKind.CONNECTION, "connected")))
     assert media.failures == (Failure.MEDIA_UNAVAILABLE,)

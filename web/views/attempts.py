@@ -8,7 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rooms.attempts import AttemptEvent, EventKind, Step, assess, parse_event
+from rooms.attempts import AttemptEvent, EventKind, Step, assess, parse_event, split_peer
 from storage import attempts, sessions
 from storage.sessions import Participant
 from web.cookies import PARTICIPANT_COOKIE, split_participant_cookie
@@ -90,21 +90,32 @@ def failure_label(failure: str) -> str:
     }[failure]
 
 
+def _role_label(role: str) -> str:
+    return {
+        "caseworker": _("caseworker"),
+        "recipient": _("recipient"),
+        "interpreter": _("interpreter"),
+        "companion": _("companion"),
+    }.get(role, role)
+
+
 def event_label(event: AttemptEvent) -> str:
     """One log line in the page language; details stay the closed-vocabulary codes."""
     kind = event.kind
+    value, peer = split_peer(event.detail)
+    link = f" ({_role_label(peer)})" if peer else ""
     if kind is EventKind.CONNECTION:
-        return _("Connection state: {state}").format(state=event.detail)
+        return _("Connection state: {state}").format(state=value) + link
     if kind is EventKind.ICE_GATHERED:
-        return _("Network paths found: {types}").format(types=event.detail)
+        return _("Network paths found: {types}").format(types=value) + link
     if kind is EventKind.ICE_ERROR:
-        return _("Network path error, code {code}").format(code=event.detail)
+        return _("Network path error, code {code}").format(code=value) + link
     if kind is EventKind.TURN:
-        return _("Relay server (TURN): {state}").format(state=event.detail)
+        return _("Relay server (TURN): {state}").format(state=value) + link
     if kind is EventKind.MEDIA_ERROR:
-        return _("Camera/microphone error: {kind}").format(kind=event.detail)
+        return _("Camera/microphone error: {kind}").format(kind=value)
     if kind is EventKind.CHECK:
-        return _("Device and connection check: {verdict}").format(verdict=event.detail)
+        return _("Device and connection check: {verdict}").format(verdict=value)
     if kind is EventKind.PROOF_ISSUED:
         return _("Proof of the attempt issued")
     if kind is EventKind.CONSENT:

@@ -44,7 +44,9 @@ export function attemptLog(main) {
    * page's connect timeout: a relay-only path without a reachable TURN server never
    * leaves "new" in Chromium, so without it the page would wait forever.
    */
-  function watch(conn, { hasTurn, onTimeout }) {
+  function watch(conn, { hasTurn, onTimeout, peerRole }) {
+    // In a call of three, each link's events name the other side's role.
+    const of = peerRole ? `/${peerRole}` : "";
     const types = new Set();
     const codes = new Set();
     let connected = false;
@@ -54,22 +56,22 @@ export function attemptLog(main) {
     });
     conn.addEventListener("icegatheringstatechange", () => {
       if (conn.iceGatheringState !== "complete") return;
-      record("ice_gathered", [...types].sort().join("+") || "none", scope);
-      record("turn", !hasTurn ? "none" : types.has("relay") ? "reachable" : "unreachable", scope);
+      record("ice_gathered", ([...types].sort().join("+") || "none") + of, scope);
+      record("turn", (!hasTurn ? "none" : types.has("relay") ? "reachable" : "unreachable") + of, scope);
     });
     conn.addEventListener("icecandidateerror", (event) => {
       const code = String(event.errorCode ?? 0);
       if (codes.has(code) || !/^\d{1,3}$/.test(code)) return;
       codes.add(code);
-      record("ice_error", code, scope);
+      record("ice_error", code + of, scope);
     });
     conn.addEventListener("connectionstatechange", () => {
       if (conn.connectionState === "connected") connected = true;
-      record("connection", conn.connectionState, scope);
+      record("connection", conn.connectionState + of, scope);
     });
     setTimeout(() => {
       if (connected || conn.signalingState === "closed") return;
-      record("connection", "timeout", scope);
+      record("connection", "timeout" + of, scope);
       onTimeout?.();
     }, timeoutMs);
   }

@@ -171,7 +171,8 @@ function startCall(main) {
           }
         },
         detach: () => releaseVideo(participant),
-        watch: (conn, onTimeout) => attempts.watch(conn, { hasTurn: iceServers.length > 0, onTimeout }),
+        watch: (conn, onTimeout) =>
+          attempts.watch(conn, { hasTurn: iceServers.length > 0, onTimeout, peerRole: peer.role }),
         state: (key) => {
           if (key === "connected" && mediaError?.dataset.reason === "connection") {
             mediaError.hidden = true;
