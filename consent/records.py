@@ -13,9 +13,13 @@ class Scope(enum.StrEnum):
     VIDEO = "video"
     AUDIO = "audio"
     DATA_PROCESSING = "data_processing"
+    # The recipient agrees that a third person (interpreter, companion) joins the call.
+    # Asked separately, never part of the first consent.
+    THIRD_PERSON = "third_person"
 
 
-ALL_SCOPES: frozenset[Scope] = frozenset(Scope)
+# What the consent page asks for: everything but the third person.
+ALL_SCOPES: frozenset[Scope] = frozenset({Scope.VIDEO, Scope.AUDIO, Scope.DATA_PROCESSING})
 
 
 @dataclass(frozen=True)

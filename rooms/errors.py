@@ -8,6 +8,14 @@ RoomsError
 ├── CheckBusy                every echo peer of this node is in use: retry later
 ├── CheckNotFound            no running check with that id (finished, expired or unknown)
 ├── CheckOfferInvalid        the browser's offer could not be answered
+├── InvalidAttemptEvent      an attempt-log report outside the closed vocabulary
+├── NoFailedAttempt          a proof was asked for an attempt that did not fail
+├── ProofInvalid             a proof code is forged, altered or expired (no reason given)
+├── CallFull                 three participants are in the call already
+├── ThirdPersonError         adding or joining a third person is not possible
+│   ├── ThirdExists          the session has its third person already
+│   ├── ThirdNotAgreed       the recipient has not agreed (yet)
+│   └── WrongInvitation      a link made for someone else (recipient ↔ third person)
 └── InvitationError          the invitation link cannot be used
     ├── InvitationExpired
     ├── InvitationNotYetValid
@@ -26,6 +34,14 @@ __all__ = [
     "CheckBusy",
     "CheckNotFound",
     "CheckOfferInvalid",
+    "InvalidAttemptEvent",
+    "NoFailedAttempt",
+    "ProofInvalid",
+    "CallFull",
+    "ThirdPersonError",
+    "ThirdExists",
+    "ThirdNotAgreed",
+    "WrongInvitation",
     "InvitationError",
     "InvitationExpired",
     "InvitationNotYetValid",
@@ -68,6 +84,38 @@ class CheckNotFound(RoomsError):
 
 
 class CheckOfferInvalid(RoomsError):
+    pass
+
+
+class InvalidAttemptEvent(RoomsError):
+    pass
+
+
+class NoFailedAttempt(RoomsError):
+    pass
+
+
+class ProofInvalid(RoomsError):
+    pass
+
+
+class CallFull(RoomsError):
+    pass
+
+
+class ThirdPersonError(RoomsError):
+    pass
+
+
+class ThirdExists(ThirdPersonError):
+    pass
+
+
+class ThirdNotAgreed(ThirdPersonError):
+    pass
+
+
+class WrongInvitation(ThirdPersonError):
     pass
 
 

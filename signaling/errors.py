@@ -11,6 +11,7 @@ from typing import Any
 from consent.errors import ConsentMissing
 from recordings_policy.errors import NotStored
 from rooms.errors import (
+    CallFull,
     IllegalTransition,
     NotAdmitted,
     RoomsError,
@@ -37,6 +38,7 @@ _DOMAIN_CODES: list[tuple[type[Exception], str, str]] = [
     (SessionClosed, "session_closed", "The session has ended."),
     (NotAdmitted, "not_admitted", "Not admitted to this call."),
     (IllegalTransition, "conflict", "Not possible in the current state."),
+    (CallFull, "call_full", "The call already has three participants. Nobody else can join."),
     (ConsentMissing, "consent_required", "Consent is required first."),
     (RoomsError, "forbidden", "Not allowed."),
     (NotStored, "forbidden", "Recording is not allowed: this conversation is never recorded."),

@@ -21,6 +21,7 @@ __all__ = [
     "lobby_target",
     "connect_auth",
     "empty",
+    "addressee",
 ]
 
 MAX_SDP = 64 * 1024
@@ -131,6 +132,12 @@ def candidate(data: Any) -> Candidate:
 def lobby_target(data: Any) -> LobbyTarget:
     data = _object(data)
     return LobbyTarget(_uuid(data.get("session"), "session"), _uuid(data.get("participant"), "participant"))
+
+
+def addressee(data: Any) -> str | None:
+    """The optional ``to`` of a relayed message: one participant of the call, or everybody."""
+    to = data.get("to") if isinstance(data, dict) else None
+    return None if to is None else _uuid(to, "to")
 
 
 def empty(data: Any) -> None:

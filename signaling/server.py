@@ -29,6 +29,7 @@ from signaling.config import Credentials, SignalingSettings
 from signaling.errors import Refusal, error_reply
 from signaling.events import GuardedServer
 from signaling.lobby import Lobby
+from signaling.mesh import Mesh, peer_room
 from signaling.metrics import NoMetrics, SignalingMetrics
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import LocalPresence, Presence
@@ -100,6 +101,7 @@ class SignalingServer:
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self.traffic = Traffic()
         self.sio.eio._async = {**self.sio.eio._async, "websocket": websocket_class(self._websockets, self.traffic)}
+        self.mesh = Mesh(self.sio, self._peers)
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         for event, handler in events.items():
@@ -125,7 +127,7 @@ class SignalingServer:
         """
         self._db = db
         self._waiting = waiting_room
-        self._lobby = Lobby(self.sio, db, waiting_room)
+        self._lobby = Lobby(self.sio, db, waiting_room, self._settings.clock)
         if presence is not None:
             self._presence = presence
 
@@ -207,6 +209,7 @@ class SignalingServer:
             await self.sio.enter_room(sid, f"p:{peer.participant_id}")
         if peer.in_call:
             await self.sio.enter_room(sid, f"call:{peer.session_id}")
+            await self.mesh.enter(peer)
             self._later(self._announce_joined(peer))
         elif peer.waiting:
             await self.sio.enter_room(sid, f"p:{peer.participant_id}")
@@ -280,7 +283,7 @@ class SignalingServer:
         arrived_at = None if admitted else await self._waiting.arrive(session_id, participant_id, self._now())
         return Peer(
             sid,
-            "recipient",
+            grant.role,  # the recipient, or a third person (interpreter, companion)
             session_id=session_id,
             caseworker_id=grant.caseworker_id,
             participant_id=participant_id,
@@ -352,12 +355,13 @@ class SignalingServer:
 
     # ---------------------------------------------------------------- waiting room
 
-    async def _on_admit(self, sid: str, data: Any) -> None:
+    async def _on_admit(self, sid: str, data: Any) -> dict[str, Any]:
         wanted = payloads.lobby_target(data)
         arrived = {e.participant_id: e.arrived_at for e in await self._waiting.entries(wanted.session)}
-        await self._lobby.admit(self._peers.by_sid.get(sid), data)
+        result = await self._lobby.admit(self._peers.by_sid.get(sid), data)
         if wanted.participant in arrived:
             self._metrics.admitted(max(0.0, (self._now() - arrived[wanted.participant]).total_seconds()))
+        return result
 
     async def _on_decline(self, sid: str, data: Any) -> None:
         await self._lobby.decline(self._peers.by_sid.get(sid), data)
@@ -380,7 +384,7 @@ class SignalingServer:
             raise NotAdmitted(sid)
         return peer
 
-    async def _relay(self, sid: str, event: str, body: dict[str, Any]) -> None:
+    async def _relay(self, sid: str, event: str, body: dict[str, Any], to: str | None = None) -> None:
         peer = self._call_member(sid)
         assert peer.session_id is not None
         # The consent gate, from memory only: the relay path does no database I/O.
@@ -389,7 +393,9 @@ class SignalingServer:
         if self._peers.unconsented_in_call(peer.session_id, exclude=peer.participant_id):
             raise Refusal("consent_required", "The other participant has withdrawn consent.")
         body["from"] = peer.participant_id
-        await self.sio.emit(event, body, room=f"call:{peer.session_id}", skip_sid=sid)
+        # With "to", only the addressed participant's pages (in this session's call) get it.
+        room = peer_room(peer.session_id, to) if to else f"call:{peer.session_id}"
+        await self.sio.emit(event, body, room=room, skip_sid=sid)
         self._metrics.relayed(event)
         self._time_set_up(peer.session_id, event)
 
@@ -405,25 +411,25 @@ class SignalingServer:
             self._offered.pop(session_id, None)
 
     async def _on_offer(self, sid: str, data: Any) -> None:
-        await self._relay(sid, "offer", {"sdp": payloads.description(data).sdp})
+        await self._relay(sid, "offer", {"sdp": payloads.description(data).sdp}, payloads.addressee(data))
 
     async def _on_answer(self, sid: str, data: Any) -> None:
-        await self._relay(sid, "answer", {"sdp": payloads.description(data).sdp})
+        await self._relay(sid, "answer", {"sdp": payloads.description(data).sdp}, payloads.addressee(data))
 
     async def _on_candidate(self, sid: str, data: Any) -> None:
-        await self._relay(sid, "candidate", payloads.candidate(data).wire())
+        await self._relay(sid, "candidate", payloads.candidate(data).wire(), payloads.addressee(data))
 
     async def _on_hangup(self, sid: str, data: Any) -> None:
         payloads.empty(data)
-        await self._relay(sid, "hangup", {})
+        await self._relay(sid, "hangup", {}, payloads.addressee(data))
 
     # ---------------------------------------------------------------- consent
 
     async def _on_withdraw(self, sid: str, data: Any) -> None:
         payloads.empty(data)
         peer = self._peers.by_sid.get(sid)
-        if peer is None or peer.role != "recipient":
-            raise Refusal("forbidden", "Only a recipient withdraws consent here.")
+        if peer is None or peer.role in ("caseworker", "dashboard"):
+            raise Refusal("forbidden", "Only a recipient or a third person withdraws consent here.")
         assert peer.session_id is not None and peer.participant_id is not None
         session_id, participant_id = peer.session_id, peer.participant_id
         # Memory first, so no signalling slips through while the database commits.
@@ -443,6 +449,7 @@ class SignalingServer:
         for gone in withdrawn:
             # Out of the call room: nothing more is delivered to this page, whatever happens.
             await self.sio.leave_room(gone.sid, f"call:{session_id}")
+            await self.sio.leave_room(gone.sid, peer_room(session_id, participant_id))
         for other in remote:
             await self.sio.leave_room(other, f"call:{session_id}")
             await self.sio.disconnect(other)

@@ -15,11 +15,15 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.session import JOINABLE_STATES, Admission, SessionState
+from rooms.third import THIRD_ROLES
 from storage.models import ConsentRow, CounselSessionRow, LoginSession, ParticipantRow, User
 from storage.sessions import hash_secret
 from storage.users import hash_token
 
 __all__ = ["StaffGrant", "RecipientGrant", "staff_grant", "recipient_grant"]
+
+# Who connects with a participant cookie: the recipient and a third person.
+_GUEST_ROLES = ("recipient", *sorted(THIRD_ROLES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class RecipientGrant:
     admission: Admission
     session_state: SessionState
     consented: bool  # holds a consent record that is not withdrawn
+    role: str = "recipient"  # or a third person: "interpreter", "companion"
 
     @property
     def session_joinable(self) -> bool:
@@ -94,11 +99,14 @@ async def recipient_grant(db: AsyncSession, participant_id: str, secret: str) ->
                 CounselSessionRow.caseworker_id,
                 CounselSessionRow.state,
                 consented.label("consented"),
+                ParticipantRow.role,
             )
             .join(CounselSessionRow, CounselSessionRow.id == ParticipantRow.session_id)
-            .where(ParticipantRow.id == participant_id, ParticipantRow.role == "recipient")
+            .where(ParticipantRow.id == participant_id, ParticipantRow.role.in_(_GUEST_ROLES))
         )
     ).first()
     if row is None or not secrets.compare_digest(row[0], hash_secret(secret)):
         return None
-    return RecipientGrant(participant_id, row[1], row[3], Admission(row[2]), SessionState(row[4]), bool(row[5]))
+    return RecipientGrant(
+        participant_id, row[1], row[3], Admission(row[2]), SessionState(row[4]), bool(row[5]), row[6]
+    )

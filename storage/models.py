@@ -35,6 +35,7 @@ __all__ = [
     "PasswordLinkRow",
     "InvitationCodeRow",
     "InvitationDeliveryRow",
+    "AttemptEventRow",
 ]
 
 
@@ -433,3 +434,19 @@ class InvitationDeliveryRow(Base):
     channel: Mapped[str] = mapped_column(String(8))
     state: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+# ---- the attempt log: pseudonymous call metadata, gone with the session ----------------
+
+
+class AttemptEventRow(Base):
+    """One step or connection event of a participant: a kind and a closed-vocabulary
+    detail (``rooms.attempts``); never media, an address or a candidate string."""
+
+    __tablename__ = "attempt_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("counsel_sessions.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(32), default="")

@@ -21,6 +21,7 @@ from recordings_policy import Anchor, Category, RetentionPolicy
 from storage.audit import audit
 from storage.erasure import checkpoint
 from storage.models import (
+    AttemptEventRow,
     AuditRow,
     BookingRow,
     CaseworkerRatingRow,
@@ -94,6 +95,9 @@ async def purge(
                 and_(CounselSessionRow.ended_at.is_(None), CounselSessionRow.created_at < cutoff),
             )
         due.append(("sessions", CounselSessionRow.id, old_session))
+        # The attempt log goes with its session, and in any case once its own time is
+        # past the period: never older than the period, even in a session still open.
+        due.append(("attempt_events", AttemptEventRow.id, AttemptEventRow.at < cutoff))
 
     consent_keep = policy.retention(Category.CONSENT_RECORDS)
     if consent_keep is not None:

@@ -110,7 +110,10 @@ async def _call(
     rc, waiting, _ = await _waiting_recipient(cluster, join_path, rc_node)
     [entry] = await _next_update_with(dashboard, session_id, 1)
     participant = entry["participant"]
-    assert await dashboard.call("lobby.admit", {"session": session_id, "participant": participant}) == {"ok": True}
+    assert await dashboard.call("lobby.admit", {"session": session_id, "participant": participant}) == {
+        "ok": True,
+        "role": "recipient",
+    }
     assert await waiting.next("lobby.admitted") == {"session": session_id}
     await waiting.close()
     caseworker = cluster.client(cw, {"role": "caseworker", "session": session_id, "instance": instance()})

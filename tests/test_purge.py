@@ -98,6 +98,7 @@ async def test_purge_deletes_exactly_what_is_due(db) -> None:  # type: ignore[no
         "feedback_offer_counts": 0,
         "caseworker_ratings": 0,
         "check_verdicts": 0,
+        "attempt_events": 0,
     }
     assert await _ids(db, CounselSessionRow.id) == {ended_late, fresh_open}
     async with db() as s:
@@ -111,8 +112,8 @@ async def test_purge_deletes_exactly_what_is_due(db) -> None:  # type: ignore[no
         assert await s.scalar(select(func.count()).select_from(LoginSession)) == 1
     assert [(r.event, r.at) for r in audit_rows] == [("login.ok", T0 + 80 * DAY), ("purge", now)]
     assert audit_rows[1].detail == (
-        "audit_log=3 bookings=0 caseworker_ratings=0 check_verdicts=0 consent_records=0 feedback_offer_counts=0"
-        " feedback_responses=0 feedback_tokens=0"
+        "attempt_events=0 audit_log=3 bookings=0 caseworker_ratings=0 check_verdicts=0 consent_records=0"
+        " feedback_offer_counts=0 feedback_responses=0 feedback_tokens=0"
         " login_sessions=1 login_throttle=0 sessions=2"
     )
     assert p_early not in audit_rows[1].detail and expired_token not in audit_rows[1].detail

@@ -141,7 +141,7 @@ async def test_redis_restart_is_resynced(restartable: Restartable) -> None:
     # Admission from A of a recipient waiting on B; the page keeps its socket open.
     admitted = order[1]
     reply = await dashboard.call("lobby.admit", {"session": queue_session, "participant": admitted})
-    assert reply == {"ok": True}
+    assert reply == {"ok": True, "role": "recipient"}
     assert await waiting[1].next("lobby.admitted") == {"session": queue_session}
     assert [e["participant"] for e in await _next_update_with(dashboard, queue_session, 2)] == [order[0], order[2]]
     # B's next beat after the admission (it refreshes the heartbeat of the other one waiting

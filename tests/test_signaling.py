@@ -58,7 +58,7 @@ async def _admit_and_call(server: Any, ctx: dict[str, Any], peers: list[Peer]) -
     update = await ctx["dashboard"].next("lobby.update")
     participant = update["waiting"][0]["participant"]
     ack = await ctx["dashboard"].call("lobby.admit", {"session": ctx["session"], "participant": participant})
-    assert ack == {"ok": True}
+    assert ack == {"ok": True, "role": "recipient"}
     assert await ctx["waiting"].next("lobby.admitted") == {"session": ctx["session"]}
     caseworker = _peer(peers)
     await caseworker.connect(

@@ -16,6 +16,7 @@ from booking.links import ManageLinks
 from recordings_policy import load_policy
 from rooms.invitation_codes import InvitationCodes
 from rooms.invitations import InvitationSigner, load_or_create_key
+from rooms.proof import ProofSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import MemoryWaitingRoom, WaitingRoom
 from signaling.echo import EchoChecks
@@ -47,6 +48,7 @@ from web.keys import (
     METRICS,
     PASSWORD_CHECKS,
     POLICY,
+    PROOF_SIGNER,
     PURGER,
     REDIS,
     SETTINGS,
@@ -70,7 +72,20 @@ from web.purger import Purger
 from web.rate_limit import RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
-from web.views import appointments, auth, booking, caseworker, check, evaluation, feedback, health, recipient
+from web.views import (
+    appointments,
+    attempts,
+    auth,
+    booking,
+    caseworker,
+    check,
+    evaluation,
+    feedback,
+    health,
+    proof,
+    recipient,
+    third,
+)
 from web.views.absences import routes as absence_routes
 from web.views.admin import routes as admin_routes
 from web.views.appointment_detail import routes as appointment_routes
@@ -95,6 +110,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         issuer=settings.invitation_issuer,
         audience=settings.invitation_audience,
     )
+    # A key of its own: a proof must never verify as an invitation, nor the other way.
+    app[PROOF_SIGNER] = ProofSigner(load_or_create_key(settings.instance_path / "attempt-proof-key.pem"))
     signaling = app[SIGNALING]
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
@@ -234,6 +251,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(appointment_routes)
     app.router.add_routes(short_link_routes)
     app.router.add_routes(delivery_routes)
+    for module in (attempts, proof, third):
+        app.router.add_routes(module.routes)
     fanout = None
     if settings.redis_url:
         # Websocket transport only, so any node may take any reconnect: no sticky sessions.

@@ -33,18 +33,24 @@ from feedback.errors import (
     TooFewAnswers,
 )
 from rooms.errors import (
+    CallFull,
     CheckBusy,
     CheckNotFound,
     CheckOfferInvalid,
     IllegalTransition,
+    InvalidAttemptEvent,
     InvitationExpired,
     InvitationInvalid,
     InvitationNotYetValid,
     InvitationRevoked,
+    NoFailedAttempt,
     NotAdmitted,
     RoomsError,
     SessionClosed,
     SessionNotFound,
+    ThirdExists,
+    ThirdNotAgreed,
+    WrongInvitation,
 )
 from web.bodies import MalformedBody
 from web.i18n import gettext as _
@@ -91,6 +97,27 @@ def _domain_error(exc: Exception) -> tuple[int, str, str]:
         ),
         (CheckNotFound, 404, "check_not_found", _("This connection test has already ended.")),
         (CheckOfferInvalid, 400, "check_offer_invalid", _("Your browser's connection offer could not be used.")),
+        (InvalidAttemptEvent, 400, "bad_request", _("The request could not be processed.")),
+        (
+            NoFailedAttempt,
+            409,
+            "no_failed_attempt",
+            _("No failed connection attempt has been recorded for you in this appointment."),
+        ),
+        (CallFull, 409, "call_full", _("The call already has three participants. Nobody else can join.")),
+        (ThirdExists, 409, "third_exists", _("This session already has a third person. Remove them first.")),
+        (
+            ThirdNotAgreed,
+            403,
+            "third_not_agreed",
+            _("The person you are to accompany has not agreed yet. Please try again in a moment."),
+        ),
+        (
+            WrongInvitation,
+            403,
+            "wrong_invitation",
+            _("This link was made for another person. Please use your own invitation link."),
+        ),
         (IllegalTransition, 409, "conflict", _("That is not possible at this point.")),
         (ConsentMissing, 403, "consent_required", _("Please give your consent first.")),
         (UnknownText, 404, "not_found", _("This page does not exist.")),

@@ -12,6 +12,7 @@ from booking.links import ManageLinks
 from recordings_policy import RetentionPolicy
 from rooms.invitation_codes import InvitationCodes
 from rooms.invitations import InvitationSigner
+from rooms.proof import ProofSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import WaitingRoom
 from web.rate_limit import Limiter
@@ -47,6 +48,7 @@ __all__ = [
     "LOGIN_THROTTLE",
     "PASSWORD_CHECKS",
     "INVITATION_CODES",
+    "PROOF_SIGNER",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -58,6 +60,7 @@ WAITING_ROOM = web.AppKey("waiting_room", WaitingRoom)
 MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
 # Per node, or (with Redis) shared by every node.
 BOOKING_LIMITER: web.AppKey[Limiter] = web.AppKey("booking_limiter")
+PROOF_SIGNER = web.AppKey("proof_signer", ProofSigner)
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 PURGER: web.AppKey[Purger] = web.AppKey("purger")
 BALLOTS: web.AppKey[BallotMover] = web.AppKey("ballots")

@@ -121,8 +121,10 @@ def csrf_token(request: web.Request) -> str:
     return str(token)
 
 
-# JSON endpoints that take no cookie-authorised action (the anonymous pre-call check).
-_JSON_API = "/api/check/"
+# JSON endpoints: the anonymous pre-call check; call pages reporting attempt-log events
+# and answering or removing a third person (cookie-authorised: a cross-site page cannot
+# send this content type without a preflight, and the Origin check below refuses it).
+_JSON_API = ("/api/check/", "/api/attempts/", "/api/third/")
 
 
 def _own_origin(request: web.Request) -> str:

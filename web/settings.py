@@ -83,6 +83,9 @@ class Settings:
     sms_api_key: str = ""
     sms_sender: str = "Termin"
     delivery_timeout_seconds: float = 10.0
+    # A call page that has no connection this long after its peer appeared says so, logs
+    # it and offers the proof of the failed attempt (it keeps trying meanwhile).
+    connect_timeout_seconds: float = 30.0
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -134,4 +137,5 @@ class Settings:
             sms_api_key=env.get("SMS_API_KEY", ""),
             sms_sender=env.get("SMS_SENDER") or "Termin",
             delivery_timeout_seconds=float(env.get("DELIVERY_TIMEOUT_SECONDS", "10")),
+            connect_timeout_seconds=float(env.get("CONNECT_TIMEOUT_SECONDS", "30")),
         )

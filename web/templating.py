@@ -13,7 +13,7 @@ from babel.dates import format_datetime
 
 from booking.availability import BERLIN
 from web import i18n
-from web.keys import POLICY
+from web.keys import POLICY, SETTINGS
 from web.middlewares import csrf_token
 
 __all__ = ["setup_templates", "base_context", "percent", "points", "when"]
@@ -71,6 +71,7 @@ def setup_templates(app: web.Application, static: web.AbstractResource) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["group_label"] = lambda group: _GROUPS.get(str(group), str(group))
     env.globals["policy"] = app[POLICY]
+    env.globals["connect_timeout_seconds"] = app[SETTINGS].connect_timeout_seconds
     env.globals["pct"] = percent
     env.globals["when"] = when
     env.globals["pp"] = points

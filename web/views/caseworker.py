@@ -24,6 +24,7 @@ from web.keys import DB, SIGNALING, SIGNER
 from web.views.common import BERLIN, form_str, ice_servers, local, now, origin, redirect, require_role
 from web.views.feedback import session_context
 from web.views.invitation_delivery import invitation_context
+from web.views.third import third_context
 
 __all__ = ["routes"]
 
@@ -140,6 +141,7 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
         consent_by_participant = await consents.consents_of_session(db, session.id)
         rateable = session_context(session) is not None
         rated = rateable and await feedback_store.was_rated(db, session.id)
+        third_person = await third_context(request, db, session)
     return aiohttp_jinja2.render_template(
         "session.html",
         request,
@@ -155,6 +157,7 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
             "rated": rated,
             # After a connected call, hanging up lands here with "held by video" chosen.
             "preselect": "video" if request.query.get("connected") == "1" else None,
+            **third_person,
         },
     )
 

@@ -15,19 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from consent import texts
 from consent.records import ALL_SCOPES
 from feedback.tokens import TOKEN_LIFETIME, looks_like_token
-from rooms.errors import InvitationRevoked
-from rooms.invitations import Invitation, invitation_window
+from rooms.attempts import EventKind
+from rooms.errors import InvitationRevoked, WrongInvitation
+from rooms.invitations import Invitation
 from rooms.session import Admission, CounselSession, SessionState
 from storage import audit, consents, sessions
 from storage import feedback as feedback_store
 from storage.sessions import Participant
-from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
+from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
 from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNALING, SIGNER
+from web.views.attempts import log_event, proof_url
 from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
 from web.views.feedback import session_context
+from web.views.third import join_third, pending_third_role, set_participant_cookie
 
 __all__ = [
     "routes",
@@ -60,22 +63,35 @@ async def continue_here(request: web.Request) -> web.StreamResponse:
 async def exchange_invitation(request: web.Request, invitation: Invitation) -> web.StreamResponse:
     """A verified invitation (JWT or short code) → participant cookie and a token-free URL.
 
-    The link belongs to one device: opened where its participant has no cookie, it asks
-    whether to continue on this device (``continue_on_this_device``) and never makes a
-    second participant.
+    The recipient's link belongs to one device: opened where its participant has no
+    cookie, it asks whether to continue on this device (``continue_on_this_device``) and
+    never makes a second participant. A third person's link (its own jti) goes to
+    ``join_third``.
     """
     session = await _invited_session(request, invitation)
     moment = now(request)
+    if invitation.jti != session.invitation_jti:
+        async with request.app[DB].begin() as db:
+            existing = await _cookie_participant(request, db, session.id)
+            # A third person's own link (or a revoked one: join_third refuses it).
+            third_person, secret = await join_third(request, db, invitation, session, existing)
+            await log_event(db, third_person, EventKind.LINK_OPENED, moment)
+        return _hand_over(request, session, third_person.id, secret, moment)
     async with request.app[DB]() as db:
         existing = await _cookie_participant(request, db, session.id)
         holder = None if existing else await sessions.link_holder(db, session.id)
     if existing is not None:
+        if existing.role != "recipient":
+            raise WrongInvitation(session.id)  # the third person opened the recipient's link
+        async with request.app[DB].begin() as db:
+            await log_event(db, existing, EventKind.LINK_OPENED, moment)
         return _hand_over(request, session, None, None, moment)
     if holder is not None:
         return _other_device(request, session)
     try:
         async with request.app[DB].begin() as db:
             participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
+            await log_event(db, participant, EventKind.LINK_OPENED, moment)
     except IntegrityError:
         # Opened at the same moment on another device, which took the link (one per session).
         return _other_device(request, session)
@@ -85,6 +101,8 @@ async def exchange_invitation(request: web.Request, invitation: Invitation) -> w
 async def continue_on_this_device(request: web.Request, invitation: Invitation) -> web.StreamResponse:
     """Move the link's participant to this device; the other device is told and stops."""
     session = await _invited_session(request, invitation)
+    if invitation.jti != session.invitation_jti:
+        raise InvitationRevoked(session.id)  # only the recipient's link moves between devices
     moment = now(request)
     async with request.app[DB].begin() as db:
         holder = await sessions.link_holder(db, session.id)
@@ -101,10 +119,9 @@ async def continue_on_this_device(request: web.Request, invitation: Invitation) 
 
 
 async def _invited_session(request: web.Request, invitation: Invitation) -> CounselSession:
+    """The invitation's session, joinable; whose link it is, the caller decides."""
     async with request.app[DB]() as db:
         session = await sessions.get_session(db, invitation.session_id)
-    if invitation.jti != session.invitation_jti:
-        raise InvitationRevoked(session.id)
     session.ensure_joinable()
     return session
 
@@ -124,16 +141,7 @@ def _hand_over(
         # The caseworker chose the invitation's language; the person can still switch.
         response.set_cookie(LANG_COOKIE, session.language, max_age=365 * 86400, samesite="Lax", httponly=True)
     if participant_id is not None and secret is not None:
-        _, expires = invitation_window(session.created_at, session.scheduled_at)
-        response.set_cookie(
-            PARTICIPANT_COOKIE,
-            participant_cookie(participant_id, secret),
-            httponly=True,
-            samesite="Lax",
-            secure=request.app[SETTINGS].secure_cookies,
-            path="/",
-            max_age=max(60, int((expires - moment).total_seconds()) + 3600),
-        )
+        set_participant_cookie(request, response, session, participant_id, secret, moment)
     raise response
 
 
@@ -252,13 +260,14 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
                 db,
                 participant_id=participant.id,
                 session_id=session.id,
-                role="recipient",
+                role=participant.role,
                 now=now(request),
                 text_version=text.version,
                 text_sha256=text.sha256,
                 language=text.language,
                 scopes=ALL_SCOPES,
             )
+            await log_event(db, participant, EventKind.CONSENT, now(request), "given")
     redirect(f"/s/{session.id}/wait")
 
 
@@ -278,6 +287,8 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
         redirect(f"/s/{session.id}/call")
     if participant.admission is Admission.DECLINED:
         redirect(f"/s/{session.id}/declined")
+    async with request.app[DB].begin() as db:
+        await log_event(db, participant, EventKind.WAITING, now(request))
     patience = int(request.app[SETTINGS].waiting_patience_seconds)
     return recipient_page(request, "recipient/wait.html", session, patience_seconds=patience)
 
@@ -297,6 +308,8 @@ async def call(request: web.Request) -> web.StreamResponse:
         role="recipient",
         ended_url=f"/s/{session.id}/ended",
         ice_servers=json.dumps(ice_servers(request, participant.id)),
+        self_role=participant.role,
+        third_asked=await _third_asked(request, session.id, participant),
     )
 
 
@@ -304,6 +317,14 @@ async def call(request: web.Request) -> web.StreamResponse:
 async def moved(request: web.Request) -> web.StreamResponse:
     """Where a page goes whose link was continued on another device (its cookie is void)."""
     return aiohttp_jinja2.render_template("recipient/moved.html", request, {})
+
+
+async def _third_asked(request: web.Request, session_id: str, participant: Participant) -> str:
+    """The third person's role when the recipient has yet to agree or refuse, else ""."""
+    if participant.role != "recipient":
+        return ""
+    async with request.app[DB]() as db:
+        return await pending_third_role(db, session_id)
 
 
 @routes.get(rf"/s/{SID}/declined", name="declined")
@@ -355,6 +376,7 @@ async def ended(request: web.Request) -> web.StreamResponse:
         session,
         feedback_url=f"/feedback/t/{token}" if token else None,
         pending=pending,
+        proof_url=await proof_url(request, session.id, participant.id),
     )
     _remember_link(request, response, session.id, token)
     return response

@@ -1,8 +1,9 @@
-// Call page (caseworker and recipient): local media, signalling over socket.io and
-// one RTCPeerConnection per peer page load, negotiated with the "perfect
-// negotiation" pattern (https://developer.mozilla.org/docs/Web/API/WebRTC_API/Perfect_negotiation).
+// Call page (caseworker, recipient, third person): local media, signalling over
+// socket.io and one RTCPeerConnection per other participant (mesh.js).
 import { connect, errorCode, errorDetail, newInstanceId, request } from "./signaling.js";
 import { errorText, t } from "./i18n.js";
+import { attemptLog } from "./attempts.js";
+import { PeerLink, isPolite } from "./mesh.js";
 
 const main = document.getElementById("call");
 
@@ -11,8 +12,6 @@ if (main) startCall(main);
 function startCall(main) {
   const session = main.dataset.session;
   const role = main.dataset.role === "caseworker" ? "caseworker" : "recipient";
-  // The recipient yields on offer collisions; the caseworker's offer wins.
-  const polite = role === "recipient";
   const sessionPath = `/s/${encodeURIComponent(session)}`;
   const urls = {
     ended: main.dataset.endedUrl || `${sessionPath}/ended`,
@@ -24,6 +23,7 @@ function startCall(main) {
     withdrawn: `${main.dataset.fallbackUrl || `${sessionPath}/fallback`}?reason=withdrawn`,
   };
   const iceServers = parseIceServers(main.dataset.iceServers);
+  const attempts = attemptLog(main);
   const instance = newInstanceId();
 
   const localVideo = document.getElementById("local");
@@ -42,25 +42,21 @@ function startCall(main) {
   let callConnected = false; // media flowed at some point: the outcome form pre-selects video
   let leaving = false; // navigating away: stop reacting to disconnects
 
-  // Per-peer-connection state (reset in createPc).
-  let pc = null;
-  let peer = null; // {participant, instance} of the page on the other side
-  let makingOffer = false;
-  let ignoreOffer = false;
-  let isSettingRemoteAnswerPending = false;
-  let restartedAfterFailure = false;
-  let tracksAttached = false;
-  let fallbackTimer = 0;
-
-  // How long the polite side waits for the first offer before negotiating itself.
-  const POLITE_OFFER_WAIT_MS = 3000;
-  // How long the polite side leaves an ICE restart to the impolite side.
-  const POLITE_RESTART_WAIT_MS = 2500;
+  // One link (RTCPeerConnection) per other participant: a bounded mesh (mesh.js).
+  const links = new Map(); // participant id -> PeerLink
+  const selfInfo = { participant: null, role: main.dataset.selfRole || role };
+  const extraVideos = new Map(); // participant id -> <video> beyond the first remote
 
   window.vbCall = {
-    pc: () => pc,
-    state: () => pc?.connectionState,
+    pc: () => firstLink()?.pc ?? null,
+    state: () => firstLink()?.state,
+    states: () => Object.fromEntries([...links].map(([id, link]) => [id, link.state])),
+    links: () => links,
   };
+
+  function firstLink() {
+    return links.values().next().value;
+  }
 
   // ---- UI helpers -------------------------------------------------------------
 
@@ -99,6 +95,15 @@ function startCall(main) {
     if (mediaError) mediaError.hidden = false;
   }
 
+  function showConnectionFailed() {
+    setStatus("failed");
+    // Point at the fallback link (and the proof) that the media-error box carries.
+    if (mediaError?.hidden) {
+      mediaError.dataset.reason = "connection";
+      showMediaError("failed");
+    }
+  }
+
   // ---- local media ------------------------------------------------------------
 
   async function startMedia() {
@@ -110,6 +115,7 @@ function startCall(main) {
       if (localVideo) localVideo.srcObject = localStream;
     } catch (err) {
       console.warn("call: getUserMedia failed:", err?.name, err?.message);
+      attempts.media(err);
       const name = err?.name;
       if (name === "NotAllowedError" || name === "SecurityError") showMediaError("media_denied");
       else if (name === "NotFoundError" || name === "OverconstrainedError") showMediaError("media_missing");
@@ -125,169 +131,108 @@ function startCall(main) {
     if (localVideo) localVideo.srcObject = null;
   }
 
-  // ---- peer connection --------------------------------------------------------
+  // ---- peer links -------------------------------------------------------------
 
-  function createPc() {
-    closePc();
-    const conn = new RTCPeerConnection({ iceServers });
-    pc = conn;
-    makingOffer = false;
-    ignoreOffer = false;
-    isSettingRemoteAnswerPending = false;
-    restartedAfterFailure = false;
-    tracksAttached = false;
-
-    // Every handler checks `conn === pc`: events of a replaced connection are stale.
-    conn.onnegotiationneeded = async () => {
-      try {
-        makingOffer = true;
-        await conn.setLocalDescription();
-        if (conn === pc) sendDescription(conn);
-      } catch (err) {
-        if (conn === pc) console.warn("call: creating offer failed:", err);
-      } finally {
-        if (conn === pc) makingOffer = false;
-      }
-    };
-
-    conn.onicecandidate = ({ candidate }) => {
-      // null = gathering finished; end-of-candidates is optional, so we send nothing.
-      if (conn !== pc || !candidate || !candidate.candidate) return;
-      send("candidate", {
-        candidate: candidate.candidate,
-        sdpMid: candidate.sdpMid ?? null,
-        sdpMLineIndex: candidate.sdpMLineIndex ?? null,
-        usernameFragment: candidate.usernameFragment ?? null,
-      });
-    };
-
-    conn.ontrack = ({ track, streams }) => {
-      if (conn !== pc || !remoteVideo) return;
-      let stream = streams[0];
-      if (!stream) {
-        // Sender without a stream id: collect the tracks ourselves.
-        stream = remoteVideo.srcObject instanceof MediaStream ? remoteVideo.srcObject : new MediaStream();
-        if (!stream.getTracks().includes(track)) stream.addTrack(track);
-      }
-      if (remoteVideo.srcObject !== stream) {
-        remoteVideo.srcObject = stream;
-        playRemote();
-      }
-    };
-
-    conn.onconnectionstatechange = () => {
-      if (conn !== pc) return;
-      switch (conn.connectionState) {
-        case "new":
-        case "connecting":
-          setStatus("connecting");
-          break;
-        case "connected":
-          restartedAfterFailure = false;
-          callConnected = true;
-          if (mediaError?.dataset.reason === "connection") {
-            mediaError.hidden = true;
-            delete mediaError.dataset.reason;
-          }
-          setStatus("connected");
-          break;
-        case "disconnected":
-          // Often transient (network switch); ICE recovers or goes to "failed".
-          setStatus("reconnecting");
-          break;
-        case "failed":
-          if (!restartedAfterFailure) {
-            restartedAfterFailure = true;
-            setStatus("reconnecting");
-            requestIceRestart(conn);
-          } else {
-            setStatus("failed");
-            // Point at the fallback link that the media-error box carries.
-            if (mediaError?.hidden) {
-              mediaError.dataset.reason = "connection";
-              showMediaError("failed");
-            }
-          }
-          break;
-        default:
-          break;
-      }
-    };
-
-    // Both sides adding tracks at once makes every join an offer collision, and
-    // Chromium sometimes stops gathering ICE candidates after the polite side's
-    // rollback. So the impolite side offers first; the polite side attaches its
-    // tracks when answering (see onDescription), or after a grace period.
-    if (!polite) {
-      attachLocalTracks(conn);
-    } else {
-      fallbackTimer = setTimeout(() => {
-        if (conn === pc) attachLocalTracks(conn);
-      }, POLITE_OFFER_WAIT_MS);
+  /** The <video> of one peer: #remote for the first, another one per further peer. */
+  function videoFor(participant) {
+    if (!remoteVideo) return null;
+    if (remoteVideo.dataset.participant === participant || !remoteVideo.dataset.participant) {
+      remoteVideo.dataset.participant = participant;
+      return remoteVideo;
     }
-    // Hook for the call's add-ons (datasaver.js, photo.js): they add their own listeners.
-    main.dispatchEvent(new CustomEvent("vbcall:pc", { detail: { pc: conn, polite } }));
-    return conn;
+    let video = extraVideos.get(participant);
+    if (!video) {
+      video = document.createElement("video");
+      video.autoplay = true;
+      video.playsInline = true;
+      video.className = "remote";
+      video.dataset.participant = participant;
+      video.setAttribute("aria-label", remoteVideo.getAttribute("aria-label") || "");
+      remoteVideo.after(video);
+      extraVideos.set(participant, video);
+    }
+    return video;
   }
 
-  /** Add our media to the connection (once); triggers negotiation if needed. */
-  function attachLocalTracks(conn) {
-    if (tracksAttached) return;
-    tracksAttached = true;
-    clearTimeout(fallbackTimer);
-    if (localStream) {
-      for (const track of localStream.getTracks()) conn.addTrack(track, localStream);
-    } else if (conn.getTransceivers().length === 0) {
-      // Without own media we can still see and hear the other side.
-      conn.addTransceiver("audio", { direction: "recvonly" });
-      conn.addTransceiver("video", { direction: "recvonly" });
+  function releaseVideo(participant) {
+    const extra = extraVideos.get(participant);
+    if (extra) {
+      extra.srcObject = null;
+      extra.remove();
+      extraVideos.delete(participant);
+    } else if (remoteVideo?.dataset.participant === participant) {
+      remoteVideo.srcObject = null;
+      delete remoteVideo.dataset.participant;
     }
   }
 
-  /**
-   * Restart ICE; the polite side first leaves it to the impolite side, so that
-   * both do not send restart offers at the same time.
-   */
-  function requestIceRestart(conn) {
-    if (!polite) {
-      conn.restartIce();
-      return;
-    }
-    setTimeout(() => {
-      const stuck = ["failed", "disconnected"].includes(conn.iceConnectionState);
-      if (conn === pc && stuck && conn.signalingState === "stable") conn.restartIce();
-    }, POLITE_RESTART_WAIT_MS);
-  }
-
-  function closePc() {
-    if (!pc) return;
-    const conn = pc;
-    pc = null;
-    clearTimeout(fallbackTimer);
-    conn.onnegotiationneeded = conn.onicecandidate = conn.ontrack = conn.onconnectionstatechange = null;
-    conn.close();
-    main.dispatchEvent(new CustomEvent("vbcall:pcclosed", { detail: { pc: conn } }));
-    clearRemote();
-  }
-
-  function clearRemote() {
-    if (remoteVideo) remoteVideo.srcObject = null;
-  }
-
-  function playRemote() {
+  function playVideo(video) {
     // Autoplay with sound can be blocked until the user interacts with the page.
-    remoteVideo.play().catch((err) => {
+    video.play().catch((err) => {
       if (err?.name !== "NotAllowedError") return;
-      const resume = () => remoteVideo.play().catch(() => {});
+      const resume = () => video.play().catch(() => {});
       document.addEventListener("pointerdown", resume, { once: true });
       document.addEventListener("keydown", resume, { once: true });
     });
   }
 
-  function sendDescription(conn) {
-    const description = conn.localDescription;
-    if (!description) return;
-    send(description.type === "offer" ? "offer" : "answer", { sdp: description.sdp });
+  function openLink(peer) {
+    const participant = peer.participant;
+    const link = new PeerLink(peer, {
+      polite: isPolite(selfInfo, peer),
+      iceServers,
+      hooks: {
+        send: (event, payload) => send(event, { ...payload, to: participant }),
+        localStream: () => localStream,
+        attach: (stream) => {
+          const video = videoFor(participant);
+          if (video && video.srcObject !== stream) {
+            video.srcObject = stream;
+            playVideo(video);
+          }
+        },
+        detach: () => releaseVideo(participant),
+        watch: (conn, onTimeout) =>
+          attempts.watch(conn, { hasTurn: iceServers.length > 0, onTimeout, peerRole: peer.role }),
+        state: (key) => {
+          if (key === "connected") callConnected = true;
+          if (key === "connected" && mediaError?.dataset.reason === "connection") {
+            mediaError.hidden = true;
+            delete mediaError.dataset.reason;
+          }
+          setStatus(key);
+        },
+        failed: () => showConnectionFailed(),
+        // The call's add-ons (datasaver.js, photo.js) follow the caseworker–recipient link.
+        created: (conn, polite) => {
+          if (addOnsFollow(peer)) main.dispatchEvent(new CustomEvent("vbcall:pc", { detail: { pc: conn, polite } }));
+        },
+        closed: (conn) => {
+          if (addOnsFollow(peer)) main.dispatchEvent(new CustomEvent("vbcall:pcclosed", { detail: { pc: conn } }));
+        },
+      },
+    });
+    links.set(participant, link);
+    updateThirdControls();
+    return link;
+  }
+
+  /** Data saving and document photos are between the caseworker and the recipient. */
+  function addOnsFollow(peer) {
+    const pair = [selfInfo.role, peer.role];
+    return pair.includes("caseworker") && pair.includes("recipient");
+  }
+
+  function closeLink(participant) {
+    const link = links.get(participant);
+    if (!link) return;
+    link.close();
+    links.delete(participant);
+    updateThirdControls();
+  }
+
+  function closeAll() {
+    for (const participant of [...links.keys()]) closeLink(participant);
   }
 
   /** Fire-and-forget signalling; failures while offline are expected and recovered on reconnect. */
@@ -299,98 +244,97 @@ function startCall(main) {
     });
   }
 
-  /**
-   * After either side's signalling connection came back: re-send an offer that may
-   * have been lost, and restart ICE because the network path has probably changed.
-   * Only the impolite side restarts, to avoid colliding restart offers: it hears
-   * of the polite side's reconnect through peer.joined.
-   */
-  function resync() {
-    if (!pc) return;
-    if (pc.signalingState === "have-local-offer") sendDescription(pc);
-    if (!polite) pc.restartIce();
-  }
-
-  function isFromPeer(message) {
-    // Only accept signalling from the peer we built the connection for.
-    return Boolean(pc && peer && message && (message.from === undefined || message.from === peer.participant));
-  }
-
-  async function onDescription(type, message) {
-    if (!isFromPeer(message) || typeof message.sdp !== "string") return;
-    const conn = pc;
-    try {
-      const readyForOffer =
-        !makingOffer && (conn.signalingState === "stable" || isSettingRemoteAnswerPending);
-      const offerCollision = type === "offer" && !readyForOffer;
-      ignoreOffer = !polite && offerCollision;
-      if (ignoreOffer) return;
-
-      // No await before setRemoteDescription: candidates that arrive next must be
-      // queued behind it on the connection's operations chain.
-      isSettingRemoteAnswerPending = type === "answer";
-      await conn.setRemoteDescription({ type, sdp: message.sdp }); // polite: implicit rollback
-      isSettingRemoteAnswerPending = false;
-      if (type === "offer") {
-        if (conn !== pc) return;
-        // Our tracks go into this answer (addTrack reuses the offered transceivers).
-        attachLocalTracks(conn);
-        await conn.setLocalDescription();
-        if (conn === pc) sendDescription(conn);
-      }
-    } catch (err) {
-      isSettingRemoteAnswerPending = false;
-      if (conn === pc) console.warn(`call: handling ${type} failed:`, err);
-    }
-  }
-
-  async function onCandidate(message) {
-    if (!isFromPeer(message)) return;
-    // "" = end of candidates; optional, and not understood everywhere: skip it.
-    if (typeof message.candidate !== "string" || message.candidate === "") return;
-    const conn = pc;
-    try {
-      await conn.addIceCandidate({
-        candidate: message.candidate,
-        sdpMid: message.sdpMid ?? null,
-        sdpMLineIndex: message.sdpMLineIndex ?? null,
-        usernameFragment: message.usernameFragment ?? null,
-      });
-    } catch (err) {
-      // Candidates of an offer we ignored are expected to fail.
-      if (conn === pc && !ignoreOffer) console.warn("call: adding ICE candidate failed:", err);
-    }
+  function linkFrom(message) {
+    // Only accept signalling from a peer we built a link for.
+    return message && typeof message.from === "string" ? links.get(message.from) : undefined;
   }
 
   /** A peer page is present (from call.peers or peer.joined). */
   function peerPresent(info, { fromJoin }) {
-    if (!info?.participant) return;
-    const next = { participant: info.participant, instance: info.instance };
-    if (!pc || !peer || peer.participant !== next.participant || peer.instance !== next.instance) {
+    if (!info?.participant || info.participant === selfInfo.participant) return;
+    const next = { participant: info.participant, instance: info.instance, role: info.role };
+    const link = links.get(next.participant);
+    if (!link || !link.pc || link.peer.instance !== next.instance) {
       // New page on the other side (first contact or a reload): start from scratch.
-      peer = next;
-      createPc();
+      closeLink(next.participant);
+      openLink(next);
       setStatus("connecting");
       return;
     }
     // Same page, its network dropped and came back.
     if (fromJoin) {
-      resync();
-      if (pc.connectionState === "connected") setStatus("connected");
+      link.resync();
+      if (link.state === "connected") setStatus("connected");
     }
   }
 
-  function peerGone() {
-    closePc();
-    peer = null;
-    setStatus("waiting_for_peer");
+  function peerGone(participant) {
+    closeLink(participant);
+    if (!links.size) setStatus("waiting_for_peer");
   }
+
+  // ---- third person -----------------------------------------------------------
+
+  const removeBtn = document.getElementById("remove-third");
+  const thirdAsk = document.getElementById("third-ask");
+
+  function thirdInCall() {
+    return [...links.values()].find((link) => ["interpreter", "companion"].includes(link.peer.role));
+  }
+
+  function updateThirdControls() {
+    if (removeBtn) removeBtn.hidden = !thirdInCall();
+  }
+
+  removeBtn?.addEventListener("click", async () => {
+    removeBtn.disabled = true;
+    try {
+      const response = await fetch(`/api/third/${encodeURIComponent(session)}/remove`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+        credentials: "same-origin",
+      });
+      if (!response.ok) console.warn("call: removing the third person failed:", response.status);
+    } finally {
+      removeBtn.disabled = false;
+    }
+  });
+
+  function askThird(thirdRole) {
+    if (!thirdAsk || role !== "recipient" || selfInfo.role !== "recipient") return;
+    const text = document.getElementById("third-ask-text");
+    if (text) text.textContent = t(`third_asked_${thirdRole}`);
+    thirdAsk.hidden = false;
+  }
+
+  async function answerThird(agree) {
+    thirdAsk.querySelectorAll("button").forEach((b) => (b.disabled = true));
+    try {
+      const response = await fetch(`/api/third/${encodeURIComponent(session)}/answer`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ agree }),
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      thirdAsk.hidden = true; // answered (and stored)
+    } catch (err) {
+      console.warn("call: answering failed:", err?.message);
+    } finally {
+      thirdAsk.querySelectorAll("button").forEach((b) => (b.disabled = false));
+    }
+  }
+
+  document.getElementById("third-agree")?.addEventListener("click", () => answerThird(true));
+  document.getElementById("third-refuse")?.addEventListener("click", () => answerThird(false));
+  if (main.dataset.thirdAsked) askThird(main.dataset.thirdAsked);
 
   // ---- leaving ----------------------------------------------------------------
 
   function shutdown() {
     leaving = true;
-    closePc();
+    closeAll();
     stopMedia();
     socket?.disconnect();
   }
@@ -475,17 +419,17 @@ function startCall(main) {
     socket.on("connect", () => {
       if (everConnected) {
         // Our own network came back: the path has probably changed.
-        resync();
+        for (const link of links.values()) link.resync();
       }
       everConnected = true;
-      if (pc?.connectionState === "connected") setStatus("connected");
-      else if (!pc) setStatus("waiting_for_peer");
+      if (firstLink()?.state === "connected") setStatus("connected");
+      else if (!links.size) setStatus("waiting_for_peer");
     });
 
     socket.on("disconnect", () => {
       if (leaving) return;
       // Media flows peer-to-peer; a working call is not interrupted by this.
-      if (pc?.connectionState !== "connected") setStatus("reconnecting");
+      if (firstLink()?.state !== "connected") setStatus("reconnecting");
     });
 
     socket.on("connect_error", (err) => {
@@ -495,14 +439,15 @@ function startCall(main) {
         const target = {
           consent_required: urls.consent,
           not_admitted: urls.wait,
-          declined: urls.declined,
+          declined: urls.ended,
           session_closed: urls.ended,
         }[code];
+        if (code === "declined" && selfInfo.role === "recipient") return leave(urls.declined);
         if (target) return leave(target);
       }
       if (socket.active) {
         // Network trouble; socket.io keeps retrying by itself.
-        if (pc?.connectionState !== "connected") setStatus("reconnecting");
+        if (firstLink()?.state !== "connected") setStatus("reconnecting");
         return;
       }
       console.warn("call: connection refused:", code);
@@ -510,36 +455,41 @@ function startCall(main) {
     });
 
     socket.on("call.peers", ({ self, peers } = {}) => {
+      if (self) selfInfo.participant = self;
       const others = Array.isArray(peers) ? peers.filter((p) => p?.participant && p.participant !== self) : [];
-      // One-to-one call: prefer the other role, if the server lists several.
-      const other = others.find((p) => p.role && p.role !== role) || others[0];
-      if (other) peerPresent(other, { fromJoin: false });
-      // Nobody there (we may have missed peer.gone while offline). Keep a connection
-      // whose media still flows; peer.gone or peer.joined will settle it.
-      else if (pc?.connectionState !== "connected") peerGone();
+      for (const other of others) peerPresent(other, { fromJoin: false });
+      // Links to pages that are no longer there (we may have missed peer.gone while
+      // offline). Keep a link whose media still flows; peer.gone or peer.joined settles it.
+      const present = new Set(others.map((p) => p.participant));
+      for (const [participant, link] of [...links]) {
+        if (!present.has(participant) && link.state !== "connected") peerGone(participant);
+      }
+      if (!links.size) setStatus("waiting_for_peer");
     });
 
     socket.on("peer.joined", (info) => peerPresent(info, { fromJoin: true }));
 
     socket.on("peer.left", ({ participant, grace } = {}) => {
-      if (peer && participant === peer.participant) startGrace(grace);
+      if (links.has(participant)) startGrace(grace);
     });
 
     socket.on("peer.gone", ({ participant } = {}) => {
-      if (peer && participant === peer.participant) peerGone();
+      if (links.has(participant)) peerGone(participant);
     });
 
-    socket.on("offer", (message) => onDescription("offer", message));
-    socket.on("answer", (message) => onDescription("answer", message));
-    socket.on("candidate", (message) => onCandidate(message));
+    socket.on("offer", (message) => linkFrom(message)?.onDescription("offer", message.sdp));
+    socket.on("answer", (message) => linkFrom(message)?.onDescription("answer", message.sdp));
+    socket.on("candidate", (message) => linkFrom(message)?.onCandidate(message));
 
     socket.on("hangup", (message = {}) => {
-      if (peer && message.from !== undefined && message.from !== peer.participant) return;
-      closePc();
-      peer = null;
+      const link = linkFrom(message);
+      if (!link) return;
+      const fromCaseworker = link.peer.role === "caseworker";
+      closeLink(message.from);
       setStatus("peer_hung_up"); // a decision, not a dropped connection: no countdown
-      // The caseworker stays to record the outcome with the form on this page.
-      if (role === "recipient") leave(urls.ended);
+      // The caseworker stays to record the outcome with the form on this page; the
+      // others leave when the caseworker hangs up, and go on when anyone else does.
+      if (role === "recipient" && fromCaseworker) leave(urls.ended);
     });
 
     socket.on("session.ended", () => leave(urls.ended));
@@ -547,14 +497,27 @@ function startCall(main) {
     socket.on("participant.moved", () => leave(urls.moved));
 
     socket.on("consent.withdrawn", ({ participant } = {}) => {
-      if (role === "recipient") {
+      if (role === "recipient" && (!selfInfo.participant || participant === selfInfo.participant)) {
         leave(urls.withdrawn); // our own withdrawal (perhaps from another tab)
         return;
       }
-      if (peer && participant !== peer.participant) return;
-      closePc();
-      peer = null;
+      if (!links.has(participant)) return;
+      closeLink(participant);
       setStatus("peer_withdrew");
+    });
+
+    socket.on("peer.removed", ({ participant } = {}) => {
+      if (participant && participant === selfInfo.participant) {
+        leave(urls.ended);
+        return;
+      }
+      peerGone(participant);
+    });
+
+    socket.on("third.asked", ({ role: thirdRole } = {}) => askThird(thirdRole));
+
+    socket.on("third.answered", ({ agreed } = {}) => {
+      if (role === "caseworker") setStatusText(t(agreed ? "third_agreed" : "third_refused"));
     });
   }
 

@@ -168,9 +168,10 @@ async function act(button) {
   li.setAttribute("aria-busy", "true");
   buttons.forEach((b) => b.setAttribute("aria-disabled", "true"));
   try {
-    await request(socket, event, { session, participant });
+    const ack = await request(socket, event, { session, participant });
     setStatus(t("connected"));
-    if (event === "lobby.admit") {
+    // A third person (interpreter, companion) joins the call the caseworker already holds.
+    if (event === "lobby.admit" && (ack.role ?? "recipient") === "recipient") {
       leaving = true;
       location.assign(`/sessions/${encodeURIComponent(session)}/call`);
     }

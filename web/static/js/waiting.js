@@ -71,6 +71,8 @@ if (main) {
 
   socket.on("lobby.admitted", () => leave(urls.call));
   socket.on("lobby.declined", () => leave(urls.declined));
+  // The call has its three participants: say so; the person may wait on or book instead.
+  socket.on("lobby.full", () => setText(stateEl, t("full")));
   socket.on("session.ended", () => leave(urls.ended));
   // The invitation link was continued on another device: this page stops.
   socket.on("participant.moved", () => leave(urls.moved));

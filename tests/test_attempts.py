@@ -1,0 +1,202 @@
+"""The attempt log and the signed proof: domain rules, the HTTP edge, retention."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+
+from recordings_policy import load_policy
+from rooms.attempts import AttemptEvent, EventKind, Failure, Step, assess, parse_event
+from rooms.errors import InvalidAttemptEvent, ProofInvalid
+from rooms.proof import PROOF_VALIDITY, ProofSigner, facts_for
+from rooms.session import BenefitGroup, CounselSession
+from storage import attempts, sessions, users
+from storage.models import AttemptEventRow
+from storage.purge import purge
+from tests.conftest import PASSWORD, create_session, join_and_consent, login
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+
+
+def _events(*items: tuple[EventKind, str]) -> list[AttemptEvent]:
+    return [AttemptEvent(T0 + i * SECOND, "recipient", kind, detail) for i, (kind, detail) in enumerate(items)]
+
+
+# ---- domain ------------------------------------------------------------------------
+
+
+def test_reports_are_held_to_a_closed_vocabulary() -> None:
+    assert parse_event("connection", "failed") == (EventKind.CONNECTION, "failed")
+    assert parse_event("ice_gathered", "relay+host") == (EventKind.ICE_GATHERED, "host+relay")
+    assert parse_event("ice_error", "701") == (EventKind.ICE_ERROR, "701")
+    assert parse_event("media_error", "denied") == (EventKind.MEDIA_ERROR, "denied")
+    assert parse_event("connection", "failed/interpreter") == (EventKind.CONNECTION, "failed/interpreter")
+    assert parse_event("ice_gathered", "relay+host/caseworker") == (EventKind.ICE_GATHERED, "host+relay/caseworker")
+    for kind, detail in [
+        ("connection", "192.168.1.20"),
+        ("ice_gathered", "candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host"),
+        ("ice_gathered", "host+host"),
+        ("ice_error", "70a"),
+        ("media_error", "Logitech C920"),
+        ("admitted", ""),  # written by the server only
+        ("proof_issued", ""),
+        ("nonsense", ""),
+        ("connection", None),
+        ("connection", "failed/admin"),
+        ("media_error", "denied/caseworker"),
+    ]:
+        with pytest.raises(InvalidAttemptEvent):
+            parse_event(kind, detail)
+
+
+def test_assessment_tells_failures_from_a_recovered_connection() -> None:
+    never = assess(
+        _events((EventKind.ADMITTED, ""), (EventKind.CONNECTION, "connecting"), (EventKind.CONNECTION, "timeout"))
+    )
+    assert never.failures == (Failure.NO_CONNECTION,)
+    assert never.tried == (Step.ADMITTED, Step.CONNECTING)
+
+    dropped = assess(_events((EventKind.CONNECTION, "connected"), (EventKind.CONNECTION, "failed")))
+    assert dropped.failures == (Failure.DROPPED,)
+
+    recovered = assess(
+        _events(
+            (EventKind.CONNECTION, "connected"), (EventKind.CONNECTION, "failed"), (EventKind.CONNECTION, "connected")
+        )
+    )
+    assert not recovered.failed
+
+    # In a call of three, the interpreter's link dropping is no failed appointment.
+    three = assess(
+        _events(
+            (EventKind.CONNECTION, "connected/caseworker"),
+            (EventKind.CONNECTION, "connected/interpreter"),
+            (EventKind.CONNECTION, "failed/interpreter"),
+        )
+    )
+    assert not three.failed and Step.CONNECTED in three.tried
+    lost = assess(_events((EventKind.CONNECTION, "connected/caseworker"), (EventKind.CONNECTION, "failed/caseworker")))
+    assert lost.failures == (Failure.DROPPED,)
+
+    media = assess(_events((EventKind.MEDIA_ERROR, "denied"), (EventKind.CONNECTION, "connected")))
+    assert media.failures == (Failure.MEDIA_UNAVAILABLE,)
+    assert not assess([]).failed
+
+
+def test_proof_verifies_and_anything_else_is_just_invalid() -> None:
+    signer = ProofSigner(Ed25519PrivateKey.generate())
+    assessment = assess(_events((EventKind.ADMITTED, ""), (EventKind.CONNECTION, "timeout")))
+    facts = facts_for(assessment, now=T0, office="Jobcenter Köln", session_id=str(uuid.uuid4()), scheduled_at=None)
+    code = signer.sign(facts)
+    assert signer.verify(code, T0 + SECOND) == facts
+    assert signer.verify(code[:40] + "\n" + code[40:], T0) == facts  # typed from paper
+
+    body, signature = code.split(".")
+    for bad in [
+        body[:-3] + ("x" if body[-3] != "x" else "y") + body[-2:] + "." + signature,  # altered facts
+        body + "." + signature[:-1] + ("A" if signature[-1] != "A" else "B"),  # altered signature
+        ProofSigner(Ed25519PrivateKey.generate()).sign(facts),  # forged: another key
+        body,
+        "",
+        "a.b.c",
+        code + "A" * 2000,
+    ]:
+        with pytest.raises(ProofInvalid):
+            signer.verify(bad, T0)
+    with pytest.raises(ProofInvalid):
+        signer.verify(code, T0 + PROOF_VALIDITY)  # expired
+
+
+# ---- HTTP edge ---------------------------------------------------------------------
+
+
+async def test_reports_need_the_sessions_cookie_and_a_valid_event(new_client) -> None:  # type: ignore[no-untyped-def]
+    caseworker = await new_client()
+    csrf = await login(caseworker)
+    session_id, join_path = await create_session(caseworker, csrf)
+    recipient = await new_client()
+    await join_and_consent(recipient, join_path)
+
+    ok = await recipient.post(f"/api/attempts/{session_id}", json={"kind": "connection", "detail": "connecting"})
+    assert ok.status == 200 and (await ok.json())["ok"] is True
+    own = await caseworker.post(f"/api/attempts/{session_id}", json={"kind": "ice_gathered", "detail": "host"})
+    assert own.status == 200
+
+    bad = await recipient.post(f"/api/attempts/{session_id}", json={"kind": "connection", "detail": "10.1.2.3"})
+    assert bad.status == 400
+    stranger = await new_client()
+    refused = await stranger.post(f"/api/attempts/{session_id}", json={"kind": "connection", "detail": "failed"})
+    assert refused.status == 403
+    foreign = await recipient.post(
+        f"/api/attempts/{session_id}",
+        json={"kind": "connection", "detail": "failed"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert foreign.status == 403
+
+    # Nothing failed yet: no proof.
+    early = await recipient.get(f"/s/{session_id}/proof")
+    assert early.status == 409
+
+    # Another caseworker does not see the log; the own caseworker sees both participants.
+    other = await new_client()
+    await login(other, "kollege")
+    assert (await other.get(f"/sessions/{session_id}/attempts")).status == 404
+    page = await caseworker.get(f"/sessions/{session_id}/attempts")
+    html = await page.text()
+    assert "Einladungslink geöffnet" in html and "Gefundene Verbindungswege: host" in html
+
+
+async def test_media_failure_gives_a_proof_in_the_persons_language_and_german(new_client) -> None:  # type: ignore[no-untyped-def]
+    caseworker = await new_client()
+    csrf = await login(caseworker)
+    session_id, join_path = await create_session(caseworker, csrf)
+    recipient = await new_client()
+    await join_and_consent(recipient, join_path)
+    await recipient.post(f"/api/attempts/{session_id}", json={"kind": "media_error", "detail": "missing"})
+
+    page = await recipient.get(f"/s/{session_id}/proof?lang=en")
+    assert page.status == 200
+    html = await page.text()
+    assert "Proof of the connection attempt" in html and "Nachweis über den Verbindungsversuch" in html
+    assert "Camera or microphone could not be used." in html
+    assert "Kamera oder Mikrofon konnten nicht genutzt werden." in html
+    code = html.split('id="proof-code">', 1)[1].split("<", 1)[0]
+
+    anyone = await new_client()
+    valid = await (await anyone.get("/proof", params={"code": code})).text()
+    assert 'id="proof-valid"' in valid and session_id[:8] in valid
+    forged = await (await anyone.get("/proof", params={"code": code.replace(".", ".A", 1)})).text()
+    assert 'id="proof-invalid"' in forged and session_id[:8] not in forged
+
+
+@pytest.mark.usefixtures("database")
+async def test_attempt_log_is_purged_with_the_session_metadata(settings, db, clock) -> None:  # type: ignore[no-untyped-def]
+    async with db.begin() as s:
+        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        session = CounselSession(
+            id=str(uuid.uuid4()),
+            caseworker_id=account.id,
+            group=BenefitGroup.SGB2,
+            language="de",
+            invitation_jti=str(uuid.uuid4()),
+            created_at=T0,
+        )
+        await sessions.add_session(s, session)
+        participant, _ = await sessions.add_participant(s, session.id, "recipient", T0)
+        await attempts.record(s, session.id, participant.id, "recipient", EventKind.LINK_OPENED, T0)
+        await attempts.record(
+            s, session.id, participant.id, "recipient", EventKind.CONNECTION, T0 + 60 * SECOND, "failed"
+        )
+    policy = load_policy(settings.policy_path)
+    await purge(db, policy, T0 + timedelta(days=89))
+    async with db() as s:
+        assert await s.scalar(select(func.count()).select_from(AttemptEventRow)) == 2
+    await purge(db, policy, T0 + timedelta(days=90, seconds=30))
+    async with db() as s:
+        assert await s.scalar(select(func.count()).select_from(AttemptEventRow)) == 0

@@ -1,0 +1,244 @@
+// The call as a bounded mesh: one RTCPeerConnection per pair of participants (at most
+// three people, so at most two links per page), each negotiated with the "perfect
+// negotiation" pattern (https://developer.mozilla.org/docs/Web/API/WebRTC_API/Perfect_negotiation)
+// and restarted (ICE) on its own. Signalling of a link is addressed to its one peer
+// (`to`, see docs/protocol.md).
+
+// How long the polite side waits for the first offer before negotiating itself.
+const POLITE_OFFER_WAIT_MS = 3000;
+// How long the polite side leaves an ICE restart to the impolite side.
+const POLITE_RESTART_WAIT_MS = 2500;
+
+// The lower rank offers first (is impolite) in a pair; equal ranks compare ids.
+const RANK = { caseworker: 0, recipient: 1, interpreter: 2, companion: 2 };
+
+/** Whether this page is the polite side of the pair (self, other): {role, participant}. */
+export function isPolite(self, other) {
+  const mine = RANK[self.role] ?? 1;
+  const theirs = RANK[other.role] ?? 1;
+  if (mine !== theirs) return mine > theirs;
+  return String(self.participant) > String(other.participant);
+}
+
+/**
+ * One pair's connection. `hooks`: send(event, payload) (already addressed to the peer),
+ * localStream(), attach(stream) / detach() for the peer's video, watch(conn) for the
+ * attempt log, state(key) for the page status, failed() when it gave up.
+ */
+export class PeerLink {
+  constructor(peer, { polite, iceServers, hooks }) {
+    this.peer = peer; // {participant, instance, role}
+    this.polite = polite;
+    this.iceServers = iceServers;
+    this.hooks = hooks;
+    this.pc = null;
+    this.create();
+  }
+
+  get state() {
+    return this.pc?.connectionState;
+  }
+
+  create() {
+    this.close();
+    const conn = new RTCPeerConnection({ iceServers: this.iceServers });
+    this.pc = conn;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.isSettingRemoteAnswerPending = false;
+    this.restartedAfterFailure = false;
+    this.tracksAttached = false;
+    const hooks = this.hooks;
+
+    // Every handler checks `conn === this.pc`: events of a replaced connection are stale.
+    conn.onnegotiationneeded = async () => {
+      try {
+        this.makingOffer = true;
+        await conn.setLocalDescription();
+        if (conn === this.pc) this.sendDescription();
+      } catch (err) {
+        if (conn === this.pc) console.warn("call: creating offer failed:", err);
+      } finally {
+        if (conn === this.pc) this.makingOffer = false;
+      }
+    };
+
+    conn.onicecandidate = ({ candidate }) => {
+      // null = gathering finished; end-of-candidates is optional, so we send nothing.
+      if (conn !== this.pc || !candidate || !candidate.candidate) return;
+      hooks.send("candidate", {
+        candidate: candidate.candidate,
+        sdpMid: candidate.sdpMid ?? null,
+        sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+        usernameFragment: candidate.usernameFragment ?? null,
+      });
+    };
+
+    let remoteStream = null;
+    conn.ontrack = ({ track, streams }) => {
+      if (conn !== this.pc) return;
+      let stream = streams[0];
+      if (!stream) {
+        // Sender without a stream id: collect the tracks ourselves.
+        remoteStream = remoteStream || new MediaStream();
+        if (!remoteStream.getTracks().includes(track)) remoteStream.addTrack(track);
+        stream = remoteStream;
+      }
+      hooks.attach(stream);
+    };
+
+    conn.onconnectionstatechange = () => {
+      if (conn !== this.pc) return;
+      switch (conn.connectionState) {
+        case "new":
+        case "connecting":
+          hooks.state("connecting");
+          break;
+        case "connected":
+          this.restartedAfterFailure = false;
+          hooks.state("connected");
+          break;
+        case "disconnected":
+          // Often transient (network switch); ICE recovers or goes to "failed".
+          hooks.state("reconnecting");
+          break;
+        case "failed":
+          if (!this.restartedAfterFailure) {
+            this.restartedAfterFailure = true;
+            hooks.state("reconnecting");
+            this.requestIceRestart();
+          } else {
+            hooks.failed();
+          }
+          break;
+        default:
+          break;
+      }
+    };
+
+    hooks.watch(conn, () => {
+      if (conn === this.pc) hooks.failed();
+    });
+
+    // Both sides adding tracks at once makes every join an offer collision, and
+    // Chromium sometimes stops gathering ICE candidates after the polite side's
+    // rollback. So the impolite side offers first; the polite side attaches its
+    // tracks when answering (see onDescription), or after a grace period.
+    if (!this.polite) {
+      this.attachLocalTracks();
+    } else {
+      this.fallbackTimer = setTimeout(() => {
+        if (conn === this.pc) this.attachLocalTracks();
+      }, POLITE_OFFER_WAIT_MS);
+    }
+    // Hook for the call's add-ons (datasaver.js, photo.js): they add their own listeners.
+    hooks.created?.(conn, this.polite);
+  }
+
+  /** Add our media to the connection (once); triggers negotiation if needed. */
+  attachLocalTracks() {
+    if (this.tracksAttached || !this.pc) return;
+    this.tracksAttached = true;
+    clearTimeout(this.fallbackTimer);
+    const conn = this.pc;
+    const stream = this.hooks.localStream();
+    if (stream) {
+      for (const track of stream.getTracks()) conn.addTrack(track, stream);
+    } else if (conn.getTransceivers().length === 0) {
+      // Without own media we can still see and hear the other side.
+      conn.addTransceiver("audio", { direction: "recvonly" });
+      conn.addTransceiver("video", { direction: "recvonly" });
+    }
+  }
+
+  /**
+   * Restart ICE; the polite side first leaves it to the impolite side, so that
+   * both do not send restart offers at the same time.
+   */
+  requestIceRestart() {
+    const conn = this.pc;
+    if (!conn) return;
+    if (!this.polite) {
+      conn.restartIce();
+      return;
+    }
+    setTimeout(() => {
+      const stuck = ["failed", "disconnected"].includes(conn.iceConnectionState);
+      if (conn === this.pc && stuck && conn.signalingState === "stable") conn.restartIce();
+    }, POLITE_RESTART_WAIT_MS);
+  }
+
+  close() {
+    if (!this.pc) return;
+    const conn = this.pc;
+    this.pc = null;
+    clearTimeout(this.fallbackTimer);
+    conn.onnegotiationneeded = conn.onicecandidate = conn.ontrack = conn.onconnectionstatechange = null;
+    conn.close();
+    this.hooks.closed?.(conn);
+    this.hooks.detach();
+  }
+
+  sendDescription() {
+    const description = this.pc?.localDescription;
+    if (!description) return;
+    this.hooks.send(description.type === "offer" ? "offer" : "answer", { sdp: description.sdp });
+  }
+
+  /**
+   * After either side's signalling connection came back: re-send an offer that may
+   * have been lost, and restart ICE because the network path has probably changed.
+   * Only the impolite side restarts, to avoid colliding restart offers.
+   */
+  resync() {
+    if (!this.pc) return;
+    if (this.pc.signalingState === "have-local-offer") this.sendDescription();
+    if (!this.polite) this.pc.restartIce();
+  }
+
+  async onDescription(type, sdp) {
+    const conn = this.pc;
+    if (!conn || typeof sdp !== "string") return;
+    try {
+      const readyForOffer =
+        !this.makingOffer && (conn.signalingState === "stable" || this.isSettingRemoteAnswerPending);
+      const offerCollision = type === "offer" && !readyForOffer;
+      this.ignoreOffer = !this.polite && offerCollision;
+      if (this.ignoreOffer) return;
+
+      // No await before setRemoteDescription: candidates that arrive next must be
+      // queued behind it on the connection's operations chain.
+      this.isSettingRemoteAnswerPending = type === "answer";
+      await conn.setRemoteDescription({ type, sdp }); // polite: implicit rollback
+      this.isSettingRemoteAnswerPending = false;
+      if (type === "offer") {
+        if (conn !== this.pc) return;
+        // Our tracks go into this answer (addTrack reuses the offered transceivers).
+        this.attachLocalTracks();
+        await conn.setLocalDescription();
+        if (conn === this.pc) this.sendDescription();
+      }
+    } catch (err) {
+      this.isSettingRemoteAnswerPending = false;
+      if (conn === this.pc) console.warn(`call: handling ${type} failed:`, err);
+    }
+  }
+
+  async onCandidate(message) {
+    // "" = end of candidates; optional, and not understood everywhere: skip it.
+    if (typeof message.candidate !== "string" || message.candidate === "") return;
+    const conn = this.pc;
+    if (!conn) return;
+    try {
+      await conn.addIceCandidate({
+        candidate: message.candidate,
+        sdpMid: message.sdpMid ?? null,
+        sdpMLineIndex: message.sdpMLineIndex ?? null,
+        usernameFragment: message.usernameFragment ?? null,
+      });
+    } catch (err) {
+      // Candidates of an offer we ignored are expected to fail.
+      if (conn === this.pc && !this.ignoreOffer) console.warn("call: adding ICE candidate failed:", err);
+    }
+  }
+}
