@@ -50,7 +50,7 @@ from web.purger import Purger
 from web.rate_limit import RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
-from web.views import appointments, auth, booking, caseworker, check, evaluation, feedback, health, recipient
+from web.views import appointments, auth, booking, caseworker, check, evaluation, feedback, health, info, recipient
 
 __all__ = ["create_app"]
 
@@ -150,7 +150,7 @@ def create_app(settings: Settings) -> web.Application:
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
-    for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation):
+    for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation, info):
         app.router.add_routes(module.routes)
     fanout = None
     if settings.redis_url:

@@ -51,6 +51,10 @@ class Settings:
     # The pre-call check's echo peer: at most this many at once per node, each this long.
     check_max_concurrent: int = 4
     check_seconds: float = 30.0
+    # Where people report a barrier (the accessibility statement, § 12b BGG).
+    accessibility_email: str = "barrierefreiheit@jobcenter.example"
+    # Tests only: every translated string is marked, to find text outside the catalogues.
+    pseudo_locale: bool = False
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -82,4 +86,5 @@ class Settings:
             turn_ttl_seconds=float(env.get("TURN_TTL_SECONDS", "3600")),
             check_max_concurrent=int(env.get("CHECK_MAX_CONCURRENT", "4")),
             check_seconds=float(env.get("CHECK_SECONDS", "30")),
+            accessibility_email=env.get("ACCESSIBILITY_EMAIL") or "barrierefreiheit@jobcenter.example",
         )

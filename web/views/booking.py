@@ -24,7 +24,7 @@ from rooms.session import CounselSession
 from storage import availability, bookings
 from storage.availability import OfficeInfo
 from web.errors import N_, FormError, domain_title
-from web.i18n import current_language
+from web.i18n import babel_locale
 from web.i18n import gettext as _
 from web.keys import BOOKING_LIMITER, DB, MANAGE_LINKS
 from web.views.common import form_str, now, redirect
@@ -83,7 +83,7 @@ def slot_days(slots: list[datetime]) -> list[tuple[str, list[tuple[str, str]]]]:
     days: dict[str, list[tuple[str, str]]] = {}
     for slot in slots:
         local = slot.astimezone(BERLIN)
-        label = format_date(local.date(), "EEEE, dd.MM.yyyy", locale=current_language())
+        label = format_date(local.date(), "EEEE, dd.MM.yyyy", locale=babel_locale())
         days.setdefault(label, []).append((slot.strftime(_SLOT_FORMAT), local.strftime("%H:%M")))
     return list(days.items())
 
@@ -154,9 +154,12 @@ async def fallback(request: web.Request) -> web.StreamResponse:
 @routes.post(rf"/s/{SID}/fallback")
 async def book(request: web.Request) -> web.StreamResponse:
     session, participant, _consented = await recipient_of(request)
-    _limit(request, participant.id)
     form = await request.post()
     values = {k: form_str(form, k, 64) for k in ("channel", "slot", "phone", "who", "idempotency_key", "reason")}
+    if form.get("switch_language"):
+        # The language switcher sent the form as typed: show it again in the new language.
+        return await _form(request, session, values)
+    _limit(request, participant.id)
     moment = now(request)
     async with request.app[DB]() as db:
         booked = await bookings.active_of_participant(db, participant.id, moment)
@@ -298,6 +301,8 @@ async def _reschedule_form(
     *,
     error: str | None = None,
     status: int = 200,
+    selected: str = "",
+    idempotency_key: str = "",
 ) -> web.StreamResponse:
     moment = now(request)
     async with request.app[DB]() as db:
@@ -312,7 +317,8 @@ async def _reschedule_form(
         appointment,
         office,
         days=slot_days(shown),
-        idempotency_key=str(uuid.uuid4()),
+        idempotency_key=idempotency_key or str(uuid.uuid4()),
+        selected=selected,
         error=error,
         status=status,
     )
@@ -328,8 +334,16 @@ async def reschedule_form(request: web.Request) -> web.StreamResponse:
 async def reschedule(request: web.Request) -> web.StreamResponse:
     """Book the new time and cancel the old one in one transaction: never both, never neither."""
     appointment, office = await _managed(request)
-    _limit(request, f"booking:{appointment.id}")
     form = await request.post()
+    if form.get("switch_language"):
+        return await _reschedule_form(
+            request,
+            appointment,
+            office,
+            selected=form_str(form, "slot", 32),
+            idempotency_key=form_str(form, "idempotency_key", 64),
+        )
+    _limit(request, f"booking:{appointment.id}")
     try:
         wanted = BookingRequest(
             caseworker_id=appointment.caseworker_id,

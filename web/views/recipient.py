@@ -130,7 +130,8 @@ def render_consent_text(body: str) -> Markup:
         if heading:
             html.append(Markup("<h2>{}</h2>").format(heading.group(1)))
             continue
-        escaped = str(escape(block))
+        # A single line break is kept: Leichte Sprache puts one sentence on each line.
+        escaped = str(escape(block)).replace("\n", "<br>\n")
         html.append(Markup("<p>" + _BOLD.sub(r"<strong>\1</strong>", escaped) + "</p>"))
     return Markup("\n").join(html)
 
@@ -155,11 +156,23 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
     session, participant, _consented = await recipient_of(request)
     session.ensure_joinable()
     form = await request.post()
+    if form.get("switch_language"):
+        # The language switcher: the text in the new language, the tick kept, nothing recorded.
+        shown = _shown(request, texts.current_text(current_language()))
+        return recipient_page(
+            request,
+            "recipient/consent.html",
+            session,
+            text=shown,
+            body=render_consent_text(shown.body),
+            error=None,
+            agreed=form.get("agree") == "yes",
+        )
     if form_str(form, "action") == "decline":
         redirect(f"/s/{session.id}/no-consent")
     language = form_str(form, "language", 8)
     version = form_str(form, "version", 32)
-    text = _shown(request, texts.current_text(language if language in texts.LANGUAGES else "de"))
+    text = _shown(request, texts.current_text(language if language in texts.languages() else "de"))
     if form.get("agree") != "yes" or version != text.version or language != text.language:
         shown = _shown(request, texts.current_text(current_language()))
         message = (
@@ -269,7 +282,7 @@ async def ended(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@routes.get("/consent/{language:[a-z]{2}}/{version:[0-9]{1,6}}.txt", name="consent_text")
+@routes.get("/consent/{language:" + texts.LANGUAGE_PATTERN + "}/{version:[0-9]{1,6}}.txt", name="consent_text")
 async def consent_text(request: web.Request) -> web.StreamResponse:
     """The exact bytes of a consent text (as filled under the current policy), so anyone
     can check a stored SHA-256."""
