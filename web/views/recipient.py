@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 import aiohttp_jinja2
 from aiohttp import web
+from babel.dates import format_timedelta
 from markupsafe import Markup, escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import texts
 from consent.records import ALL_SCOPES
 from feedback.tokens import TOKEN_LIFETIME, looks_like_token
+from rooms import waiting_estimate
 from rooms.errors import InvitationRevoked
 from rooms.invitations import invitation_window
 from rooms.session import Admission, CounselSession, SessionState
@@ -20,7 +23,7 @@ from storage import consents, sessions
 from storage import feedback as feedback_store
 from storage.sessions import Participant
 from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
-from web.i18n import current_language
+from web.i18n import babel_locale, current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNER
 from web.views.check import render_check
@@ -222,7 +225,29 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
     if participant.admission is Admission.DECLINED:
         redirect(f"/s/{session.id}/declined")
     patience = int(request.app[SETTINGS].waiting_patience_seconds)
-    return recipient_page(request, "recipient/wait.html", session, patience_seconds=patience)
+    async with request.app[DB]() as db:
+        ends = await sessions.recent_ends(db, session.caseworker_id, now(request) - waiting_estimate.HISTORY)
+    pace = waiting_estimate.minutes_per_person(ends)
+    return recipient_page(
+        request,
+        "recipient/wait.html",
+        session,
+        patience_seconds=patience,
+        minutes_per_person=round(pace, 1),
+        scheduled_at=session.scheduled_at.isoformat() if session.scheduled_at else "",
+        estimate=_estimate_words(pace, now(request), session.scheduled_at),
+    )
+
+
+def _estimate_words(pace: float, moment: datetime, scheduled_at: datetime | None) -> str:
+    """The expected wait in words for the first in line; the page updates it live."""
+    minutes = waiting_estimate.expected_minutes(1, pace, moment, scheduled_at)
+    if minutes < 1:
+        return _("Expected waiting time: less than a minute.")
+    words = format_timedelta(waiting_estimate.as_said(minutes), format="long", locale=babel_locale())
+    if scheduled_at is not None and scheduled_at > moment and minutes >= pace / 2:
+        return _("Your appointment starts in about {duration}.").format(duration=words)
+    return _("Expected waiting time: about {duration}.").format(duration=words)
 
 
 @routes.get(rf"/s/{SID}/call", name="recipient_call")
