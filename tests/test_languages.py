@@ -192,3 +192,11 @@ async def test_a_feedback_answer_stores_no_language(db) -> None:  # type: ignore
         conn = await session.connection()
         columns = await conn.run_sync(lambda sync: [c["name"] for c in inspect(sync).get_columns("feedback_responses")])
     assert not [c for c in columns if "lang" in c]
+
+
+async def test_a_language_chosen_on_a_redirecting_address_is_kept(new_client) -> None:  # type: ignore[no-untyped-def]
+    person, session_id, _ = await _invited(new_client)
+    resp = await person.get(f"/s/{session_id}/wait?lang=tr", allow_redirects=False)
+    assert resp.status == 303  # no consent yet: on to the consent page
+    html = await (await person.get(resp.headers["Location"])).text()
+    assert '<html lang="tr"' in html

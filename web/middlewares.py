@@ -110,7 +110,13 @@ async def language_middleware(request: web.Request, handler: Handler) -> web.Str
         use_language(request.cookies.get(LANG_COOKIE, request.app[SETTINGS].default_language))
     if request.method == "POST" and "page_path" not in request:
         request["page_path"] = await _page_path(request)
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # A redirect (the waiting room sending to the consent) keeps the chosen language too.
+        if asked in LANGUAGES:
+            exc.set_cookie(LANG_COOKIE, current_language(), max_age=365 * 86400, samesite="Lax", httponly=True)
+        raise
     if asked in LANGUAGES and not response.prepared:
         response.set_cookie(LANG_COOKIE, current_language(), max_age=365 * 86400, samesite="Lax", httponly=True)
     return response

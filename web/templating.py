@@ -10,7 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, format_percent
 from yarl import URL
 
@@ -58,8 +58,14 @@ def points(value: float) -> str:
 
 
 def when(value: datetime) -> str:
-    """An appointment time as people read it, in Berlin: "Montag, 01.06.2026, 09:00"."""
-    return format_datetime(value, "EEEE, dd.MM.yyyy, HH:mm", tzinfo=BERLIN, locale=i18n.babel_locale())
+    """An appointment time as people read it, in Berlin and the page language:
+    "Montag, 1. Juni 2026, 09:00", "الاثنين، 1 يونيو 2026، 9:00 ص"."""
+    locale = Locale.parse(i18n.babel_locale())
+    local = value.astimezone(BERLIN)
+    pattern = str(locale.datetime_formats["full"])
+    return pattern.replace("{1}", format_date(local, "full", locale=locale)).replace(
+        "{0}", format_time(local, "short", locale=locale)
+    )
 
 
 def switch_url(request: web.Request, code: str) -> str:

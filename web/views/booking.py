@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp_jinja2
 from aiohttp import web
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 
 from booking.appointment import Appointment, BookingRequest, Channel
 from booking.availability import BERLIN
@@ -83,8 +83,9 @@ def slot_days(slots: list[datetime]) -> list[tuple[str, list[tuple[str, str]]]]:
     days: dict[str, list[tuple[str, str]]] = {}
     for slot in slots:
         local = slot.astimezone(BERLIN)
-        label = format_date(local.date(), "EEEE, dd.MM.yyyy", locale=babel_locale())
-        days.setdefault(label, []).append((slot.strftime(_SLOT_FORMAT), local.strftime("%H:%M")))
+        label = format_date(local.date(), "full", locale=babel_locale())
+        time = format_time(local, "short", locale=babel_locale())
+        days.setdefault(label, []).append((slot.strftime(_SLOT_FORMAT), time))
     return list(days.items())
 
 
