@@ -21,12 +21,14 @@ from babel.dates import format_timedelta
 
 from consent.errors import UnknownText
 
-__all__ = ["ConsentText", "current_text", "text_by_version", "languages", "LANGUAGE_PATTERN"]
+__all__ = ["ConsentText", "current_text", "text_by_version", "languages", "LANGUAGES", "LANGUAGE_PATTERN"]
 
 _TEXTS = Path(__file__).with_name("texts")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _NAME = re.compile(r"^(?P<lang>[a-z]{2}(?:-x-[a-z]{2,8})?)-(?P<version>\d+)\.md$")
 LANGUAGE_PATTERN = r"[a-z]{2}(?:-x-[a-z]{2,8})?"
+# Every language with a text, as a constant for callers that compare against it.
+LANGUAGES = tuple(sorted({m["lang"] for p in _TEXTS.glob("*.md") if (m := _NAME.match(p.name))}))
 
 
 @dataclass(frozen=True)

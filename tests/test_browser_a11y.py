@@ -129,3 +129,16 @@ async def test_recipient_flow_and_admit_with_the_keyboard_alone(browser, server)
     await rc.wait_for_url("**/booking/manage/*")
     assert await rc.is_visible("#appointment-time")
     assert await rc.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+async def test_check_figures_are_formatted_in_the_page_language(browser, server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    import re
+
+    base = str(server.make_url("")).rstrip("/")
+    page = await (await browser.new_context(viewport=NARROW)).new_page()
+    await page.goto(f"{base}/check?lang=tr")
+    await page.wait_for_function("() => window.vbCheck && window.vbCheck.verdict() !== null", timeout=30000)
+    loss = (await page.text_content("#fig-loss")) or ""
+    assert re.fullmatch(r"%\d+,\d", loss), loss  # Turkish: the sign first, a decimal comma
+    bitrate = (await page.text_content("#fig-bitrate")) or ""
+    assert re.fullmatch(r"\d+(,\d)? [Mk]b/sn", bitrate.replace("\u00a0", " ")), bitrate  # "14,5 Mb/sn"

@@ -11,8 +11,14 @@ function formatFigure(value, unit) {
   const number = Number.isFinite(value) ? value : 0;
   const options =
     unit === "percent"
-      ? { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }
-      : { style: "unit", unit, unitDisplay: "short", maximumFractionDigits: unit.startsWith("mega") ? 1 : 0 };
+      ? { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1, numberingSystem: "latn" }
+      : {
+          style: "unit",
+          unit,
+          unitDisplay: "short",
+          maximumFractionDigits: unit.startsWith("mega") ? 1 : 0,
+          numberingSystem: "latn", // the digits Babel uses on the server's part of the page
+        };
   try {
     return new Intl.NumberFormat(pageLocale, options).format(number);
   } catch (err) {

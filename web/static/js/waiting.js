@@ -82,7 +82,8 @@ if (main) {
       minutes >= 90 ? [Math.round(minutes / 60), "hour"]
       : minutes >= 10 ? [5 * Math.round(minutes / 5), "minute"]
       : [Math.max(1, Math.ceil(minutes)), "minute"];
-    return new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay: "long" }).format(value);
+    const options = { style: "unit", unit, unitDisplay: "long", numberingSystem: "latn" };
+    return new Intl.NumberFormat(locale, options).format(value);
   };
 
   const updateEstimate = () => {
