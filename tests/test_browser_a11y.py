@@ -112,10 +112,11 @@ async def test_recipient_flow_and_admit_with_the_keyboard_alone(browser, server)
     await tab_to(cw, ".waiting-list li button", limit=120)
     await cw.keyboard.press("Enter")
     await rc.wait_for_url("**/call")
+    await rc.wait_for_function("() => window.vbCall && window.vbCall.state() === 'connected'", timeout=30000)
     # In the call: the microphone toggles from the keyboard.
     await tab_to(rc, "#mute")
     await rc.keyboard.press("Space")
-    assert await rc.get_attribute("#mute", "aria-pressed") == "true"
+    await rc.wait_for_function("() => document.querySelector('#mute').getAttribute('aria-pressed') === 'true'")
     # The way out, by keyboard: a phone appointment, a day, a time, booked.
     await rc.goto(f"{base}/s/{session_id}/fallback?reason=call_failed")
     await tab_to(rc, "input[name=channel][value=phone]")
