@@ -7,7 +7,7 @@ PORT ?= 8080
 INSTANCE_PATH ?= instance
 export INSTANCE_PATH
 
-.PHONY: run test install catalogs lint typecheck bench clean
+.PHONY: run test install catalogs lint typecheck bench clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: install
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o web/locale/messages.pot .
 	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale -D messages
+
+# Which msgids each language still lacks (exit 1 if any); fill them with
+# `.venv/bin/python -m web.catalogues fill FILE.json` ({"ar": {"msgid": "msgstr"}, ...}).
+translations: $(VENV)/.installed
+	$(BIN)/python -m web.catalogues
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -31,6 +31,7 @@ __all__ = [
     "link_holder",
     "move_participant",
     "participants_of",
+    "recent_ends",
 ]
 
 
@@ -231,3 +232,15 @@ async def participants_of(db: AsyncSession, session_id: str) -> list[Participant
         select(ParticipantRow).where(ParticipantRow.session_id == session_id).order_by(ParticipantRow.created_at)
     )
     return [Participant(r.id, r.session_id, r.role, Admission(r.admission)) for r in rows]
+
+
+async def recent_ends(db: AsyncSession, caseworker_id: int, since: datetime) -> list[datetime]:
+    """When this caseworker's sessions ended since ``since``: their pace, for the waiting room."""
+    rows = await db.scalars(
+        select(CounselSessionRow.ended_at).where(
+            CounselSessionRow.caseworker_id == caseworker_id,
+            CounselSessionRow.ended_at.is_not(None),
+            CounselSessionRow.ended_at >= since,
+        )
+    )
+    return [end for end in rows if end is not None]

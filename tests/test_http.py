@@ -160,7 +160,7 @@ async def test_consent_is_recorded_with_version_and_hash(client, new_client, app
         [participant] = [p for p in await sessions.participants_of(db, session_id) if p.role == "recipient"]
         record = await consents.current_consent(db, participant.id)
     text = current_text("de").filled(app[POLICY].facts())
-    assert "{" not in text.body and "90 Tage" in text.body
+    assert "{" not in text.body and "3 Monate" in text.body
     assert record is not None
     assert record.text_version == text.version and record.text_sha256 == text.sha256
     assert record.language == "de" and record.given_at.tzinfo is not None

@@ -115,8 +115,9 @@ def test_consent_text_is_filled_from_the_policy() -> None:
     policy = load_policy()
     template = current_text("de")
     filled = template.filled(policy.facts())
-    assert "{session_metadata_days}" in template.body and "{" not in filled.body
-    assert "90 Tage" in filled.body and "1095 Tagen" in filled.body
+    assert "{session_metadata_duration}" in template.body and "{" not in filled.body
+    # Plain words: years, not "1095 Tagen".
+    assert "3 Monate nach dem Termin" in filled.body and "3 Jahre lang" in filled.body
     assert filled.sha256 != template.sha256
     assert "{" not in current_text("en").filled(policy.facts()).body
     with pytest.raises(UnknownText):

@@ -1,37 +1,104 @@
-"""Gettext catalogues (Babel) and the request's language: German first, English second."""
+"""Gettext catalogues (Babel) and the request's language.
+
+Recipients may read every page in German, English, Arabic (right to left), Ukrainian,
+Turkish, Russian or Leichte Sprache. Leichte Sprache is German written to the rules of
+the Netzwerk Leichte Sprache; it has no language subtag of its own, so it is the private
+use tag ``de-x-ls`` (valid BCP 47, read as German by screen readers) with its catalogue
+in the gettext folder ``de@ls`` and German formatting. Staff pages are German or English.
+"""
 
 from __future__ import annotations
 
 import contextvars
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "use_language", "current_language", "gettext", "ngettext"]
+__all__ = [
+    "LANGUAGES",
+    "STAFF_LANGUAGES",
+    "DEFAULT_LANGUAGE",
+    "Language",
+    "language_info",
+    "use_language",
+    "current_language",
+    "babel_locale",
+    "text_direction",
+    "gettext",
+    "ngettext",
+    "set_pseudo",
+]
 
-LANGUAGES = ("de", "en")
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # the BCP 47 tag: ``lang`` attribute, ``?lang=``, cookie, stored session language
+    name: str  # in its own language, for the switcher
+    catalogue: str  # folder under web/locale
+    locale: str  # Babel locale for numbers and dates
+    direction: str = "ltr"
+
+
+_ALL = (
+    Language("de", "Deutsch", "de", "de"),
+    Language("de-x-ls", "Leichte Sprache", "de@ls", "de"),
+    Language("en", "English", "en", "en"),
+    Language("ar", "العربية", "ar", "ar", "rtl"),
+    Language("uk", "Українська", "uk", "uk"),
+    Language("tr", "Türkçe", "tr", "tr"),
+    Language("ru", "Русский", "ru", "ru"),
+)
+_BY_CODE = {language.code: language for language in _ALL}
+LANGUAGES = tuple(_BY_CODE)
+STAFF_LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 _LOCALE_DIR = Path(__file__).with_name("locale")
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
+# Marks every translated string, so a browser test can find text outside the catalogues.
+_pseudo: contextvars.ContextVar[bool] = contextvars.ContextVar("pseudo", default=False)
+PSEUDO_OPEN, PSEUDO_CLOSE = "\u2e20", "\u2e21"
+
+
+def language_info(code: str) -> Language:
+    return _BY_CODE.get(code, _BY_CODE[DEFAULT_LANGUAGE])
 
 
 @cache
-def _translations(language: str) -> NullTranslations:
-    return Translations.load(str(_LOCALE_DIR), [language], domain="messages")
+def _translations(code: str) -> NullTranslations:
+    return Translations.load(str(_LOCALE_DIR), [language_info(code).catalogue], domain="messages")
 
 
-def use_language(language: str) -> None:
-    _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+def use_language(language: str, allowed: tuple[str, ...] = LANGUAGES) -> None:
+    _current.set(language if language in allowed else DEFAULT_LANGUAGE)
+
+
+def set_pseudo(on: bool) -> None:
+    _pseudo.set(on)
 
 
 def current_language() -> str:
+    """The BCP 47 tag of the page language (``de-x-ls`` for Leichte Sprache)."""
     return _current.get()
 
 
+def babel_locale() -> str:
+    """The Babel locale to format numbers and dates in the page language."""
+    return language_info(_current.get()).locale
+
+
+def text_direction() -> str:
+    return language_info(_current.get()).direction
+
+
+def _mark(text: str) -> str:
+    return f"{PSEUDO_OPEN}{text}{PSEUDO_CLOSE}" if _pseudo.get() else text
+
+
 def gettext(message: str) -> str:
-    return _translations(_current.get()).gettext(message)
+    return _mark(_translations(_current.get()).gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations(_current.get()).ngettext(singular, plural, n)
+    return _mark(_translations(_current.get()).ngettext(singular, plural, n))

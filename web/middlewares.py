@@ -11,11 +11,18 @@ from aiohttp import web
 from storage import users
 from web.bodies import read_form
 from web.cookies import CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE
-from web.i18n import LANGUAGES, current_language, use_language
+from web.i18n import LANGUAGES, STAFF_LANGUAGES, current_language, set_pseudo, use_language
 from web.keys import DB, SETTINGS
 from web.settings import Settings
 
-__all__ = ["signaling_passthrough", "language_middleware", "login_middleware", "csrf_middleware", "security_headers"]
+__all__ = [
+    "signaling_passthrough",
+    "language_middleware",
+    "is_staff_page",
+    "login_middleware",
+    "csrf_middleware",
+    "security_headers",
+]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -82,15 +89,47 @@ def _secure(response: web.StreamResponse, hsts: bool) -> None:
     response.headers.setdefault("Cache-Control", "no-store")
 
 
+# Pages for staff (and the way to them) are German or English; recipients have all languages.
+_STAFF_PATHS = ("/login", "/")
+
+
+def is_staff_page(request: web.Request) -> bool:
+    return request.get("account") is not None or request.path in _STAFF_PATHS
+
+
+async def _page_path(request: web.Request) -> str:
+    """The nearest address with a page to GET: the POST's own, else its parents'."""
+    path = request.path
+    while path not in ("", "/"):
+        found = await request.app.router.resolve(request.clone(method="GET", rel_url=path))
+        if found.http_exception is None:
+            return path
+        path = path.rsplit("/", 1)[0]
+    return "/"
+
+
 @web.middleware
 async def language_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """``?lang=`` switches and remembers; else the cookie; else German."""
+    """``?lang=`` switches and remembers; else the cookie; else German.
+
+    A POST answered with a page (a form shown again) remembers the nearest GET address
+    (``page_path``), so the language switcher never leads to a 405.
+    """
+    set_pseudo(request.app[SETTINGS].pseudo_locale)
     asked = request.query.get("lang")
     if asked in LANGUAGES:
         use_language(asked)
     else:
         use_language(request.cookies.get(LANG_COOKIE, request.app[SETTINGS].default_language))
-    response = await handler(request)
+    if request.method == "POST" and "page_path" not in request:
+        request["page_path"] = await _page_path(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # A redirect (the waiting room sending to the consent) keeps the chosen language too.
+        if asked in LANGUAGES:
+            exc.set_cookie(LANG_COOKIE, current_language(), max_age=365 * 86400, samesite="Lax", httponly=True)
+        raise
     if asked in LANGUAGES and not response.prepared:
         response.set_cookie(LANG_COOKIE, current_language(), max_age=365 * 86400, samesite="Lax", httponly=True)
     return response
@@ -107,6 +146,8 @@ async def login_middleware(request: web.Request, handler: Handler) -> web.Stream
             found = await users.find_login_session(db, token, request.app[SETTINGS].clock())
         if found:
             request["account"], request["csrf"] = found
+    if is_staff_page(request):
+        use_language(current_language(), STAFF_LANGUAGES)
     return await handler(request)
 
 

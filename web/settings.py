@@ -86,6 +86,10 @@ class Settings:
     # A call page that has no connection this long after its peer appeared says so, logs
     # it and offers the proof of the failed attempt (it keeps trying meanwhile).
     connect_timeout_seconds: float = 30.0
+    # Where people report a barrier (the accessibility statement, § 12b BGG).
+    accessibility_email: str = "barrierefreiheit@jobcenter.example"
+    # Tests only: every translated string is marked, to find text outside the catalogues.
+    pseudo_locale: bool = False
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
 
     @property
@@ -138,4 +142,5 @@ class Settings:
             sms_sender=env.get("SMS_SENDER") or "Termin",
             delivery_timeout_seconds=float(env.get("DELIVERY_TIMEOUT_SECONDS", "10")),
             connect_timeout_seconds=float(env.get("CONNECT_TIMEOUT_SECONDS", "30")),
+            accessibility_email=env.get("ACCESSIBILITY_EMAIL") or "barrierefreiheit@jobcenter.example",
         )

@@ -9,28 +9,45 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal, format_percent
+from yarl import URL
 
 from booking.availability import BERLIN
 from web import i18n
 from web.keys import POLICY, SETTINGS
-from web.middlewares import csrf_token
+from web.middlewares import csrf_token, is_staff_page
 
 __all__ = ["setup_templates", "base_context", "percent", "points", "when"]
 
 _ = i18n.gettext
 _TEMPLATES = Path(__file__).with_name("templates")
 _GROUPS = {"sgb2": "SGB II", "sgb3": "SGB III"}
+# People read words, never the stored codes ("Ergebnis: video").
+_OUTCOMES = {
+    "video": "held by video",
+    "phone": "switched to phone",
+    "in_person": "rebooked in person",
+    "no_show": "no-show",
+    "technical_failure": "technical failure",
+}
+
+
+def outcome_label(value: object) -> str:
+    code = str(getattr(value, "value", value))
+    return _(_OUTCOMES[code]) if code in _OUTCOMES else "–"
 
 
 def _decimal(value: float, places: int) -> str:
-    text = f"{value:.{places}f}"
-    return text.replace(".", ",") if i18n.current_language() == "de" else text
+    return format_decimal(value, format="#,##0." + "0" * places, locale=i18n.babel_locale())
 
 
 def percent(value: float) -> str:
-    """A share as a percentage in the page language: 0.8 → "80,0 %"."""
-    return f"{_decimal(value * 100, 1)} %"
+    """A share as a percentage in the page language: 0.8 → "80,0 %" (de), "%80,0" (tr)."""
+    pattern = Locale.parse(i18n.babel_locale()).percent_formats[None].pattern
+    text = format_percent(value, format=pattern.replace("#,##0", "#,##0.0", 1), locale=i18n.babel_locale())
+    return text.replace("\xa0", " ")
 
 
 def points(value: float) -> str:
@@ -41,17 +58,41 @@ def points(value: float) -> str:
 
 
 def when(value: datetime) -> str:
-    """An appointment time as people read it, in Berlin: "Montag, 01.06.2026, 09:00"."""
-    return format_datetime(value, "EEEE, dd.MM.yyyy, HH:mm", tzinfo=BERLIN, locale=i18n.current_language())
+    """An appointment time as people read it, in Berlin and the page language:
+    "Montag, 1. Juni 2026, 09:00", "الاثنين، 1 يونيو 2026، 9:00 ص"."""
+    locale = Locale.parse(i18n.babel_locale())
+    local = value.astimezone(BERLIN)
+    pattern = str(locale.datetime_formats["full"])
+    return pattern.replace("{1}", format_date(local, "full", locale=locale)).replace(
+        "{0}", format_time(local, "short", locale=locale)
+    )
+
+
+def switch_url(request: web.Request, code: str) -> str:
+    """This page in another language, with its query (the reason, the chosen caseworker) kept.
+
+    A page shown in answer to a POST links to its GET address (``page_path``, set by the
+    language middleware), never to the POST-only one.
+    """
+    if request.method == "GET":
+        query = {k: v for k, v in request.query.items() if k != "lang"}
+        path = request.path
+    else:
+        query, path = {}, str(request.get("page_path") or "/")
+    return str(URL.build(path=path, query={**query, "lang": code}))
 
 
 def base_context(request: web.Request) -> dict[str, Any]:
     """What the base layout needs; also used for error pages raised before the view."""
+    shown = i18n.STAFF_LANGUAGES if is_staff_page(request) else i18n.LANGUAGES
     return {
         "request": request,
         "account": request.get("account"),
         "csrf_token": csrf_token(request),
         "lang": i18n.current_language(),
+        "dir": i18n.text_direction(),
+        "number_locale": i18n.babel_locale(),
+        "switch_languages": [(code, i18n.language_info(code).name, switch_url(request, code)) for code in shown],
     }
 
 
@@ -72,6 +113,8 @@ def setup_templates(app: web.Application, static: web.AbstractResource) -> None:
     env.globals["group_label"] = lambda group: _GROUPS.get(str(group), str(group))
     env.globals["policy"] = app[POLICY]
     env.globals["connect_timeout_seconds"] = app[SETTINGS].connect_timeout_seconds
+    env.globals["outcome_label"] = outcome_label
+    env.globals["language_name"] = lambda code: i18n.language_info(str(code)).name
     env.globals["pct"] = percent
     env.globals["when"] = when
     env.globals["pp"] = points

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp_jinja2
 from aiohttp import web
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 
 from booking.appointment import Appointment, BookingRequest, Channel, Status
 from booking.availability import BERLIN
@@ -26,7 +26,7 @@ from rooms.session import CounselSession
 from storage import availability, bookings
 from storage.availability import OfficeInfo
 from web.errors import N_, FormError, domain_title
-from web.i18n import current_language
+from web.i18n import babel_locale
 from web.i18n import gettext as _
 from web.keys import BOOKING_LIMITER, DB, MANAGE_LINKS
 from web.views.common import form_str, now, redirect
@@ -86,8 +86,9 @@ def slot_days(slots: list[datetime]) -> list[tuple[str, list[tuple[str, str]]]]:
     days: dict[str, list[tuple[str, str]]] = {}
     for slot in slots:
         local = slot.astimezone(BERLIN)
-        label = format_date(local.date(), "EEEE, dd.MM.yyyy", locale=current_language())
-        days.setdefault(label, []).append((slot.strftime(_SLOT_FORMAT), local.strftime("%H:%M")))
+        label = format_date(local.date(), "full", locale=babel_locale())
+        time = format_time(local, "short", locale=babel_locale())
+        days.setdefault(label, []).append((slot.strftime(_SLOT_FORMAT), time))
     return list(days.items())
 
 
@@ -157,9 +158,12 @@ async def fallback(request: web.Request) -> web.StreamResponse:
 @routes.post(rf"/s/{SID}/fallback")
 async def book(request: web.Request) -> web.StreamResponse:
     session, participant, _consented = await recipient_of(request)
-    await _limit(request, participant.id)
     form = await request.post()
     values = {k: form_str(form, k, 64) for k in ("channel", "slot", "phone", "who", "idempotency_key", "reason")}
+    if form.get("switch_language"):
+        # The language switcher sent the form as typed: show it again in the new language.
+        return await _form(request, session, values)
+    await _limit(request, participant.id)
     moment = now(request)
     async with request.app[DB]() as db:
         booked = await bookings.active_of_participant(db, participant.id, moment)
@@ -317,6 +321,8 @@ async def _reschedule_form(
     *,
     error: str | None = None,
     status: int = 200,
+    selected: str = "",
+    idempotency_key: str = "",
 ) -> web.StreamResponse:
     moment = now(request)
     async with request.app[DB]() as db:
@@ -331,7 +337,8 @@ async def _reschedule_form(
         appointment,
         office,
         days=slot_days(shown),
-        idempotency_key=str(uuid.uuid4()),
+        idempotency_key=idempotency_key or str(uuid.uuid4()),
+        selected=selected,
         error=error,
         status=status,
     )
@@ -347,8 +354,16 @@ async def reschedule_form(request: web.Request) -> web.StreamResponse:
 async def reschedule(request: web.Request) -> web.StreamResponse:
     """Book the new time and cancel the old one in one transaction: never both, never neither."""
     appointment, office = await _managed(request)
-    await _limit(request, f"booking:{appointment.id}")
     form = await request.post()
+    if form.get("switch_language"):
+        return await _reschedule_form(
+            request,
+            appointment,
+            office,
+            selected=form_str(form, "slot", 32),
+            idempotency_key=form_str(form, "idempotency_key", 64),
+        )
+    await _limit(request, f"booking:{appointment.id}")
     try:
         wanted = BookingRequest(
             caseworker_id=appointment.caseworker_id,

@@ -19,6 +19,7 @@ from storage import feedback as feedback_store
 from storage.availability import office_info
 from storage.users import Account
 from web.errors import FormError
+from web.i18n import LANGUAGES, language_info
 from web.i18n import gettext as _
 from web.keys import DB, SIGNALING, SIGNER
 from web.views.common import BERLIN, form_str, ice_servers, local, now, origin, redirect, require_role
@@ -30,7 +31,7 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
-LANGUAGE_CHOICES = {"de": "Deutsch", "en": "English"}
+LANGUAGE_CHOICES = {code: language_info(code).name for code in LANGUAGES}
 
 
 def _day_bounds(moment: datetime) -> tuple[datetime, datetime]:

@@ -210,6 +210,10 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
     moment = now(request)
     async with request.app[DB]() as db:
         context = await store.token_context(db, token, moment)
+    if form.get("switch_language"):
+        # The language switcher sent the answers as given: show them in the new language.
+        values = {q.name: form_str(form, q.name, 4 * COMMENT_LIMIT) for q in QUESTIONS}
+        return _form(request, context.channel, values, None, 200)
     try:
         answers = parse_answers(form, context.channel)
     except InvalidAnswer as exc:

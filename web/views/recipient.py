@@ -8,6 +8,7 @@ from datetime import datetime
 
 import aiohttp_jinja2
 from aiohttp import web
+from babel.dates import format_timedelta
 from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from consent import texts
 from consent.records import ALL_SCOPES
 from feedback.tokens import TOKEN_LIFETIME, looks_like_token
+from rooms import waiting_estimate
 from rooms.attempts import EventKind
 from rooms.errors import InvitationRevoked, WrongInvitation
 from rooms.invitations import Invitation
@@ -23,7 +25,7 @@ from storage import audit, consents, sessions
 from storage import feedback as feedback_store
 from storage.sessions import Participant
 from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
-from web.i18n import current_language
+from web.i18n import babel_locale, current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNALING, SIGNER
 from web.views.attempts import log_event, proof_url
@@ -208,7 +210,8 @@ def render_consent_text(body: str) -> Markup:
         if heading:
             html.append(Markup("<h2>{}</h2>").format(heading.group(1)))
             continue
-        escaped = str(escape(block))
+        # A single line break is kept: Leichte Sprache puts one sentence on each line.
+        escaped = str(escape(block)).replace("\n", "<br>\n")
         html.append(Markup("<p>" + _BOLD.sub(r"<strong>\1</strong>", escaped) + "</p>"))
     return Markup("\n").join(html)
 
@@ -233,11 +236,23 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
     session, participant, _consented = await recipient_of(request)
     session.ensure_joinable()
     form = await request.post()
+    if form.get("switch_language"):
+        # The language switcher: the text in the new language, the tick kept, nothing recorded.
+        shown = _shown(request, texts.current_text(current_language()))
+        return recipient_page(
+            request,
+            "recipient/consent.html",
+            session,
+            text=shown,
+            body=render_consent_text(shown.body),
+            error=None,
+            agreed=form.get("agree") == "yes",
+        )
     if form_str(form, "action") == "decline":
         redirect(f"/s/{session.id}/no-consent")
     language = form_str(form, "language", 8)
     version = form_str(form, "version", 32)
-    text = _shown(request, texts.current_text(language if language in texts.LANGUAGES else "de"))
+    text = _shown(request, texts.current_text(language if language in texts.languages() else "de"))
     if form.get("agree") != "yes" or version != text.version or language != text.language:
         shown = _shown(request, texts.current_text(current_language()))
         message = (
@@ -290,7 +305,29 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
     async with request.app[DB].begin() as db:
         await log_event(db, participant, EventKind.WAITING, now(request))
     patience = int(request.app[SETTINGS].waiting_patience_seconds)
-    return recipient_page(request, "recipient/wait.html", session, patience_seconds=patience)
+    async with request.app[DB]() as db:
+        ends = await sessions.recent_ends(db, session.caseworker_id, now(request) - waiting_estimate.HISTORY)
+    pace = waiting_estimate.minutes_per_person(ends)
+    return recipient_page(
+        request,
+        "recipient/wait.html",
+        session,
+        patience_seconds=patience,
+        minutes_per_person=round(pace, 1),
+        scheduled_at=session.scheduled_at.isoformat() if session.scheduled_at else "",
+        estimate=_estimate_words(pace, now(request), session.scheduled_at),
+    )
+
+
+def _estimate_words(pace: float, moment: datetime, scheduled_at: datetime | None) -> str:
+    """The expected wait in words for the first in line; the page updates it live."""
+    minutes = waiting_estimate.expected_minutes(1, pace, moment, scheduled_at)
+    if minutes < 1:
+        return _("Expected waiting time: less than a minute.")
+    words = format_timedelta(waiting_estimate.as_said(minutes), format="long", locale=babel_locale())
+    if scheduled_at is not None and scheduled_at > moment and minutes >= pace / 2:
+        return _("Your appointment starts in about {duration}.").format(duration=words)
+    return _("Expected waiting time: about {duration}.").format(duration=words)
 
 
 @routes.get(rf"/s/{SID}/call", name="recipient_call")
@@ -394,7 +431,7 @@ async def ended_link(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@routes.get("/consent/{language:[a-z]{2}}/{version:[0-9]{1,6}}.txt", name="consent_text")
+@routes.get("/consent/{language:" + texts.LANGUAGE_PATTERN + "}/{version:[0-9]{1,6}}.txt", name="consent_text")
 async def consent_text(request: web.Request) -> web.StreamResponse:
     """The exact bytes of a consent text (as filled under the current policy), so anyone
     can check a stored SHA-256."""

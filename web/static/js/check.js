@@ -5,6 +5,28 @@
 import { t } from "./i18n.js";
 import { mediaErrorKey, writeStatus } from "./page.js";
 
+// Figures in the page's language ("182,4 Mbit/s", "%0,5"): the Babel locale of the page.
+const pageLocale = document.documentElement.dataset.locale || document.documentElement.lang || undefined;
+
+function formatFigure(value, unit) {
+  const number = Number.isFinite(value) ? value : 0;
+  const options =
+    unit === "percent"
+      ? { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1, numberingSystem: "latn" }
+      : {
+          style: "unit",
+          unit,
+          unitDisplay: "short",
+          maximumFractionDigits: unit.startsWith("mega") ? 1 : 0,
+          numberingSystem: "latn", // the digits Babel uses on the server's part of the page
+        };
+  try {
+    return new Intl.NumberFormat(pageLocale, options).format(number);
+  } catch (err) {
+    return new Intl.NumberFormat(undefined, options).format(number);
+  }
+}
+
 const root = document.getElementById("check");
 if (root) start(root);
 
@@ -84,10 +106,13 @@ function start(root) {
     });
     if (!response.ok) throw new Error(`result: ${response.status}`);
     const { verdict } = await response.json();
-    document.getElementById("fig-rtt").textContent = `${Math.round(result.rtt_ms)} ms`;
-    document.getElementById("fig-loss").textContent = `${result.loss_percent.toFixed(1)} %`;
-    document.getElementById("fig-jitter").textContent = `${Math.round(result.jitter_ms)} ms`;
-    document.getElementById("fig-bitrate").textContent = `${Math.round(result.bitrate_kbps)} kbit/s`;
+    document.getElementById("fig-rtt").textContent = formatFigure(result.rtt_ms, "millisecond");
+    document.getElementById("fig-loss").textContent = formatFigure(result.loss_percent / 100, "percent");
+    document.getElementById("fig-jitter").textContent = formatFigure(result.jitter_ms, "millisecond");
+    document.getElementById("fig-bitrate").textContent =
+      result.bitrate_kbps >= 1000
+        ? formatFigure(result.bitrate_kbps / 1000, "megabit-per-second")
+        : formatFigure(result.bitrate_kbps, "kilobit-per-second");
     document.getElementById("check-figures").hidden = !result.connected;
     document.getElementById("verdict-text").textContent = t(`verdict_${verdict}`);
     document.getElementById("verdict-advice").textContent = t(`advice_${verdict}`);

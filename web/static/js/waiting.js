@@ -65,8 +65,50 @@ if (main) {
     }, patience * 1000);
   }
 
+  // Expected wait in words, from the position and the caseworker's pace (the server's
+  // rooms/waiting_estimate.py does the same for the first render), or the appointment time.
+  const estimateEl = document.getElementById("estimate");
+  const pace = Number(main.dataset.minutesPerPerson || 15);
+  const scheduled = main.dataset.scheduledAt ? Date.parse(main.dataset.scheduledAt) : null;
+  const locale = document.documentElement.dataset.locale || document.documentElement.lang || undefined;
+  let lastPosition = null;
+  let positionSince = Date.now();
+
+  const duration = (minutes) => {
+    const [value, unit] =
+      minutes >= 90 ? [Math.round(minutes / 60), "hour"]
+      : minutes >= 10 ? [5 * Math.round(minutes / 5), "minute"]
+      : [Math.max(1, Math.ceil(minutes)), "minute"];
+    const options = { style: "unit", unit, unitDisplay: "long", numberingSystem: "latn" };
+    return new Intl.NumberFormat(locale, options).format(value);
+  };
+
+  const updateEstimate = () => {
+    if (!estimateEl) return;
+    const elapsed = (Date.now() - positionSince) / 60000;
+    const queue = lastPosition === null ? null : Math.max(0, (lastPosition - 0.5) * pace - elapsed);
+    const untilAppointment = scheduled === null ? 0 : (scheduled - Date.now()) / 60000;
+    let text;
+    if (untilAppointment >= 1 && untilAppointment >= (queue ?? 0)) {
+      text = t("appointment", { duration: duration(untilAppointment) });
+    } else if (queue === null) {
+      return; // keep the server's first estimate until the position arrives
+    } else if (queue < 1) {
+      text = t("estimate_soon");
+    } else {
+      text = t("estimate", { duration: duration(queue) });
+    }
+    setText(estimateEl, text);
+  };
+  setInterval(updateEstimate, 30000);
+
   socket.on("lobby.position", ({ position, waiting } = {}) => {
     setText(positionEl, t("position", { position, waiting }));
+    if (position !== lastPosition) {
+      lastPosition = Number(position);
+      positionSince = Date.now();
+    }
+    updateEstimate();
   });
 
   socket.on("lobby.admitted", () => leave(urls.call));

@@ -1,0 +1,113 @@
+"""The recipient flow in each of the seven languages, with a pseudo-locale: every string
+from a catalogue comes marked (``Settings.pseudo_locale``), so any visible text without
+the marks came from somewhere else — a string nobody can translate."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from tests.browser_helpers import (
+    NARROW,
+    NO_SIDEWAYS_SCROLL,
+    browser,  # noqa: F401 (fixture)
+    caseworker_session,
+)
+from web.app import create_app
+from web.i18n import LANGUAGES
+from web.settings import Settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+# Text that is no catalogue's business: the versioned consent text (its own file per
+# language), names and codes kept as they are, Babel-formatted dates and times, the
+# language names of the switcher, e-mail addresses.
+_UNMARKED = """() => {
+  const exempt = "script, style, [translate=no], time, [hreflang], article.consent-text, a[href^='mailto:']";
+  const strip = (text) => text.replace(/\\u2e20[^\\u2e21]*\\u2e21/g, "");
+  const found = [];
+  const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const element = node.parentElement;
+    if (!element || element.closest(exempt)) continue;
+    const rest = strip(node.textContent);
+    if (/\\p{L}/u.test(rest.replace(/Videoberatung|Jobcenter|SGB I+|BITV|WCAG|BGG/g, ""))) found.push(rest.trim());
+  }
+  for (const element of document.querySelectorAll("[aria-label], [title], [placeholder], [alt]")) {
+    if (element.closest(exempt)) continue;
+    for (const name of ["aria-label", "title", "placeholder", "alt"]) {
+      const value = element.getAttribute(name);
+      if (value && /\\p{L}/u.test(strip(value))) found.push(`${name}=${value}`);
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.fixture
+def app(settings: Settings) -> web.Application:
+    return create_app(replace(settings, pseudo_locale=True))
+
+
+async def _look(page: Any, what: str, language: str, problems: list[str]) -> None:
+    if await page.get_attribute("html", "lang") != language:
+        problems.append(f"{language} {what}: the page is not in {language}")
+    problems += [f"{language} {what}: {text!r}" for text in await page.evaluate(_UNMARKED)]
+    if not await page.evaluate(NO_SIDEWAYS_SCROLL):
+        problems.append(f"{language} {what}: scrolls sideways at 320 px")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_recipient_flow_has_no_text_outside_the_catalogues(browser, server, language: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    base = str(server.make_url("")).rstrip("/")
+    cw, session_id, link = await caseworker_session(browser, base, language)
+    rc = await (await browser.new_context(viewport=NARROW)).new_page()
+    problems: list[str] = []
+    await rc.goto(link)
+    await rc.wait_for_url("**/s/*")
+    await _look(rc, "landing", language, problems)
+    for path, what in (
+        ("/about", "start information"),
+        ("/accessibility", "accessibility statement"),
+        (f"/s/{session_id}/check", "device check"),
+        (f"/s/{session_id}/no-consent", "no consent"),
+        (f"/s/{session_id}/declined", "declined"),
+        (f"/s/{session_id}/fallback?reason=waited_too_long", "booking"),
+        ("/s/00000000-0000-0000-0000-000000000000", "error page"),
+    ):
+        await rc.goto(base + path)
+        await _look(rc, what, language, problems)
+    await rc.goto(f"{base}/s/{session_id}/consent")
+    assert await rc.get_attribute("article.consent-text", "data-language") == language
+    await _look(rc, "consent", language, problems)
+    await rc.check("#agree")
+    await rc.click("button[value=agree]")
+    await rc.wait_for_url("**/wait")
+    await rc.wait_for_function("() => /1/.test(document.querySelector('#position').textContent)")
+    await _look(rc, "waiting room", language, problems)
+    admit = cw.locator(".waiting-list li button").first
+    await admit.wait_for()
+    await admit.click()
+    await rc.wait_for_url("**/call")
+    await rc.wait_for_function("() => window.vbCall && window.vbCall.state() === 'connected'", timeout=30000)
+    await _look(rc, "call", language, problems)
+    await cw.goto(f"{base}/sessions/{session_id}")
+    await cw.check("input[name=outcome][value=video]")
+    await cw.click("#outcome-form button[type=submit]")
+    await rc.wait_for_url("**/ended")
+    await _look(rc, "ended", language, problems)
+    await rc.click("#feedback-link")
+    await rc.wait_for_url("**/feedback")
+    await _look(rc, "feedback", language, problems)
+    await rc.goto(f"{base}/s/{session_id}/fallback?reason=call_failed")
+    await rc.check("input[name=channel][value=phone]")
+    await rc.fill("#phone", "030 1234567")
+    await rc.locator("details.slot-day[open] input[name=slot]").first.check()
+    await rc.click("#booking-form button[type=submit]")
+    await rc.wait_for_url("**/booking/manage/*")
+    await _look(rc, "booking confirmation", language, problems)
+    assert not problems, "\n".join(problems)
