@@ -156,7 +156,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SMS_SENDER", "`Termin`", "sender name shown on the phone"),
     Variable("DELIVERY_TIMEOUT_SECONDS", "`10`", "longest wait for SMTP or the SMS gateway", _positive),
     Variable("ACCESSIBILITY_EMAIL", "`barrierefreiheit@jobcenter.example`", "where people report a barrier"),
-    Variable("CONNECT_TIMEOUT_SECONDS", "`30`", "a call page without a connection this long offers the proof", _positive),
+    Variable("CONNECT_TIMEOUT_SECONDS", "`30`", "longest wait for a connection before the proof is offered", _positive),
     Variable("TRUST_FORWARDED_FOR", "off", "`1` behind a proxy setting `X-Forwarded-For`", _bool),
     Variable("LOGIN_ATTEMPTS_PER_ADDRESS", "`10`", "login attempts a minute per client address", _count),
     Variable("LOGIN_ATTEMPTS_PER_NODE", "`30`", "login attempts at once per node", _count),
