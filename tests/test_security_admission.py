@@ -81,6 +81,6 @@ async def test_second_decision_later_is_a_conflict(database, server, new_client,
     cw = await new_client()
     ctx = await _waiting_recipient(server, new_client, peers, cw, await login(cw))
     target = {"session": ctx["session"], "participant": ctx["participant"]}
-    assert await ctx["tabs"][0].call("lobby.admit", target) == {"ok": True}
+    assert await ctx["tabs"][0].call("lobby.admit", target) == {"ok": True, "role": "recipient"}
     ack = await ctx["tabs"][1].call("lobby.decline", target)
     assert ack["ok"] is False and ack["error"]["code"] == "conflict"

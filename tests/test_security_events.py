@@ -43,7 +43,8 @@ async def _call(server: Any, new_client: Any, closing: list[Any]) -> dict[str, A
         server, rc, {"role": "recipient", "session": session_id, "instance": instance(), "page": "wait"}
     )
     participant = (await dashboard.next("lobby.update"))["waiting"][0]["participant"]
-    assert await dashboard.call("lobby.admit", {"session": session_id, "participant": participant}) == {"ok": True}
+    admitted = await dashboard.call("lobby.admit", {"session": session_id, "participant": participant})
+    assert admitted == {"ok": True, "role": "recipient"}
     await waiting.next("lobby.admitted")
     await waiting.close()
     caseworker = Peer()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.conftest import join_and_consent
+from tests.conftest import extra_participant, join_and_consent
 from tests.sio import Peer, instance
 from tests.test_signaling import SDP, _admit_and_call, _setup
 
@@ -118,9 +118,13 @@ async def test_three_in_a_mesh_addressed_relay_removal_and_no_fourth(server, new
     bad = await caseworker.call("offer", {"sdp": SDP, "to": "not-an-id"})
     assert bad["error"]["code"] == "bad_payload"
 
-    # A fourth person (another device with the recipient's link) is refused, clearly.
+    # The recipient's link on another device makes no fourth person: it offers to move.
+    other_device = await new_client()
+    assert (await other_device.get(ctx["join"], allow_redirects=False)).status == 409
+    # A fourth person all the same (one written straight into the database) is refused
+    # at admission, clearly: the cap holds in the server, not only in the links.
     fourth_browser = await new_client()
-    await join_and_consent(fourth_browser, ctx["join"])
+    await extra_participant(server, fourth_browser, ctx["session"])
     fourth = _peer(peers)
     await fourth.connect(
         server, fourth_browser, {"role": "recipient", "session": ctx["session"], "instance": instance(), "page": "wait"}
@@ -133,6 +137,11 @@ async def test_three_in_a_mesh_addressed_relay_removal_and_no_fourth(server, new
     )
     assert refused["ok"] is False and refused["error"]["code"] == "call_full"
     assert await fourth.next("lobby.full") == {}
+    # The caseworker declines the fourth person; the interpreter is still the third.
+    declined = await ctx["dashboard"].call(
+        "lobby.decline", {"session": ctx["session"], "participant": update["waiting"][0]["participant"]}
+    )
+    assert declined["ok"] is True
 
     # The caseworker removes the interpreter; the others hear it and go on.
     removed = await ctx["cw"].post(f"/api/third/{ctx['session']}/remove", json={})

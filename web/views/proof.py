@@ -41,7 +41,8 @@ def _language(language: str) -> Iterator[None]:
 
 
 def _time(value: datetime, language: str) -> str:
-    return format_datetime(value, "dd.MM.yyyy, HH:mm", tzinfo=BERLIN, locale=language)
+    # Leichte Sprache ("de-x-ls") is no Babel locale: format as its language's locale.
+    return format_datetime(value, "dd.MM.yyyy, HH:mm", tzinfo=BERLIN, locale=i18n.language_info(language).locale)
 
 
 def _rendered(facts: ProofFacts, language: str) -> dict[str, Any]:
