@@ -15,7 +15,7 @@ from storage import sessions
 from storage.models import CaseworkerRatingRow, FeedbackResponseRow, FeedbackTokenRow
 from storage.purge import purge
 from tests.conftest import create_session, csrf_from, join_and_consent, login
-from web.keys import DB, ENGINE, POLICY
+from web.keys import DB, ENGINE, METRICS, POLICY
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -105,6 +105,8 @@ async def test_double_submit_records_one_response(app, client, new_client) -> No
     assert resp.status == 410
     assert "bereits" in await resp.text()
     assert await count(app, FeedbackResponseRow) == 1
+    # Counted once, on a bare counter.
+    assert b"videoberatung_feedback_answers_total 1.0" in app[METRICS].exposition()
     assert (await recipient.get(link, allow_redirects=False)).status == 410
 
 
