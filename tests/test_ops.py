@@ -25,7 +25,6 @@ from tests.test_signaling import SDP, _admit_and_call, _setup
 from web.access_log import RedactingAccessLogger
 from web.app import create_app
 from web.drain import begin_drain
-from web.keys import METRICS
 from web.settings import Settings
 from web.variables import VARIABLES
 
@@ -106,7 +105,12 @@ async def test_login_failures_are_counted(client: TestClient, app: web.Applicati
     )
     assert resp.status == 401
     assert value(await scrape(client), "videoberatung_logins_failed_total") == 1
-    assert app[METRICS].logins_failed._value.get() == 1
+    data = {"username": "fachkraft", "password": "wrong password", "csrf_token": token.group(1)}
+    statuses = [(await client.post("/login", data=data)).status for _ in range(5)]
+    assert statuses[-1] == 429, statuses
+    found = await scrape(client)
+    assert value(found, "videoberatung_logins_throttled_total") == statuses.count(429)
+    assert value(found, "videoberatung_logins_failed_total") == 1 + statuses.count(401)
 
 
 @pytest.fixture
