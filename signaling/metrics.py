@@ -20,7 +20,7 @@ class SignalingMetrics(Protocol):
         """One event was refused with ``code`` (the ack's ``error.code``)."""
 
     def call_set_up(self, seconds: float) -> None:
-        """From a call's first relayed offer to its first relayed answer."""
+        """From a relayed offer to the next relayed answer in the same call."""
 
     def admitted(self, waited_seconds: float) -> None:
         """A recipient was admitted after waiting this long."""

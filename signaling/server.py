@@ -400,7 +400,7 @@ class SignalingServer:
         self._time_set_up(peer.session_id, event)
 
     def _time_set_up(self, session_id: str, event: str) -> None:
-        """Set-up time: a call's first offer to its first answer, when both pass this node."""
+        """Set-up time: an offer to the next answer in the call (set-up or renegotiation), both through this node."""
         if event == "offer":
             if len(self._offered) > 10_000:  # offers nobody answered: forget, bound memory
                 self._offered.clear()

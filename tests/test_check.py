@@ -276,6 +276,10 @@ async def test_offer_answer_result_over_http_keeps_only_the_verdict(
     assert busy.status == 503
     assert int(busy.headers["Retry-After"]) >= 1
     assert (await busy.json())["error"]["code"] == "check_busy"
+    # Both counted on the node's metrics: one running, one refused.
+    metrics = await (await check_client.get("/metrics")).text()
+    assert "videoberatung_echo_checks_running 1.0" in metrics
+    assert "videoberatung_echo_checks_refused_total 1.0" in metrics
 
     result = await check_client.post(
         "/api/check/result",

@@ -16,7 +16,7 @@ from storage import sessions
 from storage.models import FeedbackBallotRow, FeedbackResponseRow, FeedbackTokenRow
 from storage.purge import purge
 from tests.conftest import create_session, csrf_from, join_and_consent, login
-from web.keys import DB, ENGINE, POLICY
+from web.keys import DB, ENGINE, METRICS, POLICY
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -112,6 +112,8 @@ async def test_double_submit_records_one_response(app, client, new_client) -> No
     assert resp.status == 400  # a used token is deleted: it is simply unknown now
     assert "bereits" in await resp.text()
     assert len(await ballots(app)) == 1
+    # Not counted at submission (that would time it): the ballot mover counts moves.
+    assert b"videoberatung_feedback_answers_moved_total 0.0" in app[METRICS].exposition()
     assert (await recipient.get(link, allow_redirects=False)).status == 400
 
 

@@ -25,7 +25,6 @@ from tests.test_signaling import SDP, _admit_and_call, _setup
 from web.access_log import RedactingAccessLogger
 from web.app import create_app
 from web.drain import begin_drain
-from web.keys import METRICS
 from web.settings import Settings
 from web.variables import VARIABLES
 
@@ -106,7 +105,12 @@ async def test_login_failures_are_counted(client: TestClient, app: web.Applicati
     )
     assert resp.status == 401
     assert value(await scrape(client), "videoberatung_logins_failed_total") == 1
-    assert app[METRICS].logins_failed._value.get() == 1
+    data = {"username": "fachkraft", "password": "wrong password", "csrf_token": token.group(1)}
+    statuses = [(await client.post("/login", data=data)).status for _ in range(5)]
+    assert statuses[-1] == 429, statuses
+    found = await scrape(client)
+    assert value(found, "videoberatung_logins_throttled_total") == statuses.count(429)
+    assert value(found, "videoberatung_logins_failed_total") == 1 + statuses.count(401)
 
 
 @pytest.fixture
@@ -202,7 +206,8 @@ def test_readme_lists_every_variable_with_its_default() -> None:
         row = re.search(rf"^\| `{variable.name}` \| ([^|]+) \|", readme, re.MULTILINE)
         assert row, f"README does not list {variable.name}"
         assert row.group(1).strip() == variable.default, variable.name
-    assert "reserved" not in readme
+    redis_row = re.search(r"^\| `REDIS_URL` \|.*$", readme, re.MULTILINE)
+    assert redis_row and "reserved" not in redis_row.group(0)
 
 
 async def test_json_logs_carry_the_request_id_and_no_query(tmp_path: Path, settings: Settings) -> None:
@@ -330,3 +335,24 @@ def test_the_signalling_edge_imports_nothing_from_the_http_edge() -> None:
                 names = [node.module]
             for name in names:
                 assert name != "web" and not name.startswith("web."), f"{path.name} imports {name}"
+
+
+def test_the_docs_point_at_functions_that_exist() -> None:
+    """Every ``path.py::name`` (or ``path.py::Class.method``) in docs/ names a real definition."""
+    import ast
+
+    missing = []
+    for doc in sorted((ROOT / "docs").glob("*.md")):
+        for path, name in re.findall(r"`([\w/]+\.py)::([\w.]+)`", doc.read_text()):
+            source = ROOT / path
+            if not source.exists():
+                missing.append(f"{doc.name}: {path}")
+                continue
+            defined = {
+                node.name
+                for node in ast.walk(ast.parse(source.read_text()))
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            }
+            if not set(name.split(".")) <= defined:
+                missing.append(f"{doc.name}: {path}::{name}")
+    assert not missing, missing

@@ -84,7 +84,7 @@ class Metrics:
         )
         self.setup_seconds = Histogram(
             f"{_NS}_call_setup_seconds",
-            "From a call's first relayed offer to its first relayed answer",
+            "From a relayed offer to the answer relayed next in the same call (set-up, and each renegotiation)",
             buckets=_SETUP_BUCKETS,
             registry=r,
         )
