@@ -23,6 +23,7 @@ from feedback.comparison import COMPARISON_COLUMNS, difference_row
 from feedback.evaluation import Evaluation
 from feedback.questionnaire import VERSION, Answers
 from feedback.report import GroupReport
+from feedback.suppression import MIN_CELL
 
 __all__ = [
     "FORMATS",
@@ -48,6 +49,15 @@ RESPONSE_COLUMNS = (
     "setup_help",
     "comment",
 )
+# What the JSON says about how its figures were made (see docs/evaluation.md).
+METHODS = {
+    "confidence": 0.95,
+    "share": "Wilson 1927 score interval",
+    "mean": "Student t interval",
+    "difference": "Newcombe 1998a method 10 (hybrid score), SGB II minus SGB III",
+    "paired_difference": "Newcombe 1998b method 10, recommend minus next by video",
+    "min_cell": MIN_CELL,
+}
 _TYPES = {
     "csv": "application/zip",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -151,6 +161,7 @@ def export_reports(
                     name: [cell_row(c) for c in cells] for name, cells in evaluation.detail(group).tables.items()
                 }
             document["comparison"] = comparison
+            document["methods"] = METHODS
         return json.dumps(document, ensure_ascii=False, indent=2).encode()
     raise ValueError(f"unknown format {fmt!r}")
 

@@ -206,6 +206,7 @@ async def test_page_shows_the_known_figures_and_every_export_carries_the_same(
     assert from_json == details
     assert {(r["metric"], r["category"]): comparison_value(r) for r in document["comparison"]} == comparison
     assert set(document["groups"]["sgb2"]["tables"]) == {"gap", "reasons", "equipment", "channels", "effort", "trend"}
+    assert document["methods"]["min_cell"] == 5 and "Newcombe" in document["methods"]["difference"]
 
     # CSV: <group>-details.csv and comparison.csv
     archive = zipfile.ZipFile(
