@@ -60,6 +60,16 @@ RESPONSE_COLUMNS = (
 # Generalised (blanked) in this order until every combination is shared by >= k rows.
 QUASI_IDENTIFIERS = ("device", "channel", "month", "office")
 _ANSWER_FIELDS = ("recommend", "next_by_video", "why_not_video", "satisfaction", "technical_quality", "setup_help")
+
+# What the JSON says about how its figures were made (see docs/evaluation.md).
+METHODS = {
+    "confidence": 0.95,
+    "share": "Wilson 1927 score interval",
+    "mean": "Student t interval",
+    "difference": "Newcombe 1998a method 10 (hybrid score), SGB II minus SGB III",
+    "paired_difference": "Newcombe 1998b method 10, recommend minus next by video",
+    "min_cell": MIN_CELL,
+}
 _TYPES = {
     "csv": "application/zip",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -217,6 +227,7 @@ def export_reports(
                     name: [cell_row(c) for c in cells] for name, cells in evaluation.detail(group).tables.items()
                 }
             document["comparison"] = comparison
+            document["methods"] = METHODS
         return json.dumps(document, ensure_ascii=False, indent=2).encode()
     raise ValueError(f"unknown format {fmt!r}")
 

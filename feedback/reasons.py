@@ -2,8 +2,8 @@
 
 Questionnaire version 2 asks who would not take the next appointment by video for their
 reasons (the codes in ``REASONS``). ``reason_counts`` reads them from answers that carry a
-``reasons`` field (a sequence of codes, or codes separated by commas); older answers have
-none and count for nothing here.
+``reasons`` field (or one of the other names in ``FIELDS``: a sequence of codes, or codes
+separated by commas); older answers have none and count for nothing here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from feedback.cells import Cell, hidden, share
 from feedback.questionnaire import N_
 from feedback.suppression import shown, suppress_counts
 
-__all__ = ["TABLE", "REASONS", "REASON_LABELS", "reason_counts", "reason_cells"]
+__all__ = ["TABLE", "REASONS", "REASON_LABELS", "ALIASES", "FIELDS", "reason_counts", "reason_cells"]
 
 TABLE = "reasons"
 REASON_LABELS = {
@@ -29,14 +29,35 @@ REASON_LABELS = {
     "other": N_("other reason"),
 }
 REASONS = tuple(REASON_LABELS)
+# Other spellings of the same reasons, in case the questionnaire names them differently.
+ALIASES = {
+    "in_person": "prefer_in_person",
+    "prefers_in_person": "prefer_in_person",
+    "documents_forms": "documents",
+    "forms": "documents",
+    "technical": "technical_problems",
+    "technical_issues": "technical_problems",
+    "no_quiet_place": "no_private_place",
+    "no_private_space": "no_private_place",
+    "privacy": "no_private_place",
+    "mobile_data": "data_costs",
+    "costs": "data_costs",
+    "no_suitable_device": "no_device",
+}
+# Names the follow-up answer may have on an answer object, first found wins.
+FIELDS = ("why_not_video", "reasons", "not_video_reasons", "next_by_video_reasons", "reason")
+# "keine Angabe" is an answer, but no reason.
+_NOT_A_REASON = frozenset({"no_answer"})
 
 
 def _codes(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [code.strip() for code in value.split(",") if code.strip()]
-    return [str(code) for code in value if str(code)]
+        codes = [code.strip() for code in value.split(",")]
+    else:
+        codes = [str(code).strip() for code in value]
+    return [ALIASES.get(code, code) for code in codes if code and code not in _NOT_A_REASON]
 
 
 def reason_counts(responses: Iterable[Any]) -> tuple[Counter[str], int] | None:
@@ -45,10 +66,12 @@ def reason_counts(responses: Iterable[Any]) -> tuple[Counter[str], int] | None:
     respondents = 0
     asked = False
     for answer in responses:
-        if not hasattr(answer, "reasons"):
+        if not any(hasattr(answer, name) for name in FIELDS):
             continue
         asked = True
-        codes = set(_codes(answer.reasons))
+        # The first field that holds something (questionnaire 2: ``why_not_video``).
+        field = next((name for name in FIELDS if getattr(answer, name, None) is not None), None)
+        codes = set(_codes(getattr(answer, field))) if field else set()
         if codes:
             respondents += 1
             counts.update(codes)

@@ -157,6 +157,16 @@ def test_reasons_are_read_from_a_follow_up_field_and_suppressed_like_any_distrib
     # so the next smallest reason (6) is hidden with them
     assert cells["no_device"].suppressed and cells["documents"].suppressed
     assert sum(counts[0][c] for c, cell in cells.items() if cell.suppressed) >= 5  # type: ignore[index]
+
+    # other spellings of the field and the codes count as the same reasons
+    @dataclass(frozen=True)
+    class OtherSpelling:
+        not_video_reasons: tuple[str, ...]
+
+    assert reason_counts([OtherSpelling(("in_person", "mobile_data"))] * 2) == (
+        Counter({"prefer_in_person": 2, "data_costs": 2}),
+        2,
+    )
     # answers of questionnaire version 1 have no follow-up: no reasons table at all
     assert reason_counts(responses(5, 5, 5, 5)) is None
 

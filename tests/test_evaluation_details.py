@@ -208,6 +208,7 @@ async def test_page_shows_the_known_figures_and_every_export_carries_the_same(
     assert from_json == details
     assert {(r["metric"], r["category"]): comparison_value(r) for r in document["comparison"]} == comparison
     assert set(document["groups"]["sgb2"]["tables"]) == {"gap", "reasons", "equipment", "channels", "effort", "trend"}
+    assert document["methods"]["min_cell"] == 5 and "Newcombe" in document["methods"]["difference"]
 
     # CSV: <group>-details.csv and comparison.csv
     archive = zipfile.ZipFile(
@@ -387,3 +388,17 @@ def test_reasons_render_as_chart_and_table_when_answers_carry_them(app) -> None:
     assert "spricht lieber persönlich" in html and 'id="chart-reasons"' in html
     # SGB III has no reasons of its own: its column says so instead of borrowing any figure
     assert not [k for k in cells if k[0] == "sgb3" and k[1] == "reasons"]
+
+
+def test_questionnaire_2_follow_up_feeds_the_reasons() -> None:
+    from feedback.reasons import reason_counts
+
+    def answer(why: str | None) -> Answers:
+        return Answers("yes", "no", 4, 4, "smartphone", "no", None, why_not_video=why)
+
+    found = reason_counts([answer("technical"), answer("documents"), answer("no_answer"), answer(None)])
+    assert found is not None
+    counts, respondents = found
+    # "Technical problems" is the questionnaire's "technical"; "keine Angabe" and "not asked"
+    # give no reason and do not count as respondents.
+    assert counts == {"technical_problems": 1, "documents": 1} and respondents == 2

@@ -49,8 +49,7 @@ CATEGORY_LABELS = {
 DETAIL_LABELS = {
     "recommend:yes": N_("would recommend video"),
     "next_by_video:yes": N_("next appointment by video"),
-    "outcome:video": N_("held by video"),
-    **{f"outcome:{key}": label for key, label in CATEGORY_LABELS.items()},
+    **{f"outcome:{key}": CATEGORY_LABELS[key] for key in OUTCOMES},
     **{f"reason:{key}": label for key, label in REASON_LABELS.items()},
     **{f"verdict:{key}": label for key, label in VERDICT_LABELS.items()},
     **{f"device:{key}": CATEGORY_LABELS[key] for key in DEVICES},
@@ -163,7 +162,7 @@ async def evaluation_print(request: web.Request) -> web.StreamResponse:
             "category_labels": CATEGORY_LABELS,
             "distributions": (*distributions_for(_version(request)), "outcome"),
             "version": _version(request),
-            "office_name": offices.get(office_id) if office_id is not None else None,
+            "office_name": offices.get(office_id, f"#{office_id}") if office_id is not None else None,
             "office": office,
             "month": month,
             "min_cell": MIN_CELL,
