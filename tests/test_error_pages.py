@@ -14,7 +14,12 @@ from tests.conftest import create_session, join_and_consent, login
 async def _office(db) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
         await s.execute(
-            update(Office).values(name="Amt Mitte", address="Musterstraße 12\n10115 Berlin", phone="030 1234567")
+            update(Office).values(
+                name="Amt Mitte",
+                address="Musterstraße 12\n10115 Berlin",
+                phone="030 1234567",
+                opening_hours='{"mon":[["08:00","12:00"]]}',
+            )
         )
 
 
@@ -60,6 +65,7 @@ async def test_foreign_browser_gets_the_way_out(client, new_client, db) -> None:
     assert resp.status == 403
     assert "in einem anderen Browser" in html
     assert 'id="way-out"' in html and "030 1234567" in html
+    assert "Montag: 08:00–12:00" in html
     assert 'href="/"' not in html and "/login" not in html
 
 
