@@ -42,7 +42,9 @@ async def _consent_as_third(browser: Any, link: str) -> Any:
     return page
 
 
-async def test_interpreter_joins_everyone_sees_everyone_and_is_removed(browser: Any, server: Any) -> None:
+async def _three_in_call(browser: Any, server: Any) -> tuple[Any, Any, Any, str]:
+    """Caseworker and recipient in a call; an interpreter added, agreed to, admitted, and
+    everyone seeing and hearing everyone. Returns the three pages and the interpreter's link."""
     base = str(server.make_url("")).rstrip("/")
     cw, rc = await _call_with_video(browser, server)
     session_path = cw.url.split(base, 1)[1].removesuffix("/call")
@@ -76,6 +78,11 @@ async def test_interpreter_joins_everyone_sees_everyone_and_is_removed(browser: 
         await page.wait_for_function(ALL_LINKS_HEAR, arg=2, timeout=30000)
     states = await cw.evaluate("Object.values(window.vbCall.states())")
     assert states == ["connected", "connected"]
+    return cw, rc, interpreter, link
+
+
+async def test_interpreter_joins_everyone_sees_everyone_and_is_removed(browser: Any, server: Any) -> None:
+    cw, rc, interpreter, link = await _three_in_call(browser, server)
 
     # The caseworker removes the interpreter; the other two stay connected.
     await cw.locator("#remove-third").wait_for(state="visible")
@@ -90,3 +97,13 @@ async def test_interpreter_joins_everyone_sees_everyone_and_is_removed(browser: 
     again = await (await browser.new_context()).new_page()
     response = await again.goto(link)
     assert response is not None and response.status == 410
+
+
+async def test_anyone_may_leave_and_the_others_go_on(browser: Any, server: Any) -> None:
+    cw, rc, interpreter, _link = await _three_in_call(browser, server)
+    await interpreter.click("#hangup")
+    await interpreter.wait_for_url("**/ended")
+    for page in (cw, rc):
+        await page.wait_for_function(ALL_REMOTE_VIDEO, arg=1, timeout=20000)
+        assert await page.evaluate("Object.values(window.vbCall.states())") == ["connected"]
+    assert rc.url.endswith("/call")

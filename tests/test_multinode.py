@@ -136,6 +136,9 @@ async def test_call_across_nodes(cluster: Cluster) -> None:
     assert offer["sdp"] == SDP and offer["from"] != participant
     assert await recipient.call("answer", {"sdp": SDP}) == {"ok": True}
     assert (await caseworker.next("answer"))["from"] == participant
+    # Addressed to one participant (as each pair of a call of three is): crosses nodes too.
+    assert await caseworker.call("offer", {"sdp": SDP, "to": participant}) == {"ok": True}
+    assert (await recipient.next("offer"))["sdp"] == SDP
     cand = {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
     assert await recipient.call("candidate", cand) == {"ok": True}
     assert (await caseworker.next("candidate"))["candidate"] == cand["candidate"]
