@@ -143,3 +143,21 @@ async def test_check_figures_are_formatted_in_the_page_language(browser, server)
     assert re.fullmatch(r"%\d+,\d", loss), loss  # Turkish: the sign first, a decimal comma
     bitrate = (await page.text_content("#fig-bitrate")) or ""
     assert re.fullmatch(r"\d+(,\d)? [Mk]b/sn", bitrate.replace("\u00a0", " ")), bitrate  # "14,5 Mb/sn"
+
+
+async def test_caseworker_pages_pass_axe_at_both_widths(browser, server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    base = str(server.make_url("")).rstrip("/")
+    anonymous = await (await browser.new_context(viewport=NARROW)).new_page()
+    await anonymous.goto(f"{base}/login")
+    problems: list[str] = []
+    await check_both_widths(anonymous, "login", problems)
+    cw, session_id, _link = await caseworker_session(browser, base, "ar")
+    for path, what in (
+        ("/dashboard", "dashboard"),
+        (f"/sessions/{session_id}", "session"),
+        ("/availability", "availability"),
+        (f"/sessions/{session_id}/call", "caseworker call"),
+    ):
+        await cw.goto(base + path)
+        await check_both_widths(cw, what, problems)
+    assert not problems, "\n".join(problems)
