@@ -52,6 +52,10 @@ async def test_every_recipient_page_passes_axe_at_both_widths(browser, server, l
     ):
         await rc.goto(base + path)
         await check_both_widths(rc, what, problems)
+        if what == "booking":
+            # On a phone: the days first, one day's times open (not 90 buttons, 3,400 px).
+            assert await rc.locator("details.slot-day[open]").count() == 1
+            assert await rc.evaluate("document.documentElement.scrollHeight") < 2500
 
     await rc.goto(f"{base}/s/{session_id}/consent")
     await check_both_widths(rc, "consent", problems)
