@@ -52,6 +52,10 @@ async def test_every_recipient_page_passes_axe_at_both_widths(browser, server, l
     ):
         await rc.goto(base + path)
         await check_both_widths(rc, what, problems)
+        if what == "booking":
+            # On a phone: the days first, one day's times open (not 90 buttons, 3,400 px).
+            assert await rc.locator("details.slot-day[open]").count() == 1
+            assert await rc.evaluate("document.documentElement.scrollHeight") < 2500
 
     await rc.goto(f"{base}/s/{session_id}/consent")
     await check_both_widths(rc, "consent", problems)
@@ -143,3 +147,21 @@ async def test_check_figures_are_formatted_in_the_page_language(browser, server)
     assert re.fullmatch(r"%\d+,\d", loss), loss  # Turkish: the sign first, a decimal comma
     bitrate = (await page.text_content("#fig-bitrate")) or ""
     assert re.fullmatch(r"\d+(,\d)? [Mk]b/sn", bitrate.replace("\u00a0", " ")), bitrate  # "14,5 Mb/sn"
+
+
+async def test_caseworker_pages_pass_axe_at_both_widths(browser, server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    base = str(server.make_url("")).rstrip("/")
+    anonymous = await (await browser.new_context(viewport=NARROW)).new_page()
+    await anonymous.goto(f"{base}/login")
+    problems: list[str] = []
+    await check_both_widths(anonymous, "login", problems)
+    cw, session_id, _link = await caseworker_session(browser, base, "ar")
+    for path, what in (
+        ("/dashboard", "dashboard"),
+        (f"/sessions/{session_id}", "session"),
+        ("/availability", "availability"),
+        (f"/sessions/{session_id}/call", "caseworker call"),
+    ):
+        await cw.goto(base + path)
+        await check_both_widths(cw, what, problems)
+    assert not problems, "\n".join(problems)

@@ -200,3 +200,31 @@ async def test_a_language_chosen_on_a_redirecting_address_is_kept(new_client) ->
     assert resp.status == 303  # no consent yet: on to the consent page
     html = await (await person.get(resp.headers["Location"])).text()
     assert '<html lang="tr"' in html
+
+
+async def test_booking_confirmation_and_calendar_file_in_russian(new_client) -> None:  # type: ignore[no-untyped-def]
+    import icalendar
+
+    person, session_id, _ = await _invited(new_client, "ru")
+    html = await (await person.get(f"/s/{session_id}/fallback?reason=call_failed")).text()
+    slot = re.search(r'name="slot" value="([^"]+)"', html)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html)
+    assert slot and key
+    resp = await person.post(
+        f"/s/{session_id}/fallback",
+        data={
+            "csrf_token": csrf_from(html),
+            "idempotency_key": key.group(1),
+            "reason": "call_failed",
+            "who": "mine",
+            "channel": "phone",
+            "phone": "030 1234567",
+            "slot": slot.group(1),
+        },
+    )
+    page = await resp.text()
+    assert "Ваша встреча забронирована" in page and '<bdi dir="ltr" translate="no">' in page
+    manage = str(resp.url.path)
+    ics = icalendar.Calendar.from_ical(await (await person.get(f"{manage}/termin.ics")).read())
+    [event] = [c for c in ics.walk() if c.name == "VEVENT"]
+    assert str(event["SUMMARY"]).startswith("Встреча по телефону")
