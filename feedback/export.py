@@ -46,6 +46,7 @@ RESPONSE_COLUMNS = (
     "recommend",
     "next_by_video",
     "why_not_video",
+    "why_not_recommend",
     "satisfaction",
     "technical_quality",
     "device",
@@ -54,7 +55,15 @@ RESPONSE_COLUMNS = (
 )
 # Generalised (blanked) in this order until every combination is shared by >= k rows.
 QUASI_IDENTIFIERS = ("device", "channel", "month", "office")
-_ANSWER_FIELDS = ("recommend", "next_by_video", "why_not_video", "satisfaction", "technical_quality", "setup_help")
+_ANSWER_FIELDS = (
+    "recommend",
+    "next_by_video",
+    "why_not_video",
+    "why_not_recommend",
+    "satisfaction",
+    "technical_quality",
+    "setup_help",
+)
 _TYPES = {
     "csv": "application/zip",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
