@@ -46,8 +46,11 @@ async def test_open_end_page_shows_the_link_once_the_outcome_is_recorded(browser
     # The answer is stored (in the ballot box, until a batch of 5 moves).
     await rc.click("#feedback-link")
     await rc.wait_for_url("**/feedback")
+    # The follow-ups appear only when they apply.
+    assert await rc.is_hidden("#q-why_not_video") and await rc.is_hidden("#q-why_not_recommend")
     await rc.check("input[name=recommend][value=yes]")
     await rc.check("input[name=next_by_video][value=no]")
+    assert await rc.is_hidden("#q-why_not_recommend")
     await rc.check("input[name=why_not_video][value=documents]")
     await rc.check("input[name=satisfaction][value='4']")
     await rc.check("input[name=technical_quality][value=no_answer]")
