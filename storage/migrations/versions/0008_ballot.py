@@ -40,7 +40,8 @@ _RESPONSE_COLUMNS = (
 
 
 def upgrade() -> None:
-    # Tokens: rebuilt without ``used``; only unused tokens survive, their expiry at midnight.
+    # Tokens: rebuilt without ``used``; only unused tokens survive (with their old expiry,
+    # at most 14 days away); new ones expire at midnight.
     op.create_table(
         "feedback_tokens_new",
         sa.Column("token_hash", sa.String(64), primary_key=True),
