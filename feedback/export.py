@@ -51,6 +51,7 @@ RESPONSE_COLUMNS = (
     "recommend",
     "next_by_video",
     "why_not_video",
+    "why_not_recommend",
     "satisfaction",
     "technical_quality",
     "device",
@@ -59,7 +60,15 @@ RESPONSE_COLUMNS = (
 )
 # Generalised (blanked) in this order until every combination is shared by >= k rows.
 QUASI_IDENTIFIERS = ("device", "channel", "month", "office")
-_ANSWER_FIELDS = ("recommend", "next_by_video", "why_not_video", "satisfaction", "technical_quality", "setup_help")
+_ANSWER_FIELDS = (
+    "recommend",
+    "next_by_video",
+    "why_not_video",
+    "why_not_recommend",
+    "satisfaction",
+    "technical_quality",
+    "setup_help",
+)
 
 # What the JSON says about how its figures were made (see docs/evaluation.md).
 METHODS = {

@@ -60,8 +60,9 @@ class Question:
     high_label: str = ""
     # Version 2: "keine Angabe" is one of the options; nothing is required.
     no_answer: bool = False
-    # Asked only of those who would recommend video but not have their next session by video.
+    # A follow-up, asked only when ``follow_up_applies`` says so; ``hint`` says to whom.
     follow_up: bool = False
+    hint: str = ""
 
 
 _NA = (NO_ANSWER, N_("No answer"))
@@ -101,6 +102,17 @@ QUESTIONS: tuple[Question, ...] = (
         required=False,
         no_answer=True,
         follow_up=True,
+        hint=N_("Only if you would recommend video counselling but do not want your next appointment by video."),
+    ),
+    Question(
+        "why_not_recommend",
+        N_("Why would you not recommend counselling by video to others?"),
+        "choice",
+        WHY_NOT_VIDEO + (_NA,),
+        required=False,
+        no_answer=True,
+        follow_up=True,
+        hint=N_("Only if you want your next appointment by video but would not recommend it to others."),
     ),
     Question(
         "satisfaction",
@@ -166,8 +178,8 @@ RATING_QUESTIONS: tuple[Question, ...] = (
 @dataclass(frozen=True)
 class Answers:
     """One response. A scale answered "keine Angabe" is None, as is a question not asked
-    (``technical_quality`` unless the channel was video, ``why_not_video`` unless the
-    follow-up applied, both always in version 1)."""
+    (``technical_quality`` unless the channel was video, a follow-up unless it applied,
+    the follow-ups always in version 1)."""
 
     recommend: str
     next_by_video: str
@@ -177,6 +189,7 @@ class Answers:
     setup_help: str
     comment: str | None
     why_not_video: str | None = None
+    why_not_recommend: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -192,8 +205,11 @@ def questions_for(channel: str) -> tuple[Question, ...]:
     return tuple(q for q in QUESTIONS if channel == "video" or not q.video_only)
 
 
-def follow_up_applies(recommend: str, next_by_video: str) -> bool:
-    """The gap the follow-up explains: would recommend video, but not for the next session."""
+def follow_up_applies(recommend: str, next_by_video: str, follow_up: str = "why_not_video") -> bool:
+    """The gap a follow-up explains: ``why_not_video`` for those who would recommend video
+    but not have their next session by video; ``why_not_recommend`` for the reverse."""
+    if follow_up == "why_not_recommend":
+        return recommend == "no" and next_by_video == "yes"
     return recommend == "yes" and next_by_video == "no"
 
 
@@ -226,6 +242,7 @@ def parse_answers(form: Mapping[str, Any], channel: str) -> Answers:
     recommend, next_by_video = str(values["recommend"]), str(values["next_by_video"])
     # Not asked is stored as not asked: an answer to a follow-up that did not apply is dropped.
     why = values["why_not_video"] if follow_up_applies(recommend, next_by_video) else None
+    why_not = values["why_not_recommend"] if follow_up_applies(recommend, next_by_video, "why_not_recommend") else None
     return Answers(
         recommend=recommend,
         next_by_video=next_by_video,
@@ -235,6 +252,7 @@ def parse_answers(form: Mapping[str, Any], channel: str) -> Answers:
         setup_help=str(values["setup_help"]),
         comment=values["comment"],  # type: ignore[arg-type]
         why_not_video=why,  # type: ignore[arg-type]
+        why_not_recommend=why_not,  # type: ignore[arg-type]
     )
 
 

@@ -28,7 +28,8 @@ __all__ = [
 
 GROUPS = ("sgb2", "sgb3")
 OUTCOMES = ("video", "phone", "in_person", "technical_failure", "no_show")
-DISTRIBUTIONS = ("recommend", "next_by_video", "why_not_video", "device", "setup_help")
+DISTRIBUTIONS = ("recommend", "next_by_video", "why_not_video", "why_not_recommend", "device", "setup_help")
+_FOLLOW_UPS = ("why_not_video", "why_not_recommend")
 MEANS = ("satisfaction", "technical_quality", "rating_effort", "rating_technical_quality")
 CHANNELS = ("video", "phone", "in_person")
 _OPTIONS = {q.name: tuple(value for value, _label in q.options) for q in QUESTIONS}
@@ -36,7 +37,7 @@ _OPTIONS = {q.name: tuple(value for value, _label in q.options) for q in QUESTIO
 
 def distributions_for(version: str) -> tuple[str, ...]:
     """Version 1 had no follow-up question."""
-    return DISTRIBUTIONS if version != "1" else tuple(d for d in DISTRIBUTIONS if d != "why_not_video")
+    return DISTRIBUTIONS if version != "1" else tuple(d for d in DISTRIBUTIONS if d not in _FOLLOW_UPS)
 
 
 def _categories(metric: str, version: str) -> tuple[str, ...]:

@@ -193,6 +193,7 @@ async def responses(
                 setup_help=r.setup_help,
                 comment=r.comment,
                 why_not_video=r.why_not_video,
+                why_not_recommend=r.why_not_recommend,
             ),
             r.questionnaire_version,
         )

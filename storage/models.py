@@ -230,6 +230,7 @@ class FeedbackResponseRow(Base):
     setup_help: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     why_not_video: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    why_not_recommend: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
     # No hidden rowid on SQLite: rows sit in the order of their random ids, not of arrival.
     __table_args__ = {"sqlite_with_rowid": False}

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.usefixtures("sqlite_only"), pytest.mark.timeout(300)]
 
 K = 5
 MEANS = {"satisfaction": "satisfaction", "technical_quality": "technical_quality"}
-ANSWER_DISTRIBUTIONS = ("recommend", "next_by_video", "why_not_video", "device", "setup_help")
+ANSWER_DISTRIBUTIONS = ("recommend", "next_by_video", "why_not_video", "why_not_recommend", "device", "setup_help")
 _GROUPS = ("sgb2", "sgb3")
 _REASONS = [v for v, _l in WHY_NOT_VIDEO] + [NO_ANSWER]
 
@@ -50,10 +50,12 @@ def _answer(rng: random.Random, version: str, channel: str) -> dict[str, Any]:
     recommend = rng.choice(["yes"] * 6 + ["no", "dont_know"] + na)
     next_time = rng.choice(["yes", "no", "no", "dont_know"] + na)
     why = rng.choice(_REASONS) if version == "2" and recommend == "yes" and next_time == "no" else None
+    why_not = rng.choice(_REASONS) if version == "2" and recommend == "no" and next_time == "yes" else None
     return {
         "recommend": recommend,
         "next_by_video": next_time,
         "why_not_video": why,
+        "why_not_recommend": why_not,
         # A skewed, sometimes unanimous scale: the dominance rule must catch it.
         "satisfaction": scale(rng.choice([5, 5, 4])),
         "technical_quality": scale(4) if channel == "video" else None,

@@ -189,6 +189,7 @@ async def test_responses_of_one_group_in_random_order(seeded) -> None:  # type: 
         "recommend",
         "next_by_video",
         "why_not_video",
+        "why_not_recommend",
         "satisfaction",
         "technical_quality",
         "device",

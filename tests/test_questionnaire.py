@@ -29,6 +29,12 @@ def test_follow_up_is_kept_only_for_the_gap() -> None:
     assert answers.why_not_video == "data_costs" and answers.satisfaction is None
     # Not in the gap: a stray follow-up answer is stored as "not asked".
     assert parse_answers({**form, "next_by_video": "yes"}, "phone").why_not_video is None
+    # The reverse gap has its own follow-up.
+    reverse = parse_answers(
+        {"recommend": "no", "next_by_video": "yes", "why_not_recommend": "no_private_place"}, "video"
+    )
+    assert reverse.why_not_recommend == "no_private_place" and reverse.why_not_video is None
+    assert parse_answers({**form, "why_not_recommend": "other"}, "phone").why_not_recommend is None
     with pytest.raises(InvalidAnswer):
         parse_answers({**form, "why_not_video": "because"}, "phone")
     with pytest.raises(InvalidAnswer):

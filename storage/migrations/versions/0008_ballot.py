@@ -5,7 +5,7 @@
 - ``feedback_ballots``: the durable ballot box where answers and caseworker ratings wait
   until the mover carries them into the results in shuffled batches.
 - ``feedback_responses``: questionnaire version 2 (``satisfaction`` may be "keine Angabe",
-  the follow-up ``why_not_video``).
+  the follow-ups ``why_not_video`` and ``why_not_recommend``).
 - ``feedback_booking_offers``: marks that a phone or in-person appointment got its link.
 - ``feedback_offer_counts``: offers per group x channel x office x month (never per person).
 
@@ -40,7 +40,8 @@ _RESPONSE_COLUMNS = (
 
 
 def upgrade() -> None:
-    # Tokens: rebuilt without ``used``; only unused tokens survive, their expiry at midnight.
+    # Tokens: rebuilt without ``used``; only unused tokens survive (with their old expiry,
+    # at most 14 days away); new ones expire at midnight.
     op.create_table(
         "feedback_tokens_new",
         sa.Column("token_hash", sa.String(64), primary_key=True),
@@ -71,6 +72,7 @@ def upgrade() -> None:
         sa.Column("setup_help", sa.String(16), nullable=False),
         sa.Column("comment", sa.Text, nullable=True),
         sa.Column("why_not_video", sa.String(24), nullable=True),
+        sa.Column("why_not_recommend", sa.String(24), nullable=True),
         sqlite_with_rowid=False,
     )
     op.execute(
@@ -111,5 +113,6 @@ def downgrade() -> None:
     op.drop_table("feedback_offer_counts")
     op.drop_table("feedback_booking_offers")
     op.drop_table("feedback_ballots")
+    op.drop_column("feedback_responses", "why_not_recommend")
     op.drop_column("feedback_responses", "why_not_video")
     op.add_column("feedback_tokens", sa.Column("used", sa.Boolean, nullable=False, server_default=sa.false()))
