@@ -14,7 +14,7 @@ from storage import login_throttle
 from storage.models import LoginThrottle as ThrottleRow
 from tests.conftest import PASSWORD, csrf_from, replace
 from web.app import create_app
-from web.keys import DB
+from web.keys import DB, PASSWORD_CHECKS
 from web.settings import Settings
 
 
@@ -113,3 +113,21 @@ async def test_login_flood_scenario_runs() -> None:
         assert report[phase]["p95_ms"] is not None
     assert sum(report["flood"]["logins"].values()) == 10
     assert set(report["flood"]["logins"]) <= {"401", "429"}  # refused or wrong, never a 5xx
+
+
+async def test_unknown_name_is_checked_like_a_known_one(app, client) -> None:  # type: ignore[no-untyped-def]
+    """No enumeration by timing: an unknown name costs one argon2 check, as a wrong password does."""
+    csrf = await _form(client)
+    checks = app[PASSWORD_CHECKS]
+    assert await _attempt(client, csrf, "fachkraft", "wrong") == 401
+    assert checks.checked == 1
+    unknown = await client.post(
+        "/login", data={"username": "niemand", "password": "wrong", "csrf_token": csrf}, allow_redirects=False
+    )
+    assert unknown.status == 401 and checks.checked == 2
+    known_page = await (
+        await client.post(
+            "/login", data={"username": "kollege", "password": "wrong", "csrf_token": csrf}, allow_redirects=False
+        )
+    ).text()
+    assert "falsch" in known_page and "falsch" in await unknown.text()  # the same answer

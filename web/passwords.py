@@ -46,11 +46,13 @@ class PasswordChecks:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2", initializer=_lowest_priority)
         self._max_pending = max_pending
         self._pending = 0
+        self.checked = 0  # how many hashes were verified (known and unknown names alike)
 
     async def verify(self, password_hash: str, password: str) -> bool:
         if self._pending >= self._max_pending:
             raise PasswordChecksBusy()
         self._pending += 1
+        self.checked += 1
         try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._pool, verify_password, password_hash, password)

@@ -68,9 +68,10 @@ async def login(request: web.Request) -> web.StreamResponse:
         may_try = await login_throttle.take_attempt(db, username, moment)
         if not may_try:
             await audit.audit(db, "login.throttled", moment)
-        account, password_hash = await users.credentials(db, username)
     if not may_try:
         return again(_("Too many failed attempts. Please wait 15 minutes and try again."), 429)
+    async with request.app[DB]() as db:
+        account, password_hash = await users.credentials(db, username)
     try:
         # Off the event loop; an unknown name is checked against a dummy hash of equal cost.
         verified = await request.app[PASSWORD_CHECKS].verify(password_hash, password)
