@@ -102,17 +102,21 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         await super()._handle_disconnect(eio_sid, namespace, reason)
         if sid is not None:
             self.rate_limit.forget(sid)
+        if eio_sid in self.environ and eio_sid not in self._deadlines:
+            # Left the namespace but kept the transport: it gets the same deadline again.
+            self._start_deadline(eio_sid)
 
     # -------------------------------------------------------------- connect deadline
 
     async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
         result = await super()._handle_eio_connect(eio_sid, environ)
+        self._start_deadline(eio_sid)
+        return result
+
+    def _start_deadline(self, eio_sid: str) -> None:
         task = asyncio.ensure_future(self._deadline(eio_sid))
         self._deadlines[eio_sid] = task
-        task.add_done_callback(
-            lambda t: self._deadlines.pop(eio_sid, None) if self._deadlines.get(eio_sid) is t else None
-        )
-        return result
+        task.add_done_callback(lambda t: self._forget_deadline(eio_sid, t))
 
     def _forget_deadline(self, eio_sid: str, task: asyncio.Task[None]) -> None:
         if self._deadlines.get(eio_sid) is task:
@@ -127,10 +131,10 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
             self._abort(eio_sid)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
-        task = self._deadlines.pop(eio_sid, None)
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        task = self._deadlines.pop(eio_sid, None)  # after: leaving the namespaces may start one
         if task is not None:
             task.cancel()
-        await super()._handle_eio_disconnect(eio_sid, reason)
 
     async def shutdown(self) -> None:
         tasks = [*self._deadlines.values(), *self._tasks]
