@@ -40,7 +40,7 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
     """An ``AsyncServer`` that dispatches only ``allowed`` event names, rate-limited per
     socket, and closes a transport that has not connected to a namespace in time."""
 
-    def __init__(self, *, allowed: Iterable[str], connect_timeout: float, **kwargs: Any) -> None:
+    def __init__(self, *, allowed: Iterable[str] = (), connect_timeout: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._allowed = frozenset(allowed) - RESERVED
         self._connect_timeout = connect_timeout
@@ -53,6 +53,12 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         if event in RESERVED:
             raise ValueError(f"{event!r} is reserved")
         self._allowed |= {event}
+
+    def on(self, event: str, handler: Any = None, namespace: str | None = None) -> Any:
+        """Register a handler; an ordinary event name becomes one clients may send."""
+        if event not in RESERVED:
+            self.allow(event)
+        return super().on(event, handler, namespace)
 
     # -------------------------------------------------------------- events
 
