@@ -55,7 +55,7 @@ async def join(request: web.Request) -> web.StreamResponse:
         return _other_device(request, session)
     try:
         async with request.app[DB].begin() as db:
-            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
+            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment, via_link=True)
     except IntegrityError:
         # Opened at the same moment on another device, which took the link (one per session).
         return _other_device(request, session)
@@ -70,7 +70,7 @@ async def continue_here(request: web.Request) -> web.StreamResponse:
     async with request.app[DB].begin() as db:
         holder = await sessions.link_holder(db, session.id)
         if holder is None:
-            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
+            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment, via_link=True)
             participant_id = participant.id
         else:
             participant_id = holder.id
