@@ -7,7 +7,7 @@ PORT ?= 8080
 INSTANCE_PATH ?= instance
 export INSTANCE_PATH
 
-.PHONY: run test install catalogs lint typecheck bench clean messages translations
+.PHONY: run test install catalogs lint typecheck bench bench-login clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ node_modules/.installed: package.json package-lock.json
 
 # BENCH_SIZE=full for the issue's sizes (1k-20k idle, 500 pairs, 100-2,000 msg/s, 50-500 set-ups).
 BENCH_SIZE ?= small
+bench-login: install
+	$(BIN)/python -m load_tests.login_flood
+
 bench: install
 	$(BIN)/python -m load_tests --size $(BENCH_SIZE)
 

@@ -66,12 +66,13 @@ def reason_counts(responses: Iterable[Any]) -> tuple[Counter[str], int] | None:
     respondents = 0
     asked = False
     for answer in responses:
-        if not any(hasattr(answer, name) for name in FIELDS):
+        # The first field that holds something (questionnaire 2: ``why_not_video``); an
+        # answer without one was not asked (questionnaire 1, or the follow-up did not apply).
+        field = next((name for name in FIELDS if getattr(answer, name, None) is not None), None)
+        if field is None:
             continue
         asked = True
-        # The first field that holds something (questionnaire 2: ``why_not_video``).
-        field = next((name for name in FIELDS if getattr(answer, name, None) is not None), None)
-        codes = set(_codes(getattr(answer, field))) if field else set()
+        codes = set(_codes(getattr(answer, field)))
         if codes:
             respondents += 1
             counts.update(codes)

@@ -43,7 +43,7 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
     def __init__(
         self,
         *,
-        allowed: Iterable[str],
+        allowed: Iterable[str] = (),
         connect_timeout: float,
         on_refused: Callable[[str], None] = lambda code: None,
         **kwargs: Any,
@@ -61,6 +61,12 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         if event in RESERVED:
             raise ValueError(f"{event!r} is reserved")
         self._allowed |= {event}
+
+    def on(self, event: str, handler: Any = None, namespace: str | None = None) -> Any:
+        """Register a handler; an ordinary event name becomes one clients may send."""
+        if event not in RESERVED:
+            self.allow(event)
+        return super().on(event, handler, namespace)
 
     # -------------------------------------------------------------- events
 
@@ -113,17 +119,21 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         await super()._handle_disconnect(eio_sid, namespace, reason)
         if sid is not None:
             self.rate_limit.forget(sid)
+        if eio_sid in self.environ and eio_sid not in self._deadlines:
+            # Left the namespace but kept the transport: it gets the same deadline again.
+            self._start_deadline(eio_sid)
 
     # -------------------------------------------------------------- connect deadline
 
     async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
         result = await super()._handle_eio_connect(eio_sid, environ)
+        self._start_deadline(eio_sid)
+        return result
+
+    def _start_deadline(self, eio_sid: str) -> None:
         task = asyncio.ensure_future(self._deadline(eio_sid))
         self._deadlines[eio_sid] = task
-        task.add_done_callback(
-            lambda t: self._deadlines.pop(eio_sid, None) if self._deadlines.get(eio_sid) is t else None
-        )
-        return result
+        task.add_done_callback(lambda t: self._forget_deadline(eio_sid, t))
 
     def _forget_deadline(self, eio_sid: str, task: asyncio.Task[None]) -> None:
         if self._deadlines.get(eio_sid) is task:
@@ -138,10 +148,10 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
             self._abort(eio_sid)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
-        task = self._deadlines.pop(eio_sid, None)
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        task = self._deadlines.pop(eio_sid, None)  # after: leaving the namespaces may start one
         if task is not None:
             task.cancel()
-        await super()._handle_eio_disconnect(eio_sid, reason)
 
     async def shutdown(self) -> None:
         tasks = [*self._deadlines.values(), *self._tasks]

@@ -134,7 +134,9 @@ async def book(
             # A double click with the same key lost to itself: that booking is the answer.
             # So is the one booking this participant or session already holds (the
             # database allows one): several slots posted at once book exactly one.
-            existing = await _by_key(db, request.idempotency_key) or await _held(db, request)
+            existing = await _by_key(db, request.idempotency_key)
+            if existing is None and replaces is None:  # a reschedule holds its old booking
+                existing = await _held(db, request)
         if existing is not None:
             return existing
         raise SlotTaken(await _alternatives(dbm, request, schedule, now)) from None

@@ -37,8 +37,10 @@ def _insert(db: AsyncSession) -> Any:
     return postgresql.insert(LoginThrottle) if dialect == "postgresql" else sqlite.insert(LoginThrottle)
 
 
-async def take_attempt(db: AsyncSession, username: str, now: datetime) -> bool:
-    """Count one attempt for ``username``; True when its password may be checked.
+async def take_attempt(db: AsyncSession, username: str, now: datetime) -> int:
+    """Count one attempt for ``username``; return its number in the current window.
+
+    Its password may be checked when the number is at most ``MAX_ATTEMPTS``.
 
     A window that is over (and no lock in force) starts again at 1. The attempt that
     reaches ``MAX_ATTEMPTS`` sets the lock; every later one within it is refused.
@@ -61,8 +63,7 @@ async def take_attempt(db: AsyncSession, username: str, now: datetime) -> bool:
             ),
         },
     ).returning(row.failures)
-    attempts = (await db.execute(stmt)).scalar_one()
-    return int(attempts) <= MAX_ATTEMPTS
+    return int((await db.execute(stmt)).scalar_one())
 
 
 async def locked_until(db: AsyncSession, username: str, now: datetime) -> datetime | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, text, true
+from sqlalchemy import Boolean, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, false, text, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -141,17 +141,18 @@ class ParticipantRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     admission: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Made by opening the invitation link: one per session (a second device moves it).
+    via_link: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # When the invitation link last moved to another device ("continue on this device").
     moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
-    # One recipient per invitation link (per session): a second device takes it over.
     __table_args__ = (
         Index(
-            "uq_participants_recipient",
+            "uq_participants_link",
             "session_id",
             unique=True,
-            sqlite_where=text("role = 'recipient'"),
-            postgresql_where=text("role = 'recipient'"),
+            sqlite_where=text("via_link"),
+            postgresql_where=text("via_link"),
         ),
     )
 

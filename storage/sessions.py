@@ -131,8 +131,13 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def add_participant(db: AsyncSession, session_id: str, role: str, now: datetime) -> tuple[Participant, str]:
-    """Create a pseudonymous participant; return it with its cookie secret (not stored)."""
+async def add_participant(
+    db: AsyncSession, session_id: str, role: str, now: datetime, *, via_link: bool = False
+) -> tuple[Participant, str]:
+    """Create a pseudonymous participant; return it with its cookie secret (not stored).
+
+    ``via_link``: made by opening the invitation link; the database allows one per session.
+    """
     secret = secrets.token_urlsafe(32)
     admission = Admission.ADMITTED if role == "caseworker" else Admission.WAITING
     row = ParticipantRow(
@@ -142,6 +147,7 @@ async def add_participant(db: AsyncSession, session_id: str, role: str, now: dat
         secret_hash=hash_secret(secret),
         admission=admission.value,
         created_at=now,
+        via_link=via_link,
     )
     db.add(row)
     await db.flush()
@@ -209,7 +215,7 @@ async def decide_admission(db: AsyncSession, session_id: str, participant_id: st
 async def link_holder(db: AsyncSession, session_id: str) -> Participant | None:
     """The recipient the session's invitation link belongs to, if it was opened yet."""
     row = await db.scalar(
-        select(ParticipantRow).where(ParticipantRow.session_id == session_id, ParticipantRow.role == "recipient")
+        select(ParticipantRow).where(ParticipantRow.session_id == session_id, ParticipantRow.via_link.is_(True))
     )
     return Participant(row.id, row.session_id, row.role, Admission(row.admission)) if row else None
 

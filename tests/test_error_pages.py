@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from babel.dates import format_date
 from sqlalchemy import update
 
 from booking.availability import BERLIN
@@ -33,7 +34,8 @@ async def test_early_link_names_the_time_in_berlin_and_links_the_check(client, n
         resp = await person.get(path)
         html = await resp.text()
         assert resp.status == 403
-        assert "10:30" in html and tomorrow.strftime("%d.%m.%Y") in html
+        # The time in Berlin, the date in the page's own full format (Babel, web/templating.py).
+        assert "10:30" in html and format_date(tomorrow.date(), "full", locale="de") in html
         assert 'href="/check"' in html
         assert 'href="/"' not in html and "/login" not in html
         assert "030 1234567" in html and "Musterstraße 12, 10115 Berlin" in html

@@ -401,4 +401,5 @@ def test_questionnaire_2_follow_up_feeds_the_reasons() -> None:
     counts, respondents = found
     # "Technical problems" is the questionnaire's "technical"; "keine Angabe" and "not asked"
     # give no reason and do not count as respondents.
+    assert reason_counts([answer(None), answer(None)]) is None  # nobody was asked
     assert counts == {"technical_problems": 1, "documents": 1} and respondents == 2

@@ -134,10 +134,17 @@ async def test_short_link_fits_one_sms_and_joins_like_the_jwt(client, new_client
     assert "Jobcenter" not in text and "SGB" not in text
     recipient = await new_client()
     assert await join_and_consent(recipient, f"/j/{code}") == session_id
-    # Upper case (typed from a letter) works too.
+    # Upper case (typed from a letter) works too: the same device goes straight on.
+    resp = await recipient.get(f"/j/{code.upper()}", allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"] == f"/s/{session_id}"
+    # On a second device the short link, like the long one, makes no second participant:
+    # it offers to continue there, and continuing moves the same participant.
     other = await new_client()
     resp = await other.get(f"/j/{code.upper()}", allow_redirects=False)
-    assert resp.status == 303 and resp.headers["Location"] == f"/s/{session_id}"
+    assert resp.status == 409
+    page = await resp.text()
+    moved = await other.post(f"/j/{code}", data={"csrf_token": csrf_from(page)}, allow_redirects=False)
+    assert moved.status == 303 and moved.headers["Location"] == f"/s/{session_id}"
 
 
 async def test_short_link_is_revocable_expiring_and_unguessable(database, client, new_client, clock) -> None:  # type: ignore[no-untyped-def]

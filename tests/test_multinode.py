@@ -26,6 +26,7 @@ from yarl import URL
 from storage.models import AuditRow
 from tests.conftest import REDIS_URL, _port_open, create_session, csrf_from, join_and_consent, login, need
 from tests.nodes import Browser, Client, Node, instance
+from tests.recipients import extra_recipient
 from web.settings import Settings
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
@@ -86,9 +87,17 @@ async def _caseworker(cluster: Cluster, node: Node) -> tuple[Browser, str, Clien
     return cw, csrf, dashboard
 
 
-async def _waiting_recipient(cluster: Cluster, join_path: str, node: Node) -> tuple[Browser, Client, str]:
+async def _waiting_recipient(
+    cluster: Cluster, join_path: str, node: Node, extra_in: str | None = None
+) -> tuple[Browser, Client, str]:
+    """A recipient in the waiting room; ``extra_in``: a further one of that session (the
+    link makes only one per session, so it is minted in storage: tests/recipients.py)."""
     rc = cluster.browser(node)
-    session_id = await join_and_consent(rc, join_path)  # type: ignore[arg-type]
+    if extra_in is None:
+        session_id = await join_and_consent(rc, join_path)  # type: ignore[arg-type]
+    else:
+        session_id = extra_in
+        await extra_recipient(rc, node.url, node.env["DATABASE_URL"], node.env["DATABASE_SCHEMA"], session_id)
     waiting = cluster.client(rc, {"role": "recipient", "session": session_id, "instance": instance(), "page": "wait"})
     await waiting.connect(node.url)
     await waiting.next("lobby.position")
@@ -164,7 +173,8 @@ async def test_kill_minus_nine_loses_no_call_and_no_waiting_entry(cluster: Clust
     queue_session, join_path = await create_session(cw, csrf)  # type: ignore[arg-type]
     waiting = []
     for i in range(WAITING):
-        _, client, _ = await _waiting_recipient(cluster, join_path, a if i % 2 == 0 else b)
+        node = a if i % 2 == 0 else b
+        _, client, _ = await _waiting_recipient(cluster, join_path, node, queue_session if i else None)
         waiting.append(client)
         before = await _next_update_with(dashboard, queue_session, i + 1)
     order = [e["participant"] for e in before]

@@ -105,7 +105,7 @@ async def test_redis_restart_is_resynced(restartable: Restartable) -> None:
     queue_session, join_path = await create_session(cw, csrf)  # type: ignore[arg-type]
     waiting: list[Client] = []
     for i, node in enumerate((a, b, b)):
-        _, client, _ = await _waiting_recipient(cluster, join_path, node)
+        _, client, _ = await _waiting_recipient(cluster, join_path, node, queue_session if i else None)
         waiting.append(client)
         before = await _next_update_with(dashboard, queue_session, i + 1)
     order = [e["participant"] for e in before]

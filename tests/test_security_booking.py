@@ -74,7 +74,7 @@ async def test_database_refuses_a_second_active_booking(database, db) -> None:  
         )
         await session.flush()
         session_id = (await session.scalars(select(CounselSessionRow.id))).one()
-        participant, _secret = await store.add_participant(session, session_id, "recipient", moment)
+        participant, _secret = await store.add_participant(session, session_id, "recipient", moment, via_link=True)
 
     def row(hour: int, **extra: str) -> BookingRow:
         return BookingRow(
@@ -95,9 +95,9 @@ async def test_database_refuses_a_second_active_booking(database, db) -> None:  
         with pytest.raises(IntegrityError):
             async with dbm.begin() as session:
                 session.add(row(2, **holder))
-    with pytest.raises(IntegrityError):  # and a second recipient for the same link
+    with pytest.raises(IntegrityError):  # and a second participant from the same link
         async with dbm.begin() as session:
-            await store.add_participant(session, session_id, "recipient", moment)
+            await store.add_participant(session, session_id, "recipient", moment, via_link=True)
 
 
 _ACTION = re.compile(r'<form method="post" action="(/join/[^"]+)"')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,20 @@ async def test_cancelled_phone_number_leaves_the_sqlite_files(recipient, setting
     resp = await person.post(f"{manage}/cancel", data={"csrf_token": csrf_from(html)}, allow_redirects=False)
     assert resp.status == 303
     assert _files_contain(database, b"+491705550123") == []
+
+
+async def test_purged_phone_number_leaves_the_sqlite_files(db, settings) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace as copy
+
+    from recordings_policy import load_policy
+    from storage import bookings
+    from storage.purge import purge
+    from tests.test_booking_storage import NOW, _caseworker, _request
+
+    database = Path(settings.database_url.split("///", 1)[1])
+    request = copy(_request(await _caseworker(db)), phone="+491705550199")
+    await bookings.book(db, request, NOW)
+    assert _files_contain(database, b"+491705550199")
+    report = await purge(db, load_policy(settings.policy_path), NOW + timedelta(days=30))
+    assert report.deleted["bookings"] == 1
+    assert _files_contain(database, b"+491705550199") == []

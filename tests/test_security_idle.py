@@ -79,3 +79,17 @@ async def test_dripping_request_headers_are_cut_off(server) -> None:  # type: ig
         writer.close()
     assert closed_after is not None, "the server held the connection for a minute"
     assert closed_after < HEADER_TIMEOUT_SECONDS + 5
+
+
+async def test_socket_that_leaves_the_namespace_but_keeps_the_transport_is_closed(server, client) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import cookie_header, login
+
+    await login(client)
+    raw = RawSocket()
+    try:
+        await raw.open(server, cookie_header(client))
+        await raw.connect({"role": "dashboard"})
+        await raw.send("41")  # socket.io DISCONNECT for the namespace; the websocket stays
+        await asyncio.wait_for(raw.closed.wait(), 25)
+    finally:
+        await raw.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import UTC, datetime
 
 import pytest
 from aiohttp import web
@@ -13,7 +14,7 @@ from storage import login_throttle
 from storage.models import LoginThrottle as ThrottleRow
 from tests.conftest import PASSWORD, csrf_from, replace
 from web.app import create_app
-from web.keys import DB
+from web.keys import DB, PASSWORD_CHECKS
 from web.settings import Settings
 
 
@@ -71,7 +72,8 @@ async def test_right_password_still_logs_in_and_clears_the_count(database, app, 
         assert await db.scalar(select(ThrottleRow.failures)) is None  # cleared on success
 
 
-async def test_flood_of_random_names_from_one_address_is_refused_before_hashing(app, new_client) -> None:  # type: ignore[no-untyped-def]
+async def test_flood_of_random_names_from_one_address_is_refused_before_hashing(app, new_client, clock) -> None:  # type: ignore[no-untyped-def]
+    clock.now = datetime.now(UTC)  # the buckets do not refill while the test runs, however slow
     client = await new_client()
     csrf = await _form(client)
     names = [f"user-{secrets.token_hex(4)}" for _ in range(25)]
@@ -90,8 +92,42 @@ async def test_flood_of_random_names_from_one_address_is_refused_before_hashing(
 # Many addresses (a botnet) are one loopback address here: a node limit below the
 # address limit shows the node bucket refusing on its own.
 @pytest.mark.limits(login_attempts_per_address=100, login_attempts_per_node=4)
-async def test_the_node_limit_holds_across_addresses(app, new_client) -> None:  # type: ignore[no-untyped-def]
+async def test_the_node_limit_holds_across_addresses(app, new_client, clock) -> None:  # type: ignore[no-untyped-def]
+    clock.now = datetime.now(UTC)
     client = await new_client()
     csrf = await _form(client)
     statuses = await asyncio.gather(*(_attempt(client, csrf, f"n{i}", "x") for i in range(12)))
     assert statuses.count(401) == 4 and statuses.count(429) == 8
+
+
+@pytest.mark.timeout(240)
+async def test_login_flood_scenario_runs() -> None:
+    """The load_tests/ scenario of finding 2 works end to end (tiny; no speed is asserted)."""
+    import argparse
+
+    from load_tests import login_flood
+
+    report = await login_flood.run(argparse.Namespace(seconds=1.0, logins=10.0, rate=10.0))
+    for phase in ("quiet", "flood", "flood_unthrottled"):
+        assert report[phase]["received"] == report[phase]["sent"] == 10
+        assert report[phase]["p95_ms"] is not None
+    assert sum(report["flood"]["logins"].values()) == 10
+    assert set(report["flood"]["logins"]) <= {"401", "429"}  # refused or wrong, never a 5xx
+
+
+async def test_unknown_name_is_checked_like_a_known_one(app, client) -> None:  # type: ignore[no-untyped-def]
+    """No enumeration by timing: an unknown name costs one argon2 check, as a wrong password does."""
+    csrf = await _form(client)
+    checks = app[PASSWORD_CHECKS]
+    assert await _attempt(client, csrf, "fachkraft", "wrong") == 401
+    assert checks.checked == 1
+    unknown = await client.post(
+        "/login", data={"username": "niemand", "password": "wrong", "csrf_token": csrf}, allow_redirects=False
+    )
+    assert unknown.status == 401 and checks.checked == 2
+    known_page = await (
+        await client.post(
+            "/login", data={"username": "kollege", "password": "wrong", "csrf_token": csrf}, allow_redirects=False
+        )
+    ).text()
+    assert "falsch" in known_page and "falsch" in await unknown.text()  # the same answer

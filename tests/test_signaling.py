@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.conftest import cookie_header, create_session, extra_participant, join_and_consent, login
+from tests.conftest import cookie_header, create_session, join_and_consent, login
+from tests.recipients import extra_recipient
 from tests.sio import Peer, instance
 
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -296,13 +297,15 @@ async def test_outcome_ends_session_for_everyone(server, new_client, peers) -> N
     assert resp.status == 410
 
 
-async def test_two_waiting_recipients_get_positions(server, new_client, peers) -> None:  # type: ignore[no-untyped-def]
+async def test_two_waiting_recipients_get_positions(server, new_client, peers, settings) -> None:  # type: ignore[no-untyped-def]
     ctx = await _setup(server, new_client, peers)
     await ctx["waiting"].next("lobby.position")
     # A second waiting person (the recipient's link makes no second participant; here a
     # companion written into the database waits behind the recipient).
     second_browser = await new_client()
-    await extra_participant(server, second_browser, ctx["session"])
+    # The link makes one participant per session: the second one is minted in storage.
+    url = str(server.make_url("/"))
+    await extra_recipient(second_browser, url, settings.database_url, settings.database_schema, ctx["session"])
     second = _peer(peers)
     await second.connect(
         server, second_browser, {"role": "recipient", "session": ctx["session"], "instance": instance(), "page": "wait"}

@@ -17,7 +17,7 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
-_HOME = {"caseworker": "/dashboard", "evaluator": "/evaluation", "admin": "/admin"}
+_HOME = {"caseworker": "/dashboard", "evaluator": "/evaluation", "admin": "/dashboard"}
 
 
 def _safe_next(value: str) -> str | None:
@@ -59,20 +59,20 @@ async def login(request: web.Request) -> web.StreamResponse:
         return again(_("Please enter your user name and password."), 400)
     settings = request.app[SETTINGS]
     if not request.app[LOGIN_THROTTLE].allow(client_address(request, settings.trust_forwarded_for)):
-        async with request.app[DB].begin() as db:
-            await audit.audit(db, "login.throttled", moment, "scope=address")
+        # No write per refused attempt: a flood must not turn into a flood of audit rows.
         request.app[METRICS].logins_throttled.inc()
         return again(_("Too many login attempts from here. Please wait a minute and try again."), 429)
     async with request.app[DB].begin() as db:
         # Counted before the password is checked, in one statement: concurrent attempts
         # count exactly, and at most five per user name are ever checked in a window.
-        may_try = await login_throttle.take_attempt(db, username, moment)
-        if not may_try:
+        attempt = await login_throttle.take_attempt(db, username, moment)
+        if attempt == login_throttle.MAX_ATTEMPTS + 1:  # audited once per lock, not per attempt
             await audit.audit(db, "login.throttled", moment)
-            request.app[METRICS].logins_throttled.inc()
-        account, password_hash = await users.credentials(db, username)
-    if not may_try:
+    if attempt > login_throttle.MAX_ATTEMPTS:
+        request.app[METRICS].logins_throttled.inc()
         return again(_("Too many failed attempts. Please wait 15 minutes and try again."), 429)
+    async with request.app[DB]() as db:
+        account, password_hash = await users.credentials(db, username)
     try:
         # Off the event loop; an unknown name is checked against a dummy hash of equal cost.
         verified = await request.app[PASSWORD_CHECKS].verify(password_hash, password)

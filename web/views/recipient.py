@@ -92,7 +92,7 @@ async def exchange_invitation(request: web.Request, invitation: Invitation) -> w
         return _other_device(request, session)
     try:
         async with request.app[DB].begin() as db:
-            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
+            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment, via_link=True)
             await log_event(db, participant, EventKind.LINK_OPENED, moment)
     except IntegrityError:
         # Opened at the same moment on another device, which took the link (one per session).
@@ -109,7 +109,7 @@ async def continue_on_this_device(request: web.Request, invitation: Invitation) 
     async with request.app[DB].begin() as db:
         holder = await sessions.link_holder(db, session.id)
         if holder is None:
-            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment)
+            participant, secret = await sessions.add_participant(db, session.id, "recipient", moment, via_link=True)
             participant_id = participant.id
         else:
             participant_id = holder.id

@@ -4,9 +4,10 @@ Revision ID: 0007_security
 Revises: 0006_merge
 
 Both are partial unique indexes, so the database refuses a second one whatever the code
-races. Rows that already break them (made before this revision) are settled first: the
-later duplicate bookings are cancelled (and lose their phone number), the later duplicate
-recipients of a session lose the recipient role (their cookies stop opening the session).
+races. Bookings that already break them (made before this revision) are settled first:
+the later duplicates are cancelled (and lose their phone number). Participants made
+before this revision are not marked ``via_link``; the next open of the link without a
+cookie offers "continue on this device" only once a marked one exists.
 """
 
 from __future__ import annotations
@@ -51,34 +52,23 @@ def upgrade() -> None:
             sqlite_where=where,
             postgresql_where=where,
         )
-    op.execute(
-        sa.text(
-            """
-            UPDATE participants SET role = 'recipient-dup'
-            WHERE role = 'recipient' AND EXISTS (
-                SELECT 1 FROM participants AS earlier
-                WHERE earlier.session_id = participants.session_id AND earlier.role = 'recipient'
-                  AND (earlier.created_at < participants.created_at
-                       OR (earlier.created_at = participants.created_at AND earlier.id < participants.id))
-            )
-            """
-        )
-    )
-    recipient = sa.text("role = 'recipient'")
+    # The participant an invitation link made: one per session (a second device moves it).
+    op.add_column("participants", sa.Column("via_link", sa.Boolean, nullable=False, server_default=sa.false()))
+    op.add_column("participants", sa.Column("moved_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index(
-        "uq_participants_recipient",
+        "uq_participants_link",
         "participants",
         ["session_id"],
         unique=True,
-        sqlite_where=recipient,
-        postgresql_where=recipient,
+        sqlite_where=sa.text("via_link"),
+        postgresql_where=sa.text("via_link"),
     )
-    op.add_column("participants", sa.Column("moved_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_index("uq_participants_link", table_name="participants")
     with op.batch_alter_table("participants") as batch:
         batch.drop_column("moved_at")
-    op.drop_index("uq_participants_recipient", table_name="participants")
+        batch.drop_column("via_link")
     op.drop_index("uq_bookings_active_session", table_name="bookings")
     op.drop_index("uq_bookings_active_participant", table_name="bookings")
