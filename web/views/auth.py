@@ -17,7 +17,7 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
-_HOME = {"caseworker": "/dashboard", "evaluator": "/evaluation", "admin": "/dashboard"}
+_HOME = {"caseworker": "/dashboard", "evaluator": "/evaluation", "admin": "/admin"}
 
 
 def _safe_next(value: str) -> str | None:

@@ -4,6 +4,7 @@ import { connect, errorCode, errorDetail, newInstanceId, request } from "./signa
 import { errorText, t } from "./i18n.js";
 import { attemptLog } from "./attempts.js";
 import { PeerLink, isPolite } from "./mesh.js";
+import { mediaErrorKey, onPageLeave, writeStatus } from "./page.js";
 
 const main = document.getElementById("call");
 
@@ -62,14 +63,12 @@ function startCall(main) {
 
   function setStatus(key) {
     if (key !== "peer_left") stopGrace();
-    const text = t(key);
-    // Only write on change: the live region re-announces every write.
-    if (stateEl && stateEl.textContent !== text) stateEl.textContent = text;
+    writeStatus(stateEl, t(key));
     main.dataset.state = key; // a styling / testing hook
   }
 
   function setStatusText(text) {
-    if (stateEl && stateEl.textContent !== text) stateEl.textContent = text;
+    writeStatus(stateEl, text);
   }
 
   // A dropped connection (not a hang-up): count the grace period down until the other
@@ -116,10 +115,7 @@ function startCall(main) {
     } catch (err) {
       console.warn("call: getUserMedia failed:", err?.name, err?.message);
       attempts.media(err);
-      const name = err?.name;
-      if (name === "NotAllowedError" || name === "SecurityError") showMediaError("media_denied");
-      else if (name === "NotFoundError" || name === "OverconstrainedError") showMediaError("media_missing");
-      else showMediaError("media_failed");
+      showMediaError(mediaErrorKey(err));
     }
     // Toggles only make sense for tracks we actually have.
     if (muteBtn) muteBtn.disabled = !localStream?.getAudioTracks().length;
@@ -403,11 +399,8 @@ function startCall(main) {
   withdrawBtn?.addEventListener("click", withdraw);
 
   // Leaving the page (navigation, reload, tab close): say goodbye cleanly.
-  window.addEventListener("pagehide", () => shutdown());
-  // Restored from the back/forward cache: media and socket are gone, start afresh.
-  window.addEventListener("pageshow", (event) => {
-    if (event.persisted) location.reload();
-  });
+  // Leaving closes the socket cleanly; restored from the back/forward cache, start afresh.
+  onPageLeave(shutdown);
 
   // ---- signalling -------------------------------------------------------------
 

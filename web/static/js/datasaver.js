@@ -10,6 +10,7 @@
 import { LIMITS, MODES, applyToSenders, isMode, loadPreference, stricter, withAudioPtime } from "./datamodes.js";
 import { t } from "./i18n.js";
 import { PeerChannel } from "./peerchannel.js";
+import { writeStatus } from "./page.js";
 
 const main = document.getElementById("call");
 const root = document.getElementById("datasaver");
@@ -133,7 +134,7 @@ function startDataSaver(main, root) {
     let text = "";
     if (peerSending !== "normal") text = t(`datamode_peer_sends_${peerSending}`);
     if (stricter(own, requested) !== own) text = [text, t(`datamode_peer_asked_${requested}`)].filter(Boolean).join(" ");
-    if (peerNote && peerNote.textContent !== text) peerNote.textContent = text;
+    writeStatus(peerNote, text);
     main.dataset.peerSending = peerSending;
   }
 
@@ -241,7 +242,7 @@ function startDataSaver(main, root) {
       perMinute === null
         ? t("data_used", { mb: mb.format(total / 1e6) })
         : t("data_used_rate", { mb: mb.format(total / 1e6), rate: mb.format(perMinute / 1e6) });
-    if (usedEl.textContent !== text) usedEl.textContent = text;
+    writeStatus(usedEl, text);
   }
 
   function sendersMatch(conn) {

@@ -5,6 +5,7 @@
 // anywhere else. Wire format: docs/protocol.md, "Data channels".
 import { t } from "./i18n.js";
 import { PeerChannel } from "./peerchannel.js";
+import { writeStatus } from "./page.js";
 
 const MAX_MB = 10;
 const MAX_BYTES = MAX_MB * 1024 * 1024;
@@ -79,7 +80,7 @@ function startPhoto(main, root) {
       progressBar.removeAttribute("value"); // preparing or waiting: indeterminate
       text = t(outgoing.stage === "preparing" ? "photo_preparing" : "photo_sent_waiting");
     }
-    if (progressText.textContent !== text) progressText.textContent = text;
+    writeStatus(progressText, text);
   }
 
   // ---- sending ----------------------------------------------------------------------

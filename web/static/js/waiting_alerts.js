@@ -2,6 +2,7 @@
 // "(1) wartet", an optional sound, a browser notification when permitted, and how long
 // each person has waited. dashboard.js calls waitingChanged() after every update.
 import { t } from "./i18n.js";
+import { writeStatus } from "./page.js";
 
 const baseTitle = document.title;
 let lastCount = 0;
@@ -73,7 +74,7 @@ function tick() {
       (li.querySelector(".waiting-info") || li).append(" ", waited);
     }
     const text = t("waited", { minutes });
-    if (waited.textContent !== text) waited.textContent = text;
+    writeStatus(waited, text);
   }
 }
 
