@@ -261,34 +261,15 @@ async def db_of(app: web.Application) -> Any:
 __all__ = ["replace"]
 
 
-async def extra_participant(server: Any, client: Any, session_id: str, role: str = "companion") -> None:
-    """A consenting participant written straight into the database (the links allow one
-    recipient per session), with its cookie in ``client``'s jar."""
-    from datetime import UTC, datetime
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's headless Chromium with fake camera and microphone (never a download)."""
+    from load_tests.browser import ARGS, CHROMIUM
 
-    from yarl import URL
+    need(CHROMIUM.exists(), "Chromium at /usr/bin/chromium")
+    from playwright.async_api import async_playwright
 
-    from consent import texts
-    from consent.records import ALL_SCOPES
-    from storage import consents, sessions
-    from web.cookies import PARTICIPANT_COOKIE, participant_cookie
-    from web.keys import DB
-
-    now = datetime.now(UTC)
-    text = texts.current_text("de")
-    async with server.app[DB].begin() as db:
-        person, secret = await sessions.add_participant(db, session_id, role, now)
-        await consents.record_consent(
-            db,
-            participant_id=person.id,
-            session_id=session_id,
-            role=role,
-            now=now,
-            text_version=text.version,
-            text_sha256=text.sha256,
-            language=text.language,
-            scopes=ALL_SCOPES,
-        )
-    client.session.cookie_jar.update_cookies(
-        {PARTICIPANT_COOKIE: participant_cookie(person.id, secret)}, URL(str(server.make_url("/")))
-    )
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield launched
+        await launched.close()

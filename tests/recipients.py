@@ -20,12 +20,15 @@ from tests.conftest import csrf_from
 from web.cookies import PARTICIPANT_COOKIE, participant_cookie
 
 
-async def extra_recipient(client: Any, base_url: str, database_url: str, schema: str | None, session_id: str) -> str:
-    """A further recipient of ``session_id`` in ``client``'s cookie jar, with consent; its id."""
+async def extra_recipient(
+    client: Any, base_url: str, database_url: str, schema: str | None, session_id: str, role: str = "recipient"
+) -> str:
+    """A further participant (a recipient, or ``role``) of ``session_id`` in ``client``'s
+    cookie jar, with consent given through the consent page; its id."""
     engine = create_engine(database_url, schema=schema or None)
     try:
         async with sessionmaker_for(engine).begin() as db:
-            participant, secret = await sessions.add_participant(db, session_id, "recipient", datetime.now(UTC))
+            participant, secret = await sessions.add_participant(db, session_id, role, datetime.now(UTC))
     finally:
         await engine.dispose()
     client.session.cookie_jar.update_cookies(

@@ -9,13 +9,12 @@ from urllib.parse import quote
 import pytest
 from aiohttp import web
 
-from tests.test_browser import _admit, _caseworker_creates_session, _recipient_consents_and_waits, browser
+from tests.test_browser import _admit, _caseworker_creates_session, _recipient_consents_and_waits
 from web.app import create_app
 from web.settings import Settings
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.pytest.mark.timeout(120)]
 
-__all__ = ["browser"]
 
 # Relay-only ICE without any TURN server: the page gathers no candidate at all.
 RELAY_ONLY = """

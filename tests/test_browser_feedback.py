@@ -12,13 +12,13 @@ from sqlalchemy import select
 from storage.models import FeedbackBallotRow
 from tests.conftest import csrf_from
 from tests.test_booking_http import recipient
-from tests.test_browser import _call_with_video, browser
+from tests.test_browser import _call_with_video
 from tests.test_feedback_channels import _CODE, _done
 from web.keys import DB
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.pytest.mark.timeout(150)]
 
-__all__ = ["browser", "recipient"]  # the fixtures, re-used
+__all__ = ["recipient"]  # the fixture, re-used
 
 
 async def test_open_end_page_shows_the_link_once_the_outcome_is_recorded(browser, server) -> None:  # type: ignore[no-untyped-def]

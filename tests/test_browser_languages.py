@@ -13,7 +13,7 @@ from aiohttp import web
 from tests.browser_helpers import (
     NARROW,
     NO_SIDEWAYS_SCROLL,
-    browser,  # noqa: F401 (fixture)
+    # noqa: F401 (fixture)
     caseworker_session,
 )
 from web.app import create_app

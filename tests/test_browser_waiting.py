@@ -7,11 +7,11 @@ from dataclasses import replace
 import pytest
 from aiohttp import web
 
-from tests.test_browser import _caseworker_creates_session, _recipient_consents_and_waits, browser  # noqa: F401
+from tests.test_browser import _caseworker_creates_session, _recipient_consents_and_waits  # noqa: F401
 from web.app import create_app
 from web.settings import Settings
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.pytest.mark.timeout(120)]
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import PHONE, _call_with_video, browser
+from tests.test_browser import PHONE, _call_with_video
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.pytest.mark.timeout(180)]
 
-__all__ = ["browser"]
 
 # Every link receives sound: audio packets with energy in them (the fake microphone beeps).
 ALL_LINKS_HEAR = """async (n) => {

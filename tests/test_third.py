@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.conftest import extra_participant, join_and_consent
+from tests.conftest import join_and_consent
+from tests.recipients import extra_recipient
 from tests.sio import Peer, instance
 from tests.test_signaling import SDP, _admit_and_call, _setup
 
@@ -84,7 +85,7 @@ async def test_refusal_keeps_the_call_one_to_one(server, new_client, peers) -> N
     assert _LINK not in html and 'id="add-third"' in html  # asked again only if the caseworker wants
 
 
-async def test_three_in_a_mesh_addressed_relay_removal_and_no_fourth(server, new_client, peers) -> None:  # type: ignore[no-untyped-def]
+async def test_three_in_a_mesh_addressed_relay_removal_and_no_fourth(server, new_client, peers, settings) -> None:  # type: ignore[no-untyped-def]
     ctx = await _setup(server, new_client, peers)
     caseworker, recipient, recipient_id = await _admit_and_call(server, ctx, peers)
     assert await _add_third(ctx) == 303
@@ -124,7 +125,10 @@ async def test_three_in_a_mesh_addressed_relay_removal_and_no_fourth(server, new
     # A fourth person all the same (one written straight into the database) is refused
     # at admission, clearly: the cap holds in the server, not only in the links.
     fourth_browser = await new_client()
-    await extra_participant(server, fourth_browser, ctx["session"])
+    url = str(server.make_url("/"))
+    await extra_recipient(
+        fourth_browser, url, settings.database_url, settings.database_schema, ctx["session"], role="companion"
+    )
     fourth = _peer(peers)
     await fourth.connect(
         server, fourth_browser, {"role": "recipient", "session": ctx["session"], "instance": instance(), "page": "wait"}
