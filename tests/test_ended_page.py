@@ -11,6 +11,7 @@ import socketio
 from rooms.session import Admission
 from storage import sessions
 from tests.conftest import create_session, join_and_consent, login
+from tests.recipients import extra_recipient
 from tests.sio import Peer, instance
 from web.keys import DB
 
@@ -23,13 +24,15 @@ async def peers() -> AsyncIterator[list[Peer]]:
         await peer.close()
 
 
-async def test_end_page_hears_the_outcome_and_fetches_its_link(app, server, new_client, peers) -> None:  # type: ignore[no-untyped-def]
+async def test_end_page_hears_the_outcome_and_fetches_its_link(app, server, new_client, peers, settings) -> None:  # type: ignore[no-untyped-def]
     caseworker = await new_client()
     csrf = await login(caseworker)
     session_id, join_path = await create_session(caseworker, csrf)
     admitted, waiting = await new_client(), await new_client()
     await join_and_consent(admitted, join_path)
-    await join_and_consent(waiting, join_path)
+    # A second, never admitted participant (the link makes one per session: minted in storage).
+    url = str(server.make_url("/"))
+    await extra_recipient(waiting, url, settings.database_url, settings.database_schema, session_id)
     async with app[DB].begin() as db:
         first = next(p for p in await sessions.participants_of(db, session_id) if p.role == "recipient")
         await sessions.set_admission(db, first.id, Admission.ADMITTED)
