@@ -13,7 +13,7 @@ from tests.test_browser import _admit, _caseworker_creates_session, _recipient_c
 from web.app import create_app
 from web.settings import Settings
 
-pytestmark = [pytest.mark.pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 
 # Relay-only ICE without any TURN server: the page gathers no candidate at all.

@@ -10,7 +10,6 @@ import pytest
 from tests.browser_helpers import (
     NARROW,
     NO_SIDEWAYS_SCROLL,
-    # noqa: F401 (fixture)
     caseworker_session,
     check_both_widths,
     tab_to,

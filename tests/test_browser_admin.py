@@ -26,7 +26,7 @@ from web.app import create_app
 from web.keys import MANAGE_LINKS
 from web.settings import Settings
 
-pytestmark = [pytest.mark.pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 
 @pytest.fixture
@@ -197,7 +197,7 @@ _RECORD_STATES = """() => {
 async def test_hang_up_by_the_other_side_is_not_a_dropped_connection(browser, server) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     from tests.test_browser import _call_with_video
 
-    cw, rc = await _call_with_video(server)
+    cw, rc = await _call_with_video(browser, server)
     await cw.evaluate(_RECORD_STATES)
     await rc.click("#hangup")
     await cw.wait_for_selector("#call[data-state=peer_hung_up]")
@@ -208,7 +208,7 @@ async def test_hang_up_by_the_other_side_is_not_a_dropped_connection(browser, se
 async def test_dropped_connection_counts_the_grace_period_down(browser, server) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     from tests.test_browser import _call_with_video
 
-    cw, rc = await _call_with_video(server)
+    cw, rc = await _call_with_video(browser, server)
     await cw.evaluate(_RECORD_STATES)
     await rc.context.close()  # the phone loses its connection: no hang-up is sent
     await cw.wait_for_function("() => window.vbStates.includes('waiting_for_peer')", timeout=30000)

@@ -21,7 +21,7 @@ from tests.test_browser import (  # noqa: F401
     _call_with_video,
     _caseworker_creates_session,
     _recipient_consents_and_waits,
-    )
+)
 from web.keys import SIGNALING
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]

@@ -16,7 +16,7 @@ from tests.test_browser import _call_with_video
 from tests.test_feedback_channels import _CODE, _done
 from web.keys import DB
 
-pytestmark = [pytest.mark.pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
 __all__ = ["recipient"]  # the fixture, re-used
 

@@ -13,7 +13,6 @@ from aiohttp import web
 from tests.browser_helpers import (
     NARROW,
     NO_SIDEWAYS_SCROLL,
-    # noqa: F401 (fixture)
     caseworker_session,
 )
 from web.app import create_app

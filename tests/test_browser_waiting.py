@@ -11,7 +11,7 @@ from tests.test_browser import _caseworker_creates_session, _recipient_consents_
 from web.app import create_app
 from web.settings import Settings
 
-pytestmark = [pytest.mark.pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 
 @pytest.fixture

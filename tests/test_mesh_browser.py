@@ -8,7 +8,7 @@ import pytest
 
 from tests.test_browser import PHONE, _call_with_video
 
-pytestmark = [pytest.mark.pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 
 # Every link receives sound: audio packets with energy in them (the fake microphone beeps).
