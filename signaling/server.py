@@ -25,7 +25,7 @@ from rooms.errors import NotAdmitted, RoomsError
 from rooms.session import Admission, Outcome
 from rooms.waiting_room import WaitingRoom
 from signaling import payloads
-from signaling.config import Credentials, SignalingSettings
+from signaling.config import Credentials, PassCookies, SignalingSettings
 from signaling.errors import Refusal, error_reply
 from signaling.events import GuardedServer
 from signaling.lobby import Lobby
@@ -35,6 +35,10 @@ from signaling.peers import Peer, PeerIndex
 from signaling.presence import LocalPresence, Presence
 from signaling.transport import Traffic, refused, websocket_class
 from storage import audit, consents, grants, sessions
+from storage.grant_passes import Passes
+from storage.revocations import Revocations
+from storage.sessions import hash_secret
+from storage.users import hash_token
 
 __all__ = ["SignalingServer"]
 
@@ -53,10 +57,15 @@ class SignalingServer:
         client_manager: socketio.AsyncManager | None = None,
         *,
         credentials: Credentials,
+        pass_cookies: PassCookies | None = None,
         metrics: SignalingMetrics | None = None,
     ) -> None:
         self._settings = settings
         self._credentials = credentials
+        self._pass_cookies = pass_cookies
+        # Signed grants from the page load (bind): a connect with a trusted one reads no database.
+        self._passes: Passes | None = None
+        self._revocations: Revocations | None = None
         self._metrics: SignalingMetrics = metrics or NoMetrics()
         # Session id -> when its first offer was relayed through this node, until the answer.
         self._offered: dict[str, float] = {}
@@ -120,12 +129,18 @@ class SignalingServer:
         db: async_sessionmaker[AsyncSession],
         waiting_room: WaitingRoom,
         presence: Presence | None = None,
+        *,
+        passes: Passes | None = None,
+        revocations: Revocations | None = None,
     ) -> None:
         """Hand over the resources opened at start-up (routes must exist before that).
 
-        Without ``presence`` the call membership is this node's own index (one node).
+        Without ``presence`` the call membership is this node's own index (one node);
+        without ``passes`` and ``revocations`` every connect reads its grant from the database.
         """
         self._db = db
+        if passes is not None and revocations is not None:
+            self._passes, self._revocations = passes, revocations
         self._waiting = waiting_room
         self._lobby = Lobby(self.sio, db, waiting_room, self._settings.clock)
         if presence is not None:
@@ -221,8 +236,10 @@ class SignalingServer:
         if not token:
             raise refused("unauthenticated", "Not logged in.")
         session_id = None if wanted.role == "dashboard" else wanted.session
-        async with self._db() as db:
-            grant = await grants.staff_grant(db, token, session_id, self._now())
+        grant = self._staff_pass(request, token, session_id)
+        if grant is None:
+            async with self._db() as db:
+                grant = await grants.staff_grant(db, token, session_id, self._now())
         if grant is None:
             raise refused("unauthenticated", "Not logged in.")
         if grant.role != "caseworker":
@@ -251,8 +268,10 @@ class SignalingServer:
         _, cookie = self._credentials(request.cookies)
         if cookie is None:
             raise refused("unauthenticated", "Open your invitation link first.")
-        async with self._db() as db:
-            grant = await grants.recipient_grant(db, *cookie)
+        grant = self._participant_pass(request, *cookie)
+        if grant is None:
+            async with self._db() as db:
+                grant = await grants.recipient_grant(db, *cookie)
         if grant is None or grant.session_id != wanted.session:
             raise refused("unauthenticated", "Open your invitation link first.")
         if not grant.session_joinable:
@@ -292,6 +311,41 @@ class SignalingServer:
             waiting=not admitted,
             arrived_at=arrived_at,
         )
+
+    def _staff_pass(self, request: web.Request, token: str, session_id: str | None) -> grants.StaffGrant | None:
+        """The grant from a trusted pass minted for this login and this session, else None."""
+        if self._passes is None or self._revocations is None or self._pass_cookies is None:
+            return None
+        cookie, _ = self._pass_cookies(request.cookies)
+        if cookie is None:
+            return None
+        token_hash = hash_token(token)
+        found = self._passes.read_staff(cookie, token_hash)
+        if (
+            found is None
+            or found.session_id != session_id
+            or found.grant.login_expires_at is None
+            or found.grant.login_expires_at <= self._now()
+            or not self._revocations.trusted(found.keys(token_hash), found.minted)
+        ):
+            self._metrics.connect_grant("database")
+            return None
+        self._metrics.connect_grant("pass")
+        return found.grant
+
+    def _participant_pass(self, request: web.Request, participant_id: str, secret: str) -> grants.RecipientGrant | None:
+        """The grant from a trusted pass minted for this participant cookie, else None."""
+        if self._passes is None or self._revocations is None or self._pass_cookies is None:
+            return None
+        _, cookie = self._pass_cookies(request.cookies)
+        if cookie is None:
+            return None
+        found = self._passes.read_recipient(cookie, participant_id, hash_secret(secret))
+        if found is None or not self._revocations.trusted(found.keys(), found.minted):
+            self._metrics.connect_grant("database")
+            return None
+        self._metrics.connect_grant("pass")
+        return found.grant
 
     # ---------------------------------------------------------------- disconnect
 

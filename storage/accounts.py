@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.changes import changed, marked
 from storage.models import LoginSession, PasswordLinkRow, User
 from storage.users import ROLES, Account, create_user, hash_token, set_password
 
@@ -115,8 +116,14 @@ async def use_password_link(db: AsyncSession, token: str, password: str, now: da
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         raise AccountsError("link_invalid")  # used concurrently
     await set_password(db, user.id, password)
-    await db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    await _end_logins(db, user.id)
     return user
+
+
+async def _end_logins(db: AsyncSession, user_id: int) -> None:
+    """Every login of the account ends (and every signalling pass resting on one)."""
+    changed(db, f"a:{user_id}")
+    await db.execute(marked(delete(LoginSession).where(LoginSession.user_id == user_id)))
 
 
 async def _other_active_admins(db: AsyncSession, user_id: int) -> int:
@@ -137,7 +144,7 @@ async def set_active(db: AsyncSession, user_id: int, active: bool) -> UserRow:
         raise AccountsError("last_admin")
     user.active = active
     if not active:
-        await db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+        await _end_logins(db, user.id)
         await db.execute(delete(PasswordLinkRow).where(PasswordLinkRow.user_id == user.id))
     await db.flush()
     return _row(user)
@@ -154,7 +161,7 @@ async def assign(db: AsyncSession, user_id: int, role: str, office_id: int | Non
         raise AccountsError("last_admin")
     if user.role != role:
         # A new role starts with a fresh login, so no page keeps the old one's rights.
-        await db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+        await _end_logins(db, user.id)
     user.role = role
     user.office_id = office_id
     await db.flush()

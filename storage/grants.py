@@ -34,6 +34,7 @@ class StaffGrant:
     role: str
     session_state: SessionState | None  # None: no such session, or not this account's
     participant_id: str | None  # the session's caseworker participant, if made yet
+    login_expires_at: datetime | None = None  # when the login behind the cookie expires
 
     @property
     def session_joinable(self) -> bool:
@@ -60,16 +61,16 @@ async def staff_grant(db: AsyncSession, token: str, session_id: str | None, now:
     if session_id is None:
         account = (
             await db.execute(
-                select(User.id, User.role)
+                select(User.id, User.role, LoginSession.expires_at)
                 .join(LoginSession, LoginSession.user_id == User.id)
                 .where(LoginSession.token_hash == hash_token(token), LoginSession.expires_at > now)
             )
         ).first()
-        return None if account is None else StaffGrant(account[0], account[1], None, None)
+        return None if account is None else StaffGrant(account[0], account[1], None, None, account[2])
     own = and_(CounselSessionRow.id == session_id, CounselSessionRow.caseworker_id == User.id)
     row = (
         await db.execute(
-            select(User.id, User.role, CounselSessionRow.state, ParticipantRow.id)
+            select(User.id, User.role, CounselSessionRow.state, ParticipantRow.id, LoginSession.expires_at)
             .join(LoginSession, LoginSession.user_id == User.id)
             .outerjoin(CounselSessionRow, own)
             .outerjoin(
@@ -84,7 +85,7 @@ async def staff_grant(db: AsyncSession, token: str, session_id: str | None, now:
     if row is None:
         return None
     state = SessionState(row[2]) if row[2] is not None else None
-    return StaffGrant(row[0], row[1], state, row[3])
+    return StaffGrant(row[0], row[1], state, row[3], row[4])
 
 
 async def recipient_grant(db: AsyncSession, participant_id: str, secret: str) -> RecipientGrant | None:
@@ -107,6 +108,4 @@ async def recipient_grant(db: AsyncSession, participant_id: str, secret: str) ->
     ).first()
     if row is None or not secrets.compare_digest(row[0], hash_secret(secret)):
         return None
-    return RecipientGrant(
-        participant_id, row[1], row[3], Admission(row[2]), SessionState(row[4]), bool(row[5]), row[6]
-    )
+    return RecipientGrant(participant_id, row[1], row[3], Admission(row[2]), SessionState(row[4]), bool(row[5]), row[6])

@@ -52,8 +52,10 @@ async def test_staff_grant_reads_login_session_and_own_session(db) -> None:  # t
         fresh = await grants.staff_grant(s, token, without_participant, NOW)
         assert await grants.staff_grant(s, "not-a-token", mine, NOW) is None
         assert await grants.staff_grant(s, token, mine, NOW + timedelta(days=30)) is None  # expired
-    assert dashboard == grants.StaffGrant(account.id, "caseworker", None, None)
-    assert call == grants.StaffGrant(account.id, "caseworker", SessionState.OPEN, participant.id)
+    expires = dashboard.login_expires_at if dashboard else None
+    assert expires is not None and expires > NOW  # a pass minted from it expires with the login
+    assert dashboard == grants.StaffGrant(account.id, "caseworker", None, None, expires)
+    assert call == grants.StaffGrant(account.id, "caseworker", SessionState.OPEN, participant.id, expires)
     assert call.session_joinable
     for refused in (foreign, unknown):
         assert refused is not None and refused.session_state is None and not refused.session_joinable

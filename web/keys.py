@@ -15,6 +15,8 @@ from rooms.invitations import InvitationSigner
 from rooms.proof import ProofSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import WaitingRoom
+from storage.grant_passes import Passes
+from storage.revocations import Revocations
 from web.rate_limit import Limiter
 from web.settings import Settings
 
@@ -49,6 +51,8 @@ __all__ = [
     "PASSWORD_CHECKS",
     "INVITATION_CODES",
     "PROOF_SIGNER",
+    "PASSES",
+    "REVOCATIONS",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -74,3 +78,6 @@ REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
 LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")
 PASSWORD_CHECKS: web.AppKey[PasswordChecks] = web.AppKey("password_checks")
 INVITATION_CODES = web.AppKey("invitation_codes", InvitationCodes)
+# Signed grants for the socket connect, and what revokes them (storage.grant_passes).
+PASSES = web.AppKey("passes", Passes)
+REVOCATIONS = web.AppKey("revocations", Revocations)

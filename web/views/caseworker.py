@@ -22,6 +22,7 @@ from web.errors import FormError
 from web.i18n import LANGUAGES, language_info
 from web.i18n import gettext as _
 from web.keys import DB, SIGNALING, SIGNER
+from web.passes import with_staff_pass
 from web.views.common import BERLIN, form_str, ice_servers, local, now, origin, redirect, require_role
 from web.views.feedback import session_context
 from web.views.invitation_delivery import invitation_context
@@ -65,7 +66,8 @@ async def _render_dashboard(
 
 @routes.get("/dashboard", name="dashboard")
 async def dashboard(request: web.Request) -> web.StreamResponse:
-    return await _render_dashboard(request, require_role(request, "caseworker"))
+    page = await _render_dashboard(request, require_role(request, "caseworker"))
+    return await with_staff_pass(request, page, None)
 
 
 def _parse_new_session(form: Any, moment: datetime) -> tuple[BenefitGroup, datetime | None, str]:
@@ -143,7 +145,7 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
         rateable = session_context(session) is not None
         rated = rateable and await feedback_store.was_rated(db, session.id)
         third_person = await third_context(request, db, session)
-    return aiohttp_jinja2.render_template(
+    page = aiohttp_jinja2.render_template(
         "session.html",
         request,
         {
@@ -161,6 +163,8 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
             **third_person,
         },
     )
+    # Its live waiting list listens on the dashboard's socket.
+    return await with_staff_pass(request, page, None) if session.joinable else page
 
 
 @routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/revoke")
@@ -181,7 +185,7 @@ async def caseworker_call(request: web.Request) -> web.StreamResponse:
     account = require_role(request, "caseworker")
     session = await _own_session(request, account)
     session.ensure_joinable()
-    return aiohttp_jinja2.render_template(
+    page = aiohttp_jinja2.render_template(
         "call.html",
         request,
         {
@@ -193,6 +197,7 @@ async def caseworker_call(request: web.Request) -> web.StreamResponse:
             "ice_servers": json.dumps(ice_servers(request, secrets.token_hex(8))),
         },
     )
+    return await with_staff_pass(request, page, session.id)
 
 
 @routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/outcome")

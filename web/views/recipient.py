@@ -28,6 +28,7 @@ from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, split_participant_cooki
 from web.i18n import babel_locale, current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY, SETTINGS, SIGNALING, SIGNER
+from web.passes import with_participant_pass
 from web.views.attempts import log_event, proof_url
 from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
@@ -308,7 +309,7 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
     async with request.app[DB]() as db:
         ends = await sessions.recent_ends(db, session.caseworker_id, now(request) - waiting_estimate.HISTORY)
     pace = waiting_estimate.minutes_per_person(ends)
-    return recipient_page(
+    page = recipient_page(
         request,
         "recipient/wait.html",
         session,
@@ -317,6 +318,7 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
         scheduled_at=session.scheduled_at.isoformat() if session.scheduled_at else "",
         estimate=_estimate_words(pace, now(request), session.scheduled_at),
     )
+    return await with_participant_pass(request, page)
 
 
 def _estimate_words(pace: float, moment: datetime, scheduled_at: datetime | None) -> str:
@@ -338,7 +340,7 @@ async def call(request: web.Request) -> web.StreamResponse:
         redirect(f"/s/{session.id}/consent")
     if participant.admission is not Admission.ADMITTED:
         redirect(f"/s/{session.id}/wait")
-    return recipient_page(
+    page = recipient_page(
         request,
         "call.html",
         session,
@@ -348,6 +350,7 @@ async def call(request: web.Request) -> web.StreamResponse:
         self_role=participant.role,
         third_asked=await _third_asked(request, session.id, participant),
     )
+    return await with_participant_pass(request, page)
 
 
 @routes.get(rf"/s/{SID}/moved", name="moved")
@@ -416,7 +419,8 @@ async def ended(request: web.Request) -> web.StreamResponse:
         proof_url=await proof_url(request, session.id, participant.id),
     )
     _remember_link(request, response, session.id, token)
-    return response
+    # While the outcome is open, the page's socket waits for it.
+    return await with_participant_pass(request, response) if pending else response
 
 
 @routes.get(rf"/s/{SID}/ended/link", name="ended_link")
