@@ -5,7 +5,9 @@ caseworker (the lobby sends every session's updates to ``dash:<account>``); on e
 snapshot or update that shows somebody waiting it emits ``lobby.admit`` at once, from
 inside the client's read loop. ``guests`` recipients connect with page "wait" at the same
 moment; each is timed from the start of its connect, and from the moment it is in the
-waiting room (its CONNECT packet), until ``lobby.admitted`` arrives.
+waiting room (its CONNECT packet), until ``lobby.admitted`` arrives. On a multi-node
+target the bot is on node 0 and the recipients on node 1: every lobby update and every
+admission crosses Redis.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ async def admits(target: Target, http: aiohttp.ClientSession, guests: list[Guest
         target.dashboard.auth,
         handlers={"lobby.snapshot": bot.on_snapshot, "lobby.update": bot.on_update},
         label="dashboard",
+        node=0,
     )
     bot.sio = dash.sio
     # The snapshot follows the connect: once it is in, the bot is listening.
@@ -75,7 +78,7 @@ async def admits(target: Target, http: aiohttp.ClientSession, guests: list[Guest
             # Open loop: each arrival keeps its slot, however the earlier ones fare.
             await asyncio.sleep(max(0.0, begin + i / rate - time.perf_counter()))
         start = time.perf_counter()
-        conn = await open_conn(target, http, guest.headers, guest.auth, label="waiting recipient")
+        conn = await open_conn(target, http, guest.headers, guest.auth, label="waiting recipient", node=1)
         try:
             await asyncio.wait_for(conn.queue("lobby.admitted").get(), 60)
         except TimeoutError as exc:

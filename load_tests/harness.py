@@ -43,6 +43,15 @@ def pss_kib(pid: int) -> int:
     raise RuntimeError("no Pss in smaps_rollup")
 
 
+def server_cpu_ms(target: Target) -> float:
+    """CPU of the target's processes (every node of a multi-node target)."""
+    return sum(cpu_ms(pid) for pid in target.pids)
+
+
+def server_pss_kib(target: Target) -> int:
+    return sum(pss_kib(pid) for pid in target.pids)
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -115,8 +124,9 @@ async def open_conn(
     sink: Any = None,
     handlers: dict[str, Any] | None = None,
     label: str = "",
+    node: int = 0,
 ) -> Conn:
-    """One connected client; ``handlers`` run in the read loop, before ``connect`` returns."""
+    """One connected client of ``node``; ``handlers`` run in the read loop, before ``connect`` returns."""
     # Cookies go in websocket_extra_options: engine.io would move a Cookie header into
     # the shared session's jar, where concurrent clients overwrite each other's.
     sio = socketio.AsyncClient(
@@ -140,7 +150,7 @@ async def open_conn(
     for event, handler in (handlers or {}).items():
         sio.on(event, handler)
     try:
-        await sio.connect(target.url, auth=auth, transports=["websocket"], wait_timeout=15)
+        await sio.connect(target.url_for(node), auth=auth, transports=["websocket"], wait_timeout=15)
     except socketio.exceptions.ConnectionError as exc:
         refused = conn.queue("connect_error")
         raise ConnectionError(
@@ -149,9 +159,20 @@ async def open_conn(
     return conn
 
 
-async def connect(target: Target, http: aiohttp.ClientSession, index: int, side: int, sink: Any = None) -> Conn:
+async def connect(
+    target: Target, http: aiohttp.ClientSession, index: int, side: int, sink: Any = None, node: int | None = None
+) -> Conn:
+    """Side ``side`` of pair ``index``; on a multi-node target each side on its own node unless ``node`` says."""
     pair = target.pair(index)
-    return await open_conn(target, http, pair.headers[side], pair.auth[side], sink, label=f"pair {index} side {side}")
+    return await open_conn(
+        target,
+        http,
+        pair.headers[side],
+        pair.auth[side],
+        sink,
+        label=f"pair {index} side {side}",
+        node=side if node is None else node,
+    )
 
 
 async def connect_pairs(
@@ -178,10 +199,10 @@ async def idle(target: Target, http: aiohttp.ClientSession, connections: int) ->
     """
     await close_all(await connect_pairs(target, http, min(10, connections // 2)))
     await asyncio.sleep(0.5)
-    before = pss_kib(target.pid)
+    before = server_pss_kib(target)
     conns = await connect_pairs(target, http, connections // 2)
     await asyncio.sleep(1)  # let allocations settle; a benchmark, not a test
-    after = pss_kib(target.pid)
+    after = server_pss_kib(target)
     await close_all(conns)
     return {
         "connections": len(conns) * 2,
@@ -208,7 +229,7 @@ async def relay(target: Target, http: aiohttp.ClientSession, pairs: int, rate: f
 
     conns = await connect_pairs(target, http, pairs, sink)
     rng = random.Random(6)
-    cpu_before = cpu_ms(target.pid)
+    cpu_before = server_cpu_ms(target)
     with LagMonitor() as monitor:
         # perf_counter, not loop.time(): uvloop's clock ticks in whole milliseconds.
         start = time.perf_counter() + 0.2
@@ -229,7 +250,7 @@ async def relay(target: Target, http: aiohttp.ClientSession, pairs: int, rate: f
             await asyncio.wait_for(done.wait(), 10)
         except TimeoutError:
             pass
-    cpu = cpu_ms(target.pid) - cpu_before
+    cpu = server_cpu_ms(target) - cpu_before
     await close_all(conns)
     return {
         "pairs": len(conns),
@@ -247,29 +268,43 @@ async def setups(target: Target, http: aiohttp.ClientSession, calls: int) -> dic
     """``calls`` simultaneous set-ups: connect both sides, offer, answer, 8 candidates each way.
 
     A few set-ups one after the other come first, untimed: on a freshly started target
-    they pay for what loads lazily (compiled SQL, the database's page cache), once.
+    they pay for what loads lazily (compiled SQL, the database's page cache), once. On a
+    multi-node target the caseworker (side 0) is on node 0 and the recipient on node 1.
+    A set-up that fails or takes over 120 s is counted, not timed.
     """
 
     async def one(i: int) -> float:
         start = time.perf_counter()
-        a = await connect(target, http, i, 0)
-        b = await connect(target, http, i, 1)
-        await a.sio.emit("offer", {"sdp": sdp(i)})
-        await b.queue("offer").get()
-        await b.sio.emit("answer", {"sdp": sdp(i)})
-        await a.queue("answer").get()
-        for k in range(8):
-            await a.sio.emit("candidate", {"candidate": CANDIDATE.format(seq=k), "sdpMid": "0", "sdpMLineIndex": 0})
-            await b.sio.emit("candidate", {"candidate": CANDIDATE.format(seq=k), "sdpMid": "0", "sdpMLineIndex": 0})
-        for _ in range(8):
-            await a.queue("candidate").get()
-            await b.queue("candidate").get()
-        took = (time.perf_counter() - start) * 1000
-        await asyncio.gather(a.sio.disconnect(), b.sio.disconnect())
-        return took
+        conns: list[Conn] = []
+        try:
+            a = await connect(target, http, i, 0)
+            conns.append(a)
+            b = await connect(target, http, i, 1)
+            conns.append(b)
+            await a.sio.emit("offer", {"sdp": sdp(i)})
+            await b.queue("offer").get()
+            await b.sio.emit("answer", {"sdp": sdp(i)})
+            await a.queue("answer").get()
+            for k in range(8):
+                await a.sio.emit("candidate", {"candidate": CANDIDATE.format(seq=k), "sdpMid": "0", "sdpMLineIndex": 0})
+                await b.sio.emit("candidate", {"candidate": CANDIDATE.format(seq=k), "sdpMid": "0", "sdpMLineIndex": 0})
+            for _ in range(8):
+                await a.queue("candidate").get()
+                await b.queue("candidate").get()
+            return (time.perf_counter() - start) * 1000
+        finally:
+            await asyncio.gather(*(c.sio.disconnect() for c in conns), return_exceptions=True)
 
     for i in range(min(5, calls)):
-        await one(i)
+        await asyncio.wait_for(one(i), 60)
     with LagMonitor() as monitor:
-        times = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(calls))), 120)
-    return {"calls": calls, "p50_ms": percentile(times, 0.5), "p99_ms": percentile(times, 0.99), **monitor.verdict()}
+        found = await asyncio.gather(*(asyncio.wait_for(one(i), 120) for i in range(calls)), return_exceptions=True)
+    times = [t for t in found if isinstance(t, float)]
+    return {
+        "calls": calls,
+        "completed": len(times),
+        "failures": sorted({f"{type(e).__name__}: {e}" for e in found if isinstance(e, BaseException)}),
+        "p50_ms": percentile(times, 0.5),
+        "p99_ms": percentile(times, 0.99),
+        **monitor.verdict(),
+    }

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from load_tests import admissions, browser, harness, peers, targets
+from load_tests import admissions, browser, harness, layouts, peers, targets
 
 RESULTS = Path(__file__).parent / "results"
 DOC = Path(__file__).parent.parent / "docs" / "performance.md"
@@ -37,6 +37,9 @@ class Sizes:
     aiortc_pairs: int = 10
     # "ours" only: real Chromium call set-ups, admit click to video on both pages.
     browser_calls: int = 10
+    # "ours" only: set-ups and admissions again on PostgreSQL and on two nodes with Redis
+    # (load_tests/layouts.py), the same sizes as above.
+    layouts: bool = True
 
     @classmethod
     def small(cls) -> Sizes:
@@ -95,8 +98,13 @@ def _versions() -> dict[str, str]:
     return found
 
 
-async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
-    """Start each target, run the scenarios on all of them in turn (interleaved per scenario)."""
+async def run(sizes: Sizes, names: list[str], backends: layouts.Backends | None = None) -> dict[str, Any]:
+    """Start each target, run the scenarios on all of them in turn (interleaved per scenario).
+
+    With ``sizes.layouts`` and "ours" among ``names``, then the production layouts, in
+    PostgreSQL and Redis as ``backends`` says (default: bench-named schemas and prefix).
+    """
+    found_layouts: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="vb-bench-") as tmp:
         made: list[targets.Target] = []
         for name in names:
@@ -140,8 +148,9 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
                         results[t.name]["admits"].append(
                             await admissions.admits(t, http, [next(guests) for _ in range(n)], rate)
                         )
-                    await t.restart()
-                    results[t.name]["aiortc"] = await peers.calls(t, http, sizes.aiortc_pairs)
+                    if sizes.aiortc_pairs:
+                        await t.restart()
+                        results[t.name]["aiortc"] = await peers.calls(t, http, sizes.aiortc_pairs)
                     if sizes.browser_calls and browser.available():
                         await t.restart()
                         page_guest = next(guests)
@@ -151,9 +160,14 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
                         recipient = t.pairs[0]
                         admitted = targets.Guest(recipient.headers[1], recipient.auth[1])
                         results[t.name]["pages"] = await browser.pages(t, t.fresh[0], page_guest, admitted)
+                if sizes.layouts and "ours" in results:
+                    await asyncio.gather(*(t.stop() for t in made))  # the layouts have the machine to themselves
+                    found_layouts = await layouts.run(
+                        sizes.setups, sizes.admits, Path(tmp) / "layouts", http, backends or layouts.Backends()
+                    )
         finally:
-            await asyncio.gather(*(t.stop() for t in made))
-    return {
+            await asyncio.gather(*(t.dispose() for t in made))
+    report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": _cpus(), "platform": platform.platform(), "node": _node_version()},
         "versions": _versions(),
@@ -161,6 +175,10 @@ async def run(sizes: Sizes, names: list[str]) -> dict[str, Any]:
         "targets": results,
         "ratios": ratios(results),
     }
+    if found_layouts is not None:
+        report["layouts"] = found_layouts
+        report["layout_ratios"] = layouts.ratios(report)
+    return report
 
 
 def _cpus() -> int:
@@ -269,7 +287,9 @@ def table(report: dict[str, Any]) -> str:
         r = res["ours"]["browser"]
         for q in ("p50", "p99"):
             line(f"{r['calls']} Chromium calls, admit click to video on both pages: {q} ms", ours_only(r[f"{q}_ms"]))
-        line(f"{r['calls']} Chromium calls, admit click to both call pages loaded: p50 ms", ours_only(r["pages_p50_ms"]))
+        line(
+            f"{r['calls']} Chromium calls, admit click to both call pages loaded: p50 ms", ours_only(r["pages_p50_ms"])
+        )
     for r in res.get("ours", {}).get("pages", []):
         line(f"slow 3G, {r['page']} page: KB on the wire", ours_only(round(r["bytes"] / 1000, 1)))
         line(f"slow 3G, {r['page']} page: ms until usable", ours_only(r["usable_ms"]))
@@ -285,6 +305,12 @@ def table(report: dict[str, Any]) -> str:
         f"- ours: {r['admitted']} of {r['recipients']} waiting recipients admitted ({r['admit_refused']} admits refused; {'; '.join(r['failures'])})"
         for r in ours.get("admits", [])
         if r["admitted"] < r["recipients"] or r["admit_refused"]
+    ]
+    incomplete += [
+        f"- {t}: {r['completed']} of {r['calls']} call set-ups completed ({'; '.join(r['failures'])})"
+        for t in names
+        for r in res[t]["setups"]
+        if r.get("completed", r["calls"]) < r["calls"]
     ]
     if "browser" in ours and ours["browser"]["connected"] < ours["browser"]["calls"]:
         r = ours["browser"]
@@ -305,11 +331,16 @@ def table(report: dict[str, Any]) -> str:
     )
 
 
+def layout_table(report: dict[str, Any]) -> str:
+    """The production layouts' table after the main one, or nothing when they did not run."""
+    return "\n" + layouts.table(report) if "layouts" in report else ""
+
+
 def write(report: dict[str, Any], label: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-    body = f"{start}\n{label}\n\nRun {report['when']}, {report['machine']['cpus']} CPUs, {report['versions']}, node {report['machine']['node']}.\n\n{table(report)}{end}"
+    body = f"{start}\n{label}\n\nRun {report['when']}, {report['machine']['cpus']} CPUs, {report['versions']}, node {report['machine']['node']}.\n\n{table(report)}{layout_table(report)}{end}"
     doc = DOC.read_text() if DOC.exists() else "# Performance\n\n"
     if start in doc and end in doc:
         doc = doc[: doc.index(start)] + body + doc[doc.index(end) + len(end) :]
@@ -325,10 +356,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--size", choices=("full", "small", "tiny"), default="small")
     parser.add_argument("--targets", default="ours,bare,node")
     parser.add_argument("--label", default="")
+    parser.add_argument("--no-layouts", action="store_true", help="skip the PostgreSQL and Redis layouts")
     args = parser.parse_args(argv)
     sizes = {"full": Sizes(), "small": Sizes.small(), "tiny": Sizes.tiny()}[args.size]
     limit = _raise_open_files()
     sizes.idle = [_within(limit, n) for n in sizes.idle]
+    sizes.layouts = not args.no_layouts
     names = [n for n in args.targets.split(",") if n != "node" or targets.node_available()]
     try:
         import uvloop
@@ -338,7 +371,7 @@ def main(argv: list[str]) -> int:
         runner = asyncio.run
     report = runner(run(sizes, names))
     write(report, args.label or f"`make bench` ({args.size} run).")
-    print(table(report))
+    print(table(report) + layout_table(report))
     return 0
 
 

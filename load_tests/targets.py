@@ -5,7 +5,9 @@
     pair an admitted session whose recipient has a consent record — with the storage
     functions the app itself uses — and the clients present the resulting cookies. It
     also makes sessions whose recipient has consented but still waits (not admitted),
-    for the caseworker's dashboard to admit.
+    for the caseworker's dashboard to admit. The production layouts are (a) on a
+    PostgreSQL schema of its own, and (a) as several ``serve`` processes sharing that
+    database and Redis (``REDIS_URL``, a key prefix of their own), each on its port.
 (b) ``load_tests/baselines/bare_relay.py``: python-socketio with no business logic.
 (c) ``load_tests/baselines/node/server.js``: socket.io 4 on Node, installed with npm.
 """
@@ -20,8 +22,10 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,9 @@ import aiohttp
 
 HERE = Path(__file__).parent
 NODE_DIR = HERE / "baselines" / "node"
+# The production layouts' PostgreSQL (each target in a schema of its own) and Redis.
+POSTGRES_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def free_port() -> int:
@@ -69,28 +76,52 @@ class Target:
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
     port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
+    # The port of each process of the target (node 0 is ``port``): more than one for "ours"
+    # as several nodes sharing Redis.
+    nodes: list[int] = field(default_factory=list)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     pairs: list[Pair] = field(default_factory=list)
     # "ours" only: the bench caseworker's dashboard, and recipients who wait to be admitted.
     dashboard: Guest | None = None
     waiting: list[Guest] = field(default_factory=list)
     # "ours" only: recipients who opened their link but have not consented yet.
     fresh: list[Guest] = field(default_factory=list)
+    # Run by ``dispose`` after the last stop: drop the schema, delete the Redis keys.
+    teardown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.nodes:
+            self.nodes = [self.port]
+        self.port = self.nodes[0]
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.url_for(0)
+
+    def url_for(self, node: int) -> str:
+        """Node ``node``'s URL (modulo the node count: on one node every index is node 0)."""
+        return f"http://127.0.0.1:{self.nodes[node % len(self.nodes)]}"
 
     @property
     def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
+        return self.pids[0]
+
+    @property
+    def pids(self) -> list[int]:
+        assert self.procs, f"{self.name} is not running"
+        return [proc.pid for proc in self.procs]
 
     def _spawn(self) -> None:
-        env = {**os.environ, **self.env, "PORT": str(self.port)}
-        self.proc = subprocess.Popen(
-            [*self.command], env=env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        self.procs = [
+            subprocess.Popen(
+                [*self.command],
+                env={**os.environ, **self.env, "PORT": str(port)},
+                cwd=self.cwd,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for port in self.nodes
+        ]
 
     async def restart(self) -> None:
         """A fresh process: memory figures then start from the same warm baseline."""
@@ -102,34 +133,46 @@ class Target:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         async with aiohttp.ClientSession() as http:
-            while True:
-                assert self.proc is not None
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
-                try:
-                    async with http.get(f"{self.url}/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                if loop.time() > deadline:
-                    raise TimeoutError(f"{self.name} did not answer /healthz")
-                await asyncio.sleep(0.05)  # polling with a deadline: the process gives no event
+            for node, proc in enumerate(self.procs):
+                while True:
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"{self.name} (node {node}) exited with {proc.returncode}")
+                    try:
+                        async with http.get(f"{self.url_for(node)}/healthz") as resp:
+                            if resp.status == 200:
+                                break
+                    except aiohttp.ClientError:
+                        pass
+                    if loop.time() > deadline:
+                        raise TimeoutError(f"{self.name} (node {node}) did not answer /healthz")
+                    await asyncio.sleep(0.05)  # polling with a deadline: the process gives no event
 
     async def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                await asyncio.wait_for(asyncio.to_thread(self.proc.wait), 15)
-            except TimeoutError:
-                self.proc.kill()
-                await asyncio.to_thread(self.proc.wait)
+        await asyncio.gather(*(_end(proc) for proc in self.procs))
+
+    async def dispose(self) -> None:
+        """Stop for good and remove what the target keeps outside its work folder."""
+        try:
+            await self.stop()
+        finally:
+            for step in self.teardown:
+                await step()
 
     def pair(self, i: int) -> Pair:
         if self.pairs:
             return self.pairs[i]
         room = {"room": f"r{i}"}
         return Pair(({}, {}), (room, dict(room)))
+
+
+async def _end(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(asyncio.to_thread(proc.wait), 15)
+        except TimeoutError:
+            proc.kill()
+            await asyncio.to_thread(proc.wait)
 
 
 def _instance() -> str:
@@ -144,7 +187,7 @@ class _Fixture:
     fresh: list[Guest] = field(default_factory=list)
 
 
-async def _fixture(database_url: str, pairs: int, waiting: int, fresh: int = 0) -> _Fixture:
+async def _fixture(database_url: str, pairs: int, waiting: int, fresh: int = 0, schema: str | None = None) -> _Fixture:
     """Sessions with a consenting recipient, made with the app's own storage functions.
 
     ``pairs`` of them admitted (call pairs), ``waiting`` not yet (waiting-room guests);
@@ -158,7 +201,7 @@ async def _fixture(database_url: str, pairs: int, waiting: int, fresh: int = 0) 
     from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, participant_cookie
 
     now = datetime.now(UTC)
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, schema=schema)
     await migrate(engine)
     text = texts.current_text("de")
     made = _Fixture([], Guest({}, {}), [])
@@ -218,19 +261,86 @@ async def _fixture(database_url: str, pairs: int, waiting: int, fresh: int = 0) 
     return made
 
 
-async def ours(workdir: Path, pairs: int, waiting: int = 0, fresh: int = 0) -> Target:
+async def ours(
+    workdir: Path,
+    pairs: int,
+    waiting: int = 0,
+    fresh: int = 0,
+    postgres_schema: str | None = None,
+    redis_nodes: int = 0,
+    *,
+    name: str = "ours",
+    postgres_dsn: str = POSTGRES_DSN,
+    redis_url: str = REDIS_URL,
+    redis_prefix: str | None = None,
+) -> Target:
+    """``videoberatung serve`` with its fixture: on SQLite in ``workdir`` (the embedded default),
+    or in the new PostgreSQL schema ``postgres_schema`` (``DATABASE_SCHEMA``); with
+    ``redis_nodes``, that many processes sharing the database and Redis under ``redis_prefix``
+    (a fresh one if not given). ``dispose()`` drops the schema and deletes the Redis keys.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    db = workdir / "bench.sqlite3"
-    url = f"sqlite+aiosqlite:///{db}"
+    env = {"INSTANCE_PATH": str(workdir), "PURGE_INTERVAL_SECONDS": "0"}
+    teardown: list[Callable[[], Awaitable[None]]] = []
+    if postgres_schema:
+        url = postgres_dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+        await _create_schema(postgres_dsn, postgres_schema)
+        teardown.append(partial(_drop_schema, postgres_dsn, postgres_schema))
+        env["DATABASE_SCHEMA"] = postgres_schema
+    else:
+        url = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
+    env["DATABASE_URL"] = url
+    if redis_nodes:
+        prefix = redis_prefix or f"bench{secrets.token_hex(6)}"
+        env |= {"REDIS_URL": redis_url, "REDIS_PREFIX": prefix}
+        teardown.append(partial(_delete_keys, redis_url, prefix))
     target = Target(
-        "ours",
+        name,
         [sys.executable, "-m", "web.cli", "serve"],
-        env={"INSTANCE_PATH": str(workdir), "DATABASE_URL": url, "PURGE_INTERVAL_SECONDS": "0"},
+        env=env,
+        nodes=[free_port() for _ in range(max(1, redis_nodes))],
+        teardown=teardown,
     )
-    fixture = await _fixture(url, pairs, waiting, fresh)
+    try:
+        fixture = await _fixture(url, pairs, waiting, fresh, schema=postgres_schema)
+    except BaseException:
+        await target.dispose()
+        raise
     target.pairs, target.dashboard, target.waiting = fixture.pairs, fixture.dashboard, fixture.waiting
     target.fresh = fixture.fresh
     return target
+
+
+async def _create_schema(dsn: str, schema: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_schema(dsn: str, schema: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
+async def _delete_keys(url: str, prefix: str) -> None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(url)
+    try:
+        keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 def bare() -> Target:

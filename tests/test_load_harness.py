@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import secrets
+from dataclasses import replace
 
-from load_tests import browser, run, targets
-from tests.conftest import need
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+
+from load_tests import browser, layouts, run, targets
+from tests.conftest import PG_DSN, REDIS_URL, _port_open, need
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -16,7 +21,8 @@ async def test_harness_runs_every_scenario(name: str) -> None:
         need(targets.node_available(), "node and npm")
     if name == "ours":
         need(browser.available(), "Chromium at /usr/bin/chromium")
-    report = await run.run(run.Sizes.tiny(), [name])
+    # The production layouts have a test of their own (below).
+    report = await run.run(replace(run.Sizes.tiny(), layouts=False), [name])
     result = report["targets"][name]
     [idle] = result["idle"]
     assert idle["connections"] == 20 and idle["pss_kib_after"] > 0
@@ -49,6 +55,7 @@ async def test_harness_runs_every_scenario(name: str) -> None:
         assert [p["path"].rsplit("/", 1)[-1] for p in result["pages"][1:]] == ["consent", "wait", "call"]
     else:
         assert "admits" not in result and "aiortc" not in result and "browser" not in result
+    assert "layouts" not in report
     rendered = run.table(report)
     assert "markdown" not in rendered  # renders
     assert (
@@ -101,3 +108,55 @@ def test_table_has_ours_only_rows_and_names_what_is_incomplete() -> None:
         in rendered
     )
     assert "aiortc pairs connected" not in rendered
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_layouts_set_up_and_admit_on_postgres_and_on_two_nodes_sharing_redis(
+    redis: tuple[aioredis.Redis, str],
+) -> None:
+    """Every set-up and admission completes on (a) on PostgreSQL and on two nodes with Redis
+    (caseworker on node 0, recipient on node 1), next to the embedded figures; the schemas
+    are dropped after. Counts only, no timings."""
+    need(_port_open("127.0.0.1", 5432), "PostgreSQL on 127.0.0.1:5432")
+    _, prefix = redis
+    schema = f"t_{secrets.token_hex(6)}"
+    backends = layouts.Backends(postgres_dsn=PG_DSN, redis_url=REDIS_URL, schema=schema, redis_prefix=prefix)
+    sizes = replace(run.Sizes.tiny(), idle=[], rates=[], aiortc_pairs=0, browser_calls=0)
+    assert sizes.layouts  # on in every size
+    report = await run.run(sizes, ["ours"], backends)
+
+    found = report["layouts"]
+    assert [found[key]["nodes"] for key, _ in layouts.LAYOUTS] == [1, 2]
+    for key, _ in layouts.LAYOUTS:
+        [setups] = found[key]["setups"]
+        assert (setups["calls"], setups["completed"], setups["failures"]) == (5, 5, [])
+        assert [(a["recipients"], a["rate"]) for a in found[key]["admits"]] == [(5, 20), (5, 0)]
+        for admits in found[key]["admits"]:
+            assert (admits["admitted"], admits["admit_refused"], admits["failures"]) == (5, 0, [])
+    [embedded] = report["targets"]["ours"]["setups"]
+    assert embedded["completed"] == 5
+    assert set(report["layout_ratios"]) == {"postgres/embedded", "nodes/embedded"}
+
+    rendered = run.layout_table(report)
+    assert "| embedded (SQLite, 1 node) | PostgreSQL (1 node) | 2 nodes + Redis (PostgreSQL) |" in rendered
+    labels = [line.split(" | ")[0] for line in rendered.splitlines() if line.startswith("| ") and " ms |" in line]
+    assert labels == [
+        "| 5 simultaneous call set-ups: p50 ms",
+        "| 5 simultaneous call set-ups: p99 ms",
+        *(
+            f"| 5 recipients {arriving}, {what}: {q} ms"
+            for arriving in ("arriving 20/s", "arriving at once")
+            for what in ("waiting room to admitted", "connect start to admitted")
+            for q in ("p50", "p99")
+        ),
+    ]
+    assert "–" not in rendered.split("\n\n")[1]  # every cell of every column has a figure
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        left = await conn.fetch(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE $1", f"{schema}%"
+        )
+    finally:
+        await conn.close()
+    assert left == []
