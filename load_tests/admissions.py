@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from load_tests import pages
 from load_tests.harness import LagMonitor, open_conn, percentile
 from load_tests.targets import Guest, Target
 
@@ -57,12 +58,15 @@ class _Bot:
 async def admits(target: Target, http: aiohttp.ClientSession, guests: list[Guest], rate: float) -> dict[str, Any]:
     """``len(guests)`` recipients arrive, ``rate`` a second (open loop; 0: all at once); the bot admits each."""
     assert target.dashboard is not None, f"{target.name} has no waiting room"
+    # The pages come first, untimed, as in a browser: each hands its socket a pass.
+    dashboard = await pages.dashboard_pass(target, http)
+    guests = await pages.wait_passes(target, http, guests)
     bot = _Bot()
     dash = await open_conn(
         target,
         http,
-        target.dashboard.headers,
-        target.dashboard.auth,
+        dashboard.headers,
+        dashboard.auth,
         handlers={"lobby.snapshot": bot.on_snapshot, "lobby.update": bot.on_update},
         label="dashboard",
         node=0,

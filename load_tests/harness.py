@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 import socketio
 
+from load_tests import pages
 from load_tests.targets import Target
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -295,13 +296,18 @@ async def setups(target: Target, http: aiohttp.ClientSession, calls: int) -> dic
         finally:
             await asyncio.gather(*(c.sio.disconnect() for c in conns), return_exceptions=True)
 
+    await pages.call_passes(target, http, calls)  # what the browsers hold before they connect
     for i in range(min(5, calls)):
         await asyncio.wait_for(one(i), 60)
+    sources = await pages.grant_sources(target, http)
     with LagMonitor() as monitor:
         found = await asyncio.gather(*(asyncio.wait_for(one(i), 120) for i in range(calls)), return_exceptions=True)
     times = [t for t in found if isinstance(t, float)]
+    after = await pages.grant_sources(target, http)
     return {
         "calls": calls,
+        # (a) only: of the timed connects, how many were decided from the page's pass.
+        "grants": {k: after[k] - sources.get(k, 0.0) for k in after},
         "completed": len(times),
         "failures": sorted({f"{type(e).__name__}: {e}" for e in found if isinstance(e, BaseException)}),
         "p50_ms": percentile(times, 0.5),
