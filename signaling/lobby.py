@@ -71,7 +71,7 @@ class Lobby:
         async with self._db() as db:
             open_sessions = await sessions.open_sessions_of(db, peer.account_id)
         snapshot = {s.id: await self.entries(s.id) for s in open_sessions}
-        await self._sio.emit("lobby.snapshot", {"sessions": snapshot}, to=peer.sid)
+        await self._sio.emit("lobby.snapshot", {"sessions": snapshot}, to=peer.sid, ignore_queue=True)
 
     async def admit(self, peer: Peer | None, data: Any) -> dict[str, Any]:
         """Admit; the ack names the role, so a dashboard opens the call only for the recipient

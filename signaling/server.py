@@ -425,12 +425,15 @@ class SignalingServer:
     async def _announce_joined(self, peer: Peer) -> None:
         assert peer.session_id is not None
         others = await self._presence.call_peers(peer.session_id, exclude=peer.participant_id)
+        # To this node's own socket: not through the Redis queue (no other node holds it).
         await self.sio.emit(
             "call.peers",
             {"self": peer.participant_id, "peers": others},
             to=peer.sid,
+            ignore_queue=True,
         )
-        await self.sio.emit("peer.joined", peer.wire(), room=f"call:{peer.session_id}", skip_sid=peer.sid)
+        if others:  # alone in the call: nobody to tell (whoever joins next gets call.peers)
+            await self.sio.emit("peer.joined", peer.wire(), room=f"call:{peer.session_id}", skip_sid=peer.sid)
 
     def _call_member(self, sid: str) -> Peer:
         peer = self._peers.by_sid.get(sid)

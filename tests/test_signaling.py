@@ -315,3 +315,18 @@ async def test_two_waiting_recipients_get_positions(server, new_client, peers, s
     await ctx["waiting"].close()
     # After the grace period the first leaves the queue and the second moves up.
     assert await second.next("lobby.position", timeout=10) == {"position": 1, "waiting": 1}
+
+
+async def test_a_page_alone_in_the_call_is_not_announced(server, new_client, peers) -> None:  # type: ignore[no-untyped-def]
+    """Nobody else in the call: ``call.peers`` only, no ``peer.joined`` (one event less per
+    set-up; a second page of the same participant hears nothing about itself)."""
+    ctx = await _setup(server, new_client, peers)
+    first = _peer(peers)
+    await first.connect(server, ctx["cw"], {"role": "caseworker", "session": ctx["session"], "instance": instance()})
+    assert (await first.next("call.peers"))["peers"] == []
+    second = _peer(peers)
+    await second.connect(server, ctx["cw"], {"role": "caseworker", "session": ctx["session"], "instance": instance()})
+    assert (await second.next("call.peers"))["peers"] == []
+    # A round trip on the first socket: a peer.joined emitted before it would be queued by now.
+    assert (await first.call("offer", {"sdp": SDP}))["ok"] is True
+    assert first.pending("peer.joined") == 0
