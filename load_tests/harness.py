@@ -9,10 +9,13 @@ itself (CPU share and event-loop lag); a run where it was the bottleneck is mark
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
 import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,7 +268,12 @@ async def relay(target: Target, http: aiohttp.ClientSession, pairs: int, rate: f
     }
 
 
-async def setups(target: Target, http: aiohttp.ClientSession, calls: int) -> dict[str, Any]:
+async def setups(
+    target: Target,
+    http: aiohttp.ClientSession,
+    calls: int,
+    around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+) -> dict[str, Any]:
     """``calls`` simultaneous set-ups: connect both sides, offer, answer, 8 candidates each way.
 
     A few set-ups one after the other come first, untimed: on a freshly started target
@@ -300,8 +308,9 @@ async def setups(target: Target, http: aiohttp.ClientSession, calls: int) -> dic
     for i in range(min(5, calls)):
         await asyncio.wait_for(one(i), 60)
     sources = await pages.grant_sources(target, http)
-    with LagMonitor() as monitor:
-        found = await asyncio.gather(*(asyncio.wait_for(one(i), 120) for i in range(calls)), return_exceptions=True)
+    async with around() if around is not None else contextlib.nullcontext():  # e.g. a profiler
+        with LagMonitor() as monitor:
+            found = await asyncio.gather(*(asyncio.wait_for(one(i), 120) for i in range(calls)), return_exceptions=True)
     times = [t for t in found if isinstance(t, float)]
     after = await pages.grant_sources(target, http)
     return {

@@ -32,8 +32,7 @@ async def _with_pass(http: aiohttp.ClientSession, url: str, headers: dict[str, s
             raise RuntimeError(f"page {url.split('/', 3)[-1]!r} answered {resp.status}")
         await resp.read()
         found = [f"{name}={resp.cookies[name].value}" for name in _PASSES if name in resp.cookies]
-    if not found:
-        raise RuntimeError("the page set no signalling pass")
+    # A build without passes sets none: its connects read the database (the counts show it).
     return {**headers, "Cookie": "; ".join([base, *found])}
 
 

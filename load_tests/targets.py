@@ -224,6 +224,8 @@ async def _fixture(database_url: str, pairs: int, waiting: int, fresh: int = 0, 
                     office_id=account.office_id,
                 )
                 await sessions.add_session(db, session)
+                # As the app's own "new session" does: the caseworker's participant comes with it.
+                await sessions.add_participant(db, session.id, "caseworker", now)
                 participant, secret = await sessions.add_participant(db, session.id, "recipient", now)
                 cookie = {"Cookie": f"{PARTICIPANT_COOKIE}={participant_cookie(participant.id, secret)}"}
                 if i >= pairs + waiting:
