@@ -44,6 +44,18 @@ PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touc
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
 VIDEO = "() => { const v = document.querySelector('#remote'); return !!v && v.videoWidth > 0; }"
 TIMEOUT_MS = 30_000
+# When each step of a call page happened (epoch ms): its navigation, DOMContentLoaded, and
+# call.js's performance marks (camera, socket, call.peers, first offer, connected, video).
+PHASES = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const at = (t) => performance.timeOrigin + t;
+  const found = { navigation: performance.timeOrigin, dcl: nav ? at(nav.domContentLoadedEventEnd) : null };
+  for (const m of performance.getEntriesByType("mark")) {
+    if (m.name.startsWith("vb:")) found[m.name.slice(3)] = at(m.startTime);
+  }
+  return found;
+}"""
+NOW = "() => performance.timeOrigin + performance.now()"
 
 
 def available() -> bool:
@@ -71,6 +83,8 @@ async def admissions(target: Target, guests: list[Guest]) -> dict[str, Any]:
     times: list[float] = []
     arrived: list[float] = []  # click until both call pages have loaded, before any media
     failures: list[str] = []
+    # Per page: ms from the click to each step (phases).
+    steps: dict[str, dict[str, list[float]]] = {"caseworker": {}, "recipient": {}}
     async with async_playwright() as pw:
         browser = await _launch(pw)
         try:
@@ -86,6 +100,7 @@ async def admissions(target: Target, guests: list[Guest]) -> dict[str, Any]:
                     await cw.goto(f"{target.url}/dashboard")
                     admit = cw.locator(f"section.session[data-session='{session}'] .waiting-list li button").first
                     await admit.wait_for(timeout=TIMEOUT_MS)
+                    clicked = float(await cw.evaluate(NOW))
                     start = time.perf_counter()
                     await admit.click()
                     await cw.wait_for_url("**/call", timeout=TIMEOUT_MS)
@@ -97,6 +112,10 @@ async def admissions(target: Target, guests: list[Guest]) -> dict[str, Any]:
                     await rc.wait_for_function(VIDEO, timeout=TIMEOUT_MS)
                     times.append((time.perf_counter() - start) * 1000)
                     arrived.append((loaded - start) * 1000)
+                    for side, page in (("caseworker", cw), ("recipient", rc)):
+                        for step, at in (await page.evaluate(PHASES)).items():
+                            if at is not None:
+                                steps[side].setdefault(step, []).append(at - clicked)
                 except Exception as exc:  # a failed call is reported under the table, not fatal
                     failures.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
                 finally:
@@ -111,6 +130,10 @@ async def admissions(target: Target, guests: list[Guest]) -> dict[str, Any]:
         "p99_ms": _ms(percentile(times, 0.99)),
         "max_ms": _ms(max(times, default=None)),
         "pages_p50_ms": _ms(percentile(arrived, 0.50)),
+        "steps_p50_ms": {
+            side: {step: _ms(percentile(values, 0.50)) for step, values in found.items()}
+            for side, found in steps.items()
+        },
         "failures": failures,
     }
 

@@ -223,6 +223,10 @@ def ratios(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "setup_p99": [
                 _ratio(x["p99_ms"], y["p99_ms"]) for x, y in zip(ours["setups"], other["setups"], strict=True)
             ],
+            "setup_cpu_ms": [
+                _ratio(x.get("server_cpu_ms_per_set_up"), y.get("server_cpu_ms_per_set_up"))
+                for x, y in zip(ours["setups"], other["setups"], strict=True)
+            ],
         }
     return found
 
@@ -267,6 +271,10 @@ def table(report: dict[str, Any]) -> str:
     for i, n in enumerate(report["sizes"]["setups"]):
         line(f"{n} simultaneous call set-ups: p50 ms", [res[t]["setups"][i]["p50_ms"] for t in names])
         line(f"{n} simultaneous call set-ups: p99 ms", [res[t]["setups"][i]["p99_ms"] for t in names])
+        line(
+            f"{n} simultaneous call set-ups: server CPU-ms per set-up",
+            [res[t]["setups"][i].get("server_cpu_ms_per_set_up") for t in names],
+        )
 
     def ours_only(value: Any) -> list[Any]:
         return [value if t == "ours" else None for t in names]
