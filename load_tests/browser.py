@@ -18,7 +18,6 @@ Playwright drives ``/usr/bin/chromium``; nothing downloads a browser.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +43,25 @@ PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touc
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
 VIDEO = "() => { const v = document.querySelector('#remote'); return !!v && v.videoWidth > 0; }"
 TIMEOUT_MS = 30_000
-# When each step of a call page happened (epoch ms): its navigation, DOMContentLoaded, and
+# When each step of a call page happened (epoch ms): its navigation, the HTML's arrival,
+# DOMContentLoaded, and
 # call.js's performance marks (camera, socket, call.peers, first offer, connected, video).
 PHASES = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const at = (t) => performance.timeOrigin + t;
-  const found = { navigation: performance.timeOrigin, dcl: nav ? at(nav.domContentLoadedEventEnd) : null };
+  const found = {
+    navigation: performance.timeOrigin,
+    html: nav ? at(nav.responseEnd) : null,
+    dcl: nav ? at(nav.domContentLoadedEventEnd) : null,
+  };
   for (const m of performance.getEntriesByType("mark")) {
     if (m.name.startsWith("vb:")) found[m.name.slice(3)] = at(m.startTime);
   }
   return found;
 }"""
-NOW = "() => performance.timeOrigin + performance.now()"
+# The click as a person makes it: the button's own click, stamped in the page (Playwright's
+# click first scrolls, waits for the button to be stable and hit-tests it: not the person's time).
+CLICK = "(sel) => { const at = performance.timeOrigin + performance.now(); document.querySelector(sel).click(); return at; }"
 
 
 def available() -> bool:
@@ -98,24 +104,25 @@ async def admissions(target: Target, guests: list[Guest]) -> dict[str, Any]:
                     cw, rc = await cw_ctx.new_page(), await rc_ctx.new_page()
                     await rc.goto(f"{target.url}/s/{session}/wait")
                     await cw.goto(f"{target.url}/dashboard")
-                    admit = cw.locator(f"section.session[data-session='{session}'] .waiting-list li button").first
-                    await admit.wait_for(timeout=TIMEOUT_MS)
-                    clicked = float(await cw.evaluate(NOW))
-                    start = time.perf_counter()
-                    await admit.click()
+                    button = (
+                        f"section.session[data-session='{session}'] .waiting-list li button[data-action='lobby.admit']"
+                    )
+                    await cw.locator(button).first.wait_for(timeout=TIMEOUT_MS)
+                    clicked = float(await cw.evaluate(CLICK, button))
                     await cw.wait_for_url("**/call", timeout=TIMEOUT_MS)
                     await rc.wait_for_url("**/call", timeout=TIMEOUT_MS)
-                    await cw.wait_for_load_state("domcontentloaded")
-                    await rc.wait_for_load_state("domcontentloaded")
-                    loaded = time.perf_counter()
                     await cw.wait_for_function(VIDEO, timeout=TIMEOUT_MS)
                     await rc.wait_for_function(VIDEO, timeout=TIMEOUT_MS)
-                    times.append((time.perf_counter() - start) * 1000)
-                    arrived.append((loaded - start) * 1000)
-                    for side, page in (("caseworker", cw), ("recipient", rc)):
-                        for step, at in (await page.evaluate(PHASES)).items():
+                    found = {
+                        side: await page.evaluate(PHASES) for side, page in (("caseworker", cw), ("recipient", rc))
+                    }
+                    for side, phases in found.items():
+                        for step, at in phases.items():
                             if at is not None:
                                 steps[side].setdefault(step, []).append(at - clicked)
+                    # The pages' own stamps: the first decoded frame on each, both documents loaded.
+                    times.append(max(p["video"] for p in found.values()) - clicked)
+                    arrived.append(max(p["dcl"] for p in found.values()) - clicked)
                 except Exception as exc:  # a failed call is reported under the table, not fatal
                     failures.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
                 finally:
