@@ -1,10 +1,11 @@
-"""py-spy on (a) during simultaneous call set-ups: where the server's time goes.
+"""py-spy on the server during simultaneous call set-ups: where its time goes.
 
-``python -m load_tests.profile_setups [CALLS] [OUT]`` starts (a) as ``make bench`` does,
-loads the call pages (each hands its socket a pass) and runs a few set-ups to warm up,
-then ``CALLS`` at once while py-spy records the server (raw stacks, 500 Hz,
-non-blocking; only the timed set-ups), and prints where the samples were by package and by function (``load_tests.stacks``) with
-the server's CPU time per set-up. Run it from another checkout to profile that build.
+``python -m load_tests.profile_setups [CALLS] [OUT] [ours|bare]`` starts (a) (or (b)) as
+``make bench`` does, loads the call pages (each hands its socket a pass) and runs a few
+set-ups to warm up, then ``CALLS`` at once while py-spy records the server (raw stacks,
+500 Hz, non-blocking; only the timed set-ups). It prints where the samples were, by
+package and by function (``load_tests.stacks``), and the server's CPU time per set-up.
+Run it from another checkout to profile that build.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ import aiohttp
 from load_tests import harness, stacks, targets
 
 
-async def main(calls: int, out: Path) -> None:
+async def main(calls: int, out: Path, name: str) -> None:
     with tempfile.TemporaryDirectory(prefix="vb-profile-") as tmp:
-        target = await targets.ours(Path(tmp) / "ours", calls + 5)
+        target = await targets.ours(Path(tmp) / "ours", calls + 5) if name == "ours" else targets.bare()
         await target.start()
         spent: list[float] = []
 
