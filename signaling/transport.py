@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import weakref
+from collections.abc import MutableSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,12 +31,14 @@ class Traffic:
         self.largest = max(self.largest, size)
 
 
-def websocket_class(open_sockets: weakref.WeakSet[web.WebSocketResponse], traffic: Traffic | None = None) -> type:
+def websocket_class(open_sockets: MutableSet[web.WebSocketResponse], traffic: Traffic | None = None) -> type:
     """engine.io's aiohttp websocket, with permessage-deflate off and each socket tracked.
 
     Compression costs CPU on every relayed message and risks CRIME-style leaks; tracking
     lets the server end every websocket at once on shutdown instead of waiting for ping
-    timeouts. Inbound messages are counted in ``traffic`` when given.
+    timeouts. ``open_sockets`` holds each websocket while its handler runs (a plain set:
+    a weak one costs a weak reference per socket for nothing, the handler's ``finally``
+    removes it). Inbound messages are counted in ``traffic`` when given.
     """
 
     class UncompressedWebSocket(_EngineIOWebSocket):  # type: ignore[misc]
@@ -53,7 +55,12 @@ def websocket_class(open_sockets: weakref.WeakSet[web.WebSocketResponse], traffi
             return self._sock
 
         async def wait(self) -> str | bytes:
-            data: str | bytes = await super().wait()
+            # engine.io's own ``wait``, not called through ``super()``: every idle socket
+            # keeps one suspended ``wait`` frame, not two.
+            msg = await self._sock.receive()
+            data = msg.data
+            if not isinstance(data, bytes | str):
+                raise OSError()
             if traffic is not None:
                 traffic.count(len(data.encode()) if isinstance(data, str) else len(data))
             return data
