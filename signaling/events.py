@@ -20,6 +20,7 @@ import socketio
 from socketio import packet
 
 from signaling.rate_limit import SocketRateLimit, Verdict
+from signaling.transport import LeanEngineIOServer
 
 __all__ = ["RESERVED", "GuardedServer"]
 
@@ -56,6 +57,9 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         self._deadlines: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.rate_limit = SocketRateLimit()
+
+    def _engineio_server_class(self) -> type:
+        return LeanEngineIOServer
 
     def allow(self, event: str) -> None:
         """Let clients send ``event`` (its handler is registered with ``on``)."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import MutableSet
 from dataclasses import dataclass
 from typing import Any
 
+import engineio
 import socketio
 from aiohttp import web
 from engineio.async_drivers.aiohttp import WebSocket as _EngineIOWebSocket
 
-__all__ = ["websocket_class", "refused", "Traffic"]
+__all__ = ["websocket_class", "refused", "Traffic", "LeanEngineIOServer"]
 
 
 @dataclass
@@ -66,6 +68,42 @@ def websocket_class(open_sockets: MutableSet[web.WebSocketResponse], traffic: Tr
             return data
 
     return UncompressedWebSocket
+
+
+class _Waiters(list[Any]):
+    """A deque's ``popleft`` on a list, for asyncio's waiter queues.
+
+    ``collections.deque()`` allocates a block of 64 slots up front (760 bytes); each
+    socket's outbound queue had three of them that never hold more than one waiter.
+    """
+
+    __slots__ = ()
+
+    def popleft(self) -> Any:
+        return self.pop(0)
+
+
+class _LeanQueue(asyncio.Queue[Any]):
+    """engine.io's per-socket outbound queue, with its waiter deques as small lists.
+
+    The packets themselves stay in asyncio's deque (a burst may queue many).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._getters: Any = _Waiters()  # the socket's one writer task
+        self._putters: Any = _Waiters()  # always empty: the queue is unbounded
+        finished: asyncio.Event = self._finished  # type: ignore[attr-defined]
+        finished._waiters = _Waiters()  # type: ignore[assignment]  # close() may join
+
+
+class LeanEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
+    """engine.io's server with a smaller queue per socket (``create_queue`` is its hook)."""
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> asyncio.Queue[Any]:
+        if args or kwargs:
+            return asyncio.Queue(*args, **kwargs)
+        return _LeanQueue()
 
 
 def refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
