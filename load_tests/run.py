@@ -269,7 +269,9 @@ def table(report: dict[str, Any]) -> str:
         r = res["ours"]["browser"]
         for q in ("p50", "p99"):
             line(f"{r['calls']} Chromium calls, admit click to video on both pages: {q} ms", ours_only(r[f"{q}_ms"]))
-        line(f"{r['calls']} Chromium calls, admit click to both call pages loaded: p50 ms", ours_only(r["pages_p50_ms"]))
+        line(
+            f"{r['calls']} Chromium calls, admit click to both call pages loaded: p50 ms", ours_only(r["pages_p50_ms"])
+        )
     for r in res.get("ours", {}).get("pages", []):
         line(f"slow 3G, {r['page']} page: KB on the wire", ours_only(round(r["bytes"] / 1000, 1)))
         line(f"slow 3G, {r['page']} page: ms until usable", ours_only(r["usable_ms"]))

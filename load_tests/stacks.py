@@ -1,0 +1,70 @@
+"""Sum py-spy's raw stacks (``--format raw``) by function and by package.
+
+``python -m load_tests.stacks FILE [N]`` prints the share of samples in which each
+function is on the stack (inclusive) and at the top (self), and the self share per
+package: where the server's CPU goes while it relays.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+
+_FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:]*)(?::\d+)?\)$")
+PACKAGES = (
+    ("signaling/", "ours: signaling"),
+    ("web/", "ours: web"),
+    ("socketio/", "python-socketio"),
+    ("engineio/", "python-engineio"),
+    ("aiohttp/", "aiohttp"),
+    ("asyncio/", "asyncio"),
+    ("uvloop", "uvloop"),
+    ("json/", "json"),
+    ("bidict/", "bidict"),
+    ("load_tests/", "bare relay"),
+)
+
+
+def package(path: str) -> str:
+    for needle, name in PACKAGES:
+        if needle in path:
+            return name
+    return "other"
+
+
+def summarise(text: str, top: int = 30) -> str:
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
+    total = 0
+    for line in text.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+        names = []
+        for frame in frames:
+            match = _FRAME.match(frame)
+            func, path = (match["func"], match["file"]) if match else (frame, "")
+            names.append((f"{func} ({path.split('site-packages/')[-1]})", path))
+        for name in {n for n, _ in names}:
+            inclusive[name] += n
+        if names:
+            own[names[-1][0]] += n
+            packages[package(names[-1][1])] += n
+    out = [f"{total} samples"]
+    out.append("-- self time by package")
+    out += [f"{100 * c / total:5.1f} %  {name}" for name, c in packages.most_common()]
+    out.append("-- self time by function")
+    out += [f"{100 * c / total:5.1f} %  {name}" for name, c in own.most_common(top)]
+    out.append("-- on the stack (inclusive) by function")
+    out += [f"{100 * c / total:5.1f} %  {name}" for name, c in inclusive.most_common(top)]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as raw:
+        print(summarise(raw.read(), int(sys.argv[2]) if len(sys.argv) > 2 else 30))
