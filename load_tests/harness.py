@@ -9,10 +9,13 @@ itself (CPU share and event-loop lag); a run where it was the bottleneck is mark
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
 import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,8 +194,19 @@ async def idle(target: Target, http: aiohttp.ClientSession, connections: int) ->
     }
 
 
-async def relay(target: Target, http: aiohttp.ClientSession, pairs: int, rate: float, seconds: float) -> dict[str, Any]:
-    """Open-loop relay at ``rate`` msg/s over ``pairs`` calls: 80 % candidates, 20 % 3 KB SDPs."""
+async def relay(
+    target: Target,
+    http: aiohttp.ClientSession,
+    pairs: int,
+    rate: float,
+    seconds: float,
+    around: Callable[[], AbstractAsyncContextManager[Any]] | None = None,
+) -> dict[str, Any]:
+    """Open-loop relay at ``rate`` msg/s over ``pairs`` calls: 80 % candidates, 20 % 3 KB SDPs.
+
+    ``around`` (e.g. a profiler) is entered once the pairs are connected and left before
+    they disconnect: it sees the relaying only.
+    """
     scheduled: dict[int, float] = {}
     latencies: list[float] = []
     done = asyncio.Event()
@@ -208,6 +222,22 @@ async def relay(target: Target, http: aiohttp.ClientSession, pairs: int, rate: f
 
     conns = await connect_pairs(target, http, pairs, sink)
     rng = random.Random(6)
+    async with around() if around is not None else contextlib.nullcontext():
+        result = await _relay(target, conns, rng, scheduled, latencies, done, rate, total)
+    await close_all(conns)
+    return result
+
+
+async def _relay(
+    target: Target,
+    conns: list[tuple[Conn, Conn]],
+    rng: random.Random,
+    scheduled: dict[int, float],
+    latencies: list[float],
+    done: asyncio.Event,
+    rate: float,
+    total: int,
+) -> dict[str, Any]:
     cpu_before = cpu_ms(target.pid)
     with LagMonitor() as monitor:
         # perf_counter, not loop.time(): uvloop's clock ticks in whole milliseconds.
@@ -230,7 +260,6 @@ async def relay(target: Target, http: aiohttp.ClientSession, pairs: int, rate: f
         except TimeoutError:
             pass
     cpu = cpu_ms(target.pid) - cpu_before
-    await close_all(conns)
     return {
         "pairs": len(conns),
         "rate": rate,

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,27 @@ import aiohttp
 
 from load_tests import harness, targets
 from load_tests.run import _raise_open_files, _within
+
+
+def _profiler(out: Path, target: targets.Target) -> Callable[[], AbstractAsyncContextManager[None]]:
+    """py-spy on the server while the pairs relay (not while they connect or leave)."""
+
+    @contextlib.asynccontextmanager
+    async def around() -> AsyncIterator[None]:
+        spy = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "py-spy"),
+            *("record", "--format", "raw", "-r", "500", "--nonblocking"),
+            *("-o", str(out), "--pid", str(target.pid)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            yield
+        finally:
+            spy.send_signal(signal.SIGINT)
+            await asyncio.wait_for(spy.wait(), 30)
+
+    return around
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
@@ -49,20 +74,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                             if args.scenario == "idle":
                                 found[t.name].append(await harness.idle(t, http, _within(limit, size)))
                                 continue
-                            spy = None
-                            if args.profile:
-                                out = Path(args.profile) / f"{t.name}-{size}.txt"
-                                spy = await asyncio.create_subprocess_exec(
-                                    str(Path(sys.executable).parent / "py-spy"),
-                                    *("record", "--format", "raw", "-r", "500", "--nonblocking"),
-                                    *("-o", str(out), "--pid", str(t.pid)),
-                                    stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL,
-                                )
-                            found[t.name].append(await harness.relay(t, http, args.pairs, size, args.seconds))
-                            if spy is not None:
-                                spy.send_signal(2)
-                                await asyncio.wait_for(spy.wait(), 30)
+                            around = _profiler(Path(args.profile) / f"{t.name}-{size}.txt", t) if args.profile else None
+                            found[t.name].append(await harness.relay(t, http, args.pairs, size, args.seconds, around))
         finally:
             await asyncio.gather(*(t.stop() for t in made))
     return found

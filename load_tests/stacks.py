@@ -1,6 +1,6 @@
 """Sum py-spy's raw stacks (``--format raw``) by function and by package.
 
-``python -m load_tests.stacks FILE [N]`` prints the share of samples in which each
+``python -m load_tests.stacks FILE [N] [WITHOUT,...]`` prints the share of samples in which each
 function is on the stack (inclusive) and at the top (self), and the self share per
 package: where the server's CPU goes while it relays.
 """
@@ -33,14 +33,15 @@ def package(path: str) -> str:
     return "other"
 
 
-def summarise(text: str, top: int = 30) -> str:
+def summarise(text: str, top: int = 30, without: tuple[str, ...] = ()) -> str:
+    """``without``: drop the samples whose stack names any of these (e.g. the connect phase)."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     packages: Counter[str] = Counter()
     total = 0
     for line in text.splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
+        if not stack or not count.isdigit() or any(w in stack for w in without):
             continue
         n = int(count)
         total += n
@@ -67,4 +68,6 @@ def summarise(text: str, top: int = 30) -> str:
 
 if __name__ == "__main__":
     with open(sys.argv[1]) as raw:
-        print(summarise(raw.read(), int(sys.argv[2]) if len(sys.argv) > 2 else 30))
+        top = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+        without = tuple(sys.argv[3].split(",")) if len(sys.argv) > 3 else ()
+        print(summarise(raw.read(), top, without))
