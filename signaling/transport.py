@@ -64,7 +64,9 @@ def websocket_class(open_sockets: MutableSet[web.WebSocketResponse], traffic: Tr
             if not isinstance(data, bytes | str):
                 raise OSError()
             if traffic is not None:
-                traffic.count(len(data.encode()) if isinstance(data, str) else len(data))
+                # Bytes on the wire; an ASCII text frame (most are) has as many as characters.
+                size = len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
+                traffic.count(size)
             return data
 
     return UncompressedWebSocket
