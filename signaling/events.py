@@ -19,6 +19,7 @@ from typing import Any
 import socketio
 from socketio import packet
 
+from signaling.delivery import InlineManager
 from signaling.rate_limit import SocketRateLimit, Verdict
 from signaling.transport import LeanEngineIOServer
 
@@ -49,6 +50,8 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         on_refused: Callable[[str], None] = lambda code: None,
         **kwargs: Any,
     ) -> None:
+        if kwargs.get("client_manager") is None:  # one node: rooms in memory
+            kwargs["client_manager"] = InlineManager()
         super().__init__(**kwargs)
         self._on_refused = on_refused  # told the error code of every event refused here
         self._allowed = frozenset(allowed) - RESERVED
