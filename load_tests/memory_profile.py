@@ -100,12 +100,54 @@ async def profile(which: str, connections: int, top: int = 25) -> None:
     report(which, n, before, after, pss1 - pss0, top)
 
 
+# What allocated it, by the innermost frame (file, and line where one file holds several parts).
+PARTS = (
+    ("aiohttp/web_protocol.py:446", "aiohttp: the parsed HTTP request (headers, raw headers, URL)"),
+    ("aiohttp/web_protocol.py", "aiohttp: the connection's RequestHandler (parser, buffers, handler task)"),
+    ("aiohttp/web.py", "event loop (uvloop): transport, handles; C allocations under run_app"),
+    ("aiohttp/web_ws.py", "aiohttp: WebSocketResponse, its reader queue and parser"),
+    ("aiohttp/_websocket", "aiohttp: websocket writer"),
+    ("aiohttp/", "aiohttp: other (request object, app dispatch, middleware frames)"),
+    ("engineio/async_drivers/aiohttp.py", "engine.io: the WSGI-style environ (a copy of the headers)"),
+    ("engineio/", "engine.io: socket object, its coroutines (reader, writer, ping)"),
+    ("asyncio/queues.py", "asyncio: engine.io's packet queue"),
+    ("asyncio/locks.py", "asyncio: the queue's Event"),
+    ("asyncio/tasks.py", "asyncio: tasks, wait_for futures and timers"),
+    ("_weakrefset.py", "asyncio: task registry (WeakSet) entries"),
+    ("socketio/", "socket.io: sid maps and rooms"),
+    ("bidict/", "socket.io: sid maps and rooms"),
+    ("signaling/", "ours: Peer, index, transport wrapper"),
+    ("web/", "ours: web (middleware frame)"),
+    ("load_tests/baselines", "bare relay: its room map, transport wrapper"),
+)
+
+
+def part(frame: tracemalloc.Frame) -> str:
+    where = f"{frame.filename}:{frame.lineno}"
+    for needle, name in PARTS:
+        if needle in where:
+            return name
+    return "other"
+
+
+def parts(n: int, before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> dict[str, float]:
+    """Bytes per connection by part."""
+    found: dict[str, float] = {}
+    for s in after.compare_to(before, "traceback"):
+        name = part(s.traceback[-1])
+        found[name] = found.get(name, 0.0) + s.size_diff / n
+    return dict(sorted(found.items(), key=lambda kv: -kv[1]))
+
+
 def report(which: str, n: int, before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, pss: int, top: int) -> None:
     total = sum(s.size_diff for s in after.compare_to(before, "filename"))
     print(
         f"== {which}: {n} connections; traced {total / n / 1024:.2f} KiB each; PSS {pss / n:.2f} KiB each "
         f"(PSS under tracemalloc includes its own bookkeeping)"
     )
+    print("-- by part")
+    for name, size in parts(n, before, after).items():
+        print(f"{size:9.0f} B  {name}")
     print("-- by file")
     for s in after.compare_to(before, "filename")[:top]:
         if s.size_diff > 0:
