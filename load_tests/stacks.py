@@ -26,7 +26,17 @@ PACKAGES = (
 )
 
 
-def package(path: str) -> str:
+# Leaves that stand for C code below them: uvloop's loop (polling, reads, callbacks in C)
+# has no Python frame of its own, and a frame write's time is mostly the send syscall.
+C_LEAVES = {
+    "run_app": "event loop in C (uvloop: epoll, reads, C callbacks)",
+    "WebSocketWriter._write_websocket_frame": "aiohttp frame write (mostly the send syscall)",
+}
+
+
+def package(path: str, func: str = "") -> str:
+    if func in C_LEAVES:
+        return C_LEAVES[func]
     for needle, name in PACKAGES:
         if needle in path:
             return name
@@ -55,7 +65,7 @@ def summarise(text: str, top: int = 30, without: tuple[str, ...] = ()) -> str:
             inclusive[name] += n
         if names:
             own[names[-1][0]] += n
-            packages[package(names[-1][1])] += n
+            packages[package(names[-1][1], names[-1][0].split(" (")[0])] += n
     out = [f"{total} samples"]
     out.append("-- self time by package")
     out += [f"{100 * c / total:5.1f} %  {name}" for name, c in packages.most_common()]
