@@ -3,8 +3,9 @@
 ``signaling/fanout.py`` overrides private methods of ``AsyncRedisManager``,
 ``signaling/server.py`` replaces the websocket class in ``sio.eio._async``
 (``signaling/transport.py``), ``signaling/events.py`` overrides private ``AsyncServer``
-methods and engine.io's queue, ``signaling/delivery.py`` replaces ``AsyncManager.emit``. pyproject.toml bounds both libraries; before raising a
-bound, this test must pass on the new version: it fails when a hook moved or changed.
+methods and engine.io's queue, ``signaling/delivery.py`` replaces ``AsyncManager.emit``.
+pyproject.toml bounds both libraries; before raising a bound, this test must pass on
+the new version: it fails when a hook moved or changed.
 """
 
 from __future__ import annotations
