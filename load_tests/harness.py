@@ -216,8 +216,19 @@ async def idle(target: Target, http: aiohttp.ClientSession, connections: int) ->
     }
 
 
-async def relay(target: Target, http: aiohttp.ClientSession, pairs: int, rate: float, seconds: float) -> dict[str, Any]:
-    """Open-loop relay at ``rate`` msg/s over ``pairs`` calls: 80 % candidates, 20 % 3 KB SDPs."""
+async def relay(
+    target: Target,
+    http: aiohttp.ClientSession,
+    pairs: int,
+    rate: float,
+    seconds: float,
+    around: Callable[[], AbstractAsyncContextManager[Any]] | None = None,
+) -> dict[str, Any]:
+    """Open-loop relay at ``rate`` msg/s over ``pairs`` calls: 80 % candidates, 20 % 3 KB SDPs.
+
+    ``around`` (e.g. a profiler) is entered once the pairs are connected and left before
+    they disconnect: it sees the relaying only.
+    """
     scheduled: dict[int, float] = {}
     latencies: list[float] = []
     done = asyncio.Event()
@@ -233,6 +244,22 @@ async def relay(target: Target, http: aiohttp.ClientSession, pairs: int, rate: f
 
     conns = await connect_pairs(target, http, pairs, sink)
     rng = random.Random(6)
+    async with around() if around is not None else contextlib.nullcontext():
+        result = await _relay(target, conns, rng, scheduled, latencies, done, rate, total)
+    await close_all(conns)
+    return result
+
+
+async def _relay(
+    target: Target,
+    conns: list[tuple[Conn, Conn]],
+    rng: random.Random,
+    scheduled: dict[int, float],
+    latencies: list[float],
+    done: asyncio.Event,
+    rate: float,
+    total: int,
+) -> dict[str, Any]:
     cpu_before = server_cpu_ms(target)
     with LagMonitor() as monitor:
         # perf_counter, not loop.time(): uvloop's clock ticks in whole milliseconds.
@@ -255,7 +282,6 @@ async def relay(target: Target, http: aiohttp.ClientSession, pairs: int, rate: f
         except TimeoutError:
             pass
     cpu = server_cpu_ms(target) - cpu_before
-    await close_all(conns)
     return {
         "pairs": len(conns),
         "rate": rate,

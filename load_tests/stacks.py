@@ -1,6 +1,6 @@
 """Sum py-spy's raw stacks (``--format raw``) by function and by package.
 
-``python -m load_tests.stacks FILE [N]`` prints the share of samples in which each
+``python -m load_tests.stacks FILE [N] [WITHOUT,...]`` prints the share of samples in which each
 function is on the stack (inclusive) and at the top (self), and the self share per
 package: where the server's CPU goes while it relays.
 """
@@ -26,21 +26,32 @@ PACKAGES = (
 )
 
 
-def package(path: str) -> str:
+# Leaves that stand for C code below them: uvloop's loop (polling, reads, callbacks in C)
+# has no Python frame of its own, and a frame write's time is mostly the send syscall.
+C_LEAVES = {
+    "run_app": "event loop in C (uvloop: epoll, reads, C callbacks)",
+    "WebSocketWriter._write_websocket_frame": "aiohttp frame write (mostly the send syscall)",
+}
+
+
+def package(path: str, func: str = "") -> str:
+    if func in C_LEAVES:
+        return C_LEAVES[func]
     for needle, name in PACKAGES:
         if needle in path:
             return name
     return "other"
 
 
-def summarise(text: str, top: int = 30) -> str:
+def summarise(text: str, top: int = 30, without: tuple[str, ...] = ()) -> str:
+    """``without``: drop the samples whose stack names any of these (e.g. the connect phase)."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     packages: Counter[str] = Counter()
     total = 0
     for line in text.splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
+        if not stack or not count.isdigit() or any(w in stack for w in without):
             continue
         n = int(count)
         total += n
@@ -54,7 +65,7 @@ def summarise(text: str, top: int = 30) -> str:
             inclusive[name] += n
         if names:
             own[names[-1][0]] += n
-            packages[package(names[-1][1])] += n
+            packages[package(names[-1][1], names[-1][0].split(" (")[0])] += n
     out = [f"{total} samples"]
     out.append("-- self time by package")
     out += [f"{100 * c / total:5.1f} %  {name}" for name, c in packages.most_common()]
@@ -67,4 +78,6 @@ def summarise(text: str, top: int = 30) -> str:
 
 if __name__ == "__main__":
     with open(sys.argv[1]) as raw:
-        print(summarise(raw.read(), int(sys.argv[2]) if len(sys.argv) > 2 else 30))
+        top = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+        without = tuple(sys.argv[3].split(",")) if len(sys.argv) > 3 else ()
+        print(summarise(raw.read(), top, without))

@@ -19,7 +19,9 @@ from typing import Any
 import socketio
 from socketio import packet
 
+from signaling.delivery import InlineManager
 from signaling.rate_limit import SocketRateLimit, Verdict
+from signaling.transport import LeanEngineIOServer
 
 __all__ = ["RESERVED", "GuardedServer"]
 
@@ -48,13 +50,19 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         on_refused: Callable[[str], None] = lambda code: None,
         **kwargs: Any,
     ) -> None:
+        if kwargs.get("client_manager") is None:  # one node: rooms in memory
+            kwargs["client_manager"] = InlineManager()
         super().__init__(**kwargs)
         self._on_refused = on_refused  # told the error code of every event refused here
         self._allowed = frozenset(allowed) - RESERVED
         self._connect_timeout = connect_timeout
-        self._deadlines: dict[str, asyncio.Task[None]] = {}
+        # One timer per transport that has not connected to the namespace yet.
+        self._deadlines: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.rate_limit = SocketRateLimit()
+
+    def _engineio_server_class(self) -> type:
+        return LeanEngineIOServer
 
     def allow(self, event: str) -> None:
         """Let clients send ``event`` (its handler is registered with ``on``)."""
@@ -130,32 +138,47 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         self._start_deadline(eio_sid)
         return result
 
+    async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
+        await super()._handle_connect(eio_sid, namespace, data)
+        if self.manager.sid_from_eio_sid(eio_sid, namespace or "/") is None:
+            return  # refused: the deadline still runs
+        self._stop_deadline(eio_sid)
+        environ = self.environ.get(eio_sid)
+        if environ is not None:
+            # The connect handler has read what it needs. The WSGI-style copy of the
+            # request's headers would otherwise stay for the socket's life (shared by
+            # engine.io's suspended frames): keep only the request, for ``_abort``.
+            request = environ.get("aiohttp.request")
+            environ.clear()
+            environ["aiohttp.request"] = request
+
     def _start_deadline(self, eio_sid: str) -> None:
-        task = asyncio.ensure_future(self._deadline(eio_sid))
-        self._deadlines[eio_sid] = task
-        task.add_done_callback(lambda t: self._forget_deadline(eio_sid, t))
+        # A timer, not a task: one small handle per pending transport, none once connected.
+        loop = asyncio.get_running_loop()
+        self._deadlines[eio_sid] = loop.call_later(self._connect_timeout, self._deadline, eio_sid)
 
-    def _forget_deadline(self, eio_sid: str, task: asyncio.Task[None]) -> None:
-        if self._deadlines.get(eio_sid) is task:
-            del self._deadlines[eio_sid]
+    def _stop_deadline(self, eio_sid: str) -> None:
+        handle = self._deadlines.pop(eio_sid, None)
+        if handle is not None:
+            handle.cancel()
 
-    async def _deadline(self, eio_sid: str) -> None:
+    def _deadline(self, eio_sid: str) -> None:
         # A transport that answers pings but never sends the socket.io CONNECT holds a
         # file descriptor and memory for nothing: close it.
-        await asyncio.sleep(self._connect_timeout)
+        self._deadlines.pop(eio_sid, None)
         if eio_sid in self.environ and self.manager.sid_from_eio_sid(eio_sid, "/") is None:
             logger.warning("closed an engine.io connection that never connected to socket.io")
             self._abort(eio_sid)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
         await super()._handle_eio_disconnect(eio_sid, reason)
-        task = self._deadlines.pop(eio_sid, None)  # after: leaving the namespaces may start one
-        if task is not None:
-            task.cancel()
+        self._stop_deadline(eio_sid)  # after: leaving the namespaces may start one
 
     async def shutdown(self) -> None:
-        tasks = [*self._deadlines.values(), *self._tasks]
+        for handle in self._deadlines.values():
+            handle.cancel()
         self._deadlines.clear()
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

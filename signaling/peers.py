@@ -41,15 +41,21 @@ class PeerIndex:
     by_sid: dict[str, Peer] = field(default_factory=dict)
     # session id -> participant id -> that participant's sockets in the call, oldest first
     calls: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # Sids of this node's sockets without consent (``withdraw`` marks them): while there
+    # are none, the relay's consent gate looks at no call at all.
+    unconsented: set[str] = field(default_factory=set)
 
     def add(self, peer: Peer) -> None:
         self.by_sid[peer.sid] = peer
+        if not peer.consented:
+            self.unconsented.add(peer.sid)
         if peer.in_call and peer.session_id and peer.participant_id:
             members = self.calls.setdefault(peer.session_id, {})
             members.setdefault(peer.participant_id, []).append(peer.sid)
 
     def remove(self, sid: str) -> Peer | None:
         peer = self.by_sid.pop(sid, None)
+        self.unconsented.discard(sid)
         if peer and peer.in_call and peer.session_id and peer.participant_id:
             members = self.calls.get(peer.session_id, {})
             sids = members.get(peer.participant_id)
@@ -73,10 +79,13 @@ class PeerIndex:
         found = self.sockets_of(participant_id)
         for peer in found:
             peer.consented = False
+            self.unconsented.add(peer.sid)
         return found
 
     def unconsented_in_call(self, session_id: str, exclude: str | None = None) -> list[str]:
         """Sids in the call of ``session_id`` whose participant has no current consent."""
+        if not self.unconsented:
+            return []  # the relay asks on every message; nobody on this node withdrew
         return [
             sid
             for pid, sids in self.calls.get(session_id, {}).items()

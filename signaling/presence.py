@@ -62,6 +62,7 @@ class Presence(Protocol):
 
     async def gone_due(self) -> list[Member]:
         """Participants whose grace ended; each told to one caller."""
+
     async def sockets_of(self, session_id: str, participant_id: str) -> list[str]:
         """The sids of the participant's call sockets, on any node."""
 

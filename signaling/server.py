@@ -10,7 +10,6 @@ import asyncio
 import functools
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,7 +106,7 @@ class SignalingServer:
             logger=False,
             engineio_logger=False,
         )
-        self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+        self._websockets: set[web.WebSocketResponse] = set()
         self.traffic = Traffic()
         self.sio.eio._async = {**self.sio.eio._async, "websocket": websocket_class(self._websockets, self.traffic)}
         self.mesh = Mesh(self.sio, self._peers)

@@ -1,9 +1,11 @@
 """The private python-socketio and python-engineio hooks this project relies on, checked.
 
-``signaling/fanout.py`` overrides private methods of ``AsyncRedisManager`` and
+``signaling/fanout.py`` overrides private methods of ``AsyncRedisManager``,
 ``signaling/server.py`` replaces the websocket class in ``sio.eio._async``
-(``signaling/transport.py``). pyproject.toml bounds both libraries; before raising a
-bound, this test must pass on the new version: it fails when a hook moved or changed.
+(``signaling/transport.py``), ``signaling/events.py`` overrides private ``AsyncServer``
+methods and engine.io's queue, ``signaling/delivery.py`` replaces ``AsyncManager.emit``.
+pyproject.toml bounds both libraries; before raising a bound, this test must pass on
+the new version: it fails when a hook moved or changed.
 """
 
 from __future__ import annotations
@@ -83,3 +85,66 @@ def test_async_server_hooks_are_where_guarded_server_overrides_them() -> None:
     assert "self.environ[eio_sid] = environ" in inspect.getsource(base._handle_eio_connect)
     for name in ("_handle_event", "_handle_disconnect", "_handle_eio_connect", "_handle_eio_disconnect"):
         assert name in GuardedServer.__dict__, name
+
+
+def test_hooks_that_trim_each_idle_socket() -> None:
+    """What ``GuardedServer`` and ``signaling/transport.py`` rely on to hold less per socket:
+    the environ is emptied after CONNECT, engine.io's queue comes from ``create_queue``,
+    and ``wait`` is engine.io's own, copied."""
+    import asyncio
+
+    import engineio
+    from engineio.async_server import AsyncServer as EngineServer
+    from engineio.base_socket import BaseSocket
+
+    from signaling.events import GuardedServer
+    from signaling.transport import LeanEngineIOServer
+
+    base = socketio.AsyncServer
+    assert _params(base._handle_connect) == ["self", "eio_sid", "namespace", "data"]
+    assert "self.environ[eio_sid]" in inspect.getsource(base._handle_connect)
+    assert "_handle_connect" in GuardedServer.__dict__
+    # A websocket request's environ is not read after the socket's handler returns.
+    handle = inspect.getsource(EngineServer.handle_request)
+    assert "if not isinstance(r, dict):\n            return r" in handle
+    # The engine.io server class and its queue hook.
+    assert "return engineio.AsyncServer" in inspect.getsource(base._engineio_server_class)
+    assert "self.queue = self.server.create_queue()" in inspect.getsource(BaseSocket.__init__)
+    assert issubclass(LeanEngineIOServer, engineio.AsyncServer)
+    # asyncio.Queue's waiters are used as deques through append/remove/popleft only.
+    queue = inspect.getsource(asyncio.Queue)
+    for name in ("self._getters = collections.deque()", "self._putters = collections.deque()", "popleft()"):
+        assert name in queue, name
+    assert "self._waiters = collections.deque()" in inspect.getsource(asyncio.Event.__init__)
+    # Our wait() is engine.io's, with the traffic count added.
+    assert "msg = await self._sock.receive()" in inspect.getsource(engineio_aiohttp.WebSocket.wait)
+
+
+def test_manager_emit_that_inline_manager_copies() -> None:
+    """``signaling/delivery.py`` replaces ``AsyncManager.emit`` for emits without a callback."""
+    from socketio.async_manager import AsyncManager
+
+    from signaling.delivery import InlineManager
+
+    assert _params(AsyncManager.emit) == [
+        "self",
+        "event",
+        "data",
+        "namespace",
+        "room",
+        "skip_sid",
+        "callback",
+        "to",
+        "kwargs",
+    ]
+    emit = inspect.getsource(AsyncManager.emit)
+    for part in (
+        "self.server.packet_class(",
+        "packet.EVENT, namespace=namespace, data=[event] + data)",
+        "eio_packet.Packet(eio_packet.MESSAGE, p)",
+        "self.get_participants(namespace, room)",
+        "self.server._send_eio_packet(eio_sid, p)",
+    ):
+        assert part in emit, part
+    assert "participants = ns[room]._fwdm.copy()" in inspect.getsource(AsyncManager.get_participants)
+    assert issubclass(InlineManager, AsyncManager)

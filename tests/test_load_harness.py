@@ -67,11 +67,15 @@ async def test_harness_runs_every_scenario(name: str) -> None:
 
 def test_ratios_are_ours_over_each_baseline() -> None:
     relay = {"p99_ms": 4.0, "server_cpu_ms_per_1000": 10.0}
-    fig = {"idle": [{"kib_per_connection": 3.0}], "relay": [relay], "setups": [{"p99_ms": 8.0}]}
+    fig = {
+        "idle": [{"kib_per_connection": 3.0}],
+        "relay": [relay],
+        "setups": [{"p99_ms": 8.0, "server_cpu_ms_per_set_up": 6.0}],
+    }
     base = {
         "idle": [{"kib_per_connection": 2.0}],
         "relay": [{"p99_ms": 2.0, "server_cpu_ms_per_1000": 5.0}],
-        "setups": [{"p99_ms": 4.0}],
+        "setups": [{"p99_ms": 4.0, "server_cpu_ms_per_set_up": 4.0}],
     }
     found = run.ratios({"ours": fig, "bare": base})
     assert found == {
@@ -80,6 +84,7 @@ def test_ratios_are_ours_over_each_baseline() -> None:
             "relay_p99": [2.0],
             "cpu_ms_per_1000": [2.0],
             "setup_p99": [2.0],
+            "setup_cpu_ms": [1.5],
         }
     }
 

@@ -59,6 +59,34 @@ async def test_connected_socket_is_not_closed_by_the_deadline(server, app, clien
         await idle.close()
 
 
+async def test_a_connected_socket_keeps_no_deadline_and_only_the_request(server, app, client) -> None:  # type: ignore[no-untyped-def]
+    # What an idle socket holds (docs/performance.md): the connect deadline ends with the
+    # CONNECT, and the WSGI-style copy of its headers is dropped; a refused one keeps both.
+    from tests.conftest import cookie_header, login
+    from web.keys import SIGNALING
+
+    sio = app[SIGNALING].sio
+    await login(client)
+    connected, refused = RawSocket(), RawSocket()
+    try:
+        await connected.open(server, cookie_header(client))
+        await connected.connect({"role": "dashboard"})
+        await refused.open(server)
+        await refused.send("40" + json.dumps({"role": "dashboard"}))  # no cookie: refused
+        await refused.wait(lambda: any(e[0] == "\0connect_error" for e in refused.events))
+        by_sid = {sio.manager.sid_from_eio_sid(e, "/"): e for e in sio.environ}
+        kept = by_sid.pop(None)
+        (eio_sid,) = by_sid.values()
+        assert list(sio.environ[eio_sid]) == ["aiohttp.request"]
+        assert eio_sid not in sio._deadlines
+        assert "HTTP_HOST" in sio.environ[kept] and kept in sio._deadlines
+        await connected.send('421["lobby.admit",{}]')  # and it still works
+        assert (await connected.ack(1))["error"]["code"] == "bad_payload"
+    finally:
+        await connected.close()
+        await refused.close()
+
+
 async def test_dripping_request_headers_are_cut_off(server) -> None:  # type: ignore[no-untyped-def]
     reader, writer = await asyncio.open_connection(server.host, server.port)
     loop = asyncio.get_running_loop()

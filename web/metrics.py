@@ -113,6 +113,7 @@ class Metrics:
         self.feedback_answers = Counter(
             f"{_NS}_feedback_answers_moved", "Feedback answers and ratings moved into the results", registry=r
         )
+        self._relayed: dict[str, Counter] = {}
         self._peers: Callable[[], PeerIndex | None] = lambda: None
         self._echo_running: Callable[[], int] = lambda: 0
         r.register(_Live(lambda: self._peers(), lambda: self._echo_running()))
@@ -124,7 +125,12 @@ class Metrics:
 
     # SignalingMetrics
     def relayed(self, event: str) -> None:
-        self.events_relayed.labels(event).inc()
+        # Called for every relayed message: the labelled child is looked up once per
+        # event name (the relay sends four names only), not built on every call.
+        child = self._relayed.get(event)
+        if child is None:
+            child = self._relayed[event] = self.events_relayed.labels(event)
+        child.inc()
 
     def refused(self, code: str) -> None:
         self.events_refused.labels(code).inc()

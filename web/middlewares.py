@@ -45,17 +45,19 @@ _CSP = "; ".join(
 
 
 @web.middleware
-async def signaling_passthrough(request: web.Request, handler: Handler) -> web.StreamResponse:
+def signaling_passthrough(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
     """Hand the socket.io endpoint straight to its handler, past the page middlewares.
 
     The socket.io endpoint is not a page: it authenticates in its connect handler, maps
     its own errors, and its websocket lives for the whole visit. Every middleware it
     passed would stay suspended on the stack for that long; skipping them saves about
     7 KiB per open socket (``docs/performance.md``). Must be the outermost middleware.
+    Not a coroutine function on purpose: it returns the next handler's coroutine for
+    aiohttp to await, so not even its own frame stays on a websocket's stack.
     """
     if request.path == "/socket.io/":  # exactly the route ``sio.attach`` adds
-        return await request.match_info.handler(request)
-    return await handler(request)
+        return request.match_info.handler(request)
+    return handler(request)
 
 
 @web.middleware
