@@ -43,28 +43,30 @@ async def test_pages_are_never_compressed(client) -> None:  # type: ignore[no-un
 
 
 async def test_pages_preload_the_modules_their_script_imports(client) -> None:  # type: ignore[no-untyped-def]
-    # Every preloaded URL is the versioned one a served module imports, else the browser
-    # fetches twice; and each is served compressed and cacheable.
-    from tests.conftest import login
+    # Every module the page's scripts import, directly or not, is preloaded, each by the
+    # versioned URL a served module imports (else the browser fetches twice); and each is
+    # served compressed and cacheable.
+    from tests.conftest import create_session, login
 
-    await login(client)
-    page = await client.get("/dashboard")
-    html = await page.text()
-    preloaded = re.findall(r'rel="modulepreload" href="([^"]+)"', html)
-    assert len(preloaded) == 3
-    script = re.search(r'<script type="module" src="([^"]+)"', html)
-    assert script is not None
-    imported: set[str] = set()
-    pending = [script.group(1)]
-    while pending:
-        url = pending.pop()
-        resp = await client.get(url, headers={"Accept-Encoding": "gzip"}, auto_decompress=False)
-        assert resp.status == 200 and resp.headers["Content-Encoding"] == "gzip"
-        source = gzip.decompress(await resp.read()).decode()
-        base = url.rsplit("/", 1)[0]
-        for spec in re.findall(r'from "([^"]+)"', source):
-            full = spec if spec.startswith("/") else f"{base}/{spec[2:]}"
-            if full not in imported:
-                imported.add(full)
-                pending.append(full)
-    assert set(preloaded) <= imported
+    csrf = await login(client)
+    session_id, _ = await create_session(client, csrf)
+    for path, scripts in (("/dashboard", 1), (f"/sessions/{session_id}/call", 3)):
+        html = await (await client.get(path)).text()
+        preloaded = re.findall(r'rel="modulepreload" href="([^"]+)"', html)
+        entries = re.findall(r'<script type="module" src="([^"]+)"', html)
+        assert len(entries) == scripts
+        imported: set[str] = set()
+        pending = list(entries)
+        while pending:
+            url = pending.pop()
+            resp = await client.get(url, headers={"Accept-Encoding": "gzip"}, auto_decompress=False)
+            assert resp.status == 200 and resp.headers["Content-Encoding"] == "gzip"
+            assert "immutable" in resp.headers["Cache-Control"]
+            source = gzip.decompress(await resp.read()).decode()
+            base = url.rsplit("/", 1)[0]
+            for spec in re.findall(r'from "(\./[^"]+|/static/[^"]+)"', source):
+                full = spec if spec.startswith("/") else f"{base}/{spec[2:]}"
+                if full not in imported:
+                    imported.add(full)
+                    pending.append(full)
+        assert sorted(preloaded) == sorted(imported - set(entries)), path

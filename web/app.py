@@ -251,6 +251,8 @@ def create_app(settings: Settings) -> web.Application:
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
     aiohttp_jinja2.get_env(app).globals["static_url"] = static_url(app, modules)
+    aiohttp_jinja2.get_env(app).globals["module_preloads"] = modules.preloads
+    aiohttp_jinja2.get_env(app).globals["module_graph"] = modules.graph
     for module in (health, auth, caseworker, appointments, recipient, booking, check, feedback, evaluation, info):
         app.router.add_routes(module.routes)
     app.router.add_get(
