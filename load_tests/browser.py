@@ -149,12 +149,13 @@ def _ms(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-async def _load(context: Any, url: str) -> dict[str, Any]:
-    """One cold page load under ``SLOW_3G``: bytes on the wire and milliseconds until usable."""
+async def _load(context: Any, url: str, cached: bool = False) -> dict[str, Any]:
+    """One page load under ``SLOW_3G``: bytes on the wire and milliseconds until usable;
+    cold, or with the browser cache as ``context`` left it (``cached``)."""
     page = await context.new_page()
     cdp = await context.new_cdp_session(page)
     await cdp.send("Network.enable")
-    await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    await cdp.send("Network.setCacheDisabled", {"cacheDisabled": not cached})
     await cdp.send("Network.emulateNetworkConditions", SLOW_3G)
     sizes: dict[str, float] = {}
     cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
@@ -198,6 +199,12 @@ async def pages(target: Target, fresh: Guest, waiting: Guest, admitted: Guest) -
                             path, "call"
                         )
                         found.append(result)
+                        if path == "/call":
+                            # As the call page loads after the waiting room, which fetched its
+                            # modules into the cache while the person waited (page.js).
+                            result = await _load(context, f"{target.url}/s/{session}{path}", cached=True)
+                            result["page"] = "call, modules prefetched"
+                            found.append(result)
                     finally:
                         await context.close()
         finally:

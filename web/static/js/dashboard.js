@@ -2,7 +2,7 @@
 // with admit / decline buttons per waiting recipient.
 import { connect, errorCode, errorDetail, request } from "./signaling.js";
 import { errorText, has, t } from "./i18n.js";
-import { onPageLeave, writeStatus } from "./page.js";
+import { onPageLeave, prefetchWhenIdle, writeStatus } from "./page.js";
 import { waitingChanged } from "./waiting_alerts.js";
 
 const sections = new Map(); // session id -> <section class="session">
@@ -239,3 +239,5 @@ if (sections.size > 0) {
     socket.disconnect();
   });
 }
+
+prefetchWhenIdle();

@@ -32,3 +32,31 @@ export function mediaErrorKey(err) {
   if (name === "NotFoundError" || name === "OverconstrainedError") return "media_missing";
   return "media_failed";
 }
+
+/**
+ * Fetch into the cache, once this page has loaded and the network is quiet, what the next
+ * page will need (the call page's modules, listed by the server in #prefetch). Started
+ * only after "load", so it never competes with this page's own loading on a slow line.
+ */
+export function prefetchWhenIdle() {
+  const list = document.getElementById("prefetch");
+  if (!list) return;
+  let urls = [];
+  try {
+    urls = JSON.parse(list.textContent);
+  } catch {
+    return;
+  }
+  const start = () => {
+    for (const href of urls) {
+      const link = document.createElement("link");
+      link.rel = "prefetch";
+      link.href = href;
+      link.crossOrigin = "anonymous"; // as module scripts fetch: the cache entry then matches
+      document.head.append(link);
+    }
+  };
+  const later = () => ("requestIdleCallback" in window ? requestIdleCallback(start, { timeout: 2000 }) : setTimeout(start, 200));
+  if (document.readyState === "complete") later();
+  else addEventListener("load", later, { once: true });
+}

@@ -2,7 +2,7 @@
 // decision (admit / decline) or the end of the session.
 import { connect, errorCode, errorDetail, newInstanceId } from "./signaling.js";
 import { errorText, t } from "./i18n.js";
-import { onPageLeave, writeStatus as setText } from "./page.js";
+import { onPageLeave, prefetchWhenIdle, writeStatus as setText } from "./page.js";
 
 const main = document.getElementById("waiting");
 
@@ -125,3 +125,5 @@ if (main) {
     socket.disconnect();
   });
 }
+
+prefetchWhenIdle();
