@@ -198,9 +198,11 @@ async def close_all(conns: list[tuple[Conn, Conn]]) -> None:
 async def idle(target: Target, http: aiohttp.ClientSession, connections: int) -> dict[str, Any]:
     """Memory per idle connection, from the server's PSS before and after.
 
-    Run it on a freshly started target: a few connections first load what is loaded
-    lazily, then the figure is the growth for ``connections`` more.
+    Run it on a freshly started target: the pages first, as browsers load them before
+    their sockets connect (each hands over its pass: (a) only), then a few connections to
+    load what is loaded lazily; the figure is the growth for ``connections`` more.
     """
+    await pages.call_passes(target, http, connections // 2)
     await close_all(await connect_pairs(target, http, min(10, connections // 2)))
     await asyncio.sleep(0.5)
     before = server_pss_kib(target)
