@@ -188,30 +188,44 @@ class RevocationFeed:
         self._poll = poll_seconds
         self._clock = clock
         self._since = clock() - _KEEP_SECONDS
+        # Rows already applied that the next read's overlap returns again: id -> stamp.
+        self._applied: dict[int, float] = {}
         self._task: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
 
-    async def read(self) -> None:
+    async def read(self) -> int:
         """One read of the table: everything since the last read (with an overlap, since a
-        change stamped earlier may commit later), applied; old rows deleted now and then."""
+        change stamped earlier may commit later), each row applied once; old rows deleted
+        now and then. Returns how many rows it applied."""
         started = self._clock()
         async with self._db() as db:
+            # The overlap returns rows applied last time; only the others are read whole
+            # (one commit may name thousands of keys).
             rows = (
                 await db.execute(
-                    select(PassRevocationRow.id, PassRevocationRow.at, PassRevocationRow.keys).where(
-                        PassRevocationRow.at > self._since - 2 * MARGIN_SECONDS
+                    select(PassRevocationRow.id, PassRevocationRow.at, PassRevocationRow.keys)
+                    .where(
+                        PassRevocationRow.at > self._since - 2 * MARGIN_SECONDS,
+                        PassRevocationRow.id.not_in(list(self._applied)),
                     )
+                    .order_by(PassRevocationRow.at)
                 )
             ).all()
+        applied = 0
         for row_id, at, keys in rows:
             self._since = max(self._since, at)
+            self._applied[row_id] = at
             if not self._revocations.is_own(row_id):
                 self._revocations.heard(keys.split(), at + MARGIN_SECONDS)
+                applied += 1
+        horizon = self._since - 2 * MARGIN_SECONDS
+        self._applied = {row_id: at for row_id, at in self._applied.items() if at > horizon}
         self._revocations.up_to_date(started - MARGIN_SECONDS)
         if started - self._pruned_at > 60:
             self._pruned_at = started
             async with self._db.begin() as db:
                 await db.execute(delete(PassRevocationRow).where(PassRevocationRow.at < started - _KEEP_SECONDS))
+        return applied
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from consent.records import ALL_SCOPES
 from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, SessionState
 from storage import accounts, consents, grants, sessions, third, users
+from storage.changes import changed
 from storage.db import create_engine, sessionmaker_for
 from storage.grant_passes import Passes
 from storage.models import ParticipantRow, PassRevocationRow
@@ -259,6 +260,23 @@ async def test_a_rolled_back_change_revokes_nothing(engine: AsyncEngine) -> None
     assert here.changed_at(f"p:{recipient}") == before
     async with maker() as db:
         assert len((await db.execute(select(PassRevocationRow.id))).all()) == rows_before
+
+
+@pytest.mark.usefixtures("database")
+async def test_the_feed_applies_each_row_once(engine: AsyncEngine) -> None:
+    """Reads overlap (a change stamped earlier may commit later), but a row is applied
+    once: a bulk commit naming thousands of keys must not be parsed four times a second."""
+    maker = sessionmaker_for(engine)
+    async with maker.begin() as db:
+        changed(db, *(f"p:{i}" for i in range(5000)))
+    elsewhere = Revocations()
+    feed = RevocationFeed(sessionmaker_for(engine), elsewhere)
+    assert await feed.read() == 1 and elsewhere.changed_at("p:4999") is not None
+    assert await feed.read() == 0
+    async with maker.begin() as db:
+        changed(db, "s:next")
+    assert await feed.read() == 1 and elsewhere.changed_at("s:next") is not None
+    assert await feed.read() == 0
 
 
 # ---------------------------------------------------------------- the connect, in the app
