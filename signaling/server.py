@@ -30,14 +30,13 @@ from signaling.events import GuardedServer
 from signaling.lobby import Lobby
 from signaling.mesh import Mesh, peer_room
 from signaling.metrics import NoMetrics, SignalingMetrics
+from signaling.passes import PassCheck
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import LocalPresence, Presence
 from signaling.transport import Traffic, refused, websocket_class
 from storage import audit, consents, grants, sessions
 from storage.grant_passes import Passes
 from storage.revocations import Revocations
-from storage.sessions import hash_secret
-from storage.users import hash_token
 
 __all__ = ["SignalingServer"]
 
@@ -63,8 +62,7 @@ class SignalingServer:
         self._credentials = credentials
         self._pass_cookies = pass_cookies
         # Signed grants from the page load (bind): a connect with a trusted one reads no database.
-        self._passes: Passes | None = None
-        self._revocations: Revocations | None = None
+        self._pass_check: PassCheck | None = None
         self._metrics: SignalingMetrics = metrics or NoMetrics()
         # Session id -> when its first offer was relayed through this node, until the answer.
         self._offered: dict[str, float] = {}
@@ -138,8 +136,8 @@ class SignalingServer:
         without ``passes`` and ``revocations`` every connect reads its grant from the database.
         """
         self._db = db
-        if passes is not None and revocations is not None:
-            self._passes, self._revocations = passes, revocations
+        if passes is not None and revocations is not None and self._pass_cookies is not None:
+            self._pass_check = PassCheck(passes, revocations, self._pass_cookies, self._metrics, self._settings.clock)
         self._waiting = waiting_room
         self._lobby = Lobby(self.sio, db, waiting_room, self._settings.clock)
         if presence is not None:
@@ -235,7 +233,7 @@ class SignalingServer:
         if not token:
             raise refused("unauthenticated", "Not logged in.")
         session_id = None if wanted.role == "dashboard" else wanted.session
-        grant = self._staff_pass(request, token, session_id)
+        grant = self._pass_check.staff(request.cookies, token, session_id) if self._pass_check else None
         if grant is None:
             async with self._db() as db:
                 grant = await grants.staff_grant(db, token, session_id, self._now())
@@ -267,7 +265,7 @@ class SignalingServer:
         _, cookie = self._credentials(request.cookies)
         if cookie is None:
             raise refused("unauthenticated", "Open your invitation link first.")
-        grant = self._participant_pass(request, *cookie)
+        grant = self._pass_check.participant(request.cookies, *cookie) if self._pass_check else None
         if grant is None:
             async with self._db() as db:
                 grant = await grants.recipient_grant(db, *cookie)
@@ -310,41 +308,6 @@ class SignalingServer:
             waiting=not admitted,
             arrived_at=arrived_at,
         )
-
-    def _staff_pass(self, request: web.Request, token: str, session_id: str | None) -> grants.StaffGrant | None:
-        """The grant from a trusted pass minted for this login and this session, else None."""
-        if self._passes is None or self._revocations is None or self._pass_cookies is None:
-            return None
-        cookie, _ = self._pass_cookies(request.cookies)
-        if cookie is None:
-            return None
-        token_hash = hash_token(token)
-        found = self._passes.read_staff(cookie, token_hash)
-        if (
-            found is None
-            or found.session_id != session_id
-            or found.grant.login_expires_at is None
-            or found.grant.login_expires_at <= self._now()
-            or not self._revocations.trusted(found.keys(token_hash), found.minted)
-        ):
-            self._metrics.connect_grant("database")
-            return None
-        self._metrics.connect_grant("pass")
-        return found.grant
-
-    def _participant_pass(self, request: web.Request, participant_id: str, secret: str) -> grants.RecipientGrant | None:
-        """The grant from a trusted pass minted for this participant cookie, else None."""
-        if self._passes is None or self._revocations is None or self._pass_cookies is None:
-            return None
-        _, cookie = self._pass_cookies(request.cookies)
-        if cookie is None:
-            return None
-        found = self._passes.read_recipient(cookie, participant_id, hash_secret(secret))
-        if found is None or not self._revocations.trusted(found.keys(), found.minted):
-            self._metrics.connect_grant("database")
-            return None
-        self._metrics.connect_grant("pass")
-        return found.grant
 
     # ---------------------------------------------------------------- disconnect
 
