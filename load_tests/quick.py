@@ -10,42 +10,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import signal
-import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from load_tests import harness, targets
+from load_tests import harness, stacks, targets
 from load_tests.run import _raise_open_files, _within
 
 
 def _profiler(out: Path, target: targets.Target) -> Callable[[], AbstractAsyncContextManager[None]]:
     """py-spy on the server while the pairs relay (not while they connect or leave)."""
-
-    @contextlib.asynccontextmanager
-    async def around() -> AsyncIterator[None]:
-        spy = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "py-spy"),
-            *("record", "--format", "raw", "-r", "500", "--nonblocking"),
-            *("-o", str(out), "--pid", str(target.pid)),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            yield
-        finally:
-            spy.send_signal(signal.SIGINT)
-            await asyncio.wait_for(spy.wait(), 30)
-
-    return around
+    return lambda: stacks.py_spy(out, target.pid)
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:

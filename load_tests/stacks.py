@@ -7,9 +7,15 @@ package: where the server's CPU goes while it relays.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import signal
+import subprocess
 import sys
 from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:]*)(?::\d+)?\)$")
 PACKAGES = (
@@ -74,6 +80,23 @@ def summarise(text: str, top: int = 30, without: tuple[str, ...] = ()) -> str:
     out.append("-- on the stack (inclusive) by function")
     out += [f"{100 * c / total:5.1f} %  {name}" for name, c in inclusive.most_common(top)]
     return "\n".join(out)
+
+
+@contextlib.asynccontextmanager
+async def py_spy(out: Path, pid: int) -> AsyncIterator[None]:
+    """py-spy records process ``pid`` into ``out`` (raw stacks, 500 Hz, non-blocking) meanwhile."""
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"),
+        *("record", "--format", "raw", "-r", "500", "--nonblocking"),
+        *("-o", str(out), "--pid", str(pid)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        await asyncio.wait_for(spy.wait(), 30)
 
 
 if __name__ == "__main__":

@@ -67,12 +67,17 @@ class Revocations:
         self._heard_at = self._trust_from
         # Rows this node wrote and applied itself: the feed skips them (stamped more exactly here).
         self._own_rows: set[int] = set()
+        # Who waits to hear of a key (``heard_of``): key -> futures.
+        self._waiters: dict[str, list[asyncio.Future[float]]] = {}
 
     def heard(self, keys: Iterable[str], at: float) -> None:
         """A change: passes on ``keys`` minted at or before ``at`` are void."""
         for key in keys:
             before = self._at.pop(key, None)
             self._at[key] = at if before is None else max(before, at)  # newest at the end
+            for waiter in self._waiters.pop(key, ()):
+                if not waiter.done():
+                    waiter.set_result(self._at[key])
         self._prune()
 
     def committed_here(self, keys: Iterable[str], at: float, row_id: int) -> None:
@@ -87,6 +92,12 @@ class Revocations:
             self._own_rows.discard(row_id)
             return True
         return False
+
+    async def heard_of(self, key: str) -> float:
+        """Wait until this node hears of a change to ``key`` (from now on); its stamp."""
+        waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(key, []).append(waiter)
+        return await waiter
 
     def changed_at(self, key: str) -> float | None:
         """When ``key`` last changed, as far as this node knows (within the kept horizon)."""

@@ -38,7 +38,7 @@ from tests.nodes import Browser
 from tests.sio import Peer, instance
 from tests.test_multinode import Cluster, _caseworker, _next_update_with, cluster
 from web.cookies import PARTICIPANT_PASS_COOKIE, STAFF_PASS_COOKIE
-from web.keys import DB, ENGINE
+from web.keys import DB, ENGINE, REVOCATIONS
 from web.settings import Settings
 
 __all__ = ["cluster"]  # the two-node fixture, re-used from the multi-node tests
@@ -487,20 +487,17 @@ async def test_a_deactivation_from_the_command_line_reaches_the_node(
     await login(cw)
     other = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        async with sessionmaker_for(other).begin() as db:
+        async with sessionmaker_for(other)() as db:
             [account] = [u for u in await accounts.list_users(db, None) if u.username == "fachkraft"]
+        heard = asyncio.ensure_future(app[REVOCATIONS].heard_of(f"a:{account.id}"))
+        async with sessionmaker_for(other).begin() as db:
             await accounts.set_active(db, account.id, False)
     finally:
         await other.dispose()
-    deadline = time.monotonic() + 1.0
-    while True:  # the requirement is a bound: refused within 1 s
-        peer, code = await _connect(sockets, server, cw, {"role": "dashboard"})
-        if peer is None:
-            break
-        await peer.close()
-        assert time.monotonic() < deadline, "a deactivated account still connected after 1 s"
-        await asyncio.sleep(0.05)
-    assert code == "unauthenticated"
+    # The node's feed reads the row: the requirement is a bound, 1 s.
+    await asyncio.wait_for(heard, 1.0)
+    peer, code = await _connect(sockets, server, cw, {"role": "dashboard"})
+    assert peer is None and code == "unauthenticated"
 
 
 async def test_the_table_keeps_no_names_and_forgets(app, server, new_client) -> None:  # type: ignore[no-untyped-def]
@@ -556,7 +553,9 @@ async def test_a_decline_on_one_node_voids_the_pass_on_the_other_within_a_second
     assert ack == {"ok": True}
     declined_at = time.monotonic()
     await waiting.next("lobby.declined")
-    while True:  # the requirement is a bound: refused on A within 1 s of the decline on B
+    # Node A is another process: nothing tells the test when its feed has read B's commit.
+    # Each attempt waits for A's answer to a real connect, back to back, within the 1 s bound.
+    while True:
         again = cluster.client(rc, {**auth, "instance": instance()})
         try:
             await again.connect(cluster.a.url)
@@ -564,5 +563,4 @@ async def test_a_decline_on_one_node_voids_the_pass_on_the_other_within_a_second
             break
         await again.close()
         assert time.monotonic() - declined_at < 1.0, "node A still let the declined pass in after 1 s"
-        await asyncio.sleep(0.05)
     assert time.monotonic() - declined_at < 1.0
