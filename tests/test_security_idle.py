@@ -25,7 +25,8 @@ HEADER_TIMEOUT = 2.0
 
 @pytest.fixture
 def app(settings: Settings) -> web.Application:
-    return create_app(replace(settings, socket_connect_timeout_seconds=CONNECT_DEADLINE, header_timeout_seconds=HEADER_TIMEOUT))
+    short = replace(settings, socket_connect_timeout_seconds=CONNECT_DEADLINE, header_timeout_seconds=HEADER_TIMEOUT)
+    return create_app(short)
 
 
 @pytest.fixture
