@@ -7,7 +7,7 @@ PORT ?= 8080
 INSTANCE_PATH ?= instance
 export INSTANCE_PATH
 
-.PHONY: run test install lock catalogs lint typecheck bench bench-login clean messages translations
+.PHONY: run test install lock catalogs lint typecheck bench bench-login bench-data clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ node_modules/.installed: package.json package-lock.json
 BENCH_SIZE ?= small
 bench-login: install $(VENV)/.bench
 	$(BIN)/python -m load_tests.login_flood
+
+# The data-saving modes' MB per minute over 15 s windows (the suite uses 6 s), docs/performance.md.
+bench-data: install
+	DATA_WINDOW_SECONDS=15 $(BIN)/python -m pytest -s -p no:cacheprovider \
+		tests/test_browser_datasaver.py::test_each_mode_stays_within_its_data_bound
 
 bench: install $(VENV)/.bench
 	$(BIN)/python -m load_tests --size $(BENCH_SIZE)
