@@ -27,6 +27,7 @@ __all__ = [
     "Basis",
     "Retention",
     "Item",
+    "column_items",
     "INVENTORY",
     "items_of",
     "by_name",
@@ -103,6 +104,23 @@ class Item:
     @property
     def table(self) -> str:
         return self.name.split(".", 1)[0] if self.kind is Kind.COLUMN else ""
+
+
+def column_items(
+    table: str,
+    *,
+    persons: tuple[Person, ...],
+    basis: Basis,
+    retention: Retention,
+    deleted_by: str | None,
+    data_class: str,
+    columns: dict[str, str],
+) -> tuple[Item, ...]:
+    """One item per column of ``table``, all with the same person, basis, retention and deleter."""
+    return tuple(
+        Item(Kind.COLUMN, f"{table}.{column}", purpose, persons, basis, retention, deleted_by, data_class)
+        for column, purpose in columns.items()
+    )
 
 
 def _build() -> tuple[Item, ...]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from recordings_policy.inventory import Basis, Item, Kind, Person, Retention
+from recordings_policy.inventory import Basis, Item, Person, Retention, column_items
+from recordings_policy.inventory_staff import STAFF_ITEMS
 from recordings_policy.retention import Category
 
 __all__ = ["TABLE_ITEMS"]
@@ -21,27 +22,9 @@ CONSENT = Retention("ab Erteilung; Verjährungsfrist § 195 BGB", Category.CONSE
 BOOKING = Retention("ab dem gebuchten Termin", Category.BOOKINGS_AND_PHONE_NUMBERS, 7)
 FEEDBACK = Retention("ab dem Monat der Antwort", Category.FEEDBACK, 730)
 LOGS = Retention("ab Eintrag", Category.LOGS, 30)
-ACCOUNT = Retention("solange das Konto besteht; Deaktivierung beendet die Nutzung, gelöscht wird manuell")
-ORGANISATION = Retention("solange die Dienststelle den Dienst nutzt")
 
 
-def _table(
-    table: str,
-    *,
-    persons: tuple[Person, ...],
-    basis: Basis,
-    retention: Retention,
-    deleted_by: str | None,
-    data_class: str,
-    columns: dict[str, str],
-) -> tuple[Item, ...]:
-    return tuple(
-        Item(Kind.COLUMN, f"{table}.{column}", purpose, persons, basis, retention, deleted_by, data_class)
-        for column, purpose in columns.items()
-    )
-
-
-_SESSIONS = _table(
+_SESSIONS = column_items(
     "counsel_sessions",
     persons=(R, C),
     basis=Basis.TASK,
@@ -63,7 +46,7 @@ _SESSIONS = _table(
     },
 )
 
-_PARTICIPANTS = _table(
+_PARTICIPANTS = column_items(
     "participants",
     persons=(R, T, C),
     basis=Basis.TASK,
@@ -83,7 +66,7 @@ _PARTICIPANTS = _table(
 )
 
 _SESSION_CHILDREN = (
-    _table(
+    column_items(
         "invitation_codes",
         persons=(R,),
         basis=Basis.TASK,
@@ -98,7 +81,7 @@ _SESSION_CHILDREN = (
             "expires_at": "bis wann der Code gilt",
         },
     )
-    + _table(
+    + column_items(
         "invitation_deliveries",
         persons=(R,),
         basis=Basis.TASK,
@@ -113,7 +96,7 @@ _SESSION_CHILDREN = (
             "at": "Zeitpunkt",
         },
     )
-    + _table(
+    + column_items(
         "attempt_events",
         persons=(R, T, C),
         basis=Basis.TASK,
@@ -130,7 +113,7 @@ _SESSION_CHILDREN = (
             "detail": "technisches Detail (z. B. Fehlerart), kein Freitext",
         },
     )
-    + _table(
+    + column_items(
         "caseworker_rating_markers",
         persons=(C,),
         basis=Basis.STATISTICS,
@@ -139,7 +122,7 @@ _SESSION_CHILDREN = (
         data_class="Termindaten",
         columns={"session_id": "dass die Fachkraft diesen Termin schon bewertet hat (ohne Inhalt)"},
     )
-    + _table(
+    + column_items(
         "feedback_offers",
         persons=(R,),
         basis=Basis.STATISTICS,
@@ -150,7 +133,7 @@ _SESSION_CHILDREN = (
     )
 )
 
-_CONSENT = _table(
+_CONSENT = column_items(
     "consent_records",
     persons=(R, T),
     basis=Basis.PROOF,
@@ -171,7 +154,7 @@ _CONSENT = _table(
     },
 )
 
-_BOOKINGS = _table(
+_BOOKINGS = column_items(
     "bookings",
     persons=(R, C),
     basis=Basis.TASK,
@@ -193,7 +176,7 @@ _BOOKINGS = _table(
         "idempotency_key": "verhindert doppelte Buchung beim erneuten Absenden",
         "created_at": "Zeitpunkt der Buchung",
     },
-) + _table(
+) + column_items(
     "feedback_booking_offers",
     persons=(R,),
     basis=Basis.STATISTICS,
@@ -211,7 +194,7 @@ _RESULT = {
     "month": "Monat (kein Datum, keine Uhrzeit)",
 }
 _FEEDBACK = (
-    _table(
+    column_items(
         "feedback_responses",
         persons=(R,),
         basis=Basis.STATISTICS,
@@ -232,7 +215,7 @@ _FEEDBACK = (
             "why_not_recommend": "Antwort: Grund gegen Weiterempfehlung",
         },
     )
-    + _table(
+    + column_items(
         "caseworker_ratings",
         persons=(C,),
         basis=Basis.STATISTICS,
@@ -241,7 +224,7 @@ _FEEDBACK = (
         data_class="Anonyme Rückmeldungen und Prüfergebnisse",
         columns={**_RESULT, "effort": "Aufwand aus Sicht der Fachkraft", "technical_quality": "technische Qualität"},
     )
-    + _table(
+    + column_items(
         "check_verdicts",
         persons=(R,),
         basis=Basis.STATISTICS,
@@ -256,7 +239,7 @@ _FEEDBACK = (
             "month": "Monat",
         },
     )
-    + _table(
+    + column_items(
         "feedback_offer_counts",
         persons=(),
         basis=Basis.STATISTICS,
@@ -271,7 +254,7 @@ _FEEDBACK = (
             "offers": "Anzahl angebotener Rückmeldungen (Rücklaufquote)",
         },
     )
-    + _table(
+    + column_items(
         "feedback_ballots",
         persons=(R, C),
         basis=Basis.STATISTICS,
@@ -284,7 +267,7 @@ _FEEDBACK = (
             "payload": "die Antworten bis zur Übertragung",
         },
     )
-    + _table(
+    + column_items(
         "feedback_tokens",
         persons=(R,),
         basis=Basis.STATISTICS,
@@ -302,171 +285,6 @@ _FEEDBACK = (
     )
 )
 
-_STAFF = (
-    _table(
-        "users",
-        persons=(C, A, E),
-        basis=Basis.EMPLOYEES,
-        retention=ACCOUNT,
-        deleted_by=None,
-        data_class="Konten der Beschäftigten",
-        columns={
-            "id": "Kennung des Kontos",
-            "username": "Anmeldename",
-            "display_name": "angezeigter Name (für die leistungsberechtigte Person sichtbar)",
-            "password_hash": "Passwort-Hash (scrypt), nie das Passwort",
-            "role": "Rolle (Fachkraft, Auswertung, Administration)",
-            "office_id": "Dienststelle",
-            "created_at": "Anlagezeitpunkt",
-            "active": "ob das Konto aktiv ist",
-        },
-    )
-    + _table(
-        "login_sessions",
-        persons=(C, A, E),
-        basis=Basis.SECURITY,
-        retention=Retention("bis zur Abmeldung oder zum Ablauf (10 Stunden)"),
-        deleted_by=PURGE,
-        data_class="Konten der Beschäftigten",
-        columns={
-            "token_hash": "Hash des Anmelde-Cookies",
-            "user_id": "angemeldetes Konto",
-            "csrf_token": "Schutz gegen Cross-Site-Request-Forgery",
-            "created_at": "Anmeldezeitpunkt",
-            "expires_at": "Ablauf",
-        },
-    )
-    + _table(
-        "password_links",
-        persons=(C, A, E),
-        basis=Basis.SECURITY,
-        retention=Retention("bis zur Nutzung oder zum Ablauf (72 Stunden)"),
-        deleted_by="storage.accounts:use_password_link",
-        data_class="Konten der Beschäftigten",
-        columns={"token_hash": "Hash des Links zum Setzen des Passworts", "user_id": "Konto", "expires_at": "Ablauf"},
-    )
-    + _table(
-        "login_throttle",
-        persons=(C, A, E),
-        basis=Basis.SECURITY,
-        retention=LOGS,
-        deleted_by=PURGE,
-        data_class="Protokolle",
-        columns={
-            "key_hash": "Hash des Anmeldenamens (gegen Passwort-Raten)",
-            "failures": "Zahl der Fehlversuche",
-            "window_start": "Beginn des Zählfensters",
-            "locked_until": "Sperre bis",
-        },
-    )
-    + _table(
-        "audit_log",
-        persons=(C, A),
-        basis=Basis.SECURITY,
-        retention=LOGS,
-        deleted_by=PURGE,
-        data_class="Protokolle",
-        columns={
-            "id": "laufende Nummer",
-            "at": "Zeitpunkt",
-            "event": "Art des Ereignisses (Anmeldung, Zulassung, Löschlauf, ...)",
-            "detail": "Kennungen und Zahlen, keine Namen, Tokens oder Telefonnummern",
-        },
-    )
-)
-
-_PLANNING = (
-    _table(
-        "caseworker_schedules",
-        persons=(C,),
-        basis=Basis.EMPLOYEES,
-        retention=Retention("bis zur Änderung oder Löschung des Kontos"),
-        deleted_by="storage.availability:save_schedule",
-        data_class="Sprechzeiten",
-        columns={"caseworker_id": "Fachkraft", "slot_minutes": "Länge eines Termins", "buffer_minutes": "Puffer"},
-    )
-    + _table(
-        "availability_hours",
-        persons=(C,),
-        basis=Basis.EMPLOYEES,
-        retention=Retention("bis zur Änderung oder Löschung des Kontos"),
-        deleted_by="storage.availability:save_schedule",
-        data_class="Sprechzeiten",
-        columns={
-            "id": "laufende Nummer",
-            "caseworker_id": "Fachkraft",
-            "weekday": "Wochentag",
-            "starts": "Beginn",
-            "ends": "Ende",
-        },
-    )
-    + _table(
-        "availability_absences",
-        persons=(C,),
-        basis=Basis.EMPLOYEES,
-        retention=Retention("bis die Fachkraft oder die Administration sie löscht (ohne Grund der Abwesenheit)"),
-        deleted_by="storage.availability:delete_absence",
-        data_class="Sprechzeiten",
-        columns={
-            "id": "laufende Nummer",
-            "caseworker_id": "Fachkraft (leer: ganze Dienststelle, z. B. Feiertag)",
-            "office_id": "Dienststelle",
-            "first_day": "erster Tag",
-            "last_day": "letzter Tag",
-        },
-    )
-    + _table(
-        "offices",
-        persons=(),
-        basis=Basis.NONE,
-        retention=ORGANISATION,
-        deleted_by=None,
-        data_class="Organisationsdaten",
-        columns={
-            "id": "Kennung",
-            "name": "Name der Dienststelle",
-            "address": "Anschrift",
-            "phone": "Telefonnummer der Dienststelle",
-            "opening_hours": "Öffnungszeiten",
-            "allow_caseworker_choice": "ob die Fachkraft bei der Buchung gewählt werden kann",
-        },
-    )
-    + _table(
-        "alembic_version",
-        persons=(),
-        basis=Basis.NONE,
-        retention=Retention("solange die Datenbank besteht"),
-        deleted_by=None,
-        data_class="Organisationsdaten",
-        columns={"version_num": "Stand des Datenbankschemas"},
-    )
-)
-
-# REMOVED WITH THE PASSES (issue 23): delete this block (and its use below) once the
-# signalling passes are gone.
-_REMOVED_WITH_THE_PASSES = _table(
-    "pass_revocations",
-    persons=(R, T, C),
-    basis=Basis.SECURITY,
-    retention=Retention("bis die Pässe abgelaufen sind (Minuten)"),
-    deleted_by="storage.revocations:RevocationFeed.read",
-    data_class="Betriebsdaten",
-    columns={
-        "id": "laufende Nummer",
-        "at": "Zeitpunkt",
-        "keys": "pseudonyme Schlüssel, deren Pässe ungültig wurden",
-    },
-)
-# END REMOVED WITH THE PASSES
-
 TABLE_ITEMS: tuple[Item, ...] = (
-    _SESSIONS
-    + _PARTICIPANTS
-    + _SESSION_CHILDREN
-    + _CONSENT
-    + _BOOKINGS
-    + _FEEDBACK
-    + _STAFF
-    + _PLANNING
-    + _REMOVED_WITH_THE_PASSES
+    _SESSIONS + _PARTICIPANTS + _SESSION_CHILDREN + _CONSENT + _BOOKINGS + _FEEDBACK + STAFF_ITEMS
 )
