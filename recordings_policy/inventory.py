@@ -34,6 +34,8 @@ __all__ = [
     "resolve",
     "pattern_matches",
     "retention_mismatches",
+    "categories_for",
+    "consent_categories",
 ]
 
 
@@ -177,3 +179,19 @@ def retention_mismatches(policy: RetentionPolicy, items: Iterable[Item] = INVENT
                 f"{item.name}: {item.retention.days} days, policy.toml {category.value} says {policy.days(category)}"
             )
     return wrong
+
+
+def categories_for(person: Person, items: Iterable[Item] = INVENTORY) -> set[Category]:
+    """The retention categories of everything stored about ``person`` (what their pages must name)."""
+    return {i.retention.category for i in items if person in i.persons and i.retention.category is not None}
+
+
+def consent_categories(items: Iterable[Item] = INVENTORY) -> set[Category]:
+    """The categories the recipient's consent covers: those stored on it, and its proof."""
+    return {
+        i.retention.category
+        for i in items
+        if i.basis in (Basis.CONSENT, Basis.PROOF)
+        and Person.RECIPIENT in i.persons
+        and i.retention.category is not None
+    }

@@ -48,8 +48,8 @@ _SESSIONS = column_items(
 
 _PARTICIPANTS = column_items(
     "participants",
-    persons=(R, T, C),
-    basis=Basis.TASK,
+    persons=(R, T),
+    basis=Basis.CONSENT,
     retention=SESSION,
     deleted_by=PURGE,  # with its session (ON DELETE CASCADE)
     data_class="Termindaten",
@@ -99,7 +99,7 @@ _SESSION_CHILDREN = (
     + column_items(
         "attempt_events",
         persons=(R, T, C),
-        basis=Basis.TASK,
+        basis=Basis.CONSENT,
         retention=SESSION,
         deleted_by=PURGE,
         data_class="Termindaten",
