@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from aiohttp.test_utils import TestServer
 
 from tests.test_browser import (
     PHONE,
@@ -22,6 +24,9 @@ from tests.test_browser import (
     _call_with_video,
     _caseworker_creates_session,
 )
+from tests.test_turn import SECRET, coturn  # noqa: F401  (the coturn fixture)
+from web.access_log import RedactingAccessLogger
+from web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -122,6 +127,38 @@ async def _recipient_consents_and_waits(browser: Any, link: str, record: Any) ->
     await page.click("button[value=agree]")
     await page.wait_for_url("**/wait")
     return page
+
+
+# Test only: every connection of the page may use relayed candidates only, as a network that
+# blocks direct UDP between the devices would force (the pages themselves never ask for it).
+_RELAY_ONLY = """(() => {
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config, ...rest) { super({ ...(config || {}), iceTransportPolicy: "relay" }, ...rest); }
+  };
+})();"""
+
+
+@pytest.mark.turn
+async def test_a_call_through_the_relay_says_so_on_both_pages(browser, settings, coturn) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    configured = replace(settings, turn_urls=(f"turn:127.0.0.1:{coturn.port}?transport=udp",), turn_secrets=(SECRET,))
+    server = TestServer(create_app(configured), host="127.0.0.1")
+    await server.start_server(access_log_class=RedactingAccessLogger)
+    try:
+        base = str(server.make_url("")).rstrip("/")
+        cw, link = await _caseworker_creates_session(browser, base)
+        rc = await _recipient_consents_and_waits(browser, link, lambda _url: None)
+        for page in (cw, rc):  # from the call page on
+            await page.context.add_init_script(_RELAY_ONLY)
+        await _admit(cw)
+        await rc.wait_for_url("**/call")
+        on_cw, on_rc = await _shown(cw, encrypted=True), await _shown(rc, encrypted=True)
+        assert on_cw["route"] == on_rc["route"] == "relay"
+        assert on_cw["code"] == on_rc["code"]
+        assert "DTLS-SRTP" in on_rc["text"]
+        assert "typ relay" in await rc.evaluate("window.vbCall.pc().localDescription.sdp")
+    finally:
+        await server.close()
 
 
 def _outside(requests: list[str], origin: str) -> list[str]:

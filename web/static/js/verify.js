@@ -67,6 +67,11 @@ async function describe(link) {
   return { participant: link.peer?.participant, role: link.peer?.role, code, ...path };
 }
 
+// Only real changes touch the page: the list is a live region, read out on every change.
+function set(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 function render(list, item) {
   let li = list.querySelector(`li[data-participant="${CSS.escape(String(item.participant))}"]`);
   if (!li) {
@@ -80,13 +85,13 @@ function render(list, item) {
     list.append(li);
   }
   const part = (name) => li.querySelector(`.verify-${name}`);
-  part("with").textContent = t(ROLE_KEYS[item.role] || "verify_with_recipient");
+  set(part("with"), t(ROLE_KEYS[item.role] || "verify_with_recipient"));
   const route = item.route === "relay" ? "verify_relay" : item.route === "direct" ? "verify_direct" : "verify_setting_up";
-  part("route").textContent = t(route);
+  set(part("route"), t(route));
   li.dataset.route = item.route || "";
-  part("encryption").textContent = item.encrypted ? t("verify_encrypted") : "";
+  set(part("encryption"), item.encrypted ? t("verify_encrypted") : "");
   li.dataset.encrypted = item.encrypted ? "yes" : "no";
-  part("code").textContent = item.code ? t("verify_code", { code: item.code }) : "";
+  set(part("code"), item.code ? t("verify_code", { code: item.code }) : "");
   li.dataset.code = item.code || "";
 }
 
@@ -99,7 +104,7 @@ async function update(root, list, links) {
     render(list, item);
   }
   for (const li of [...list.children]) if (!seen.has(li.dataset.participant)) li.remove();
-  root.hidden = seen.size === 0;
+  if (root.hidden !== (seen.size === 0)) root.hidden = seen.size === 0;
 }
 
 /** Start showing the media path of `call` (anything with `links`: a Map of PeerLinks). */
