@@ -48,7 +48,9 @@ _SESSIONS = column_items(
 
 _PARTICIPANTS = column_items(
     "participants",
-    persons=(R, T),
+    # The caseworker's own row in the session is processed as staff data (Basis.EMPLOYEES);
+    # what identifies the recipient and the third person rests on their consent.
+    persons=(R, T, C),
     basis=Basis.CONSENT,
     retention=SESSION,
     deleted_by=PURGE,  # with its session (ON DELETE CASCADE)

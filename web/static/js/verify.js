@@ -23,7 +23,8 @@ export function fingerprintOf(sdp) {
 export async function verificationCode(localSdp, remoteSdp) {
   const mine = fingerprintOf(localSdp);
   const theirs = fingerprintOf(remoteSdp);
-  if (!mine || !theirs) return null;
+  // crypto.subtle exists in secure contexts only (HTTPS, localhost): no code elsewhere.
+  if (!mine || !theirs || !globalThis.crypto?.subtle) return null;
   const both = [mine, theirs].sort().join("\n");
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(both));
   const number = new DataView(digest).getUint32(0) % 1000000;
