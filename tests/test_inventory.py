@@ -261,3 +261,58 @@ async def test_a_real_run_holds_only_inventoried_keys_cookies_log_fields_and_lab
     assert _missing(fields, Kind.LOG_FIELD) == [], "log fields the inventory lacks"
     assert any(label.startswith("videoberatung_sockets{") for label in labels)
     assert _missing(labels, Kind.METRIC_LABEL) == [], "metric labels the inventory lacks"
+
+
+_PACKAGES = (
+    "application",
+    "booking",
+    "consent",
+    "feedback",
+    "recordings_policy",
+    "rooms",
+    "signaling",
+    "storage",
+    "web",
+)
+
+
+def test_every_extra_log_field_in_the_code_is_in_the_inventory() -> None:
+    """Fields a log call adds (``extra={...}``) anywhere, even on paths the real run did not take."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found: dict[str, str] = {}
+    for package in _PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                for keyword in node.keywords:
+                    if keyword.arg != "extra":
+                        continue
+                    where = f"{path.relative_to(root)}:{node.lineno}"
+                    assert isinstance(keyword.value, ast.Dict), f"{where}: name the log fields literally"
+                    for key in keyword.value.keys:
+                        assert isinstance(key, ast.Constant), where
+                        found[str(key.value)] = where
+    assert "request_id" in found
+    missing = {name: where for name, where in found.items() if name not in by_name(Kind.LOG_FIELD)}
+    assert missing == {}, "log fields the inventory lacks"
+
+
+def test_every_cookie_name_in_the_code_is_in_the_inventory() -> None:
+    """Every ``vb_*`` cookie name the code spells, including cookies the real run did not set."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    names = {
+        node.value
+        for package in _PACKAGES
+        for path in (root / package).rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"vb_[a-z_]+", node.value)
+    }
+    assert {"vb_login", "vb_participant", "vb_lang"} <= names
+    assert _missing(names, Kind.COOKIE) == [], "cookies the inventory lacks"
