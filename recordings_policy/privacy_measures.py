@@ -15,16 +15,100 @@ def _on(flag: bool, on: str, off: str) -> str:
     return on if flag else f"NICHT aktiv: {off}"
 
 
-def measures(deployment: Deployment) -> Document:
-    rows = (
-        (
-            "Vertraulichkeit",
-            "Verschlüsselung der Medien",
-            "Bild und Ton Ende-zu-Ende zwischen den Geräten (WebRTC, DTLS-SRTP); der Server erhält keine Medien. "
-            "Beide Seiten sehen im Gespräch, ob direkt oder über das Relay verbunden wird, und einen Prüfcode "
-            "aus den DTLS-Fingerabdrücken beider Geräte zum Vergleich.",
-            "web/static/js/verify.js",
-        ),
+# Measures that hold in every deployment: (protection goal, measure, how, where in the code).
+_FIXED: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "Vertraulichkeit",
+        "Verschlüsselung der Medien",
+        "Bild und Ton Ende-zu-Ende zwischen den Geräten (WebRTC, DTLS-SRTP); der Server erhält keine Medien. "
+        "Beide Seiten sehen im Gespräch, ob direkt oder über das Relay verbunden wird, und einen Prüfcode "
+        "aus den DTLS-Fingerabdrücken beider Geräte zum Vergleich.",
+        "web/static/js/verify.js",
+    ),
+    (
+        "Vertraulichkeit",
+        "Zugangskontrolle Beschäftigte",
+        "Passwörter nur als argon2id-Hash; serverseitige Anmeldesitzungen (Token nur als SHA-256), "
+        "Begrenzung von Fehlversuchen je Name und Adresse; CSRF-Schutz; Rollen (Fachkraft, Auswertung, "
+        "Administration) und Dienststellenbindung",
+        "storage/users.py, web/login_throttle.py",
+    ),
+    (
+        "Vertraulichkeit",
+        "Zugang Leistungsberechtigte",
+        "signierter Einladungslink je Termin, an ein Gerät gebunden; Zulassung erst durch die Fachkraft "
+        "aus dem Warteraum",
+        "rooms/invitations.py",
+    ),
+    (
+        "Vertraulichkeit",
+        "Keine Dritten",
+        "Content-Security-Policy: Seiten laden nur vom eigenen Ursprung (und STUN/TURN); keine externen "
+        "Schriften, Skripte, Bilder, keine Analyse-Werkzeuge",
+        "web/middlewares.py",
+    ),
+    (
+        "Pseudonymisierung",
+        "Pseudonyme Kennungen",
+        "zufällige Kennungen je Termin statt Namen; Links, Codes und Cookies nur als Hash gespeichert",
+        "storage/sessions.py",
+    ),
+    (
+        "Datenminimierung",
+        "Protokolle",
+        "Zugriffsprotokoll ohne IP-Adresse und ohne Query-String, Pfade mit Tokens geschwärzt",
+        "web/access_log.py",
+    ),
+    (
+        "Datenminimierung",
+        "Auswertung",
+        "Rückmeldungen anonym (nur Monat, gemischte Übertragung in Stapeln); SGB II und SGB III getrennt",
+        "storage/ballots.py",
+    ),
+    (
+        "Integrität",
+        "Einwilligungstexte",
+        "versionierte Texte, SHA-256 des gezeigten Textes im Nachweis",
+        "consent/texts.py",
+    ),
+    ("Integrität", "Nachweis gescheiterter Verbindungen", "signierter, prüfbarer Nachweis", "rooms/proof.py"),
+    (
+        "Belastbarkeit",
+        "Begrenzungen",
+        "Ratenbegrenzung für Anmeldung, Signalisierung, Buchung; Zeitlimits",
+        "signaling/rate_limit.py",
+    ),
+    (
+        "Überprüfung",
+        "Tests und Inventar",
+        "jede Spalte, jeder Redis-Schlüssel, jedes Cookie, Protokollfeld und Kennzahl-Label steht im "
+        "Dateninventar; ein Test schlägt sonst fehl",
+        "tests/test_inventory.py",
+    ),
+    (
+        "Organisation",
+        "Schulung, Berechtigungsvergabe, Notfallkonzept, Datensicherung",
+        f"{TO_FILL} (Sache der Dienststelle)",
+        "–",
+    ),
+)
+
+_ORDER = (
+    "Vertraulichkeit",
+    "Pseudonymisierung",
+    "Datenminimierung",
+    "Integrität",
+    "Verfügbarkeit",
+    "Belastbarkeit",
+    "Löschung",
+    "Überprüfung",
+    "Organisation",
+)
+
+
+def _configured(deployment: Deployment) -> tuple[tuple[str, str, str, str], ...]:
+    """Measures whose state this deployment's settings decide."""
+    return (
         (
             "Vertraulichkeit",
             "Transportverschlüsselung",
@@ -36,53 +120,6 @@ def measures(deployment: Deployment) -> Document:
             "web/middlewares.py",
         ),
         (
-            "Vertraulichkeit",
-            "Zugangskontrolle Beschäftigte",
-            "Passwörter nur als argon2id-Hash; serverseitige Anmeldesitzungen (Token nur als SHA-256), "
-            "Begrenzung von Fehlversuchen je Name und Adresse; CSRF-Schutz; Rollen (Fachkraft, Auswertung, "
-            "Administration) und Dienststellenbindung",
-            "storage/users.py, web/login_throttle.py",
-        ),
-        (
-            "Vertraulichkeit",
-            "Zugang Leistungsberechtigte",
-            "signierter Einladungslink je Termin, an ein Gerät gebunden; Zulassung erst durch die Fachkraft "
-            "aus dem Warteraum",
-            "rooms/invitations.py",
-        ),
-        (
-            "Vertraulichkeit",
-            "Keine Dritten",
-            "Content-Security-Policy: Seiten laden nur vom eigenen Ursprung (und STUN/TURN); keine externen "
-            "Schriften, Skripte, Bilder, keine Analyse-Werkzeuge",
-            "web/middlewares.py",
-        ),
-        (
-            "Pseudonymisierung",
-            "Pseudonyme Kennungen",
-            "zufällige Kennungen je Termin statt Namen; Links, Codes und Cookies nur als Hash gespeichert",
-            "storage/sessions.py",
-        ),
-        (
-            "Datenminimierung",
-            "Protokolle",
-            "Zugriffsprotokoll ohne IP-Adresse und ohne Query-String, Pfade mit Tokens geschwärzt",
-            "web/access_log.py",
-        ),
-        (
-            "Datenminimierung",
-            "Auswertung",
-            "Rückmeldungen anonym (nur Monat, gemischte Übertragung in Stapeln); SGB II und SGB III getrennt",
-            "storage/ballots.py",
-        ),
-        (
-            "Integrität",
-            "Einwilligungstexte",
-            "versionierte Texte, SHA-256 des gezeigten Textes im Nachweis",
-            "consent/texts.py",
-        ),
-        ("Integrität", "Nachweis gescheiterter Verbindungen", "signierter, prüfbarer Nachweis", "rooms/proof.py"),
-        (
             "Verfügbarkeit",
             "Mehrere Knoten",
             _on(
@@ -93,12 +130,6 @@ def measures(deployment: Deployment) -> Document:
             "signaling/presence.py",
         ),
         (
-            "Belastbarkeit",
-            "Begrenzungen",
-            "Ratenbegrenzung für Anmeldung, Signalisierung, Buchung; Zeitlimits",
-            "signaling/rate_limit.py",
-        ),
-        (
             "Löschung",
             "Löschlauf",
             f"automatisch alle {int(deployment.purge_interval_seconds)} Sekunden"
@@ -106,20 +137,17 @@ def measures(deployment: Deployment) -> Document:
             else "NICHT automatisch: `videoberatung purge` per cron einrichten",
             "storage/purge.py",
         ),
-        (
-            "Überprüfung",
-            "Tests und Inventar",
-            "jede Spalte, jeder Redis-Schlüssel, jedes Cookie, Protokollfeld und Kennzahl-Label steht im "
-            "Dateninventar; ein Test schlägt sonst fehl",
-            "tests/test_inventory.py",
-        ),
-        (
-            "Organisation",
-            "Schulung, Berechtigungsvergabe, Notfallkonzept, Datensicherung",
-            f"{TO_FILL} (Sache der Dienststelle)",
-            "–",
-        ),
     )
+
+
+def _rows(deployment: Deployment) -> tuple[tuple[str, str, str, str], ...]:
+    rows = _FIXED + _configured(deployment)
+    rank = {goal: n for n, goal in enumerate(_ORDER)}
+    return tuple(sorted(rows, key=lambda row: rank.get(row[0], len(_ORDER))))
+
+
+def measures(deployment: Deployment) -> Document:
+    rows = _rows(deployment)
     return Document(
         "toms",
         "Technische und organisatorische Maßnahmen (Art. 32 DSGVO): Videoberatung",
