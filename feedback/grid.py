@@ -165,18 +165,20 @@ class _Planner:
         kids = self.children[period]
         if len(kids) == 1 and self.months[kids[0]] == months:
             return self.best(kids[0])  # the same months under another name
-        stop = self.by_office(frozenset(months), period)
+        # Candidates, finest first (the first of equal scores wins): split in time, split by
+        # office, or keep the period whole for all offices.
+        candidates = [self.by_office(frozenset(months), period), [Block(frozenset(self.offices), frozenset(months))]]
         parts = self.split(frozenset(self.offices), kids)
-        if all(count is None for count in parts.values()):
-            return stop
-        split: list[Block] = []
-        for kid in kids:
-            if parts[kid] is not None:
-                split += self.best(kid)
-        pooled = frozenset(m for kid in kids if parts[kid] is None for m in self.months[kid])
-        if pooled:
-            split += self.by_office(pooled, None)
-        return split if self.score(split, None, period) >= self.score(stop, None, period) else stop
+        if any(count is not None for count in parts.values()):
+            split: list[Block] = []
+            for kid in kids:
+                if parts[kid] is not None:
+                    split += self.best(kid)
+            pooled = frozenset(m for kid in kids if parts[kid] is None for m in self.months[kid])
+            if pooled:
+                split += self.by_office(pooled, None)
+            candidates.insert(0, split)
+        return max(candidates, key=lambda blocks: self.score(blocks, None, period))
 
     def by_office(self, months: frozenset[str], period: Period | None) -> list[Block]:
         """All offices x ``months`` split by office; a shown office of a grid period is then
@@ -232,9 +234,9 @@ class _Planner:
                 cell = _blocks_of(index, blocks, wanted, self.months[sub])
                 if not cell or not shown(sum(self.totals.get(p, 0) for b in cell for p in b.positions())):
                     continue
-                # A cell weighs its months: reports are written per quarter and year, so
-                # those figures go before a single month's detail.
-                weight = len(self.months[sub])
+                # A cell weighs its months and offices: reports are written per quarter and
+                # year, and for all offices, so those figures go before a month of one office.
+                weight = len(self.months[sub]) * len(wanted)
                 count += weight
                 for number, (_counts, categories) in enumerate(self.questions):
                     count += weight * sum(1 for c in categories if all(c in self.shown_in(b)[number] for b in cell))
