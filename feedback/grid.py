@@ -35,7 +35,7 @@ cells of the grid.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from feedback.periods import Period, periods_of
@@ -77,6 +77,7 @@ class Layout:
     calendar: tuple[str, ...]
     blocks: tuple[Block, ...]
     totals: Mapping[Position, int]
+    root: Region | None = None  # how the plan cut the grid (None: nothing to cut)
     _index: dict[Position, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -124,123 +125,121 @@ def _blocks_of(
 
 
 Counts = Mapping[tuple[int, str, str], int]  # (office, month, category) -> units
-Question = tuple[Counts, Sequence[str]]  # the counts and the categories of one question
+
+
+@dataclass(frozen=True)
+class Region:
+    """A part of the grid and how the plan cut it: ``parts`` partition ``block``; a region
+    without parts is one block of the layout."""
+
+    block: Block
+    parts: tuple[Region, ...] = ()
+
+    def leaves(self) -> list[Block]:
+        return [self.block] if not self.parts else [b for part in self.parts for b in part.leaves()]
+
+
+class _Grid:
+    """The cells of the grid and how much a set of blocks shows of them."""
+
+    def __init__(self, offices: tuple[int, ...], calendar: tuple[str, ...]) -> None:
+        self.offices = offices
+        self.periods = periods_of(calendar)
+        self.months = {p: p.months(calendar) for p in self.periods}
+
+    def score(self, blocks: Sequence[Block], within: Block, shows: Callable[[tuple[Block, ...]], int]) -> int:
+        """The weight of the cells inside ``within`` that ``blocks`` make up (``shows`` says
+        how many figures a cell of such blocks publishes). A cell weighs its months and
+        offices: reports are written per quarter and year and for all offices, so those
+        figures go before one office's month."""
+        index = {p: i for i, block in enumerate(blocks) for p in block.positions()}
+        total = 0
+        for office in (*self.offices, ALL_OFFICES):
+            wanted = _offices(self.offices, office)
+            if not wanted <= within.offices:
+                continue
+            for period in self.periods:
+                months = self.months[period]
+                if not set(months) <= within.months:
+                    continue
+                cell = _blocks_of(index, blocks, wanted, months)
+                if cell:
+                    total += len(months) * len(wanted) * shows(cell)
+        return total
 
 
 class _Planner:
-    """Cuts offices x calendar into blocks, from ``all`` down (see ``plan``)."""
+    """Cuts offices x calendar into blocks for the n's, from ``all`` down (see ``plan``)."""
 
-    def __init__(
-        self,
-        totals: Mapping[Position, int],
-        offices: tuple[int, ...],
-        calendar: tuple[str, ...],
-        questions: Sequence[Question],
-    ) -> None:
+    def __init__(self, totals: Mapping[Position, int], offices: tuple[int, ...], calendar: tuple[str, ...]) -> None:
         self.totals = totals
         self.offices = offices
-        self.calendar = calendar
-        self.questions = questions
-        self.periods = periods_of(calendar)
-        self.months = {p: p.months(calendar) for p in self.periods}
-        self.children: dict[Period, list[Period]] = {p: [] for p in self.periods}
-        for period in self.periods:
+        self.grid = _Grid(offices, calendar)
+        self.months = self.grid.months
+        self.children: dict[Period, list[Period]] = {p: [] for p in self.grid.periods}
+        for period in self.grid.periods:
             parent = period.parent()
             if parent is not None and parent in self.children:
                 self.children[parent].append(period)
-        self._shown: dict[Block, tuple[frozenset[str], ...]] = {}
 
     def total(self, offices: Iterable[int], months: Iterable[str]) -> int:
         months = tuple(months)
         return sum(self.totals.get((o, m), 0) for o in offices for m in months)
+
+    def shows(self, cell: tuple[Block, ...]) -> int:
+        return int(shown(sum(self.total(b.offices, b.months) for b in cell)))
 
     def split(self, offices: frozenset[int], kids: Sequence[Period]) -> dict[Period, int | None]:
         """The sub-periods under the small-cell rule: None marks one pooled into the rest."""
         published = suppress_counts({k.key: self.total(offices, self.months[k]) for k in kids})
         return {k: published[k.key] for k in kids}
 
-    def best(self, period: Period) -> list[Block]:
-        """The blocks of all offices x ``period`` that show the most cells inside it."""
+    def best(self, period: Period) -> Region:
+        """All offices x ``period``, cut to show the most n's inside it: split in time,
+        split by office, or kept whole (the first of equal scores wins)."""
         months = self.months[period]
         kids = self.children[period]
         if len(kids) == 1 and self.months[kids[0]] == months:
             return self.best(kids[0])  # the same months under another name
-        # Candidates, finest first (the first of equal scores wins): split in time, split by
-        # office, or keep the period whole for all offices.
-        candidates = [self.by_office(frozenset(months), period), [Block(frozenset(self.offices), frozenset(months))]]
-        parts = self.split(frozenset(self.offices), kids)
+        block = Block(frozenset(self.offices), frozenset(months))
+        candidates = [self.by_office(block.months).parts, ()]
+        parts = self.split(block.offices, kids)
         if any(count is not None for count in parts.values()):
-            split: list[Block] = []
-            for kid in kids:
-                if parts[kid] is not None:
-                    split += self.best(kid)
             pooled = frozenset(m for kid in kids if parts[kid] is None for m in self.months[kid])
-            if pooled:
-                split += self.by_office(pooled, None)
-            candidates.insert(0, split)
-        return max(candidates, key=lambda blocks: self.score(blocks, None, period))
+            tail = (self.by_office(pooled),) if pooled else ()
+            candidates.insert(0, (*(self.best(k) for k in kids if parts[k] is not None), *tail))
+        chosen = max(
+            candidates,
+            key=lambda c: self.grid.score([b for r in c for b in r.leaves()] or [block], block, self.shows),
+        )
+        return Region(block, chosen)
 
-    def by_office(self, months: frozenset[str], period: Period | None) -> list[Block]:
-        """All offices x ``months`` split by office; a shown office of a grid period is then
-        split further in time on its own."""
+    def by_office(self, months: frozenset[str]) -> Region:
+        """All offices x ``months`` split by office under the small-cell rule."""
         every = frozenset(self.offices)
         if not shown(self.total(every, months)):
-            return [Block(every, months)]
+            return Region(Block(every, months))
         parts = suppress_counts({str(o): self.total((o,), months) for o in self.offices})
         pooled = frozenset(o for o in self.offices if parts[str(o)] is None)
+        if pooled == every:
+            return Region(Block(every, months))
         blocks = [Block(pooled, months)] if pooled else []
-        for office in self.offices:
-            if parts[str(office)] is not None:
-                blocks += self.in_time(office, period) if period is not None else [Block(frozenset({office}), months)]
-        return blocks
+        blocks += [Block(frozenset({o}), months) for o in self.offices if parts[str(o)] is not None]
+        return Region(Block(every, months), tuple(Region(b) for b in blocks))
 
-    def in_time(self, office: int, period: Period) -> list[Block]:
-        """One office's ``period``: whole, or split into sub-periods (as far as the small-cell
-        rule allows), whichever shows more of the office's cells."""
-        months = self.months[period]
-        kids = self.children[period]
-        own = frozenset({office})
-        stop = [Block(own, frozenset(months))]
-        if len(kids) == 1 and self.months[kids[0]] == months:
-            return self.in_time(office, kids[0])
-        parts = self.split(own, kids)
-        if all(count is None for count in parts.values()):
-            return stop
-        split: list[Block] = []
-        for kid in kids:
-            if parts[kid] is not None:
-                split += self.in_time(office, kid)
-        pooled = frozenset(m for kid in kids if parts[kid] is None for m in self.months[kid])
-        if pooled:
-            split.append(Block(own, pooled))
-        return split if self.score(split, office, period) >= self.score(stop, office, period) else stop
 
-    def shown_in(self, block: Block) -> tuple[frozenset[str], ...]:
-        if block not in self._shown:
-            self._shown[block] = tuple(
-                _categories_shown(counts, categories, block) for counts, categories in self.questions
-            )
-        return self._shown[block]
+def plan(totals: Mapping[Position, int], offices: Sequence[int], calendar: Sequence[str]) -> Layout:
+    """The blocks for units counted per (office, month) in ``totals``.
 
-    def score(self, blocks: list[Block], office: int | None, period: Period) -> int:
-        """How many cells the blocks show within ``period``: the n's and every question's
-        categories, of ``office`` (None: each office and all offices)."""
-        index = {p: i for i, block in enumerate(blocks) for p in block.positions()}
-        inside = [p for p in self.periods if set(self.months[p]) <= set(self.months[period])]
-        count = 0
-        for asked in (*self.offices, ALL_OFFICES) if office is None else (office,):
-            wanted = _offices(self.offices, asked)
-            for sub in inside:
-                cell = _blocks_of(index, blocks, wanted, self.months[sub])
-                if not cell or not shown(sum(self.totals.get(p, 0) for b in cell for p in b.positions())):
-                    continue
-                # A cell weighs its months and offices: reports are written per quarter and
-                # year, and for all offices, so those figures go before a month of one office.
-                weight = len(self.months[sub]) * len(wanted)
-                count += weight
-                for number, (_counts, categories) in enumerate(self.questions):
-                    count += weight * sum(1 for c in categories if all(c in self.shown_in(b)[number] for b in cell))
-        return count
+    ``offices`` are every office an evaluator can ask for (answers without an office count
+    under a pseudo-office of their own that is never asked for); ``calendar`` the months
+    the grid covers, consecutive (``feedback.periods.month_span``).
+    """
+    offices, calendar = tuple(sorted(set(offices))), tuple(calendar)
+    if not offices or not calendar:
+        return Layout(offices, calendar, (), dict(totals))
+    root = _Planner(totals, offices, calendar).best(Period("all"))
+    return Layout(offices, calendar, tuple(root.leaves()), dict(totals), root)
 
 
 def _categories_shown(counts: Counts, categories: Sequence[str], block: Block) -> frozenset[str]:
@@ -251,46 +250,34 @@ def _categories_shown(counts: Counts, categories: Sequence[str], block: Block) -
     return frozenset(c for c, value in suppress_counts(within).items() if value is not None)
 
 
-def plan(
-    totals: Mapping[Position, int],
-    offices: Sequence[int],
-    calendar: Sequence[str],
-    questions: Sequence[Question] = (),
-) -> Layout:
-    """The blocks for units counted per (office, month) in ``totals``.
-
-    ``offices`` are every office an evaluator can ask for (answers without an office count
-    under a pseudo-office of their own that is never asked for); ``calendar`` the months
-    the grid covers, consecutive (``feedback.periods.month_span``). ``questions`` (counts
-    per office, month and category of the same units, with their categories) weigh the
-    choice of blocks: a finer block may hide a category its coarser cell would show.
-    """
-    offices, calendar = tuple(sorted(set(offices))), tuple(calendar)
-    if not offices or not calendar:
-        return Layout(offices, calendar, (), dict(totals))
-    planner = _Planner(totals, offices, calendar, questions)
-    return Layout(offices, calendar, tuple(planner.best(Period("all"))), dict(totals))
-
-
 @dataclass(frozen=True)
 class GridTable:
-    """One question (or channel, outcome, …) of one group over the grid: counts per
-    (office, month, category), published through the layout's atoms."""
+    """One question (or channel, outcome, …) of one group over the grid.
+
+    The n's are read from the layout's blocks; the categories from coarser **super-blocks**
+    (unions of blocks, chosen per question), each a distribution under the small-cell rule.
+    """
 
     layout: Layout
     categories: tuple[str, ...]
     counts: Mapping[tuple[int, str, str], int]
+    supers: tuple[Block, ...]
     shown_in: Mapping[Block, frozenset[str]]
+    _index: dict[Position, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for number, block in enumerate(self.supers):
+            for position in block.positions():
+                self._index[position] = number
 
     def n(self, office: int | None, period: Period) -> int | None:
         return self.layout.n(office, period)
 
     def count(self, office: int | None, period: Period, category: str) -> int | None:
         """The count of ``category`` in a cell, or None when it is hidden."""
-        blocks = self.layout.blocks_of(office, period)
-        if not blocks or self.n(office, period) is None:
-            return None
-        if any(category not in self.shown_in[b] for b in blocks):
+        offices = _offices(self.layout.offices, office)
+        blocks = _blocks_of(self._index, self.supers, offices, period.months(self.layout.calendar))
+        if not blocks or any(category not in self.shown_in[b] for b in blocks):
             return None
         return sum(self.counts.get((o, m, category), 0) for b in blocks for o, m in b.positions())
 
@@ -298,16 +285,54 @@ class GridTable:
         return {c: self.count(office, period, c) for c in self.categories}
 
 
+def _cut(region: Region, grid: _Grid, shown_of: Callable[[Block], frozenset[str]]) -> list[Block]:
+    """The super-blocks of one question within ``region``: the region whole, or its parts cut
+    on their own, whichever shows more of the question's cells inside it."""
+    whole = [region.block]
+    if not region.parts:
+        return whole
+    finer = [b for part in region.parts for b in _cut(part, grid, shown_of)]
+
+    def shows(cell: tuple[Block, ...]) -> int:
+        return len(frozenset.intersection(*(shown_of(b) for b in cell)))
+
+    candidates = [finer, _by_office(region), whole]
+    return max(candidates, key=lambda blocks: grid.score(blocks, region.block, shows))
+
+
+def _by_office(region: Region) -> list[Block]:
+    """The region's blocks joined per office: an office that has a block of its own in every
+    part of the region becomes one super-block, the rest of the region another."""
+    leaves = region.leaves()
+    months: dict[int, set[str]] = {}
+    for leaf in leaves:
+        if len(leaf.offices) == 1:
+            months.setdefault(next(iter(leaf.offices)), set()).update(leaf.months)
+    whole = [o for o, held in months.items() if held == region.block.months]
+    blocks = [Block(frozenset({o}), region.block.months) for o in sorted(whole)]
+    rest = region.block.offices - frozenset(whole)
+    return blocks + ([Block(rest, region.block.months)] if rest else [])
+
+
 def tabulate(layout: Layout, counts: Mapping[tuple[int, str, str], int], categories: Sequence[str]) -> GridTable:
     """A question over ``layout`` from the counts per (office, month, category).
 
     ``layout`` must have been planned from the same units (``totals_of(counts)``): the n's
-    and the categories are then one linear system, and the atoms hold for both.
+    and the categories are then one linear system.
     """
     if totals_of(counts) != {p: t for p, t in layout.totals.items() if t}:
         raise ValueError("the counts are not the units the layout was planned from")
-    shown_in = {block: _categories_shown(counts, categories, block) for block in layout.blocks}
-    return GridTable(layout, tuple(categories), dict(counts), shown_in)
+    if layout.root is None:
+        return GridTable(layout, tuple(categories), dict(counts), (), {})
+    cache: dict[Block, frozenset[str]] = {}
+
+    def shown_of(block: Block) -> frozenset[str]:
+        if block not in cache:
+            cache[block] = _categories_shown(counts, categories, block)
+        return cache[block]
+
+    supers = tuple(_cut(layout.root, _Grid(layout.offices, layout.calendar), shown_of))
+    return GridTable(layout, tuple(categories), dict(counts), supers, {b: shown_of(b) for b in supers})
 
 
 def totals_of(counts: Mapping[tuple[int, str, str], int]) -> dict[Position, int]:
@@ -334,4 +359,4 @@ def grid_table(
     calendar: Sequence[str],
 ) -> GridTable:
     """A population with one question: planned and tabulated in one go."""
-    return tabulate(plan(totals_of(counts), offices, calendar, [(counts, categories)]), counts, categories)
+    return tabulate(plan(totals_of(counts), offices, calendar), counts, categories)

@@ -73,7 +73,7 @@ def _value(answers: Answers, metric: str) -> str:
 def _population(
     counts: dict[tuple[int, str, str], int], categories: Sequence[str], offices: Sequence[int], calendar: Sequence[str]
 ) -> GridTable:
-    return tabulate(plan(totals_of(counts), offices, calendar, [(counts, categories)]), counts, categories)
+    return tabulate(plan(totals_of(counts), offices, calendar), counts, categories)
 
 
 def build_group_grid(
@@ -94,8 +94,7 @@ def build_group_grid(
     own = [b for b in ballots if b.version == version and b.month in inside]
     metrics = distributions_for(version)
     counts = {m: count_rows((b.office, b.month, _value(b.answers, m)) for b in own) for m in metrics}
-    weighed = [(counts[m], _categories(m, version)) for m in metrics]
-    layout = plan(totals_of(counts[metrics[0]]) if own else {}, offices, calendar, weighed)
+    layout = plan(totals_of(counts[metrics[0]]) if own else {}, offices, calendar)
     questions = {m: tabulate(layout, counts[m], _categories(m, version)) for m in metrics}
     answered = count_rows((b.office, b.month, b.channel) for b in ballots if b.month in inside)
     offered = {k: v for k, v in offers.items() if k[1] in inside and v}

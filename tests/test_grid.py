@@ -63,8 +63,8 @@ def _counts(seed: int) -> tuple[list[int], tuple[str, ...], dict[tuple[int, str,
 
 
 def _grid_publisher(table: GridTable):  # type: ignore[no-untyped-def]
-    return lambda office, period, category: table.n(office, period) if category == "" else table.count(
-        office, period, category
+    return lambda office, period, category: (
+        table.n(office, period) if category == "" else table.count(office, period, category)
     )
 
 
@@ -177,7 +177,10 @@ def test_the_issues_example_two_offices_one_with_three_answers_in_a_quarter() ->
 def test_the_same_cell_is_shown_or_hidden_whatever_order_the_answers_came_in() -> None:
     offices, calendar, counts = _counts(7)
     shuffled = dict(random.Random(1).sample(sorted(counts.items()), len(counts)))
-    first, second = grid_table(counts, CATEGORIES, offices, calendar), grid_table(shuffled, CATEGORIES, offices, calendar)
+    first, second = (
+        grid_table(counts, CATEGORIES, offices, calendar),
+        grid_table(shuffled, CATEGORIES, offices, calendar),
+    )
     for office, period, category in cells(offices, calendar, CATEGORIES):
         assert _grid_publisher(first)(office, period, category) == _grid_publisher(second)(office, period, category)
 
@@ -212,7 +215,7 @@ def _group(seed: int, group: str) -> tuple[GroupGrid, list[int], tuple[str, ...]
     return grid, offices, calendar
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(5))
 def test_every_population_of_a_group_holds_on_the_grid(seed: int) -> None:
     grid, offices, calendar = _group(seed, "sgb2")
     tables = [*grid.questions.values(), grid.channels, grid.offers, grid.outcomes]
