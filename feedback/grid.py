@@ -147,11 +147,13 @@ class _Grid:
         self.periods = periods_of(calendar)
         self.months = {p: p.months(calendar) for p in self.periods}
 
-    def score(self, blocks: Sequence[Block], within: Block, shows: Callable[[tuple[Block, ...]], int]) -> int:
+    def score(
+        self, blocks: Sequence[Block], within: Block, shows: Callable[[tuple[Block, ...]], int], power: int = 1
+    ) -> int:
         """The weight of the cells inside ``within`` that ``blocks`` make up (``shows`` says
-        how many figures a cell of such blocks publishes). A cell weighs its months and
-        offices: reports are written per quarter and year and for all offices, so those
-        figures go before one office's month."""
+        how many figures a cell of such blocks publishes). A cell weighs its offices and its
+        months (to the ``power``): reports are written per quarter and year and for all
+        offices, so those figures go before one office's month."""
         index = {p: i for i, block in enumerate(blocks) for p in block.positions()}
         total = 0
         for office in (*self.offices, ALL_OFFICES):
@@ -164,7 +166,7 @@ class _Grid:
                     continue
                 cell = _blocks_of(index, blocks, wanted, months)
                 if cell:
-                    total += len(months) * len(wanted) * shows(cell)
+                    total += len(months) ** power * len(wanted) * shows(cell)
         return total
 
 
@@ -286,8 +288,10 @@ class GridTable:
 
 
 def _cut(region: Region, grid: _Grid, shown_of: Callable[[Block], frozenset[str]]) -> list[Block]:
-    """The super-blocks of one question within ``region``: the region whole, or its parts cut
-    on their own, whichever shows more of the question's cells inside it."""
+    """The super-blocks of one question within ``region``: its parts cut on their own, the
+    region joined per office, or the region whole, whichever shows more of the question's
+    cells inside it. Longer periods weigh quadratically here: a small category hidden in one
+    month's block would hide it in the quarter, the year and ``all`` too."""
     whole = [region.block]
     if not region.parts:
         return whole
@@ -297,7 +301,7 @@ def _cut(region: Region, grid: _Grid, shown_of: Callable[[Block], frozenset[str]
         return len(frozenset.intersection(*(shown_of(b) for b in cell)))
 
     candidates = [finer, _by_office(region), whole]
-    return max(candidates, key=lambda blocks: grid.score(blocks, region.block, shows))
+    return max(candidates, key=lambda blocks: grid.score(blocks, region.block, shows, power=2))
 
 
 def _by_office(region: Region) -> list[Block]:

@@ -195,9 +195,10 @@ _CHOICES = {
 }
 
 
-def _group(seed: int, group: str) -> tuple[GroupGrid, list[int], tuple[str, ...]]:
+def _group(seed: int, group: str, scale: float = 1.0) -> tuple[GroupGrid, list[int], tuple[str, ...]]:
     rng = random.Random(seed * 31 + (group == "sgb3"))
     offices, calendar, size = _shape(rng)
+    size = {o: s * scale if o != offices[-1] else s for o, s in size.items()}
     ballots, offers, sessions = [], {}, []
     for office in offices:
         for month in calendar:
@@ -227,8 +228,8 @@ def test_every_population_of_a_group_holds_on_the_grid(seed: int) -> None:
 
 
 def test_the_figures_per_period_read_the_grid() -> None:
-    sgb2, offices, calendar = _group(3, "sgb2")
-    sgb3, _o, _c = _group(3, "sgb3")
+    sgb2, offices, calendar = _group(3, "sgb2", scale=4)
+    sgb3, _o, _c = _group(3, "sgb3", scale=4)
     recommend = sgb2.questions["recommend"]
     for kind in ("month", "quarter"):
         series = trend_cells(recommend, "recommend", "yes", ALL_OFFICES, kind)
