@@ -9,28 +9,29 @@ population (respondents of a questionnaire version, answer channels, offers, ses
 caseworker ratings) the whole grid is planned once from the moved ballots, and every
 request reads from that plan. The same cell is always shown or always hidden.
 
-The rule (a partition of the grid into blocks):
+The rule (``docs/evaluation.md``, "The grid"):
 
-1. The positions office x month are split into **blocks**. Each block holds at least
-   ``MIN_CELL`` units; blocks come from splitting periods into their sub-periods and
-   periods into offices, each split with the small-cell rule of ``feedback.suppression``
-   (the small parts are pooled into one block of at least two parts and ``MIN_CELL``).
-2. Within each block and question, the categories are suppressed as one distribution
-   (``suppress_counts``): each shown category is an **atom**, the hidden ones together are
-   one atom of at least two categories and ``MIN_CELL`` answers.
-3. A cell (office or all, period, category or n) is **shown exactly when it is a union
-   of atoms**: its positions are whole blocks, and its category is shown in each.
+1. **Blocks for the n's.** The positions office x month are cut into blocks of at least
+   ``MIN_CELL`` units, from ``all`` down: a period is split into its sub-periods, or by
+   office, or kept whole, each split under the small-cell rule of ``feedback.suppression``
+   (small parts pooled: at least two and ``MIN_CELL`` together).
+2. **Super-blocks per question.** Each question joins blocks into super-blocks (unions of
+   blocks); within each, its categories are one distribution under the small-cell rule.
+3. A cell is **shown exactly when it is made of whole pieces**: its n when it is a union
+   of blocks, a category's count when it is a union of super-blocks that each show it.
 
-Why nothing hidden can be computed: every shown cell is a sum of atoms, so anything an
-attacker computes from shown cells (any linear combination) is constant on each atom.
-A hidden cell is not a union of atoms, so it cuts through some atom; moving one answer
-between the atom's part inside and outside the cell changes the hidden cell and no shown
-one. ``tests/test_grid.py`` checks this by solving the linear system exactly.
+Why nothing hidden can be computed: for every hidden cell some change of the data keeps
+every shown cell and changes the hidden one. A cell that cuts a block: move one answer
+between the block's part inside and outside it. A count that cuts a super-block (but not
+a block): move one answer of its category from one block of the super-block to another,
+and one answer of a second category back. A count whose category a super-block hides:
+swap it with another hidden category at the same place. Every such change keeps each
+block's n, so other questions of the same units do not see it either.
+``tests/test_grid.py`` checks this by solving the linear system exactly.
 
-How the blocks are cut is a choice of what to keep; ``plan`` chooses, period by period
-from ``all`` down, whether to split a period further in time (finer trend for all
-offices) or to stop and split it by office (more office figures), whichever shows more
-cells of the grid.
+How the blocks are cut is a choice of what to keep: at each period the cut that shows the
+most cells inside it wins, a cell weighing its offices and months (for the categories the
+months squared: a category hidden in one month's piece is hidden in its year too).
 """
 
 from __future__ import annotations
