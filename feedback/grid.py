@@ -238,7 +238,9 @@ def plan(totals: Mapping[Position, int], offices: Sequence[int], calendar: Seque
     under a pseudo-office of their own that is never asked for); ``calendar`` the months
     the grid covers, consecutive (``feedback.periods.month_span``).
     """
-    offices, calendar = tuple(sorted(set(offices))), tuple(calendar)
+    # An office with units is always part of the grid, asked for or not: all offices are all.
+    offices = tuple(sorted(set(offices) | {o for (o, m), units in totals.items() if units and m in calendar}))
+    calendar = tuple(calendar)
     if not offices or not calendar:
         return Layout(offices, calendar, (), dict(totals))
     root = _Planner(totals, offices, calendar).best(Period("all"))

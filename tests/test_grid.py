@@ -268,3 +268,14 @@ def test_the_figures_per_period_read_the_grid() -> None:
     assert not video.suppressed and video.count == sgb2.channels.count(ALL_OFFICES, whole, "video")
     assert video.n == sgb2.offers.count(ALL_OFFICES, whole, "video")
     assert all(f.suppressed for f in response_rates(sgb2, tiny, parse_period(calendar[0])))
+
+
+def test_answers_without_an_office_count_for_all_offices_and_an_empty_grid_shows_nothing() -> None:
+    calendar = month_span("2026-01", "2026-03")
+    counts = {(1, "2026-01", "yes"): 30, (1, "2026-02", "no"): 10, (0, "2026-02", "yes"): 8, (1, "2027-01", "no"): 9}
+    table = grid_table(counts, CATEGORIES, [1], calendar)
+    assert table.layout.offices == (0, 1)
+    assert table.n(ALL_OFFICES, parse_period("2026-Q1")) == 48  # not the month outside the calendar
+    assert recovered(_grid_publisher(table), [0, 1], calendar, CATEGORIES) == []
+    empty = grid_table({}, CATEGORIES, [1, 2], calendar)
+    assert all(_grid_publisher(empty)(*cell) is None for cell in cells([1, 2], calendar, CATEGORIES))
