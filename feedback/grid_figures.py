@@ -16,9 +16,9 @@ from feedback.cells import Cell, hidden, share
 from feedback.comparison import Difference, newcombe_difference
 from feedback.grid import GridTable, count_rows, plan, tabulate, totals_of
 from feedback.periods import Period
-from feedback.questionnaire import NO_ANSWER, QUESTIONS, Answers
+from feedback.questionnaire import NO_ANSWER, QUESTIONS, Answers, Rating
 from feedback.report import CHANNELS, OUTCOMES, Figure, distributions_for, require_group
-from feedback.statistics import wilson
+from feedback.statistics import mean_interval, wilson
 
 __all__ = [
     "NO_OFFICE",
@@ -30,11 +30,15 @@ __all__ = [
     "reason_cells",
     "gap_cell",
     "response_rates",
+    "mean_figure",
 ]
 
 NO_OFFICE = 0  # the pseudo-office of answers that carry none; never asked for on its own
 _OPTIONS = {q.name: tuple(value for value, _label in q.options) for q in QUESTIONS}
 _REASONS = tuple(v for v in _OPTIONS["why_not_video"] if v != NO_ANSWER)
+SCALE = ("1", "2", "3", "4", "5")
+SCALES = ("satisfaction", "technical_quality")  # the respondents' 1-5 answers
+RATED = ("effort", "technical_quality")  # the caseworkers' 1-5 ratings
 
 
 @dataclass(frozen=True)
@@ -52,13 +56,16 @@ class Ballot:
 class GroupGrid:
     group: str
     version: str
-    questions: Mapping[str, GridTable]  # metric -> respondents of ``version`` by answer
+    questions: Mapping[str, GridTable]  # metric -> respondents of ``version`` by answer (scales too)
     channels: GridTable  # answers of every version by channel
     offers: GridTable  # offered links by channel
     outcomes: GridTable  # settled sessions by outcome
+    ratings: Mapping[str, GridTable]  # effort, technical_quality -> caseworker ratings by step
 
 
 def _categories(metric: str, version: str) -> tuple[str, ...]:
+    if metric in SCALES:
+        return (*SCALE, NO_ANSWER)  # "keine Angabe" or not asked: stored as None
     # Version 1 had no "keine Angabe": no structural zero cell for it.
     options = _OPTIONS[metric]
     return options if version != "1" else tuple(o for o in options if o != NO_ANSWER)
@@ -85,20 +92,24 @@ def build_group_grid(
     version: str,
     offers: Mapping[tuple[int, str, str], int],
     sessions: Sequence[tuple[int, str, str]],
+    ratings: Sequence[tuple[int, str, Rating]] = (),
 ) -> GroupGrid:
     """Plan and tabulate one group: ``ballots`` of every version (the respondents of
     ``version`` answer the questions, all of them count for the response rates), ``offers``
-    per (office, month, channel) and ``sessions`` as (office, month ended, outcome)."""
+    per (office, month, channel), ``sessions`` as (office, month ended, outcome) and the
+    caseworkers' ``ratings`` as (office, month, rating)."""
     require_group(group)
     inside = set(calendar)
     own = [b for b in ballots if b.version == version and b.month in inside]
-    metrics = distributions_for(version)
+    metrics = (*distributions_for(version), *SCALES)
     counts = {m: count_rows((b.office, b.month, _value(b.answers, m)) for b in own) for m in metrics}
     layout = plan(totals_of(counts[metrics[0]]) if own else {}, offices, calendar)
     questions = {m: tabulate(layout, counts[m], _categories(m, version)) for m in metrics}
     answered = count_rows((b.office, b.month, b.channel) for b in ballots if b.month in inside)
     offered = {k: v for k, v in offers.items() if k[1] in inside and v}
     settled = count_rows(s for s in sessions if s[1] in inside)
+    rated = {m: count_rows((o, month, str(getattr(r, m))) for o, month, r in ratings if month in inside) for m in RATED}
+    rating_layout = plan(totals_of(rated[RATED[0]]), offices, calendar)
     return GroupGrid(
         group,
         version,
@@ -106,6 +117,7 @@ def build_group_grid(
         _population(answered, CHANNELS, offices, calendar),
         _population(offered, CHANNELS, offices, calendar),
         _population(settled, OUTCOMES, offices, calendar),
+        {m: tabulate(rating_layout, rated[m], SCALE) for m in RATED},
     )
 
 
@@ -211,3 +223,15 @@ def response_rates(grid: GroupGrid, office: int | None, period: Period) -> list[
             Figure("response_rate", channel, offered, answered, interval.estimate, interval.low, interval.high, False)
         )
     return figures
+
+
+def mean_figure(table: GridTable, metric: str, office: int | None, period: Period) -> Figure:
+    """The mean of a 1-5 scale in one cell with its t interval: shown only when every step
+    of the scale is shown there, so the mean is a function of shown counts and adds no
+    relation to the grid (and no step is small: no unanimous mean)."""
+    counts = {step: table.count(office, period, step) for step in SCALE}
+    if any(count is None for count in counts.values()):
+        return Figure(metric, "", None, None, None, None, None, True)
+    values = [float(step) for step, count in counts.items() for _ in range(count or 0)]
+    interval = mean_interval(values)
+    return Figure(metric, "", len(values), None, interval.estimate, interval.low, interval.high, False)
