@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from feedback.comparison import newcombe_difference
+from feedback.comparison import compare, newcombe_difference
 from feedback.errors import BadPeriod, FeedbackError
 from feedback.grid import ALL_OFFICES, GridTable, grid_table
 from feedback.grid_figures import (
@@ -28,6 +28,7 @@ from feedback.grid_figures import (
     response_rates,
     trend_cells,
 )
+from feedback.grid_report import grid_details, grid_report
 from feedback.periods import Period, closed_through, month_span, parse_period, periods_of
 from feedback.questionnaire import NO_ANSWER, Answers, Rating
 from feedback.report import CHANNELS, OUTCOMES
@@ -310,3 +311,32 @@ def test_a_mean_is_shown_only_where_every_step_of_its_scale_is() -> None:
             assert figure.n == total
             assert figure.estimate == pytest.approx(sum(int(s) * (c or 0) for s, c in steps.items()) / total)
     assert seen == {True, False}
+
+
+def test_one_requests_report_and_tables_come_from_the_grid() -> None:
+    sgb2, offices, calendar = _group(5, "sgb2", scale=4)
+    sgb3, _o, _c = _group(5, "sgb3", scale=4)
+    year = parse_period(calendar[-1][:4])
+    reports = [grid_report(g, ALL_OFFICES, year) for g in (sgb2, sgb3)]
+    first = reports[0]
+    assert first.respondents == sgb2.questions["recommend"].n(ALL_OFFICES, year)
+    yes = first.figure("recommend", "yes")
+    assert yes.count == sgb2.questions["recommend"].count(ALL_OFFICES, year, "yes")
+    assert not yes.suppressed and yes.n == first.respondents
+    video = first.figure("response_rate", "video")
+    assert video.count == sgb2.channels.count(ALL_OFFICES, year, "video")
+    differences = compare(reports)
+    assert [(d.metric, d.category) for d in differences] == [
+        ("recommend", "yes"),
+        ("next_by_video", "yes"),
+        ("outcome", "video"),
+    ]
+    assert differences[0] == difference(sgb2, sgb3, "recommend", "yes", ALL_OFFICES, year)
+    details = grid_details(sgb2, first, ALL_OFFICES, year)
+    assert [c.month for c in details.table("trend") if c.metric == "recommend"] == [
+        p.key for p in periods_of(calendar) if p.kind == "quarter" and p.key.startswith(year.key)
+    ]
+    assert details.table("equipment") == ()
+    assert {c.metric for c in details.table("effort")} == {"effort", "technical_quality"}
+    tiny = grid_report(sgb2, offices[-1], parse_period(calendar[0]))
+    assert tiny.respondents is None and all(f.suppressed for f in tiny.figures)
