@@ -303,22 +303,32 @@ def _cut(region: Region, grid: _Grid, shown_of: Callable[[Block], frozenset[str]
     def shows(cell: tuple[Block, ...]) -> int:
         return len(frozenset.intersection(*(shown_of(b) for b in cell)))
 
-    candidates = [finer, _by_office(region), whole]
+    candidates = [finer, _by_office(region, grid, shows), whole]
     return max(candidates, key=lambda blocks: grid.score(blocks, region.block, shows, power=2))
 
 
-def _by_office(region: Region) -> list[Block]:
-    """The region's blocks joined per office: an office that has a block of its own in every
-    part of the region becomes one super-block, the rest of the region another."""
-    leaves = region.leaves()
+def _by_office(region: Region, grid: _Grid, shows: Callable[[tuple[Block, ...]], int]) -> list[Block]:
+    """The region joined per office: an office that has a block of its own in every part
+    of the region is cut in time on its own (``_office_cut``), the rest of the region is one
+    super-block."""
     months: dict[int, set[str]] = {}
-    for leaf in leaves:
+    for leaf in region.leaves():
         if len(leaf.offices) == 1:
             months.setdefault(next(iter(leaf.offices)), set()).update(leaf.months)
-    whole = [o for o, held in months.items() if held == region.block.months]
-    blocks = [Block(frozenset({o}), region.block.months) for o in sorted(whole)]
+    whole = sorted(o for o, held in months.items() if held == region.block.months)
+    blocks = [b for o in whole for b in _office_cut(region, o, grid, shows)]
     rest = region.block.offices - frozenset(whole)
     return blocks + ([Block(rest, region.block.months)] if rest else [])
+
+
+def _office_cut(region: Region, office: int, grid: _Grid, shows: Callable[[tuple[Block, ...]], int]) -> list[Block]:
+    """One office's part of ``region`` (where it has blocks of its own): whole, or its parts
+    cut on their own, whichever shows more of the office's cells."""
+    whole = [Block(frozenset({office}), region.block.months)]
+    if region.block.offices == frozenset({office}) or not region.parts:
+        return whole
+    finer = [b for part in region.parts if office in part.block.offices for b in _office_cut(part, office, grid, shows)]
+    return max((finer, whole), key=lambda blocks: grid.score(blocks, whole[0], shows, power=2))
 
 
 def tabulate(layout: Layout, counts: Mapping[tuple[int, str, str], int], categories: Sequence[str]) -> GridTable:
