@@ -147,6 +147,7 @@ class _Grid:
         self.offices = offices
         self.periods = periods_of(calendar)
         self.months = {p: p.months(calendar) for p in self.periods}
+        self.month_sets = {p: frozenset(m) for p, m in self.months.items()}
 
     def score(
         self, blocks: Sequence[Block], within: Block, shows: Callable[[tuple[Block, ...]], int], power: int = 1
@@ -155,16 +156,17 @@ class _Grid:
         how many figures a cell of such blocks publishes). A cell weighs its offices and its
         months (to the ``power``): reports are written per quarter and year and for all
         offices, so those figures go before one office's month."""
+        inside = [p for p in self.periods if self.month_sets[p] <= within.months]
+        if not inside:
+            return 0
         index = {p: i for i, block in enumerate(blocks) for p in block.positions()}
         total = 0
         for office in (*self.offices, ALL_OFFICES):
             wanted = _offices(self.offices, office)
             if not wanted <= within.offices:
                 continue
-            for period in self.periods:
+            for period in inside:
                 months = self.months[period]
-                if not set(months) <= within.months:
-                    continue
                 cell = _blocks_of(index, blocks, wanted, months)
                 if cell:
                     total += len(months) ** power * len(wanted) * shows(cell)
