@@ -20,7 +20,7 @@ COOKIES = "Cookies"
 LOGS = Retention("ab Eintrag; Aufbewahrung der Protokolle beim Betrieb", Category.LOGS, 30)
 
 
-def _redis(pattern: str, purpose: str, persons: tuple[Person, ...], rule: str, deleted_by: str) -> Item:
+def _redis(pattern: str, purpose: str, persons: tuple[Person, ...], rule: str, deleted_by: str | None) -> Item:
     return Item(Kind.REDIS_KEY, pattern, purpose, persons, Basis.TASK, Retention(rule), deleted_by, LIVE)
 
 
@@ -66,6 +66,14 @@ _REDIS = (
         (R, T, C),
         "bis zum Ablauf der Frist (REJOIN_GRACE_SECONDS)",
         "signaling.presence:RedisPresence.lapsed",
+    ),
+    _redis(
+        "{prefix}:socketio",
+        "Kanal (Publish/Subscribe, kein gespeicherter Schlüssel) zwischen den Knoten: Signalisierung im Transit, "
+        "darin SDP und ICE-Kandidaten mit IP-Adressen der Geräte",
+        (R, T, C),
+        "nicht gespeichert: Redis leitet Nachrichten nur weiter",
+        None,
     ),
     _redis(
         "{prefix}:lock:{name}",

@@ -153,6 +153,21 @@ def _dpia(facts: OfficeFacts, deployment: Deployment, policy: RetentionPolicy, m
         _controller(facts),
         Section("Systematische Beschreibung der Verarbeitung", (Paragraph(_PURPOSE), _data_table(policy))),
         Section(
+            "Was der Server sieht",
+            (
+                Bullets(
+                    (
+                        "Bild und Ton nie: sie gehen von Gerät zu Gerät (oder verschlüsselt durch das TURN-Relay).",
+                        "Die Signalisierung zum Verbindungsaufbau (SDP mit DTLS-Fingerabdrücken, ICE-Kandidaten mit "
+                        "den IP-Adressen der Geräte) leitet er weiter, ohne sie zu speichern; bei mehreren Knoten "
+                        "über den Redis-Kanal {prefix}:socketio.",
+                        "Die IP-Adresse jeder Anfrage (technisch nötig); sie wird nicht protokolliert.",
+                        "Die Datenfelder des Inventars (Verzeichnis von Verarbeitungstätigkeiten, Einzelaufstellung).",
+                    )
+                ),
+            ),
+        ),
+        Section(
             "Notwendigkeit und Verhältnismäßigkeit",
             (
                 Bullets(
