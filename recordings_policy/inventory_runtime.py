@@ -84,7 +84,8 @@ _REDIS = (
     ),
     _redis(
         "{prefix}:rate:{digest}",
-        "Zähler gegen Missbrauch der Buchung (Hash einer pseudonymen Kennung, keine Adresse im Klartext)",
+        "Zähler gegen Missbrauch von Buchung und Rückmeldecode: gekürzter SHA-256 der pseudonymen "
+        "Teilnehmerkennung bzw. der IP-Adresse (nie im Klartext)",
         (R,),
         "TTL (bis der Zähler wieder voll ist, höchstens Minuten)",
         "storage.redis_rate_limit:RedisRateLimiter",
