@@ -329,7 +329,7 @@ async def test_evaluation_page_and_print_view_pass_axe(known, server, browser, s
     from axe_playwright_python.async_playwright import Axe
 
     base = str(server.make_url("")).rstrip("/")
-    page = await browser.new_page()
+    page = await (await browser.new_context()).new_page()
     await page.goto(f"{base}/login")
     await page.fill("#username", "auswertung")
     await page.fill("#password", PASSWORD)
