@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import threading
@@ -269,6 +271,11 @@ async def db_of(app: web.Application) -> Any:
 __all__ = ["replace"]
 
 
+def _ends_with_parent() -> None:
+    """In the child, before exec: SIGTERM when this test process dies (e.g. a timed-out worker)."""
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+
+
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One headless Chromium per test process (per xdist worker); its DevTools endpoint.
@@ -282,7 +289,13 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     need(CHROMIUM.exists(), "Chromium at /usr/bin/chromium")
     profile = tmp_path_factory.mktemp("chromium")
     command = [str(CHROMIUM), "--headless", "--remote-debugging-port=0", f"--user-data-dir={profile}", *ARGS]
-    proc = subprocess.Popen([*command, "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*command, "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ends_with_parent,
+    )
     assert proc.stderr is not None
     endpoint = None
     for line in proc.stderr:  # Chromium prints its endpoint once it listens
