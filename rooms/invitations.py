@@ -160,7 +160,9 @@ class InvitationSigner:
                 },
             )
         except jwt.ExpiredSignatureError as exc:
-            raise InvitationExpired("expired") from exc
+            late = InvitationExpired("expired")
+            late.session_id = self._subject_of_genuine(token)
+            raise late from exc
         except jwt.ImmatureSignatureError as exc:
             early = InvitationNotYetValid("not yet valid")
             early.session_id = self._subject_of_genuine(token)
