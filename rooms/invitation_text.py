@@ -87,5 +87,8 @@ def mail_subject(translate: Translate) -> str:
 
 
 def mail_body(translate: Translate, link: str, scheduled_at: datetime | None) -> str:
-    invited = translate(_INVITED_NOW) if scheduled_at is None else translate(_INVITED_AT).format(**_moment(scheduled_at))
+    if scheduled_at is None:
+        invited = translate(_INVITED_NOW)
+    else:
+        invited = translate(_INVITED_AT).format(**_moment(scheduled_at))
     return f"{translate(_HELLO)}\n\n{invited}\n\n{translate(_OPEN)}\n{link}\n\n{translate(_NO_APP)}\n"

@@ -254,7 +254,6 @@ async def test_sms_failures_get_a_clear_message_and_keep_the_number(client, numb
     assert message in text and f'value="{number}"' in text
 
 
-
 def test_sms_segments_are_counted_as_the_network_counts_them() -> None:
     assert sms_length("a" * 160) == SmsLength("GSM-7", 160, 1)
     assert (sms_length("a" * 161).segments, sms_length("a" * 306).segments, sms_length("a" * 307).segments) == (2, 2, 3)

@@ -13,8 +13,8 @@ Without a chosen language (``?lang=``, cookie) a page follows the browser's
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
