@@ -83,7 +83,7 @@ async def test_switching_keeps_the_reason_on_the_booking_page(new_client) -> Non
     assert resp.status == 200
     page = await resp.text()
     assert '<html lang="uk"' in page
-    assert "Ви чекали надто довго." in page  # the reason, in Ukrainian
+    assert "Очікування було надто довгим." in page  # the reason, in Ukrainian
     assert 'value="0151 2345678"' in page and 'value="phone" required checked' in page
     assert f'value="{key.group(1)}"' in page
     # Nothing was booked, and the language is remembered.
@@ -227,7 +227,22 @@ async def test_booking_confirmation_and_calendar_file_in_russian(new_client) -> 
     manage = str(resp.url.path)
     ics = icalendar.Calendar.from_ical(await (await person.get(f"{manage}/termin.ics")).read())
     [event] = [c for c in ics.walk() if c.name == "VEVENT"]
-    assert str(event["SUMMARY"]).startswith("Встреча по телефону")
+    # The lock screen shows the title: no office or authority in it; the place is LOCATION's.
+    assert str(event["SUMMARY"]) == "Встреча по телефону"
+
+
+async def test_staff_pages_have_no_call_footer_and_recipients_no_error_codes(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    await login(client)
+    for path in ("/dashboard", "/login"):
+        staff = await (await client.get(path)).text()
+        assert "nicht aufgezeichnet" not in staff and 'id="easy-language-link"' not in staff, path
+    recipient = await new_client()
+    page = await (await recipient.get("/accessibility")).text()
+    assert "nicht aufgezeichnet" in page and 'id="easy-language-link"' in page
+    error = await recipient.get("/join/garbage")
+    assert error.status == 400 and "Fehlercode" not in await error.text()
+    staff_error = await client.get("/sessions/00000000-0000-0000-0000-000000000000")
+    assert staff_error.status == 404 and "Fehlercode: 404" in await staff_error.text()
 
 
 _FIRST_VISIT = ("/join/not-a-valid-token", "/f", "/accessibility", "/s/00000000-0000-0000-0000-000000000000")
