@@ -32,4 +32,3 @@ class SignalingSettings(Protocol):
 
 # From a connection's cookies: (login token, (participant id, secret)); either may be None.
 Credentials = Callable[[Mapping[str, str]], tuple[str | None, tuple[str, str] | None]]
-

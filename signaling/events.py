@@ -16,7 +16,9 @@ change):
   as is every other reserved or unknown name; known names pass the per-socket rate limit.
 - **Traffic.** What the node's websockets receive is counted by wrapping the engine.io
   ``message`` handler python-socketio registers (``eio.handlers``, set through the public
-  ``eio.on``): the server's own evidence that media and photos never cross it.
+  ``eio.on``): the server's own evidence that media and photos never cross it. The same
+  wrapper answers an event packet without a name (``2[]``), which python-socketio
+  cannot dispatch (it reads ``data[0]`` before any hook).
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from typing import Any
 import engineio
 import socketio
 from aiohttp import web
+from socketio.packet import ACK, Packet
 
 from signaling.rate_limit import SocketRateLimit, Verdict
 
-__all__ = ["RESERVED", "GuardedNamespace", "Traffic", "count_inbound"]
+__all__ = ["RESERVED", "GuardedNamespace", "Traffic", "count_inbound", "nameless_event"]
 
 logger = logging.getLogger(__name__)
 
@@ -140,12 +143,53 @@ class Traffic:
         self.largest = max(self.largest, size)
 
 
-def count_inbound(eio: engineio.AsyncServer, traffic: Traffic) -> None:
-    """Count every engine.io message the clients send, then hand it on as before."""
+_DIGITS = frozenset("0123456789")
+
+
+def nameless_event(data: str | bytes) -> tuple[str, int | None] | None:
+    """(namespace, ack id) of a socket.io EVENT packet whose payload is not a non-empty
+    list (``2[]``, ``2{}``, ``2"x"``), else None. python-socketio reads the event name as
+    ``data[0]`` before any hook runs and fails on these; a glance at the packet's first
+    characters, no JSON decoding, so the relay path pays nothing for it."""
+    if not isinstance(data, str) or not data or data[0] not in "25":
+        return None
+    at = 1
+    if data[0] == "5":  # a binary event: the attachment count and a dash come first
+        at = data.find("-", 1) + 1
+        if at == 0:
+            return None
+    namespace = "/"
+    if data.startswith("/", at):
+        comma = data.find(",", at)
+        if comma < 0:
+            return None
+        namespace, at = data[at:comma], comma + 1
+    end = at
+    while end < len(data) and data[end] in _DIGITS:
+        end += 1
+    ack = int(data[at:end]) if end > at else None
+    rest = data[end:].lstrip()
+    if rest[:1] == "[" and rest[1:].lstrip()[:1] != "]":
+        return None  # a list with something in it: the library and trigger_event judge it
+    return namespace, ack
+
+
+def count_inbound(eio: engineio.AsyncServer, traffic: Traffic, on_refused: Callable[[str], None]) -> None:
+    """Count every engine.io message the clients send, then hand it on as before; an event
+    without a name is answered ``unknown_event`` here (``nameless_event``)."""
     handler = eio.handlers["message"]
 
     async def counted(eio_sid: str, data: str | bytes) -> Any:
         traffic.count(data)
-        return await handler(eio_sid, data)
+        nameless = nameless_event(data)
+        if nameless is None:
+            return await handler(eio_sid, data)
+        logger.warning("refused a client event: no event name")
+        on_refused("unknown_event")
+        namespace, ack = nameless
+        if ack is not None:
+            reply = Packet(ACK, namespace=namespace, id=ack, data=[_reply("unknown_event", "Unknown event.")])
+            await eio.send(eio_sid, reply.encode())
+        return None
 
     eio.on("message", counted)

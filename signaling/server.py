@@ -83,7 +83,7 @@ class SignalingServer:
             engineio_logger=False,
         )
         self.traffic = Traffic()
-        count_inbound(self.sio.eio, self.traffic)
+        count_inbound(self.sio.eio, self.traffic, self.metrics.refused)
         self.transports = Transports(self.sio.handle_request, settings.socket_connect_timeout_seconds)
         self.mesh = Mesh(self.sio, self.peers)
         self.connections = Connections(self, credentials)

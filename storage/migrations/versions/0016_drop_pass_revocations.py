@@ -3,7 +3,7 @@
 A connect reads its grant in one indexed query (storage/grants.py): the login by its
 primary key (``login_sessions.token_hash``), the session and the participant by theirs,
 the caseworker participant by ``ix_participants_session_id`` and the consent by
-``ix_consents_participant_id``; those indexes exist since the first migrations, so none
+``ix_consent_records_participant_id``; those indexes exist since the first migrations, so none
 is added here (tests/test_grants.py checks them).
 
 Revision ID: 0016_drop_pass_revocations
