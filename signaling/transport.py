@@ -41,9 +41,10 @@ class Transports:
         app.router.add_post(path, self.handle)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        headers = CIMultiDict(request.headers)
-        headers.popall("Sec-WebSocket-Extensions", None)
-        request = request.clone(headers=headers)
+        if "Sec-WebSocket-Extensions" in request.headers:  # browsers offer permessage-deflate
+            headers = CIMultiDict(request.headers)
+            headers.popall("Sec-WebSocket-Extensions")
+            request = request.clone(headers=headers)
         key = id(request)
         self._open[key] = request
         self._start(request)

@@ -118,3 +118,20 @@ async def test_socket_that_leaves_the_namespace_but_keeps_the_transport_is_close
         await asyncio.wait_for(raw.closed.wait(), 25)
     finally:
         await raw.close()
+
+
+async def test_websockets_are_never_compressed_and_end_with_the_server(server, app) -> None:  # type: ignore[no-untyped-def]
+    # A browser offers permessage-deflate; the server declines it (CPU per relayed message,
+    # CRIME-style leaks), and shutdown ends the websocket at once (the client reconnects).
+    import aiohttp
+
+    from web.keys import SIGNALING
+
+    url = server.make_url("/socket.io/").with_query({"EIO": "4", "transport": "websocket"})
+    async with aiohttp.ClientSession() as session, session.ws_connect(url, compress=15) as ws:
+        assert (await ws.receive_str()).startswith("0{")  # engine.io OPEN: the transport is up
+        assert ws.compress == 0
+        assert app[SIGNALING].transports.waiting_for_connect == 1
+        await app[SIGNALING].close()
+        message = await asyncio.wait_for(ws.receive(), 10)
+        assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
