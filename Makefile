@@ -35,7 +35,7 @@ lock: $(BIN)/python
 install: $(VENV)/.installed catalogs
 
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d web/locale -D messages --statistics 2>&1 | tail -n 2
+	$(BIN)/pybabel compile -d web/locale -D messages --statistics 2>&1 | tail -n 2
 
 run: install
 	$(BIN)/videoberatung migrate

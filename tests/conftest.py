@@ -288,7 +288,16 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     need(CHROMIUM.exists(), "Chromium at /usr/bin/chromium")
     profile = tmp_path_factory.mktemp("chromium")
-    command = [str(CHROMIUM), "--headless", "--remote-debugging-port=0", f"--user-data-dir={profile}", *ARGS]
+    # A German user's browser: pages without a chosen language follow Accept-Language
+    # (a test wanting another one opens a context with ``locale=``).
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--remote-debugging-port=0",
+        f"--user-data-dir={profile}",
+        *ARGS,
+        "--accept-lang=de-DE,de",
+    ]
     proc = subprocess.Popen(
         [*command, "about:blank"],
         stdout=subprocess.DEVNULL,
