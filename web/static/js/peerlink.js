@@ -1,8 +1,11 @@
-// The call as a bounded mesh: one RTCPeerConnection per pair of participants (at most
-// three people, so at most two links per page), each negotiated with the "perfect
-// negotiation" pattern (https://developer.mozilla.org/docs/Web/API/WebRTC_API/Perfect_negotiation)
-// and restarted (ICE) on its own. Signalling of a link is addressed to its one peer
-// (`to`, see docs/protocol.md).
+// One peer link: the RTCPeerConnection to one other participant of the call (a bounded
+// mesh: at most three people, so at most two links per page), negotiated with the
+// "perfect negotiation" pattern (https://developer.mozilla.org/docs/Web/API/WebRTC_API/Perfect_negotiation),
+// restarted (ICE) on its own, and read (getStats) on its own. Signalling of a link is
+// addressed to its one peer (`to`, see docs/protocol.md). The link's data channels are
+// opened with the connection and held until the add-on that uses them has loaded
+// (HeldChannels): the add-ons load after the call is on screen.
+import { bytesOf } from "./linkstats.js";
 
 // How long the polite side waits for the first offer before negotiating itself.
 const POLITE_OFFER_WAIT_MS = 3000;
@@ -23,15 +26,20 @@ export function isPolite(self, other) {
 /**
  * One pair's connection. `hooks`: send(event, payload) (already addressed to the peer),
  * localStream(), attach(stream) / detach() for the peer's video, watch(conn) for the
- * attempt log, state(key) for the page status, failed() when it gave up.
+ * attempt log, state(key) for the page status, failed() when it gave up; remoteSdp(sdp)
+ * may rewrite a remote description before it is set. `channels`: the labels of the data
+ * channels the impolite side opens with the connection. A "close" event when it closed.
  */
-export class PeerLink {
-  constructor(peer, { polite, iceServers, hooks }) {
+export class PeerLink extends EventTarget {
+  constructor(peer, { polite, iceServers, hooks, channels = [] }) {
+    super();
     this.peer = peer; // {participant, instance, role}
     this.polite = polite;
     this.iceServers = iceServers;
     this.hooks = hooks;
+    this.channelLabels = channels;
     this.pc = null;
+    this.closed = false;
     this.create();
   }
 
@@ -48,78 +56,26 @@ export class PeerLink {
     this.isSettingRemoteAnswerPending = false;
     this.restartedAfterFailure = false;
     this.tracksAttached = false;
-    const hooks = this.hooks;
-
+    this.channels = new HeldChannels(conn, this.polite, this.channelLabels);
     // Every handler checks `conn === this.pc`: events of a replaced connection are stale.
-    conn.onnegotiationneeded = async () => {
-      try {
-        this.makingOffer = true;
-        await conn.setLocalDescription();
-        if (conn === this.pc) this.sendDescription();
-      } catch (err) {
-        if (conn === this.pc) console.warn("call: creating offer failed:", err);
-      } finally {
-        if (conn === this.pc) this.makingOffer = false;
-      }
-    };
-
+    conn.onnegotiationneeded = () => this.#negotiate(conn);
     conn.onicecandidate = ({ candidate }) => {
       // null = gathering finished; end-of-candidates is optional, so we send nothing.
       if (conn !== this.pc || !candidate || !candidate.candidate) return;
-      hooks.send("candidate", {
+      this.hooks.send("candidate", {
         candidate: candidate.candidate,
         sdpMid: candidate.sdpMid ?? null,
         sdpMLineIndex: candidate.sdpMLineIndex ?? null,
         usernameFragment: candidate.usernameFragment ?? null,
       });
     };
-
-    let remoteStream = null;
-    conn.ontrack = ({ track, streams }) => {
-      if (conn !== this.pc) return;
-      let stream = streams[0];
-      if (!stream) {
-        // Sender without a stream id: collect the tracks ourselves.
-        remoteStream = remoteStream || new MediaStream();
-        if (!remoteStream.getTracks().includes(track)) remoteStream.addTrack(track);
-        stream = remoteStream;
-      }
-      hooks.attach(stream);
-    };
-
+    conn.ontrack = this.#trackHandler(conn);
     conn.onconnectionstatechange = () => {
-      if (conn !== this.pc) return;
-      switch (conn.connectionState) {
-        case "new":
-        case "connecting":
-          hooks.state("connecting");
-          break;
-        case "connected":
-          this.restartedAfterFailure = false;
-          hooks.state("connected");
-          break;
-        case "disconnected":
-          // Often transient (network switch); ICE recovers or goes to "failed".
-          hooks.state("reconnecting");
-          break;
-        case "failed":
-          if (!this.restartedAfterFailure) {
-            this.restartedAfterFailure = true;
-            hooks.state("reconnecting");
-            this.requestIceRestart();
-          } else {
-            hooks.failed();
-          }
-          break;
-        default:
-          break;
-      }
+      if (conn === this.pc) this.#connectionState(conn.connectionState);
     };
-
-    hooks.watch(conn, () => {
-      if (conn === this.pc) hooks.failed();
+    this.hooks.watch(conn, () => {
+      if (conn === this.pc) this.hooks.failed();
     });
-
     // Both sides adding tracks at once makes every join an offer collision, and
     // Chromium sometimes stops gathering ICE candidates after the polite side's
     // rollback. So the impolite side offers first; the polite side attaches its
@@ -131,8 +87,69 @@ export class PeerLink {
         if (conn === this.pc) this.attachLocalTracks();
       }, POLITE_OFFER_WAIT_MS);
     }
-    // Hook for the call's add-ons (datasaver.js, photo.js): they add their own listeners.
-    hooks.created?.(conn, this.polite);
+  }
+
+  async #negotiate(conn) {
+    try {
+      this.makingOffer = true;
+      await conn.setLocalDescription();
+      if (conn === this.pc) this.sendDescription();
+    } catch (err) {
+      if (conn === this.pc) console.warn("call: creating offer failed:", err);
+    } finally {
+      if (conn === this.pc) this.makingOffer = false;
+    }
+  }
+
+  #trackHandler(conn) {
+    let remoteStream = null;
+    return ({ track, streams }) => {
+      if (conn !== this.pc) return;
+      let stream = streams[0];
+      if (!stream) {
+        // Sender without a stream id: collect the tracks ourselves.
+        remoteStream = remoteStream || new MediaStream();
+        if (!remoteStream.getTracks().includes(track)) remoteStream.addTrack(track);
+        stream = remoteStream;
+      }
+      this.hooks.attach(stream);
+    };
+  }
+
+  #connectionState(state) {
+    const hooks = this.hooks;
+    switch (state) {
+      case "new":
+      case "connecting":
+        hooks.state("connecting");
+        break;
+      case "connected":
+        this.restartedAfterFailure = false;
+        hooks.state("connected");
+        break;
+      case "disconnected":
+        // Often transient (network switch); ICE recovers or goes to "failed".
+        hooks.state("reconnecting");
+        break;
+      case "failed":
+        if (!this.restartedAfterFailure) {
+          this.restartedAfterFailure = true;
+          hooks.state("reconnecting");
+          this.requestIceRestart();
+        } else {
+          hooks.failed();
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Bytes this link carried so far, both ways (getStats; see linkstats.js). */
+  async bytes() {
+    const conn = this.pc;
+    if (!conn || conn.connectionState === "closed") return 0;
+    return bytesOf(await conn.getStats());
   }
 
   /** Add our media to the connection (once); triggers negotiation if needed. */
@@ -175,8 +192,9 @@ export class PeerLink {
     clearTimeout(this.fallbackTimer);
     conn.onnegotiationneeded = conn.onicecandidate = conn.ontrack = conn.onconnectionstatechange = null;
     conn.close();
-    this.hooks.closed?.(conn);
+    this.closed = true;
     this.hooks.detach();
+    this.dispatchEvent(new Event("close"));
   }
 
   sendDescription() {
@@ -209,7 +227,8 @@ export class PeerLink {
       // No await before setRemoteDescription: candidates that arrive next must be
       // queued behind it on the connection's operations chain.
       this.isSettingRemoteAnswerPending = type === "answer";
-      await conn.setRemoteDescription({ type, sdp }); // polite: implicit rollback
+      const remote = this.hooks.remoteSdp ? this.hooks.remoteSdp(sdp) : sdp;
+      await conn.setRemoteDescription({ type, sdp: remote }); // polite: implicit rollback
       this.isSettingRemoteAnswerPending = false;
       if (type === "offer") {
         if (conn !== this.pc) return;
@@ -240,5 +259,51 @@ export class PeerLink {
       // Candidates of an offer we ignored are expected to fail.
       if (conn === this.pc && !this.ignoreOffer) console.warn("call: adding ICE candidate failed:", err);
     }
+  }
+}
+
+/**
+ * The data channels of one connection until an add-on takes them: the impolite side
+ * creates one per label with the connection (so the first offer already carries them),
+ * the polite side receives them ("datachannel"). Messages that arrive before the add-on
+ * took its channel wait in order and are handed over with it.
+ */
+class HeldChannels {
+  constructor(conn, polite, labels) {
+    this.held = new Map(); // label -> {channel, messages, keep}
+    this.takers = new Map(); // label -> take(channel, messages)
+    conn.addEventListener("datachannel", ({ channel }) => this.hold(channel));
+    if (polite) return;
+    for (const label of labels) {
+      try {
+        this.hold(conn.createDataChannel(label, { ordered: true }));
+      } catch (err) {
+        console.warn(`${label}: createDataChannel failed:`, err?.name);
+      }
+    }
+  }
+
+  hold(channel) {
+    channel.binaryType = "arraybuffer";
+    const taker = this.takers.get(channel.label);
+    if (taker) {
+      taker(channel, []);
+      return;
+    }
+    const messages = [];
+    const keep = (event) => messages.push(event.data);
+    channel.addEventListener("message", keep);
+    this.held.get(channel.label)?.channel.removeEventListener("message", this.held.get(channel.label).keep);
+    this.held.set(channel.label, { channel, messages, keep });
+  }
+
+  /** `take(channel, messages)` now for a held channel of `label`, and for every later one. */
+  take(label, take) {
+    this.takers.set(label, take);
+    const held = this.held.get(label);
+    if (!held) return;
+    this.held.delete(label);
+    held.channel.removeEventListener("message", held.keep);
+    take(held.channel, held.messages);
   }
 }
