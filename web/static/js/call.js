@@ -1,18 +1,15 @@
 // Call page (caseworker, recipient, third person): wires the page, the socket
-// (callsignals.js) and the mesh, one peer link (peerlink.js) per other participant.
+// (callsignals.js, imported at the start so that the socket.io client does not hold up
+// the first paint) and the mesh, one peer link (peerlink.js) per other participant.
 // The add-ons (data saving, document photos, the third person) load after the call is
 // on screen and follow the links through the small interface `Call` gives them:
 // `links`, `onLink(fn)` (each link now and later; a link's "close" event when it ends),
 // `isPair(link)` (the caseworker–recipient link), `self`, `main`, `role`, `session`.
-import { newInstanceId, request, errorCode } from "./signaling.js";
 import { attemptLog } from "./attempts.js";
-import { PeerLink, isPolite } from "./peerlink.js";
-import { withAudioPtime } from "./sdp.js";
+import { PeerLink, isPolite, withAudioPtime } from "./peerlink.js";
 import { CallStage } from "./callstage.js";
 import { LocalMedia } from "./callmedia.js";
-import { connectSignalling } from "./callsignals.js";
-import { startWithdrawal } from "./withdraw.js";
-import { onPageLeave } from "./page.js";
+import { newInstanceId, onPageLeave, preloadModules } from "./page.js";
 
 // Data channels of a link, by the pair they belong to (docs/protocol.md, "Data channels").
 const CHANNELS_ALL = ["vb-control"];
@@ -38,7 +35,7 @@ class Call {
     this.links = new Map(); // participant id -> PeerLink
     this.self = { participant: null, role: main.dataset.selfRole || this.role };
     this.linkWatchers = [];
-    this.socket = null;
+    this.signals = null; // callsignals.js's, once loaded: socket, send, request
     this.connected = false; // media flowed at some point: the outcome form pre-selects video
     this.leaving = false; // navigating away: stop reacting to disconnects
     this.navigating = false;
@@ -47,12 +44,27 @@ class Call {
   start() {
     this.stage.setStatus("connecting");
     document.getElementById("hangup")?.addEventListener("click", () => this.hangup());
-    startWithdrawal(this);
+    // Withdrawal (withdraw.js) loads with the first click if it has not loaded yet.
+    const withdraw = document.getElementById("withdraw");
+    withdraw?.addEventListener("click", () => import("./withdraw.js").then((addOn) => addOn.withdraw(this, withdraw)));
     // Leaving the page (navigation, reload, tab close): say goodbye cleanly.
     onPageLeave(() => this.shutdown());
     // Camera and socket start together; the socket's call events wait for the camera, so
     // every connection is still created with our tracks present.
-    this.socket = connectSignalling(this, this.media.start());
+    const mediaReady = this.media.start();
+    preloadModules("call-signals"); // callsignals.js, signaling.js, socket.io: at once
+    return import("./callsignals.js")
+      .then(({ connectSignalling }) => {
+        if (!this.leaving) this.signals = connectSignalling(this, mediaReady);
+      })
+      .catch((err) => {
+        console.warn("call: loading the signalling failed:", err);
+        this.stage.setStatus("reconnecting");
+      });
+  }
+
+  get socket() {
+    return this.signals?.socket ?? null;
   }
 
   firstLink() {
@@ -127,11 +139,7 @@ class Call {
 
   /** Fire-and-forget signalling; failures while offline are expected and recovered on reconnect. */
   send(event, payload) {
-    if (!this.socket) return;
-    request(this.socket, event, payload).catch((err) => {
-      const code = errorCode(err);
-      if (code !== "disconnected" && !this.leaving) console.warn(`call: ${event} failed:`, code);
-    });
+    this.signals?.send(event, payload);
   }
 
   /** Only accept signalling from a peer we built a link for. */
@@ -184,9 +192,9 @@ class Call {
     if (button) button.disabled = true;
     if (this.socket?.connected) {
       try {
-        await request(this.socket, "hangup", {});
+        await this.signals.request("hangup");
       } catch (err) {
-        console.warn("call: hangup failed:", errorCode(err));
+        console.warn("call: hangup failed:", err?.code);
       }
     }
     // The caseworker goes straight to the outcome form (issue 12), "held by video"
@@ -222,10 +230,12 @@ function parseIceServers(raw) {
 
 /**
  * The add-ons this page carries, loaded once the page has loaded (the call is on screen
- * and usable without them). Each exports `start(call)`. Literal specifiers: the server
- * versions them (web/assets.py) and the waiting room prefetches them.
+ * and usable without them) and the signalling has (they would compete with it for a slow
+ * line). Each exports `start(call)`. Literal specifiers: the server versions them
+ * (web/assets.py) and the waiting room prefetches them.
  */
-function loadAddOns(call) {
+async function loadAddOns(call, signalling) {
+  await signalling;
   const load = () => {
     const addOns = [];
     if (document.getElementById("datasaver")) addOns.push(import("./datasaver.js"));
@@ -237,7 +247,7 @@ function loadAddOns(call) {
       loading.then((addOn) => addOn.start(call)).catch((err) => console.warn("call: an add-on failed:", err));
     }
   };
-  if (document.readyState === "complete") setTimeout(load, 0);
+  if (document.readyState === "complete") load();
   else addEventListener("load", load, { once: true });
 }
 
@@ -245,12 +255,12 @@ const main = document.getElementById("call");
 
 if (main) {
   const call = new Call(main);
-  call.start();
-  loadAddOns(call);
+  loadAddOns(call, call.start());
   window.vbCall = {
     pc: () => call.firstLink()?.pc ?? null,
     state: () => call.firstLink()?.state,
     states: () => Object.fromEntries([...call.links].map(([id, link]) => [id, link.state])),
     links: () => call.links,
+    self: () => call.self.participant,
   };
 }

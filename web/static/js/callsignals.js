@@ -1,11 +1,15 @@
 // The call page's socket: connecting, reconnecting, and the call events of the
-// signalling server (docs/protocol.md), each handed to the call (call.js).
-import { connect, errorCode, errorDetail } from "./signaling.js";
+// signalling server (docs/protocol.md), each handed to the call (call.js). call.js
+// imports this module (and with it the socket.io client) at its start, without holding
+// up the page's first paint.
+import { connect, errorCode, errorDetail, request } from "./signaling.js";
 import { errorText, t } from "./i18n.js";
 
 /**
  * Open the socket of `call` and wire its events. Call events are handled in the order
  * they came, each once `mediaReady` settled (every connection is created with our tracks).
+ * Returns the call's signals: `socket`, `send(event, payload)` (fire and forget) and
+ * `request(event, payload)` (resolves once the server acknowledged).
  */
 export function connectSignalling(call, mediaReady) {
   const { role, session, instance } = call;
@@ -21,7 +25,16 @@ export function connectSignalling(call, mediaReady) {
   wireConnection(call, socket);
   wirePeers(call, on);
   wireSession(call, on);
-  return socket;
+  return {
+    socket,
+    request: (event, payload = {}) => request(socket, event, payload),
+    /** Failures while offline are expected and recovered on reconnect. */
+    send: (event, payload) =>
+      request(socket, event, payload).catch((err) => {
+        const code = errorCode(err);
+        if (code !== "disconnected" && !call.leaving) console.warn(`call: ${event} failed:`, code);
+      }),
+  };
 }
 
 function wireConnection(call, socket) {
