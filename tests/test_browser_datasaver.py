@@ -133,14 +133,16 @@ async def test_data_counter_counts_the_candidate_pair_where_transport_has_no_byt
     await rc.context.add_init_script(FIREFOX_STATS_SHAPE)
     await rc.reload()
     await rc.wait_for_function("() => window.vbCall.state() === 'connected' && window.vbDataSaver?.connected()")
-    # Media flows: the counter passes 0.1 MB (it would stay at 0 reading the transport only).
-    await rc.wait_for_function("async () => (await window.vbDataSaver.sample()).bytes >= 100000", timeout=30000)
+    # Media flows: the page's counter passes 0,0 MB (reading the transport only, it stays there).
+    await rc.wait_for_function(
+        "() => { const used = document.querySelector('#data-used').textContent;"
+        " return used.startsWith('Bisher verbrauchte Daten: ') && !used.includes('Daten: 0,0 MB'); }",
+        timeout=30000,
+    )
     pair = await rc.evaluate(SELECTED_PAIR_BYTES)
     assert pair is not None and pair > 0  # the transport carries no bytes, the selected pair does
     sample = await rc.evaluate("window.vbDataSaver.sample()")
     assert sample["bytes"] >= pair
-    used = await rc.text_content("#data-used") or ""
-    assert used.startswith("Bisher verbrauchte Daten: ") and "Daten: 0,0 MB" not in used
     await cw.wait_for_function("() => window.vbDataSaver?.connected()")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -68,6 +69,19 @@ COUNTED = """async () => {
 }"""
 
 
+async def _until(page: Any, check: str, arg: Any = None, timeout: float = 30.0) -> None:
+    """Until the async page function ``check`` holds (Playwright's wait_for_function takes
+    a returned promise for true: it never awaits it). Each try that fails waits 250 ms in
+    the page before it answers."""
+    retry = (
+        f"async (arg) => {{ if (await ({check})(arg)) return true;"
+        " await new Promise((r) => setTimeout(r, 250)); return false; }"
+    )
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await page.evaluate(retry, arg):
+        assert asyncio.get_running_loop().time() < deadline, f"not within {timeout} s: {check[:80]}"
+
+
 async def _consent_as_third(browser: Any, link: str) -> Any:
     page = await (await browser.new_context(**PHONE)).new_page()
     await page.goto(link)
@@ -89,7 +103,7 @@ async def _three_in_call(browser: Any, server: Any) -> tuple[Any, Any, Any, str]
     # Everyone sees and hears everyone: two remote videos on each of the three pages.
     for page in (cw, rc, interpreter):
         await page.wait_for_function(ALL_REMOTE_VIDEO, arg=2, timeout=30000)
-        await page.wait_for_function(ALL_LINKS_HEAR, arg=2, timeout=30000)
+        await _until(page, ALL_LINKS_HEAR, 2)
     states = await cw.evaluate("Object.values(window.vbCall.states())")
     assert states == ["connected", "connected"]
     return cw, rc, interpreter, link
@@ -163,13 +177,13 @@ async def test_sound_only_holds_on_every_link_also_for_a_third_who_joins_later(b
     # The interpreter joins after the recipient chose "sound only".
     interpreter, _link = await _interpreter_joins(browser, server, cw, rc)
     for page in (cw, rc, interpreter):
-        await page.wait_for_function(ALL_LINKS_HEAR, arg=2, timeout=30000)
+        await _until(page, ALL_LINKS_HEAR, 2)
     recipient = await rc.evaluate("window.vbCall.self()")
     interpreter_id = await interpreter.evaluate("window.vbCall.self()")
 
     # The recipient's page sends sound only on both links …
     await rc.wait_for_function(EVERY_LINK_SENDS, arg=["audio", 2], timeout=15000)
-    await rc.wait_for_function(NO_VIDEO_SENT, timeout=15000)
+    await _until(rc, NO_VIDEO_SENT, timeout=15)
     # … and both others send it sound only (asked over each link), while they keep
     # sending each other video.
     await cw.wait_for_function(LINK_SENDS, arg=[recipient, "audio"], timeout=15000)
