@@ -24,6 +24,18 @@ ALL_LINKS_HEAR = """async (n) => {
   return true;
 }"""
 
+# Every link receives audio packets (whether they are played is ALL_LINKS_HEAR's question).
+ALL_LINKS_GET_AUDIO = """async (n) => {
+  const links = [...window.vbCall.links().values()];
+  if (links.length !== n) return false;
+  for (const link of links) {
+    const stats = await link.pc.getStats();
+    const audio = [...stats.values()].find((s) => s.type === "inbound-rtp" && s.kind === "audio");
+    if (!audio || !(audio.packetsReceived > 0)) return false;
+  }
+  return true;
+}"""
+
 ALL_REMOTE_VIDEO = """(n) => {
   const videos = [...document.querySelectorAll('video.remote')];
   return videos.length === n && videos.every((v) => v.videoWidth > 0);
@@ -177,7 +189,7 @@ async def test_sound_only_holds_on_every_link_also_for_a_third_who_joins_later(b
     # The interpreter joins after the recipient chose "sound only".
     interpreter, _link = await _interpreter_joins(browser, server, cw, rc)
     for page in (cw, rc, interpreter):
-        await _until(page, ALL_LINKS_HEAR, 2)
+        await _until(page, ALL_LINKS_GET_AUDIO, 2)
     recipient = await rc.evaluate("window.vbCall.self()")
     interpreter_id = await interpreter.evaluate("window.vbCall.self()")
 
