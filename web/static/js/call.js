@@ -240,6 +240,7 @@ async function loadAddOns(call, signalling) {
     const addOns = [];
     if (document.getElementById("datasaver")) addOns.push(import("./datasaver.js"));
     if (document.getElementById("photo")) addOns.push(import("./photo.js"));
+    if (document.getElementById("media-path")) addOns.push(import("./verify.js"));
     if (document.getElementById("third-ask") || document.getElementById("remove-third")) {
       addOns.push(import("./third.js"));
     }
