@@ -13,12 +13,12 @@ import sys
 
 from aiohttp import web
 
+from application import reporting
 from feedback import export
+from feedback.errors import TooFewAnswers
 from feedback.months import valid_month
 from feedback.report import GROUPS
 from recordings_policy import InvalidPolicy, RetentionPolicy, load_policy
-from storage import evaluation as evaluation_store
-from storage import feedback as feedback_store
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
 from storage.purge import PurgeReport, purge
@@ -76,19 +76,12 @@ async def _export(
 ) -> bytes:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        async with sessionmaker_for(engine)() as db:
-            if responses:
-                stored = await feedback_store.responses(db, group, office_id=office_id, month=month)
-                rows = export.anonymous_rows(feedback_store.records(stored))
-                if len(rows) < 5:
-                    raise ValueError("fewer than 5 answers")
-                return export.export_responses(group, rows, fmt)
-            filters = {"office": office_id, "month": month}
-            if group == "comparison":
-                both = await evaluation_store.evaluation(db, GROUPS, office_id=office_id, month=month)
-                return export.export_comparison(both, fmt, filters)
-            result = await evaluation_store.evaluation(db, (group,), office_id=office_id, month=month)
-            return export.export_reports(list(result.reports), fmt, filters, evaluation=result)
+        db, filters = sessionmaker_for(engine), reporting.Filters(office_id, month)
+        if responses:
+            return await reporting.export_responses(db, (group,), filters, fmt)
+        comparison = group == "comparison"
+        groups = () if comparison else (group,)
+        return await reporting.export_figures(db, groups, filters, fmt, comparison=comparison, name_version=False)
     finally:
         await engine.dispose()
 
@@ -113,7 +106,7 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         group = "comparison" if args.comparison else args.group
         body = asyncio.run(_export(settings, group, args.format, args.office, args.month or None, args.responses))
-    except ValueError:
+    except TooFewAnswers:
         print("Weniger als 5 Antworten: nicht ausgegeben. / Fewer than 5 answers.", file=sys.stderr)
         return 2
     if args.output:

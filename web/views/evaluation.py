@@ -5,18 +5,16 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from application import reporting
 from feedback import export
 from feedback.channels import BAND
 from feedback.equipment import DEVICES, VERDICT_LABELS, VERDICTS
-from feedback.errors import PooledRequest, TooFewAnswers
 from feedback.evaluation import Evaluation
 from feedback.months import valid_month
 from feedback.questionnaire import N_, QUESTIONS, VERSION, VERSIONS
 from feedback.reasons import REASON_LABELS
-from feedback.report import CHANNELS, GROUPS, OUTCOMES, distributions_for, require_group
-from feedback.suppression import MIN_CELL, shown
-from storage import evaluation as evaluation_store
-from storage import feedback as store
+from feedback.report import CHANNELS, GROUPS, OUTCOMES, distributions_for
+from feedback.suppression import MIN_CELL
 from web.keys import DB
 from web.views.common import require_role
 from web.views.evaluation_charts import page_charts
@@ -85,12 +83,10 @@ def _version(request: web.Request) -> str:
     return version
 
 
-async def _evaluation(
-    request: web.Request, groups: tuple[str, ...], office_id: int | None, month: str | None
-) -> Evaluation:
-    version = _version(request)
-    async with request.app[DB]() as db:
-        return await evaluation_store.evaluation(db, groups, office_id=office_id, month=month, version=version)
+def _filters(request: web.Request) -> reporting.Filters:
+    """Office, month and questionnaire version from the query (400 on a malformed one)."""
+    office_id, month = parse_filters(request.query.get("office", ""), request.query.get("month", ""))
+    return reporting.Filters(office_id, month, _version(request))
 
 
 def _detail_context(result: Evaluation) -> dict[str, object]:
@@ -110,11 +106,9 @@ async def evaluation(request: web.Request) -> web.StreamResponse:
     require_role(request, "evaluator")
     office = request.query.get("office", "")
     month = request.query.get("month", "")
-    office_id, month_value = parse_filters(office, month)
-    result = await _evaluation(request, GROUPS, office_id, month_value)
+    result = await reporting.evaluation(request.app[DB], GROUPS, _filters(request))
     reports = list(result.reports)
-    async with request.app[DB]() as db:
-        offices = await store.offices(db)
+    offices = await reporting.offices(request.app[DB])
     return aiohttp_jinja2.render_template(
         "evaluation.html",
         request,
@@ -148,10 +142,10 @@ async def evaluation_print(request: web.Request) -> web.StreamResponse:
     require_role(request, "evaluator")
     office = request.query.get("office", "")
     month = request.query.get("month", "")
-    office_id, month_value = parse_filters(office, month)
-    result = await _evaluation(request, GROUPS, office_id, month_value)
-    async with request.app[DB]() as db:
-        offices = dict(await store.offices(db))
+    filters = _filters(request)
+    office_id = filters.office_id
+    result = await reporting.evaluation(request.app[DB], GROUPS, filters)
+    offices = dict(await reporting.offices(request.app[DB]))
     return aiohttp_jinja2.render_template(
         "evaluation_print.html",
         request,
@@ -178,25 +172,12 @@ async def export_figures(request: web.Request) -> web.StreamResponse:
     if fmt not in export.FORMATS:
         raise web.HTTPBadRequest()
     groups = tuple(request.query.getall("group", []))
-    if not groups or len(set(groups)) != len(groups):
-        raise PooledRequest(groups)
-    for group in groups:
-        require_group(group)
-    office_id, month = parse_filters(request.query.get("office", ""), request.query.get("month", ""))
-    filters = {"office": office_id, "month": month, "questionnaire_version": _version(request)}
+    filters = _filters(request)
     if request.query.get("responses") == "1":
-        if len(groups) != 1:
-            raise PooledRequest(groups)
-        async with request.app[DB]() as db:
-            stored = await store.responses(db, groups[0], office_id=office_id, month=month)
-        rows = export.anonymous_rows(store.records(stored))
-        if not shown(len(rows)):
-            raise TooFewAnswers()
-        body = export.export_responses(groups[0], rows, fmt)
+        body = await reporting.export_responses(request.app[DB], groups, filters, fmt)
         stem = f"rueckmeldungen-{groups[0]}"
     else:
-        result = await _evaluation(request, groups, office_id, month)
-        body = export.export_reports(list(result.reports), fmt, filters, evaluation=result)
+        body = await reporting.export_figures(request.app[DB], groups, filters, fmt)
         stem = "auswertung-" + "-".join(groups)
     return web.Response(
         body=body,
