@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.availability import BERLIN
 from booking.errors import InvalidOffice
 from booking.offices import OfficeDetails, check_holiday
-from storage import accounts, audit, offices
+from storage import accounts, audit, offices, users
 from storage.accounts import AccountsError, UserRow
 from storage.models import AuditRow
 from storage.offices import Holiday, OfficeView
@@ -36,7 +36,11 @@ __all__ = [
     "add_holiday",
     "assign",
     "audit_page",
+    "create_first_user",
     "create_office",
+    "invite_by_operator",
+    "password_link_by_name",
+    "set_active_by_name",
     "holidays",
     "invite_user",
     "managed_office",
@@ -89,10 +93,15 @@ async def holidays(db: Db, office_id: int, now: datetime) -> list[Holiday]:
         return await offices.holidays_of(session, office_id, now.astimezone(BERLIN).date())
 
 
-async def create_office(db: Db, details: OfficeDetails, now: datetime) -> int:
+def _via(detail: str, via: str) -> str:
+    """The audit detail, naming the command line when a change came from it."""
+    return f"{detail} via={via}" if via else detail
+
+
+async def create_office(db: Db, details: OfficeDetails, now: datetime, *, via: str = "") -> int:
     async with db.begin() as session:
         office_id = await offices.create_office(session, details)
-        await audit.audit(session, "admin.office_created", now, f"office={office_id}")
+        await audit.audit(session, "admin.office_created", now, _via(f"office={office_id}", via))
     return office_id
 
 
@@ -152,8 +161,14 @@ async def invite_user(
     async with db.begin() as session:
         if office_id is not None and await offices.get_office(session, office_id) is None:
             raise AccountsError("office")
-        created, token = await accounts.invite_user(session, username, display_name, role, office_id, now)
-        await audit.audit(session, "admin.user_created", now, f"user={created.id} role={created.role}")
+        return await _invite(session, username, display_name, role, office_id, now, "")
+
+
+async def _invite(
+    session: AsyncSession, username: str, display_name: str, role: str, office_id: int | None, now: datetime, via: str
+) -> str:
+    created, token = await accounts.invite_user(session, username, display_name, role, office_id, now)
+    await audit.audit(session, "admin.user_created", now, _via(f"user={created.id} role={created.role}", via))
     return token
 
 
@@ -198,6 +213,51 @@ async def set_password(db: Db, token: str, password: str, now: datetime) -> None
     async with db.begin() as session:
         user = await accounts.use_password_link(session, token, password, now)
         await audit.audit(session, "password.set", now, f"user={user.id}")
+
+
+# ---- the command line (``videoberatung office-create``, ``user-invite``, ...) -------------
+
+
+async def invite_by_operator(
+    db: Db, username: str, display_name: str, role: str, office_id: int | None, now: datetime
+) -> str:
+    """An account made by the operator on the server; returns its set-password token."""
+    async with db.begin() as session:
+        return await _invite(session, username, display_name, role, office_id, now, "cli")
+
+
+async def _user_id(session: AsyncSession, username: str) -> int:
+    for user in await accounts.list_users(session, None):
+        if user.username == username.strip().lower():
+            return user.id
+    raise AccountsError("unknown")
+
+
+async def set_active_by_name(db: Db, username: str, active: bool, now: datetime) -> None:
+    async with db.begin() as session:
+        user = await accounts.set_active(session, await _user_id(session, username), active)
+        event = f"admin.user_{'re' if active else 'de'}activated"
+        await audit.audit(session, event, now, _via(f"user={user.id}", "cli"))
+
+
+async def password_link_by_name(db: Db, username: str, now: datetime) -> str:
+    async with db.begin() as session:
+        user_id = await _user_id(session, username)
+        token = await accounts.issue_password_link(session, user_id, now)
+        await audit.audit(session, "admin.password_link", now, _via(f"user={user_id}", "cli"))
+    return token
+
+
+async def create_first_user(
+    db: Db, username: str, password: str, role: str, display_name: str, now: datetime, *, if_none: bool
+) -> bool:
+    """``videoberatung create-user``: an account with a password; with ``if_none`` only
+    when there is no account yet (False then)."""
+    async with db.begin() as session:
+        if if_none and await users.count_users(session) > 0:
+            return False
+        await users.create_user(session, username, password, display_name=display_name, role=role, now=now)
+    return True
 
 
 # ---- the audit trail -------------------------------------------------------------------

@@ -13,15 +13,14 @@ import sys
 
 from aiohttp import web
 
-from application import reporting
+from application import administration, reporting
+from application.retention import PurgeExpired, PurgeReport
 from feedback import export
 from feedback.errors import TooFewAnswers
 from feedback.months import valid_month
 from feedback.report import GROUPS
 from recordings_policy import InvalidPolicy, RetentionPolicy, load_policy
-from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
-from storage.purge import PurgeReport, purge
 from web import admin_cli
 from web.app import create_app
 from web.drain import handle_sigterm
@@ -47,7 +46,7 @@ async def _migrate(settings: Settings) -> None:
 async def _purge(settings: Settings, policy: RetentionPolicy) -> PurgeReport:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        return await purge(sessionmaker_for(engine), policy, settings.clock())
+        return await PurgeExpired(sessionmaker_for(engine), policy, settings.clock)()
     finally:
         await engine.dispose()
 
@@ -57,11 +56,9 @@ async def _create_user(
 ) -> bool:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        async with sessionmaker_for(engine).begin() as db:
-            if if_none and await users.count_users(db) > 0:
-                return False
-            await users.create_user(db, username, password, display_name=display_name, role=role, now=settings.clock())
-        return True
+        return await administration.create_first_user(
+            sessionmaker_for(engine), username, password, role, display_name, settings.clock(), if_none=if_none
+        )
     finally:
         await engine.dispose()
 
@@ -127,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("purge", help="delete everything past its retention period, now")
     create = commands.add_parser("create-user", help="create a caseworker or evaluator account")
     create.add_argument("username")
-    create.add_argument("--role", choices=users.ROLES, default="caseworker")
+    create.add_argument("--role", choices=administration.ROLES, default="caseworker")
     create.add_argument("--name", default="", help="display name")
     create.add_argument("--password", help="(default: ask, or generate with --generate)")
     create.add_argument("--generate", action="store_true", help="generate and print a password")

@@ -15,9 +15,9 @@ from feedback.questionnaire import N_, QUESTIONS, VERSION, VERSIONS
 from feedback.reasons import REASON_LABELS
 from feedback.report import CHANNELS, GROUPS, OUTCOMES, distributions_for
 from feedback.suppression import MIN_CELL
+from web.evaluation_charts import page_charts
 from web.keys import DB
 from web.views.common import require_role
-from web.views.evaluation_charts import page_charts
 
 __all__ = ["routes", "parse_filters"]
 
