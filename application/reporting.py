@@ -23,7 +23,7 @@ from feedback.suppression import shown
 from storage import evaluation as evaluation_rows
 from storage import feedback as feedback_rows
 
-__all__ = ["Filters", "evaluation", "export_figures", "export_responses", "offices"]
+__all__ = ["Filters", "evaluation", "evaluation_page", "export_figures", "export_responses", "offices"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,15 @@ async def evaluation(db: async_sessionmaker[AsyncSession], groups: tuple[str, ..
         require_group(group)
     async with db() as session:
         return await _evaluate(session, groups, filters)
+
+
+async def evaluation_page(
+    db: async_sessionmaker[AsyncSession], filters: Filters
+) -> tuple[Evaluation, list[tuple[int, str]]]:
+    """The evaluation page and its print view: both groups side by side, and the offices
+    to filter by, read in one transaction."""
+    async with db() as session:
+        return await _evaluate(session, GROUPS, filters), await feedback_rows.offices(session)
 
 
 async def offices(db: async_sessionmaker[AsyncSession]) -> list[tuple[int, str]]:

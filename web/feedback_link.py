@@ -11,7 +11,8 @@ from aiohttp import web
 
 from application import feedback_intake as intake
 from feedback.tokens import TOKEN_LIFETIME, looks_like_token
-from web.keys import DB, SETTINGS
+from web.cookie_setting import set_private_cookie
+from web.keys import DB
 from web.views.common import now
 
 __all__ = ["booking_feedback_token", "remember_feedback_link"]
@@ -34,12 +35,6 @@ def remember_feedback_link(
     request: web.Request, response: web.StreamResponse, cookie_path: str, token: str | None
 ) -> None:
     if token:
-        response.set_cookie(
-            _LINK_COOKIE,
-            token,
-            httponly=True,
-            samesite="Lax",
-            secure=request.app[SETTINGS].secure_cookies,
-            path=cookie_path,
-            max_age=int(TOKEN_LIFETIME.total_seconds()),
+        set_private_cookie(
+            request, response, _LINK_COOKIE, token, path=cookie_path, max_age=int(TOKEN_LIFETIME.total_seconds())
         )

@@ -13,7 +13,7 @@ from feedback.evaluation import Evaluation
 from feedback.months import valid_month
 from feedback.questionnaire import N_, QUESTIONS, VERSION, VERSIONS
 from feedback.reasons import REASON_LABELS
-from feedback.report import CHANNELS, GROUPS, OUTCOMES, distributions_for
+from feedback.report import CHANNELS, OUTCOMES, distributions_for
 from feedback.suppression import MIN_CELL
 from web.evaluation_charts import page_charts
 from web.keys import DB
@@ -101,67 +101,39 @@ def _detail_context(result: Evaluation) -> dict[str, object]:
     }
 
 
+async def _page(request: web.Request, template: str, **extra: object) -> web.StreamResponse:
+    """The evaluation page or its print view: both groups side by side, with the filters."""
+    require_role(request, "evaluator")
+    filters = _filters(request)
+    result, offices = await reporting.evaluation_page(request.app[DB], filters)
+    office_id = filters.office_id
+    context: dict[str, object] = {
+        **_detail_context(result),
+        "reports": list(result.reports),
+        "metric_labels": METRIC_LABELS,
+        "category_labels": CATEGORY_LABELS,
+        "distributions": (*distributions_for(filters.version), "outcome"),
+        "version": filters.version,
+        "offices": offices,
+        "office": request.query.get("office", ""),
+        "month": request.query.get("month", ""),
+        "office_name": dict(offices).get(office_id, f"#{office_id}") if office_id is not None else None,
+        "min_cell": MIN_CELL,
+        **extra,
+    }
+    return aiohttp_jinja2.render_template(template, request, context)
+
+
 @routes.get("/evaluation", name="evaluation")
 async def evaluation(request: web.Request) -> web.StreamResponse:
-    require_role(request, "evaluator")
-    office = request.query.get("office", "")
-    month = request.query.get("month", "")
-    result = await reporting.evaluation(request.app[DB], GROUPS, _filters(request))
-    reports = list(result.reports)
-    offices = await reporting.offices(request.app[DB])
-    return aiohttp_jinja2.render_template(
-        "evaluation.html",
-        request,
-        {
-            **_detail_context(result),
-            "reports": reports,
-            "distributions": (*distributions_for(_version(request)), "outcome"),
-            "channels": CHANNELS,
-            "version": _version(request),
-            "versions": VERSIONS,
-            "means": (
-                "satisfaction",
-                "technical_quality",
-                "rating_effort",
-                "rating_technical_quality",
-            ),
-            "metric_labels": METRIC_LABELS,
-            "category_labels": CATEGORY_LABELS,
-            "outcomes": OUTCOMES,
-            "offices": offices,
-            "office": office,
-            "month": month,
-            "min_cell": MIN_CELL,
-        },
-    )
+    means = ("satisfaction", "technical_quality", "rating_effort", "rating_technical_quality")
+    return await _page(request, "evaluation.html", channels=CHANNELS, versions=VERSIONS, means=means, outcomes=OUTCOMES)
 
 
 @routes.get("/evaluation/print", name="evaluation_print")
 async def evaluation_print(request: web.Request) -> web.StreamResponse:
     """One clean report for an office and period, to print or save as PDF from the browser."""
-    require_role(request, "evaluator")
-    office = request.query.get("office", "")
-    month = request.query.get("month", "")
-    filters = _filters(request)
-    office_id = filters.office_id
-    result = await reporting.evaluation(request.app[DB], GROUPS, filters)
-    offices = dict(await reporting.offices(request.app[DB]))
-    return aiohttp_jinja2.render_template(
-        "evaluation_print.html",
-        request,
-        {
-            **_detail_context(result),
-            "reports": list(result.reports),
-            "metric_labels": METRIC_LABELS,
-            "category_labels": CATEGORY_LABELS,
-            "distributions": (*distributions_for(_version(request)), "outcome"),
-            "version": _version(request),
-            "office_name": offices.get(office_id, f"#{office_id}") if office_id is not None else None,
-            "office": office,
-            "month": month,
-            "min_cell": MIN_CELL,
-        },
-    )
+    return await _page(request, "evaluation_print.html")
 
 
 @routes.get("/evaluation/export", name="evaluation_export")

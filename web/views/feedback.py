@@ -23,8 +23,9 @@ from feedback.questionnaire import (
     questions_for,
 )
 from feedback.tokens import looks_like_token, normalise_code
+from web.cookie_setting import set_private_cookie
 from web.i18n import gettext as _
-from web.keys import BOOKING_LIMITER, DB, SETTINGS
+from web.keys import BOOKING_LIMITER, DB
 from web.views.common import form_str, now, origin, redirect, require_role
 
 __all__ = [
@@ -62,15 +63,7 @@ def _cookie_token(request: web.Request) -> str:
 
 def _to_form(request: web.Request, token: str) -> web.HTTPSeeOther:
     response = web.HTTPSeeOther("/feedback")
-    response.set_cookie(
-        FEEDBACK_COOKIE,
-        token,
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[SETTINGS].secure_cookies,
-        path="/feedback",
-        max_age=_COOKIE_LIFETIME,
-    )
+    set_private_cookie(request, response, FEEDBACK_COOKIE, token, path="/feedback", max_age=_COOKIE_LIFETIME)
     return response
 
 
