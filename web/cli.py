@@ -114,6 +114,39 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _run_purge(settings: Settings) -> int:
+    try:
+        policy = load_policy(settings.policy_path)
+    except InvalidPolicy as exc:
+        print(f"Invalid retention policy: {exc}", file=sys.stderr)
+        return 2
+    report = asyncio.run(_purge(settings, policy))
+    print(report.line())
+    return 0
+
+
+def _run_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    password = args.password
+    if args.generate:
+        password = secrets.token_urlsafe(12)
+    elif not password:
+        password = getpass.getpass("Password: ")
+    if len(password) < 10:
+        print("The password must have at least 10 characters.", file=sys.stderr)
+        return 2
+    try:
+        created = asyncio.run(
+            _create_user(settings, args.username, password, args.role, args.name or args.username, args.if_no_users)
+        )
+    except Exception as exc:  # e.g. the name is taken
+        print(f"Could not create the account: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    if created and args.generate:
+        # Printed once to the terminal of whoever ran the command; never logged.
+        print(f"\n  First login:  user {args.username.lower()}  password {password}\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="videoberatung", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -159,41 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         return 0
     if args.command == "purge":
-        try:
-            policy = load_policy(settings.policy_path)
-        except InvalidPolicy as exc:
-            print(f"Invalid retention policy: {exc}", file=sys.stderr)
-            return 2
-        report = asyncio.run(_purge(settings, policy))
-        print(report.line())
-        return 0
+        return _run_purge(settings)
     if args.command == "create-user":
-        password = args.password
-        if args.generate:
-            password = secrets.token_urlsafe(12)
-        elif not password:
-            password = getpass.getpass("Password: ")
-        if len(password) < 10:
-            print("The password must have at least 10 characters.", file=sys.stderr)
-            return 2
-        try:
-            created = asyncio.run(
-                _create_user(
-                    settings,
-                    args.username,
-                    password,
-                    args.role,
-                    args.name or args.username,
-                    args.if_no_users,
-                )
-            )
-        except Exception as exc:  # e.g. the name is taken
-            print(f"Could not create the account: {type(exc).__name__}", file=sys.stderr)
-            return 1
-        if created and args.generate:
-            # Printed once to the terminal of whoever ran the command; never logged.
-            print(f"\n  First login:  user {args.username.lower()}  password {password}\n")
-        return 0
+        return _run_create_user(args, settings)
+    return _serve(args, settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     try:
