@@ -30,6 +30,7 @@ from storage.models import (
     Office,
     RatingMarkerRow,
 )
+from storage.rows import from_row
 
 __all__ = [
     "StoredResponse",
@@ -184,24 +185,7 @@ async def responses(
     rows = await db.scalars(
         select(FeedbackResponseRow).where(*_filters(FeedbackResponseRow, group, office_id, month))  # type: ignore[arg-type]
     )
-    return [
-        StoredResponse(
-            _context(r),
-            Answers(
-                recommend=r.recommend,
-                next_by_video=r.next_by_video,
-                satisfaction=r.satisfaction,
-                technical_quality=r.technical_quality,
-                device=r.device,
-                setup_help=r.setup_help,
-                comment=r.comment,
-                why_not_video=r.why_not_video,
-                why_not_recommend=r.why_not_recommend,
-            ),
-            r.questionnaire_version,
-        )
-        for r in rows
-    ]
+    return [StoredResponse(_context(r), from_row(Answers, r), r.questionnaire_version) for r in rows]
 
 
 async def ratings(
