@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
 
-__all__ = ["Office", "User", "LoginSession", "LoginThrottle", "AuditRow", "PasswordLinkRow"]
-
 
 class Office(Base):
     __tablename__ = "offices"

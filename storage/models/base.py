@@ -8,8 +8,6 @@ from sqlalchemy import DateTime, Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "UTCDateTime"]
-
 
 class Base(DeclarativeBase):
     pass

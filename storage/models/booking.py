@@ -9,16 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
 
-__all__ = [
-    "CaseworkerScheduleRow",
-    "AvailabilityHoursRow",
-    "AbsenceRow",
-    "ACTIVE_BOOKING",
-    "BOOKED_WITH_PARTICIPANT",
-    "BOOKED_WITH_SESSION",
-    "BookingRow",
-]
-
 
 class CaseworkerScheduleRow(Base):
     """Exists once a caseworker published their own hours; until then the defaults apply."""

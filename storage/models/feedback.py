@@ -9,17 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
 
-__all__ = [
-    "FeedbackTokenRow",
-    "FeedbackOfferRow",
-    "FeedbackResponseRow",
-    "CaseworkerRatingRow",
-    "RatingMarkerRow",
-    "FeedbackBallotRow",
-    "FeedbackBookingOfferRow",
-    "FeedbackOfferCountRow",
-]
-
 
 class FeedbackTokenRow(Base):
     """A one-time feedback link: only the SHA-256 of the token, and the context to copy."""
@@ -45,14 +34,20 @@ class FeedbackOfferRow(Base):
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True)
 
 
-class FeedbackResponseRow(Base):
-    __tablename__ = "feedback_responses"
+class AnswerContext:
+    """What an answer or rating carries besides itself: group, office, channel, month
+    (no session, participant, caseworker or time)."""
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
     benefit_group: Mapped[str] = mapped_column(String(8), index=True)
     office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     channel: Mapped[str] = mapped_column(String(16))
     month: Mapped[str] = mapped_column(String(7))
+
+
+class FeedbackResponseRow(AnswerContext, Base):
+    __tablename__ = "feedback_responses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
     questionnaire_version: Mapped[str] = mapped_column(String(8))
     recommend: Mapped[str] = mapped_column(String(16))
     next_by_video: Mapped[str] = mapped_column(String(16))
@@ -68,14 +63,10 @@ class FeedbackResponseRow(Base):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
-class CaseworkerRatingRow(Base):
+class CaseworkerRatingRow(AnswerContext, Base):
     __tablename__ = "caseworker_ratings"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
-    benefit_group: Mapped[str] = mapped_column(String(8), index=True)
-    office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    month: Mapped[str] = mapped_column(String(7))
     effort: Mapped[int] = mapped_column(Integer)
     technical_quality: Mapped[int] = mapped_column(Integer)
 

@@ -9,17 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
 
-__all__ = [
-    "CounselSessionRow",
-    "ParticipantRow",
-    "ConsentRow",
-    "CheckVerdictRow",
-    "InvitationCodeRow",
-    "InvitationDeliveryRow",
-    "AttemptEventRow",
-    "PassRevocationRow",
-]
-
 
 class CounselSessionRow(Base):
     __tablename__ = "counsel_sessions"
