@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from application.notifier import Notifier
 from booking.appointment import Appointment, BookingRequest, Status
 from booking.availability import BERLIN, Absence, Schedule
 from booking.errors import BookingNotFound, InvalidHours, SlotUnavailable
 from booking.phone import display_phone
-from rooms.session import CounselSession, Outcome
+from rooms.session import CounselSession
 from storage import audit, availability, bookings, sessions
 from storage.appointment_views import AppointmentLine, office_appointments
 from storage.availability import OfficeInfo, OwnAbsence
@@ -26,7 +26,6 @@ from storage.users import Account
 __all__ = [
     "NEXT_FREE",
     "AppointmentLine",
-    "EndsSessions",
     "OfficeInfo",
     "Offer",
     "Refused",
@@ -49,12 +48,6 @@ __all__ = [
 ]
 
 Db = async_sessionmaker[AsyncSession]
-
-
-class EndsSessions(Protocol):
-    """The part of ``application.notifier.Notifier`` settling an appointment needs."""
-
-    async def session_ended(self, session_id: str, outcome: Outcome) -> None: ...
 
 
 NEXT_FREE = bookings.NEXT_FREE
@@ -200,7 +193,7 @@ async def change_absence(db: Db, caseworker_id: int, absence_id: int, absence: A
 
 
 async def complete(
-    db: Db, notifier: EndsSessions, booking_id: str, caseworker_id: int, status: Status, now: datetime
+    db: Db, notifier: Notifier, booking_id: str, caseworker_id: int, status: Status, now: datetime
 ) -> Appointment:
     """Done or no-show; this also settles the outcome of the session the booking came from,
     and a session still open ends for everyone in it."""

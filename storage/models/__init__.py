@@ -23,7 +23,6 @@ from storage.models.sessions import (
     InvitationCodeRow,
     InvitationDeliveryRow,
     ParticipantRow,
-    PassRevocationRow,
 )
 
 __all__ = [
@@ -54,5 +53,4 @@ __all__ = [
     "InvitationCodeRow",
     "InvitationDeliveryRow",
     "AttemptEventRow",
-    "PassRevocationRow",
 ]

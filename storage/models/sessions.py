@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, false, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -124,15 +124,3 @@ class AttemptEventRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(32), default="")
-
-
-class PassRevocationRow(Base):
-    """That facts behind signalling passes changed (``storage.revocations``): pseudonymous
-    keys (``p:<participant>``, ``s:<session>``, ``a:<account>``, ``t:<login hash prefix>``)
-    and when; every node reads them, and they are deleted once the passes have expired."""
-
-    __tablename__ = "pass_revocations"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[float] = mapped_column(Float, index=True)
-    keys: Mapped[str] = mapped_column(Text)

@@ -11,7 +11,7 @@ from booking.errors import InvalidHours
 from web.availability_page import ABSENCE_FORMAT, availability_page
 from web.errors import FormError, domain_title
 from web.i18n import gettext as _
-from web.keys import DB, SIGNALING
+from web.keys import DB, NOTIFIER
 from web.views.common import form_str, now, redirect, require_role
 
 __all__ = ["routes"]
@@ -70,7 +70,7 @@ async def complete(request: web.Request) -> web.StreamResponse:
     except ValueError:
         raise web.HTTPBadRequest() from None
     appointment = await booking.complete(
-        request.app[DB], request.app[SIGNALING], request.match_info["booking_id"], account.id, status, now(request)
+        request.app[DB], request.app[NOTIFIER], request.match_info["booking_id"], account.id, status, now(request)
     )
     if status is Status.DONE:
         # Next: the feedback card for people without their confirmation page (issue 12).
