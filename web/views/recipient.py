@@ -104,7 +104,7 @@ async def continue_on_this_device(request: web.Request, invitation: Invitation) 
     """Move the link's participant to this device; the other device is told and stops."""
     session = await _invited_session(request, invitation)
     if invitation.jti != session.invitation_jti:
-        raise InvitationRevoked(session.id)  # only the recipient's link moves between devices
+        raise InvitationRevoked("withdrawn", session_id=session.id)  # only the recipient's link moves between devices
     moment = now(request)
     async with request.app[DB].begin() as db:
         holder = await sessions.link_holder(db, session.id)
