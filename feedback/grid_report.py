@@ -12,8 +12,19 @@ from feedback.cells import Cell, hidden, share
 from feedback.channels import channel_cells
 from feedback.evaluation import GroupDetails
 from feedback.grid import GridTable
-from feedback.grid_figures import SCALE, GroupGrid, gap_cell, mean_figure, reason_cells, response_rates, trend_cells
+from feedback.grid_figures import (
+    SCALE,
+    VIDEO_ONLY,
+    GroupGrid,
+    asked_base,
+    gap_cell,
+    mean_figure,
+    reason_cells,
+    response_rates,
+    trend_cells,
+)
 from feedback.periods import Period
+from feedback.questionnaire import NOT_ASKED
 from feedback.report import Figure, GroupReport
 from feedback.statistics import wilson
 from feedback.trend import SERIES
@@ -23,8 +34,12 @@ __all__ = ["grid_report", "grid_details"]
 
 def _distribution(table: GridTable, metric: str, office: int | None, period: Period) -> list[Figure]:
     n = table.n(office, period)
+    categories = table.categories
+    if metric in VIDEO_ONLY:  # shares over those asked: after a video session
+        n = asked_base(table, office, period)
+        categories = tuple(c for c in categories if c != NOT_ASKED)
     figures = []
-    for category in table.categories:
+    for category in categories:
         count = table.count(office, period, category)
         if count is None or n is None:
             figures.append(Figure(metric, category, None, None, None, None, None, True))

@@ -12,6 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiortc import RTCIceServer
 
+from application.reporting import Reporting
 from booking.links import ManageLinks
 from recordings_policy import load_policy
 from rooms.invitation_codes import InvitationCodes
@@ -52,6 +53,7 @@ from web.keys import (
     PROOF_SIGNER,
     PURGER,
     REDIS,
+    REPORTING,
     SETTINGS,
     SIGNALING,
     SIGNER,
@@ -104,6 +106,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     app[ENGINE] = engine
     app[DB] = sessionmaker_for(engine)
+    app[REPORTING] = Reporting(app[DB], settings.clock)
     key = load_or_create_key(settings.signing_key_path)
     app[MANAGE_LINKS] = ManageLinks(key)
     app[INVITATION_CODES] = InvitationCodes(key)

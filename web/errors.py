@@ -24,6 +24,7 @@ from booking.errors import (
 from consent.errors import ConsentError, ConsentMissing, UnknownText
 from feedback.errors import (
     AlreadyRated,
+    BadPeriod,
     FeedbackError,
     InvalidAnswer,
     PooledRequest,
@@ -147,6 +148,12 @@ def _domain_error(exc: Exception) -> tuple[int, str, str]:
             400,
             "too_few_answers",
             _("Fewer than 5 answers: not shown, to protect the anonymity of the people asked."),
+        ),
+        (
+            BadPeriod,
+            400,
+            BadPeriod.code,
+            _("This period is not on the grid. Use 2026-07, 2026-Q3, 2026-H2, 2026 or all."),
         ),
         (SlotTaken, 409, "slot_taken", _("This time was just taken. Please choose another time.")),
         (SlotInPast, 400, "slot_in_past", _("This time lies in the past. Please choose another time.")),

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from application.notifier import Notifier
+from application.reporting import Reporting
 from booking.links import ManageLinks
 from recordings_policy import RetentionPolicy
 from rooms.invitation_codes import InvitationCodes
@@ -51,6 +52,7 @@ __all__ = [
     "PASSWORD_CHECKS",
     "INVITATION_CODES",
     "PROOF_SIGNER",
+    "REPORTING",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -78,3 +80,5 @@ REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
 LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")
 PASSWORD_CHECKS: web.AppKey[PasswordChecks] = web.AppKey("password_checks")
 INVITATION_CODES = web.AppKey("invitation_codes", InvitationCodes)
+# The evaluation's use cases and the grids they planned (kept until the data change).
+REPORTING = web.AppKey("reporting", Reporting)
