@@ -25,6 +25,7 @@ from feedback.grid_figures import (
 )
 from feedback.periods import Period
 from feedback.questionnaire import NOT_ASKED
+from feedback.reasons import ALIASES
 from feedback.report import Figure, GroupReport
 from feedback.statistics import wilson
 from feedback.trend import SERIES
@@ -93,8 +94,21 @@ def grid_details(grid: GroupGrid, report: GroupReport, office: int | None, perio
     gap = gap_cell(grid, office, period)
     tables = {
         "gap": (Cell("gap", gap.metric, "", "", gap.n, None, gap.estimate, None, None, gap.suppressed, gap.note),),
+        # the questionnaire's codes under the reasons table's names (``feedback.reasons``)
         "reasons": tuple(
-            Cell(c.table, c.metric, c.category, "", c.n, c.count, c.estimate, c.low, c.high, c.suppressed, c.note)
+            Cell(
+                c.table,
+                c.metric,
+                ALIASES.get(c.category, c.category),
+                "",
+                c.n,
+                c.count,
+                c.estimate,
+                c.low,
+                c.high,
+                c.suppressed,
+                c.note,
+            )
             for c in reason_cells(grid, office, period)
         ),
         "equipment": (),
