@@ -8,18 +8,15 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from feedback.months import month_of
-from rooms.attempts import EventKind
+from application.checks import record_verdict
 from rooms.check import Measurement, Verdict, device_class, verdict_for
 from rooms.errors import CheckNotFound
-from storage import attempts, checks, sessions
 from web.bodies import read_json
-from web.cookies import PARTICIPANT_COOKIE, split_participant_cookie
 from web.i18n import gettext as _
 from web.keys import DB, ECHO
 from web.views.common import ice_servers, now
+from web.views.participants import cookie_of
 
 __all__ = ["routes", "render_check", "verdict_texts"]
 
@@ -85,17 +82,6 @@ def _number(body: dict[str, Any], name: str) -> float:
     return float(value)
 
 
-async def _log_verdict(request: web.Request, db: AsyncSession, session_id: str, verdict: Verdict) -> None:
-    """The verdict in the attempt log of the participant behind the cookie, if any."""
-    cookie = split_participant_cookie(request.cookies.get(PARTICIPANT_COOKIE, ""))
-    if cookie is None:
-        return
-    participant = await sessions.find_participant(db, *cookie)
-    if participant is not None and participant.session_id == session_id:
-        moment = now(request)
-        await attempts.record(db, session_id, participant.id, participant.role, EventKind.CHECK, moment, str(verdict))
-
-
 @routes.post("/api/check/result", name="check_result")
 async def check_result(request: web.Request) -> web.StreamResponse:
     """What the browser measured → the verdict; closes the echo peer and keeps the verdict only."""
@@ -118,12 +104,9 @@ async def check_result(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest() from None
     verdict = verdict_for(measurement)
     session_id = body.get("session")
-    group = None
-    async with request.app[DB].begin() as db:
-        if isinstance(session_id, str) and _SESSION_ID.match(session_id):
-            group = (await sessions.get_session(db, session_id)).group.value
-            await _log_verdict(request, db, session_id, verdict)
-        device = device_class(request.headers.get("User-Agent", ""))
-        await checks.record_verdict(db, device, verdict, group, month_of(now(request)))
-    fallback = f"/s/{session_id}/fallback?reason=check_failed" if group else None
+    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+        session_id = None
+    device = device_class(request.headers.get("User-Agent", ""))
+    of_session = await record_verdict(request.app[DB], session_id, cookie_of(request), device, verdict, now(request))
+    fallback = f"/s/{session_id}/fallback?reason=check_failed" if of_session else None
     return web.json_response({"verdict": str(verdict), "message": verdict_texts()[verdict], "fallback_url": fallback})

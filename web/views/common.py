@@ -8,10 +8,23 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from application.notifier import Notifier
+from rooms.session import Outcome
 from storage.users import Account
-from web.keys import SETTINGS, TURN
+from web.keys import SETTINGS, SIGNALING, TURN
 
-__all__ = ["BERLIN", "require_role", "redirect", "local", "now", "origin", "ice_servers"]
+__all__ = [
+    "BERLIN",
+    "require_role",
+    "redirect",
+    "local",
+    "now",
+    "origin",
+    "form_str",
+    "ice_servers",
+    "set_cookie",
+    "notifier",
+]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -54,3 +67,45 @@ def ice_servers(request: web.Request, pseudonym: str) -> list[dict[str, object]]
     if issuer is None:
         return []
     return [issuer.issue(pseudonym, now(request)).ice_server()]
+
+
+def set_cookie(
+    request: web.Request, response: web.StreamResponse, name: str, value: str, *, max_age: int, path: str = "/"
+) -> None:
+    """Every cookie a view sets: HTTP only, same-site Lax, secure where the site is."""
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="Lax",
+        secure=request.app[SETTINGS].secure_cookies,
+        path=path,
+        max_age=max_age,
+    )
+
+
+class _LivePages:
+    """The signalling server as the application layer's :class:`Notifier`."""
+
+    def __init__(self, request: web.Request) -> None:
+        self._server = request.app[SIGNALING]
+
+    async def session_ended(self, session_id: str, outcome: Outcome) -> None:
+        await self._server.session_ended(session_id, outcome)
+
+    async def participant_moved(self, session_id: str, participant_id: str, caseworker_id: int) -> None:
+        await self._server.participant_moved(session_id, participant_id, caseworker_id)
+
+    async def third_asked(self, session_id: str, role: str) -> None:
+        await self._server.mesh.asked(session_id, role)
+
+    async def third_answered(self, session_id: str, agreed: bool) -> None:
+        await self._server.mesh.answered(session_id, agreed)
+
+    async def third_removed(self, session_id: str, participant_id: str) -> None:
+        await self._server.mesh.remove(session_id, participant_id)
+
+
+def notifier(request: web.Request) -> Notifier:
+    """Who tells the live pages what a use case did."""
+    return _LivePages(request)
