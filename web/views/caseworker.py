@@ -11,8 +11,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from application import calls, sessions
+from application.login import Account
 from rooms.session import BenefitGroup, CounselSession, Outcome
-from storage.users import Account
 from web.errors import FormError
 from web.i18n import LANGUAGES, language_info
 from web.i18n import gettext as _

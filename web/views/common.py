@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from application.login import Account
 from application.notifier import Notifier
 from rooms.session import Outcome
-from storage.users import Account
 from web.keys import SETTINGS, SIGNALING, TURN
 
 __all__ = [
