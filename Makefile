@@ -30,11 +30,13 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: install node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	npx --no-install eslint web/static/js
 
 # ESLint from the npm registry, exactly as package-lock.json pins it; offline afterwards.
