@@ -2,52 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from application.checks import record_verdict
-from rooms.check import Measurement, Verdict, device_class, verdict_for
+from rooms.check import Measurement, device_class, verdict_for
 from rooms.errors import CheckNotFound
 from web.bodies import read_json
-from web.i18n import gettext as _
 from web.keys import DB, ECHO
-from web.views.common import ice_servers, now
+from web.views.check_page import render_check, verdict_texts
+from web.views.common import now
 from web.views.participants import cookie_of
 
-__all__ = ["routes", "render_check", "verdict_texts"]
+__all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
 _SESSION_ID = re.compile(r"^[0-9a-f-]{36}$")
 _MAX_SDP = 64 * 1024
-
-
-def verdict_texts() -> dict[str, str]:
-    """The verdicts in the language of the current request."""
-    return {
-        Verdict.VIDEO: _("Video will work."),
-        Verdict.AUDIO_ONLY: _("Audio only is recommended."),
-        Verdict.NOT_POSSIBLE: _("Video is not possible here."),
-    }
-
-
-def render_check(request: web.Request, session_id: str | None, fallback_url: str | None) -> web.StreamResponse:
-    """The check page, standalone or for one invitation (then with the way to a fallback booking)."""
-    return aiohttp_jinja2.render_template(
-        "check.html",
-        request,
-        {
-            "session_id": session_id,
-            "fallback_url": fallback_url,
-            "verdict_texts": verdict_texts(),
-            # The browser's side of the check may use the configured TURN as well.
-            "ice_servers": json.dumps(ice_servers(request, "check")),
-        },
-    )
 
 
 @routes.get("/check", name="check")

@@ -8,14 +8,22 @@ from typing import NoReturn
 import aiohttp_jinja2
 from aiohttp import web
 
-from application.joining import Cookie, Handover, Participant, visit
-from rooms.invitations import invitation_window
+from application.joining import Cookie, Handover, Participant, continue_here, open_invitation, visit
+from rooms.invitations import Invitation, invitation_window
 from rooms.session import CounselSession
 from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
 from web.keys import DB
-from web.views.common import now, set_cookie
+from web.views.common import notifier, now, set_cookie
 
-__all__ = ["SID", "cookie_of", "recipient_of", "recipient_page", "hand_over"]
+__all__ = [
+    "SID",
+    "cookie_of",
+    "recipient_of",
+    "recipient_page",
+    "hand_over",
+    "exchange_invitation",
+    "continue_on_this_device",
+]
 
 SID = r"{session_id:[0-9a-f-]{36}}"
 
@@ -63,3 +71,19 @@ def hand_over(request: web.Request, handover: Handover) -> NoReturn:
             max_age=max(60, int((expires - now(request)).total_seconds()) + 3600),
         )
     raise response
+
+
+async def exchange_invitation(request: web.Request, invitation: Invitation) -> web.StreamResponse:
+    """A verified invitation (JWT or short code) → participant cookie and a token-free URL,
+    or the question whether to continue on this device."""
+    opened = await open_invitation(request.app[DB], invitation, cookie_of(request), now(request))
+    if isinstance(opened, Handover):
+        hand_over(request, opened)
+    return aiohttp_jinja2.render_template(
+        "recipient/other_device.html", request, {"session": opened.session, "action": request.path}, status=409
+    )
+
+
+async def continue_on_this_device(request: web.Request, invitation: Invitation) -> web.StreamResponse:
+    """Move the link's participant to this device; the other device is told and stops."""
+    hand_over(request, await continue_here(request.app[DB], notifier(request), invitation, now(request)))

@@ -19,7 +19,7 @@ from rooms.proof import MAX_CODE_LENGTH, ProofFacts
 from web import i18n
 from web.i18n import gettext as _
 from web.keys import DB, PROOF_SIGNER
-from web.views.attempts import failure_label, step_label
+from web.views.attempt_labels import failure_label, step_label
 from web.views.common import BERLIN, now, origin
 from web.views.participants import SID, recipient_of
 

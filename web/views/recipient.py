@@ -12,21 +12,26 @@ from babel.dates import format_timedelta
 from application.attempts import has_failed
 from application.calls import feedback_token
 from application.consenting import enter_waiting_room
-from application.joining import Handover, Participant, continue_here, open_invitation
+from application.joining import Participant
 from application.third import pending_role
 from feedback.tokens import TOKEN_LIFETIME
 from rooms import waiting_estimate
-from rooms.invitations import Invitation
 from rooms.session import Admission, CounselSession, SessionState
 from web.i18n import babel_locale
 from web.i18n import gettext as _
 from web.keys import DB, SETTINGS, SIGNER
 from web.passes import with_participant_pass
-from web.views.check import render_check
-from web.views.common import ice_servers, notifier, now, redirect, set_cookie
-from web.views.participants import SID, cookie_of, hand_over, recipient_of, recipient_page
+from web.views.check_page import render_check
+from web.views.common import ice_servers, now, redirect, set_cookie
+from web.views.participants import (
+    SID,
+    continue_on_this_device,
+    exchange_invitation,
+    recipient_of,
+    recipient_page,
+)
 
-__all__ = ["routes", "recipient_of", "recipient_page", "SID", "exchange_invitation", "continue_on_this_device"]
+__all__ = ["routes", "recipient_of", "recipient_page", "SID"]
 
 routes = web.RouteTableDef()
 
@@ -43,22 +48,6 @@ async def join(request: web.Request) -> web.StreamResponse:
 async def continue_here_view(request: web.Request) -> web.StreamResponse:
     """Move the link's participant to this device; the other device is told and stops."""
     return await continue_on_this_device(request, request.app[SIGNER].verify(request.match_info["token"]))
-
-
-async def exchange_invitation(request: web.Request, invitation: Invitation) -> web.StreamResponse:
-    """A verified invitation (JWT or short code) → participant cookie and a token-free URL,
-    or the question whether to continue on this device."""
-    opened = await open_invitation(request.app[DB], invitation, cookie_of(request), now(request))
-    if isinstance(opened, Handover):
-        hand_over(request, opened)
-    return aiohttp_jinja2.render_template(
-        "recipient/other_device.html", request, {"session": opened.session, "action": request.path}, status=409
-    )
-
-
-async def continue_on_this_device(request: web.Request, invitation: Invitation) -> web.StreamResponse:
-    """Move the link's participant to this device; the other device is told and stops."""
-    hand_over(request, await continue_here(request.app[DB], notifier(request), invitation, now(request)))
 
 
 @routes.get(rf"/s/{SID}", name="landing")

@@ -1,6 +1,6 @@
 """The short invitation link ``/j/<code>``: what an SMS, a QR code or a letter carries.
 
-Opening it is the same exchange as the JWT link (``recipient.exchange_invitation``):
+Opening it is the same exchange as the JWT link (``participants.exchange_invitation``):
 participant cookie, then the token-free ``/s/<id>``.
 """
 
@@ -11,7 +11,7 @@ from aiohttp import web
 from application.joining import invitation_from_code
 from web.keys import DB
 from web.views.common import now
-from web.views.recipient import continue_on_this_device, exchange_invitation
+from web.views.participants import continue_on_this_device, exchange_invitation
 
 __all__ = ["routes"]
 
