@@ -160,8 +160,16 @@ async def invitation_from_code(db: Sessions, code: str, moment: datetime) -> Inv
 async def short_code(db: Sessions, codes: InvitationCodes, session: CounselSession) -> str:
     """The session's short code for its current jti (stored as a hash on first view)."""
     code = codes.code_for(session.id, session.invitation_jti)
+    hashed = code_hash(code)
+    async with db() as tx:
+        if await invitation_codes.find(tx, hashed) is not None:
+            return code
     not_before, expires = invitation_window(session.created_at, session.scheduled_at)
-    await invitation_codes.remember(db, code_hash(code), session.id, session.invitation_jti, not_before, expires)
+    try:
+        async with db.begin() as tx:
+            invitation_codes.add(tx, hashed, session.id, session.invitation_jti, not_before, expires)
+    except IntegrityError:
+        pass  # two page views at once: the other one stored it
     return code
 
 
