@@ -8,7 +8,8 @@ FeedbackError
 ├── InvalidAnswer           an answer is missing, out of range or too long
 ├── AlreadyRated            the caseworker rated this session already
 ├── PooledRequest           an evaluation or export would pool SGB II and SGB III
-└── TooFewAnswers           a selection is too small to publish without identifying anyone
+├── TooFewAnswers           a selection is too small to publish without identifying anyone
+└── BadPeriod               a period that is not on the fixed grid
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "AlreadyRated",
     "PooledRequest",
     "TooFewAnswers",
+    "BadPeriod",
 ]
 
 
@@ -71,3 +73,17 @@ class PooledRequest(FeedbackError):
 
 class TooFewAnswers(FeedbackError):
     code: ClassVar[str] = "too_few_answers"
+
+
+class BadPeriod(FeedbackError):
+    """A period that is not on the fixed grid (month, quarter, half-year, year, ``all``).
+
+    Free date ranges are refused on purpose: two overlapping ranges differ by a sliver
+    the grid's suppression never saw.
+    """
+
+    code: ClassVar[str] = "bad_period"
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"not a period on the grid: {value!r}")
+        self.value = value

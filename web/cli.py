@@ -22,7 +22,7 @@ from storage import feedback as feedback_store
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
 from storage.purge import PurgeReport, purge
-from web import admin_cli
+from web import admin_cli, privacy_cli
 from web.app import create_app
 from web.drain import handle_sigterm
 from web.logs import configure
@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         "--comparison", action="store_true", help="the differences SGB II − SGB III, Newcombe intervals (no --group)"
     )
     admin_cli.add_commands(commands)
+    privacy_cli.add_command(commands)
     args = parser.parse_args(argv)
 
     try:
@@ -163,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "export":
         return _run_export(args, settings)
+    if args.command == privacy_cli.COMMAND:
+        return privacy_cli.run(args, settings)
     if args.command in admin_cli.COMMANDS:
         return admin_cli.run(args, settings)
     if args.command == "migrate":
