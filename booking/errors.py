@@ -18,9 +18,8 @@ BookingError
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from datetime import datetime
+from typing import ClassVar
 
 __all__ = [
     "BookingError",
