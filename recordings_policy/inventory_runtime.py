@@ -161,13 +161,4 @@ _LABELS = (
     _label("videoberatung_admission_wait_seconds{le}", "Verteilung der Wartezeit (Histogramm-Grenze)"),
 )
 
-# REMOVED WITH THE PASSES (issue 23): delete this block (and its use below) once the
-# signalling passes are gone.
-_REMOVED_WITH_THE_PASSES = (
-    _cookie("vb_staff_pass", "signierte Berechtigung der Fachkraft für die Signalisierung", (C,), "Minuten"),
-    _cookie("vb_pass", "signierte Berechtigung der teilnehmenden Person für die Signalisierung", (R, T), "Minuten"),
-    _label("videoberatung_connect_grants{source}", "Verbindungen mit Pass, je Herkunft der Berechtigung"),
-)
-# END REMOVED WITH THE PASSES
-
-RUNTIME_ITEMS: tuple[Item, ...] = _REDIS + _COOKIES + _LOG_FIELDS + _LABELS + _REMOVED_WITH_THE_PASSES
+RUNTIME_ITEMS: tuple[Item, ...] = _REDIS + _COOKIES + _LOG_FIELDS + _LABELS

@@ -155,21 +155,4 @@ _PLANNING = (
     )
 )
 
-# REMOVED WITH THE PASSES (issue 23): delete this block (and its use below) once the
-# signalling passes are gone.
-_REMOVED_WITH_THE_PASSES = column_items(
-    "pass_revocations",
-    persons=(R, T, C),
-    basis=Basis.SECURITY,
-    retention=Retention("bis die Pässe abgelaufen sind (Minuten)"),
-    deleted_by="storage.revocations:RevocationFeed.read",
-    data_class="Betriebsdaten",
-    columns={
-        "id": "laufende Nummer",
-        "at": "Zeitpunkt",
-        "keys": "pseudonyme Schlüssel, deren Pässe ungültig wurden",
-    },
-)
-# END REMOVED WITH THE PASSES
-
-STAFF_ITEMS: tuple[Item, ...] = _STAFF + _PLANNING + _REMOVED_WITH_THE_PASSES
+STAFF_ITEMS: tuple[Item, ...] = _STAFF + _PLANNING

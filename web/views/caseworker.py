@@ -16,9 +16,8 @@ from rooms.session import BenefitGroup, CounselSession, Outcome
 from web.errors import FormError
 from web.i18n import LANGUAGES, language_info
 from web.i18n import gettext as _
-from web.keys import DB, SIGNER
-from web.passes import with_staff_pass
-from web.views.common import BERLIN, form_str, ice_servers, local, notifier, now, redirect, require_role
+from web.keys import DB, NOTIFIER, SIGNER
+from web.views.common import BERLIN, form_str, ice_servers, local, now, redirect, require_role
 from web.views.session_page import render_session_page
 
 __all__ = ["routes"]
@@ -56,8 +55,7 @@ async def _render_dashboard(
 
 @routes.get("/dashboard", name="dashboard")
 async def dashboard(request: web.Request) -> web.StreamResponse:
-    page = await _render_dashboard(request, require_role(request, "caseworker"))
-    return await with_staff_pass(request, page, None)
+    return await _render_dashboard(request, require_role(request, "caseworker"))
 
 
 def _parse_new_session(form: Any, moment: datetime) -> tuple[BenefitGroup, datetime | None, str]:
@@ -137,7 +135,7 @@ async def caseworker_call(request: web.Request) -> web.StreamResponse:
             "ice_servers": json.dumps(ice_servers(request, secrets.token_hex(8))),
         },
     )
-    return await with_staff_pass(request, page, session.id)
+    return page
 
 
 @routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/outcome")
@@ -150,7 +148,7 @@ async def record_outcome(request: web.Request) -> web.StreamResponse:
     except ValueError:
         raise web.HTTPBadRequest() from None
     session = await calls.record_outcome(
-        request.app[DB], notifier(request), account.id, session_id, outcome, now(request)
+        request.app[DB], request.app[NOTIFIER], account.id, session_id, outcome, now(request)
     )
     if session is None:
         raise web.HTTPNotFound()

@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from application.login import Account
-from application.notifier import Notifier
-from rooms.session import Outcome
-from web.keys import SETTINGS, SIGNALING, TURN
+from web.keys import SETTINGS, TURN
 
 __all__ = [
     "BERLIN",
@@ -23,7 +21,6 @@ __all__ = [
     "form_str",
     "ice_servers",
     "set_cookie",
-    "notifier",
 ]
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -82,30 +79,3 @@ def set_cookie(
         path=path,
         max_age=max_age,
     )
-
-
-class _LivePages:
-    """The signalling server as the application layer's :class:`Notifier`."""
-
-    def __init__(self, request: web.Request) -> None:
-        self._server = request.app[SIGNALING]
-
-    async def session_ended(self, session_id: str, outcome: Outcome) -> None:
-        await self._server.session_ended(session_id, outcome)
-
-    async def participant_moved(self, session_id: str, participant_id: str, caseworker_id: int) -> None:
-        await self._server.participant_moved(session_id, participant_id, caseworker_id)
-
-    async def third_asked(self, session_id: str, role: str) -> None:
-        await self._server.mesh.asked(session_id, role)
-
-    async def third_answered(self, session_id: str, agreed: bool) -> None:
-        await self._server.mesh.answered(session_id, agreed)
-
-    async def third_removed(self, session_id: str, participant_id: str) -> None:
-        await self._server.mesh.remove(session_id, participant_id)
-
-
-def notifier(request: web.Request) -> Notifier:
-    """Who tells the live pages what a use case did."""
-    return _LivePages(request)

@@ -12,8 +12,8 @@ from application.joining import Cookie, Handover, Participant, continue_here, op
 from rooms.invitations import Invitation, invitation_window
 from rooms.session import CounselSession
 from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
-from web.keys import DB
-from web.views.common import notifier, now, set_cookie
+from web.keys import DB, NOTIFIER
+from web.views.common import now, set_cookie
 
 __all__ = [
     "SID",
@@ -86,4 +86,4 @@ async def exchange_invitation(request: web.Request, invitation: Invitation) -> w
 
 async def continue_on_this_device(request: web.Request, invitation: Invitation) -> web.StreamResponse:
     """Move the link's participant to this device; the other device is told and stops."""
-    hand_over(request, await continue_here(request.app[DB], notifier(request), invitation, now(request)))
+    hand_over(request, await continue_here(request.app[DB], request.app[NOTIFIER], invitation, now(request)))

@@ -20,7 +20,6 @@ from rooms.session import Admission, CounselSession, SessionState
 from web.i18n import babel_locale
 from web.i18n import gettext as _
 from web.keys import DB, SETTINGS, SIGNER
-from web.passes import with_participant_pass
 from web.views.check_page import render_check
 from web.views.common import ice_servers, now, redirect, set_cookie
 from web.views.participants import (
@@ -85,7 +84,7 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
         scheduled_at=session.scheduled_at.isoformat() if session.scheduled_at else "",
         estimate=_estimate_words(pace, now(request), session.scheduled_at),
     )
-    return await with_participant_pass(request, page)
+    return page
 
 
 def _estimate_words(pace: float, moment: datetime, scheduled_at: datetime | None) -> str:
@@ -118,7 +117,7 @@ async def call(request: web.Request) -> web.StreamResponse:
         # The third person's role while the recipient has yet to agree or refuse, else "".
         third_asked=await pending_role(request.app[DB], session.id) if participant.role == "recipient" else "",
     )
-    return await with_participant_pass(request, page)
+    return page
 
 
 @routes.get(rf"/s/{SID}/moved", name="moved")
@@ -163,8 +162,7 @@ async def ended(request: web.Request) -> web.StreamResponse:
         proof_url=f"/s/{session.id}/proof" if failed else None,
     )
     _remember_link(request, response, session.id, token)
-    # While the outcome is open, the page's socket waits for it.
-    return await with_participant_pass(request, response) if pending else response
+    return response
 
 
 @routes.get(rf"/s/{SID}/ended/link", name="ended_link")

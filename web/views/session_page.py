@@ -20,7 +20,6 @@ from rooms.session import CounselSession, Outcome
 from rooms.third import ThirdRole
 from web.delivery import HttpSmsGateway, Mailer
 from web.keys import DB, INVITATION_CODES, SETTINGS, SIGNER
-from web.passes import with_staff_pass
 from web.settings import Settings
 from web.views.common import local, origin
 
@@ -103,5 +102,4 @@ async def render_session_page(request: web.Request, session: CounselSession, sta
         },
         status=status,
     )
-    # Its live waiting list listens on the dashboard's socket.
-    return await with_staff_pass(request, page, None) if session.joinable else page
+    return page

@@ -8,8 +8,8 @@ from aiohttp import web
 from application.third import add_third, answer, remove_third
 from rooms.third import ThirdRole
 from web.bodies import read_json
-from web.keys import DB, WAITING_ROOM
-from web.views.common import form_str, notifier, now, redirect, require_role
+from web.keys import DB, NOTIFIER, WAITING_ROOM
+from web.views.common import form_str, now, redirect, require_role
 from web.views.participants import SID, recipient_of
 
 __all__ = ["routes"]
@@ -26,7 +26,7 @@ async def add(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest() from None
     account = require_role(request, "caseworker")
     session_id = request.match_info["session_id"]
-    if not await add_third(request.app[DB], notifier(request), account.id, session_id, role, now(request)):
+    if not await add_third(request.app[DB], request.app[NOTIFIER], account.id, session_id, role, now(request)):
         raise web.HTTPNotFound()
     redirect(f"/sessions/{session_id}#third")
 
@@ -43,7 +43,7 @@ async def answer_view(request: web.Request) -> web.StreamResponse:
     _session, participant, consented = await recipient_of(request)
     if participant.role != "recipient" or not consented:
         raise web.HTTPForbidden()
-    await answer(request.app[DB], notifier(request), participant, agree, now(request))
+    await answer(request.app[DB], request.app[NOTIFIER], participant, agree, now(request))
     return web.json_response({"ok": True})
 
 
@@ -52,7 +52,7 @@ async def remove(request: web.Request) -> web.StreamResponse:
     """The caseworker removes the third person at any time; the others go on."""
     account = require_role(request, "caseworker")
     removed = await remove_third(
-        request.app[DB], notifier(request), request.app[WAITING_ROOM], account.id, request.match_info["session_id"]
+        request.app[DB], request.app[NOTIFIER], request.app[WAITING_ROOM], account.id, request.match_info["session_id"]
     )
     if removed is None:
         raise web.HTTPNotFound()
