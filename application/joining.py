@@ -125,7 +125,7 @@ async def continue_here(db: Sessions, notifier: Notifier, invitation: Invitation
     """Move the link's participant to this device; the other device is told and stops."""
     session = await _joinable(db, invitation)
     if invitation.jti != session.invitation_jti:
-        raise InvitationRevoked(session.id)  # only the recipient's link moves between devices
+        raise InvitationRevoked("withdrawn", session_id=session.id)  # only the recipient's link moves between devices
     async with db.begin() as tx:
         holder = await sessions.link_holder(tx, session.id)
         if holder is None:

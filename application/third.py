@@ -123,9 +123,9 @@ async def join_third(
     """
     person = await sessions.get_participant(tx, invitation.jti)
     if person is None or person.session_id != session.id or person.role not in {r.value for r in ThirdRole}:
-        raise InvitationRevoked(session.id)
+        raise InvitationRevoked("withdrawn", session_id=session.id)
     if person.admission is Admission.DECLINED:
-        raise InvitationRevoked(session.id)
+        raise InvitationRevoked("withdrawn", session_id=session.id)
     if existing is not None:
         if existing.id != person.id:
             raise WrongInvitation(session.id)

@@ -132,9 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int)
     commands.add_parser("migrate", help="create or upgrade the database schema")
     commands.add_parser("purge", help="delete everything past its retention period, now")
-    create = commands.add_parser("create-user", help="create a caseworker or evaluator account")
+    create = commands.add_parser("create-user", help="create a caseworker, evaluator or admin account")
     create.add_argument("username")
-    create.add_argument("--role", choices=users.ROLES, default="caseworker")
+    create.add_argument(
+        "--role",
+        choices=users.ROLES,
+        default="caseworker",
+        help="caseworker (default), evaluator, or admin (manages offices and accounts)",
+    )
     create.add_argument("--name", default="", help="display name")
     create.add_argument("--password", help="(default: ask, or generate with --generate)")
     create.add_argument("--generate", action="store_true", help="generate and print a password")
@@ -222,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         port=port,
         loop=_event_loop(),
         print=lambda _msg: logger.info("serving on http://%s:%s", host, port),
-        **server_options(),
+        **server_options(settings.header_timeout_seconds),
     )
     return 0
 

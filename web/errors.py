@@ -102,7 +102,7 @@ _DOMAIN: dict[str, tuple[int, str]] = {
         400,
         N_("No appointments are offered at this time. Please choose one of the times shown."),
     ),
-    "invalid_phone": (400, N_("Please enter a valid phone number, for example 030 1234567.")),
+    "invalid_phone": (400, N_("Please enter a valid phone number, for example 0151 23456789.")),
     "invalid_hours": (400, N_("The hours are not valid. Use the format 08:00-12:00, 14:00-17:30.")),
     "invalid_office": (400, _BAD_REQUEST),
     "choice_not_allowed": (400, N_("Your office assigns the caseworker.")),

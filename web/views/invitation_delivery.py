@@ -13,12 +13,12 @@ from aiohttp import web
 from application.invitation_delivery import record_delivery, sendable_session
 from booking.errors import InvalidPhone
 from booking.phone import normalize_phone
-from rooms.invitation_codes import gsm7_length
-from rooms.invitation_text import SMS_LIMIT, mail_body, mail_subject, sms_text
+from rooms.invitation_text import MAX_SEGMENTS, mail_body, mail_subject, sms_length, sms_text
 from rooms.session import CounselSession
 from web.delivery import DeliveryFailed
 from web.errors import N_
 from web.i18n import gettext as _
+from web.i18n import translator
 from web.keys import DB, SETTINGS
 from web.views.common import form_str, now, redirect, require_role
 from web.views.session_page import mailer, render_session_page, short_link, sms_gateway
@@ -38,7 +38,7 @@ _REFUSALS = {
         502,
         N_("The sending service is not available right now. Nothing was sent; please try again later."),
     ),
-    "too_long": (500, N_("The text does not fit one SMS.")),
+    "too_long": (500, N_("The text is too long for an SMS.")),
 }
 
 
@@ -72,7 +72,9 @@ async def send_email(request: web.Request) -> web.StreamResponse:
     link = await short_link(request, session)
     try:
         await sender.send(
-            address, mail_subject(session.language), mail_body(session.language, link, session.scheduled_at)
+            address,
+            mail_subject(translator(session.language)),
+            mail_body(translator(session.language), link, session.scheduled_at),
         )
     except DeliveryFailed as exc:
         await record_delivery(request.app[DB], session.id, "email", "failed", now(request))
@@ -93,9 +95,8 @@ async def send_sms(request: web.Request) -> web.StreamResponse:
         number = normalize_phone(raw)
     except InvalidPhone:  # the form again, with the card's own message
         return await _again(request, session, "phone", typed)
-    text = sms_text(session.language, await short_link(request, session), session.scheduled_at)
-    septets = gsm7_length(text)
-    if septets is None or septets > SMS_LIMIT:
+    text = sms_text(translator(session.language), await short_link(request, session), session.scheduled_at)
+    if sms_length(text).segments > MAX_SEGMENTS:
         return await _again(request, session, "too_long", typed)
     try:
         await gateway.send(number, text)

@@ -14,11 +14,12 @@ from aiohttp import web
 from application.joining import short_code
 from application.sessions import session_page
 from feedback.questionnaire import RATING_QUESTIONS
-from rooms.invitation_text import sms_text
+from rooms.invitation_text import sms_length, sms_text
 from rooms.invitations import invitation_window
 from rooms.session import CounselSession, Outcome
 from rooms.third import ThirdRole
 from web.delivery import HttpSmsGateway, Mailer
+from web.i18n import translator
 from web.keys import DB, INVITATION_CODES, SETTINGS, SIGNER
 from web.settings import Settings
 from web.views.common import local, origin
@@ -67,7 +68,8 @@ async def _invitation_card(request: web.Request, session: CounselSession) -> dic
         "qr_svg": segno.make(link, error="m").svg_data_uri(scale=4, border=2),
         "mail_enabled": mailer(settings) is not None,
         "sms_enabled": sms_gateway(settings) is not None,
-        "sms_preview": sms_text(session.language, link, session.scheduled_at),
+        "sms_preview": (preview := sms_text(translator(session.language), link, session.scheduled_at)),
+        "sms_length": sms_length(preview),
         "delivery_error": request.get("delivery_error"),
         "delivery_form": request.get("delivery_form", {}),
     }
