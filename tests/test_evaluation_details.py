@@ -380,18 +380,3 @@ def test_reasons_render_as_chart_and_table_when_answers_carry_them(app) -> None:
     assert "spricht lieber persönlich" in html and 'id="chart-reasons"' in html
     # SGB III has no answers: every reason of its column is hidden, none borrowed
     assert all(v[3] for k, v in cells.items() if k[0] == "sgb3" and k[1] == "reasons")
-
-
-def test_questionnaire_2_follow_up_feeds_the_reasons() -> None:
-    from feedback.reasons import reason_counts
-
-    def answer(why: str | None) -> Answers:
-        return Answers("yes", "no", 4, 4, "smartphone", "no", None, why_not_video=why)
-
-    found = reason_counts([answer("technical"), answer("documents"), answer("no_answer"), answer(None)])
-    assert found is not None
-    counts, respondents = found
-    # "Technical problems" is the questionnaire's "technical"; "keine Angabe" and "not asked"
-    # give no reason and do not count as respondents.
-    assert reason_counts([answer(None), answer(None)]) is None  # nobody was asked
-    assert counts == {"technical_problems": 1, "documents": 1} and respondents == 2
