@@ -8,10 +8,13 @@ FeedbackError
 ├── InvalidAnswer           an answer is missing, out of range or too long
 ├── AlreadyRated            the caseworker rated this session already
 ├── PooledRequest           an evaluation or export would pool SGB II and SGB III
-└── TooFewAnswers           a selection is too small to publish without identifying anyone
+├── TooFewAnswers           a selection is too small to publish without identifying anyone
+└── BadPeriod               a period that is not on the fixed grid
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 __all__ = [
     "FeedbackError",
@@ -23,6 +26,7 @@ __all__ = [
     "AlreadyRated",
     "PooledRequest",
     "TooFewAnswers",
+    "BadPeriod",
 ]
 
 
@@ -65,3 +69,17 @@ class PooledRequest(FeedbackError):
 
 class TooFewAnswers(FeedbackError):
     pass
+
+
+class BadPeriod(FeedbackError):
+    """A period that is not on the fixed grid (month, quarter, half-year, year, ``all``).
+
+    Free date ranges are refused on purpose: two overlapping ranges differ by a sliver
+    the grid's suppression never saw.
+    """
+
+    code: ClassVar[str] = "bad_period"
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"not a period on the grid: {value!r}")
+        self.value = value

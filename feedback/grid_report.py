@@ -1,0 +1,90 @@
+"""One request's report read from the grid: the same shapes the page and exports use today.
+
+``grid_report`` gives a ``GroupReport`` and ``grid_details`` a ``GroupDetails`` for one
+office (or all offices) and one period of the grid, so ``feedback.comparison.compare``,
+``feedback.channels.channel_cells``, the charts and the exports work on them unchanged;
+only the numbers now come from the plan over the whole grid (``feedback.grid``).
+"""
+
+from __future__ import annotations
+
+from feedback.cells import Cell, hidden, share
+from feedback.channels import channel_cells
+from feedback.evaluation import GroupDetails
+from feedback.grid import GridTable
+from feedback.grid_figures import SCALE, GroupGrid, gap_cell, mean_figure, reason_cells, response_rates, trend_cells
+from feedback.periods import Period
+from feedback.report import Figure, GroupReport
+from feedback.statistics import wilson
+from feedback.trend import SERIES
+
+__all__ = ["grid_report", "grid_details"]
+
+
+def _distribution(table: GridTable, metric: str, office: int | None, period: Period) -> list[Figure]:
+    n = table.n(office, period)
+    figures = []
+    for category in table.categories:
+        count = table.count(office, period, category)
+        if count is None or n is None:
+            figures.append(Figure(metric, category, None, None, None, None, None, True))
+            continue
+        interval = wilson(count, n)
+        figures.append(Figure(metric, category, n, count, interval.estimate, interval.low, interval.high, False))
+    return figures
+
+
+def grid_report(grid: GroupGrid, office: int | None, period: Period) -> GroupReport:
+    """The figures of one group in one cell of the grid (``office`` None: all offices)."""
+    figures: list[Figure] = []
+    for metric, table in grid.questions.items():
+        if metric not in ("satisfaction", "technical_quality"):
+            figures += _distribution(table, metric, office, period)
+    gap = gap_cell(grid, office, period)
+    figures.append(Figure("recommend_minus_next", "", gap.n, None, gap.estimate, None, None, gap.suppressed))
+    for metric in ("satisfaction", "technical_quality"):
+        figures.append(mean_figure(grid.questions[metric], metric, office, period))
+    for metric, table in grid.ratings.items():
+        figures.append(mean_figure(table, f"rating_{metric}", office, period))
+    figures += _distribution(grid.outcomes, "outcome", office, period)
+    figures += response_rates(grid, office, period)
+    respondents = next(iter(grid.questions.values())).n(office, period)
+    return GroupReport(grid.group, respondents, tuple(figures), grid.version)
+
+
+def _ratings(grid: GroupGrid, office: int | None, period: Period) -> list[Cell]:
+    cells = []
+    for metric, table in grid.ratings.items():
+        n = table.n(office, period)
+        for step in SCALE:
+            count = table.count(office, period, step)
+            if count is None or n is None:
+                cells.append(hidden("effort", metric, step))
+            else:
+                cells.append(share("effort", metric, step, count, n))
+    return cells
+
+
+def grid_details(grid: GroupGrid, report: GroupReport, office: int | None, period: Period) -> GroupDetails:
+    """The further tables of one group in one cell: the gap, the reasons, the channels, the
+    caseworkers' ratings, and the trend over the months of ``period`` (over its quarters
+    when the period is a year, a half-year or ``all``). The equipment table (pre-call
+    checks carry no office) is not on the grid yet and stays empty."""
+    kind = "month" if period.kind in ("month", "quarter") else "quarter"
+    trend: list[Cell] = []
+    for metric, (source, category) in SERIES.items():
+        table = grid.outcomes if source == "outcome" else grid.questions[source]
+        trend += trend_cells(table, metric, category, office, kind, within=period)
+    gap = gap_cell(grid, office, period)
+    tables = {
+        "gap": (Cell("gap", gap.metric, "", "", gap.n, None, gap.estimate, None, None, gap.suppressed, gap.note),),
+        "reasons": tuple(
+            Cell(c.table, c.metric, c.category, "", c.n, c.count, c.estimate, c.low, c.high, c.suppressed, c.note)
+            for c in reason_cells(grid, office, period)
+        ),
+        "equipment": (),
+        "channels": tuple(channel_cells(report)),
+        "effort": tuple(_ratings(grid, office, period)),
+        "trend": tuple(trend),
+    }
+    return GroupDetails(grid.group, tables)
