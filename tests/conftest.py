@@ -6,7 +6,7 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -273,3 +273,24 @@ async def browser() -> AsyncIterator[Any]:
         launched = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         yield launched
         await launched.close()
+
+
+@pytest.fixture(scope="session")
+def firefox_process() -> Iterator[Any]:
+    """Debian's headless Firefox ESR, started once per test session (fake camera and microphone)."""
+    from load_tests.firefox import FirefoxProcess, available
+
+    need(available(), "Firefox ESR at /usr/bin/firefox-esr")
+    process = FirefoxProcess().start()
+    yield process
+    process.close()
+
+
+@pytest.fixture
+async def firefox(firefox_process: Any) -> AsyncIterator[Any]:
+    """A WebDriver BiDi session of this test's own on the shared Firefox; each page a user context of its own."""
+    from load_tests.firefox import Firefox
+
+    session = await Firefox(firefox_process).start()
+    yield session
+    await session.close()

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser_helpers import until
 from tests.test_browser import PHONE, _call_with_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -74,7 +75,7 @@ async def _three_in_call(browser: Any, server: Any) -> tuple[Any, Any, Any, str]
     # Everyone sees and hears everyone: two remote videos on each of the three pages.
     for page in (cw, rc, interpreter):
         await page.wait_for_function(ALL_REMOTE_VIDEO, arg=2, timeout=30000)
-        await page.wait_for_function(ALL_LINKS_HEAR, arg=2, timeout=30000)
+        await until(page, ALL_LINKS_HEAR, 2, seconds=30)  # async: wait_for_function would not await it
     states = await cw.evaluate("Object.values(window.vbCall.states())")
     assert states == ["connected", "connected"]
     return cw, rc, interpreter, link

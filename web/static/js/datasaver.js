@@ -185,8 +185,8 @@ function startDataSaver(main, root) {
     let lost = 0;
     let received = 0;
     stats.forEach((report) => {
-      if (report.type === "transport") {
-        transports += 1;
+      if (report.type === "transport" && typeof report.bytesSent === "number") {
+        transports += 1; // Firefox reports transports without bytes: the pair counts then
         bytes += (report.bytesSent || 0) + (report.bytesReceived || 0);
       } else if (report.type === "candidate-pair" && (report.nominated || report.selected) && report.state === "succeeded") {
         pairBytes += (report.bytesSent || 0) + (report.bytesReceived || 0);

@@ -1,12 +1,13 @@
 """Headless Firefox ESR driven over WebDriver BiDi, straight from Python (no geckodriver here).
 
-``Firefox`` starts ``firefox-esr --headless --remote-debugging-port=P`` with a fresh profile
-whose prefs give it fake camera and microphone, reads "WebDriver BiDi listening" from its
-stderr, and opens ``ws://127.0.0.1:P/session`` with aiohttp's websocket client. ``new_page``
+``FirefoxProcess`` starts ``firefox-esr --headless --remote-debugging-port=P`` once (5-8 s)
+with a fresh profile whose prefs give it fake camera and microphone, and reads "WebDriver
+BiDi listening" from its stderr. ``Firefox`` is one BiDi session on it, on the caller's event
+loop: it opens ``ws://127.0.0.1:P/session`` with aiohttp's websocket client. ``new_page``
 creates a browsing context in a user context of its own (like a Playwright context: own
 cookies). ``FirefoxPage`` offers the few calls the tests need, in Playwright's words:
 ``goto``, ``evaluate``, ``wait_for_function``, ``wait_for_url``, ``click``, ``fill``,
-``check``, ``set_input_files``, ``url``.
+``check``, ``select_option``, ``set_input_files``, ``url``.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ import json
 import re
 import shutil
 import socket
+import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-__all__ = ["Firefox", "FirefoxPage", "FIREFOX", "BiDiError"]
+__all__ = ["Firefox", "FirefoxPage", "FirefoxProcess", "FIREFOX", "BiDiError", "available"]
 
 FIREFOX = "/usr/bin/firefox-esr"
 _FUNCTION = re.compile(r"^(async\s*)?((\([^)]*\)|[\w$]+)\s*=>|function\b)")
@@ -55,6 +58,10 @@ PREFS = {
 }
 
 
+def available() -> bool:
+    return Path(FIREFOX).exists()
+
+
 class BiDiError(Exception):
     """A BiDi command failed, or a script threw."""
 
@@ -65,51 +72,93 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Firefox:
-    """One headless Firefox process and its BiDi session."""
+class FirefoxProcess:
+    """One headless Firefox process listening for WebDriver BiDi (started once, sessions come and go)."""
 
     def __init__(self, executable: str = FIREFOX) -> None:
         self._executable = executable
         self._profile = Path(tempfile.mkdtemp(prefix="vb-firefox-"))
-        self._proc: asyncio.subprocess.Process | None = None
-        self._stderr_task: asyncio.Task[None] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._drain: threading.Thread | None = None
+        self.port = 0
+
+    def start(self, timeout: float = 60) -> FirefoxProcess:
+        prefs = "".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n" for k, v in PREFS.items())
+        (self._profile / "user.js").write_text(prefs)
+        self.port = _free_port()
+        self._proc = subprocess.Popen(
+            [
+                self._executable,
+                "--headless",
+                "--no-remote",
+                "--profile",
+                str(self._profile),
+                f"--remote-debugging-port={self.port}",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        listening = threading.Event()
+        self._drain = threading.Thread(target=self._read_stderr, args=(listening,), daemon=True)
+        self._drain.start()
+        if not listening.wait(timeout) or self._proc.poll() is not None:
+            self.close()
+            raise BiDiError("firefox did not start WebDriver BiDi")
+        # The first session and tab cost many seconds (the first window loads): pay once here.
+        asyncio.run(self._warm_up())
+        return self
+
+    async def _warm_up(self) -> None:
+        session = await Firefox(self).start()
+        try:
+            await (await session.new_page()).goto("about:blank")
+        finally:
+            await session.close()
+
+    def _read_stderr(self, listening: threading.Event) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        # Keep reading: a full pipe would block Firefox.
+        for line in self._proc.stderr:
+            if b"WebDriver BiDi listening" in line:
+                listening.set()
+        listening.set()
+
+    def close(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._drain is not None:
+            self._drain.join(5)
+        shutil.rmtree(self._profile, ignore_errors=True)
+
+
+class Firefox:
+    """A WebDriver BiDi session on a running ``FirefoxProcess``, on the current event loop.
+
+    Firefox holds one session at a time: ``close`` ends it (and its user contexts), so the
+    next test can open its own.
+    """
+
+    def __init__(self, process: FirefoxProcess) -> None:
+        self._process = process
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
         self._next_id = 0
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._users: list[str] = []
 
-    async def start(self, timeout: float = 30) -> Firefox:
-        prefs = "".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n" for k, v in PREFS.items())
-        (self._profile / "user.js").write_text(prefs)
-        port = _free_port()
-        self._proc = await asyncio.create_subprocess_exec(
-            self._executable,
-            "--headless",
-            "--no-remote",
-            "--profile",
-            str(self._profile),
-            f"--remote-debugging-port={port}",
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        listening = asyncio.get_running_loop().create_future()
-        self._stderr_task = asyncio.create_task(self._read_stderr(listening))
-        await asyncio.wait_for(listening, timeout)
+    async def start(self) -> Firefox:
         self._http = aiohttp.ClientSession()
-        self._ws = await self._http.ws_connect(f"ws://127.0.0.1:{port}/session", max_msg_size=0)
+        self._ws = await self._http.ws_connect(f"ws://127.0.0.1:{self._process.port}/session", max_msg_size=0)
         self._reader = asyncio.create_task(self._read())
         await self.command("session.new", {"capabilities": {"alwaysMatch": {"acceptInsecureCerts": True}}})
         return self
-
-    async def _read_stderr(self, listening: asyncio.Future[None]) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        # Keep reading: a full pipe would block Firefox.
-        while line := await self._proc.stderr.readline():
-            if not listening.done() and b"WebDriver BiDi listening" in line:
-                listening.set_result(None)
-        if not listening.done():
-            listening.set_exception(BiDiError("firefox exited before BiDi listened"))
 
     async def _read(self) -> None:
         assert self._ws is not None
@@ -138,13 +187,18 @@ class Firefox:
     async def new_page(self) -> FirefoxPage:
         """A tab in a user context of its own (own cookies and storage)."""
         user = await self.command("browser.createUserContext", {})
+        self._users.append(user["userContext"])
         created = await self.command("browsingContext.create", {"type": "tab", "userContext": user["userContext"]})
         return FirefoxPage(self, created["context"])
 
     async def close(self) -> None:
-        if self._ws is not None:
+        """Close this session's tabs and user contexts and end the session; Firefox runs on."""
+        if self._ws is not None and not self._ws.closed:
+            for user in self._users:
+                with contextlib.suppress(Exception):
+                    await self.command("browser.removeUserContext", {"userContext": user}, timeout=10)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.command("browser.close", {}), 5)
+                await self.command("session.end", {}, timeout=10)
             await self._ws.close()
         if self._http is not None:
             await self._http.close()
@@ -152,18 +206,6 @@ class Firefox:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
-        if self._proc is not None and self._proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._proc.terminate()
-            try:
-                await asyncio.wait_for(self._proc.wait(), 10)
-            except TimeoutError:
-                self._proc.kill()
-                await self._proc.wait()
-        if self._stderr_task is not None:
-            with contextlib.suppress(Exception):
-                await self._stderr_task
-        shutil.rmtree(self._profile, ignore_errors=True)
 
 
 def _value(remote: dict[str, Any]) -> Any:
@@ -257,6 +299,16 @@ class FirefoxPage:
             "([s, v]) => { const e = document.querySelector(s); e.focus(); e.value = v;"
             " e.dispatchEvent(new Event('input', {bubbles: true}));"
             " e.dispatchEvent(new Event('change', {bubbles: true})); return true; }",
+            [selector, value],
+        )
+
+    async def select_option(self, selector: str, value: str) -> None:
+        """Choose ``value`` in a <select>, as a person does (a change event follows)."""
+        await self.wait_for_function("(s) => !!document.querySelector(s)", arg=selector)
+        await self.evaluate(
+            "([s, v]) => { const e = document.querySelector(s); e.value = v;"
+            " e.dispatchEvent(new Event('input', {bubbles: true}));"
+            " e.dispatchEvent(new Event('change', {bubbles: true})); return e.value === v; }",
             [selector, value],
         )
 
