@@ -7,7 +7,7 @@ loop: it opens ``ws://127.0.0.1:P/session`` with aiohttp's websocket client. ``n
 creates a browsing context in a user context of its own (like a Playwright context: own
 cookies). ``FirefoxPage`` offers the few calls the tests need, in Playwright's words:
 ``goto``, ``evaluate``, ``wait_for_function``, ``wait_for_url``, ``click``, ``fill``,
-``check``, ``select_option``, ``set_input_files``, ``url``.
+``check``, ``select_option``, ``tap``, ``set_input_files``, ``url``.
 """
 
 from __future__ import annotations
@@ -318,16 +318,29 @@ class FirefoxPage:
             "(s) => { const e = document.querySelector(s); if (!e.checked) e.click(); return e.checked; }", selector
         )
 
-    async def set_input_files(self, selector: str, path: str) -> None:
-        """Give a file input a file from disk (BiDi ``input.setFiles``)."""
-        node = await self._browser.command(
+    async def _node(self, selector: str) -> dict[str, Any]:
+        found = await self._browser.command(
             "browsingContext.locateNodes",
             {"context": self.context, "locator": {"type": "css", "value": selector}, "maxNodeCount": 1},
         )
-        nodes = node.get("nodes", [])
+        nodes = found.get("nodes", [])
         if not nodes:
             raise BiDiError(f"no element {selector}")
-        await self._browser.command(
-            "input.setFiles",
-            {"context": self.context, "element": {"sharedId": nodes[0]["sharedId"]}, "files": [path]},
-        )
+        return {"sharedId": nodes[0]["sharedId"]}
+
+    async def tap(self, selector: str) -> None:
+        """A real pointer click on the element's centre (a user gesture, unlike ``click``)."""
+        element = await self._node(selector)
+        move = {"type": "pointerMove", "x": 0, "y": 0, "origin": {"type": "element", "element": element}}
+        pointer = {
+            "type": "pointer",
+            "id": "mouse",
+            "parameters": {"pointerType": "mouse"},
+            "actions": [move, {"type": "pointerDown", "button": 0}, {"type": "pointerUp", "button": 0}],
+        }
+        await self._browser.command("input.performActions", {"context": self.context, "actions": [pointer]})
+
+    async def set_input_files(self, selector: str, path: str) -> None:
+        """Give a file input a file from disk (BiDi ``input.setFiles``)."""
+        element = await self._node(selector)
+        await self._browser.command("input.setFiles", {"context": self.context, "element": element, "files": [path]})
