@@ -105,11 +105,11 @@ class FirefoxProcess:
         if not listening.wait(timeout) or self._proc.poll() is not None:
             self.close()
             raise BiDiError("firefox did not start WebDriver BiDi")
-        # The first session and tab cost many seconds (the first window loads): pay once here.
-        asyncio.run(self._warm_up())
         return self
 
-    async def _warm_up(self) -> None:
+    async def warm_up(self) -> None:
+        """Open and end one session: the first session and tab cost many seconds (the first
+        window loads), paid here once rather than by the first test or measurement."""
         session = await Firefox(self).start()
         try:
             await (await session.new_page()).goto("about:blank")
@@ -189,7 +189,7 @@ class Firefox:
         user = await self.command("browser.createUserContext", {})
         self._users.append(user["userContext"])
         created = await self.command("browsingContext.create", {"type": "tab", "userContext": user["userContext"]})
-        return FirefoxPage(self, created["context"])
+        return FirefoxPage(self, created["context"], user["userContext"])
 
     async def close(self) -> None:
         """Close this session's tabs and user contexts and end the session; Firefox runs on."""
@@ -229,9 +229,21 @@ def _key(key: Any) -> Any:
 class FirefoxPage:
     """One browsing context, with Playwright-like calls."""
 
-    def __init__(self, browser: Firefox, context: str) -> None:
+    def __init__(self, browser: Firefox, context: str, user_context: str = "default") -> None:
         self._browser = browser
         self.context = context
+        self.user_context = user_context
+
+    async def add_cookies(self, domain: str, cookies: dict[str, str]) -> None:
+        """Give this page's user context the cookies (HttpOnly ones too) for ``domain``."""
+        for name, value in cookies.items():
+            await self._browser.command(
+                "storage.setCookie",
+                {
+                    "cookie": {"name": name, "value": {"type": "string", "value": value}, "domain": domain, "path": "/"},
+                    "partition": {"type": "storageKey", "userContext": self.user_context},
+                },
+            )
 
     async def goto(self, url: str) -> None:
         await self._browser.command(

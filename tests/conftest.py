@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
@@ -282,6 +283,7 @@ def firefox_process() -> Iterator[Any]:
 
     need(available(), "Firefox ESR at /usr/bin/firefox-esr")
     process = FirefoxProcess().start()
+    asyncio.run(process.warm_up())  # no loop runs while a sync fixture is set up
     yield process
     process.close()
 
