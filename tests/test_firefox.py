@@ -56,6 +56,20 @@ NO_VIDEO_FRAMES = """async () => {
   return (await frames()) === first;
 }"""
 
+# The remote video paused (as iOS does in the background) and its next play() refused as
+# autoplay without a gesture; later calls play as usual.
+BLOCK_PLAY_ONCE = """() => {
+  const video = document.querySelector("#remote");
+  video.pause();
+  const play = HTMLMediaElement.prototype.play;
+  window.vbBlocked = 0;
+  video.play = function () {
+    if (window.vbBlocked++ === 0) return Promise.reject(new DOMException("blocked", "NotAllowedError"));
+    return play.call(this);
+  };
+  return true;
+}"""
+
 APPLIED = "(mode) => window.vbDataSaver.sending() === mode && window.vbDataSaver.applied()"
 CONNECTED = "() => window.vbCall && window.vbCall.state() === 'connected'"
 
@@ -120,6 +134,14 @@ async def test_firefox_recipient_with_chromium_caseworker(browser, firefox, serv
     assert await rc.evaluate("window.vbCall.state()") == "connected"
     for page in (cw, rc):
         await page.wait_for_function("() => window.vbDataSaver?.connected() && window.vbPhoto?.open()")
+
+    # Back from the background (iOS pauses media there), with autoplay refused once: the
+    # remote video plays again on the person's next tap.
+    await rc.evaluate(BLOCK_PLAY_ONCE)
+    await rc.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    await rc.wait_for_function("() => window.vbBlocked === 1 && document.querySelector('#remote').paused")
+    await rc.tap("#remote")
+    await rc.wait_for_function("() => !document.querySelector('#remote').paused")
 
     # The data counter shows what went through the connection, in both engines.
     await _data_counter_is_right(cw)

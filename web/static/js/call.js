@@ -164,14 +164,29 @@ function startCall(main) {
   }
 
   function playVideo(video) {
-    // Autoplay with sound can be blocked until the user interacts with the page.
+    // Autoplay with sound can be blocked until the person interacts with the page. Retried
+    // on every gesture until it plays: iOS counts a touch's end (pointerup, touchend) as the
+    // activation, not its start.
     video.play().catch((err) => {
       if (err?.name !== "NotAllowedError") return;
-      const resume = () => video.play().catch(() => {});
-      document.addEventListener("pointerdown", resume, { once: true });
-      document.addEventListener("keydown", resume, { once: true });
+      const gestures = ["pointerup", "touchend", "click", "keydown"];
+      const resume = () =>
+        video.play().then(
+          () => gestures.forEach((name) => document.removeEventListener(name, resume)),
+          () => {},
+        );
+      gestures.forEach((name) => document.addEventListener(name, resume));
     });
   }
+
+  // iOS pauses media elements while the page is in the background: play them again when
+  // the person comes back (a gesture, if the browser insists on one, as above).
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible") return;
+    document.querySelectorAll("video").forEach((video) => {
+      if (video.srcObject && video.paused) playVideo(video);
+    });
+  });
 
   function openLink(peer) {
     const participant = peer.participant;
