@@ -240,7 +240,12 @@ class FirefoxPage:
             await self._browser.command(
                 "storage.setCookie",
                 {
-                    "cookie": {"name": name, "value": {"type": "string", "value": value}, "domain": domain, "path": "/"},
+                    "cookie": {
+                        "name": name,
+                        "value": {"type": "string", "value": value},
+                        "domain": domain,
+                        "path": "/",
+                    },
                     "partition": {"type": "storageKey", "userContext": self.user_context},
                 },
             )
