@@ -20,7 +20,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 install: $(VENV)/.installed catalogs
 
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d web/locale -D messages --statistics 2>&1 | tail -n 2
+	$(BIN)/pybabel compile -d web/locale -D messages --statistics 2>&1 | tail -n 2
 
 run: install
 	$(BIN)/videoberatung migrate

@@ -1,8 +1,10 @@
-"""What a browser holds before its socket connects: the page's signalling pass.
+"""What a browser holds before its socket connects: whatever cookies its page set.
 
-Our pages hand the socket a signed grant in a cookie (``storage.grant_passes``); the
-harness loads the same pages a browser would, untimed and before the scenario, and
-presents the cookie with the others. Only (a) has pages; (b) and (c) are left as they are.
+The harness loads the same pages a browser would, untimed and before the scenario, and
+presents their cookies with the others. Builds before issue 23 set a signalling pass
+there (a signed grant, so the connect read no database); later builds set none, and
+their connects read the database, as the grant counts show. Kept so that one harness
+measures both sides of an A/B. Only (a) has pages; (b) and (c) are left as they are.
 """
 
 from __future__ import annotations

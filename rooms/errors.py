@@ -124,6 +124,10 @@ class InvitationError(RoomsError):
     # withdrawn), so the error page can name the appointment and its office.
     session_id: str | None = None
 
+    def __init__(self, reason: str = "", *, session_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.session_id = session_id
+
 
 class InvitationExpired(InvitationError):
     pass

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["SignalingSettings", "Credentials", "PassCookies"]
+__all__ = ["SignalingSettings", "Credentials"]
 
 
 class SignalingSettings(Protocol):
@@ -32,7 +32,3 @@ class SignalingSettings(Protocol):
 
 # From a connection's cookies: (login token, (participant id, secret)); either may be None.
 Credentials = Callable[[Mapping[str, str]], tuple[str | None, tuple[str, str] | None]]
-
-# From a connection's cookies: (staff pass, participant pass), signed grants minted at
-# page load (storage.grant_passes); either may be None.
-PassCookies = Callable[[Mapping[str, str]], tuple[str | None, str | None]]

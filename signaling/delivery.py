@@ -6,6 +6,10 @@ queue (engine.io's writer task does the I/O). On the relay path, where a room is
 other participant of a call, the task, its scheduling and ``asyncio.wait``'s futures
 and callbacks cost more than the send. ``InlineManager`` sends in turn instead; a send
 that fails (a socket closing meanwhile) is skipped, as a failed task was before.
+
+Public API only: a client manager is the library's extension point (``client_manager``),
+the packet is built with the server's ``packet_class``, and each frame goes out through
+engine.io's public ``send_packet``.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ class InlineManager(socketio.AsyncManager):  # type: ignore[misc]
                 continue
             for frame in frames:
                 try:
-                    await self.server._send_eio_packet(eio_sid, frame)
+                    await self.server.eio.send_packet(eio_sid, frame)
                 except Exception:
                     logger.debug("an emit to one socket failed", exc_info=True)
                     break

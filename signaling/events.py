@@ -1,29 +1,40 @@
-"""The socket.io server's front door: which event names a client may send, how often,
-and how long a transport may stay without a socket.io CONNECT.
+"""The one adapter between the signalling edge and python-socketio's dispatch.
 
-python-socketio dispatches a client-sent event by its name alone, so a page that sends
-an ordinary event named ``disconnect`` ran the disconnect handler (the caseworker saw it
-leave while its socket stayed in the call room), and ``connect`` ran the connect handler.
-``GuardedServer`` checks every EVENT packet before dispatch: reserved and unknown names
-are refused with no side effect, known ones pass the per-socket rate limit. Presence
-changes only through the transport (CONNECT/DISCONNECT packets, a closed websocket).
+Everything else in ``signaling/`` uses the libraries' public API. This module relies on
+two behaviours of python-socketio 5.x that are public in form but not documented as a
+contract (pinned in pyproject.toml; ``tests/test_library_hooks.py`` fails when they
+change):
+
+- **Reserved names.** python-socketio dispatches a client-sent event by its name alone,
+  through the namespace's public ``trigger_event``, the same door its own CONNECT and
+  DISCONNECT handling uses: a page that sent an ordinary event named ``disconnect`` ran
+  the disconnect handler (the caseworker saw it leave while its socket stayed in the call
+  room). The library calls ``connect`` while the socket is *pending* (``pre_connect``)
+  and ``disconnect`` while it is *leaving* (``pre_disconnect``); a client event is only
+  dispatched for a socket that is fully connected (``manager.is_connected``). So a
+  ``connect``/``disconnect`` for a connected socket came from the client and is refused,
+  as is every other reserved or unknown name; known names pass the per-socket rate limit.
+- **Traffic.** What the node's websockets receive is counted by wrapping the engine.io
+  ``message`` handler python-socketio registers (``eio.handlers``, set through the public
+  ``eio.on``): the server's own evidence that media and photos never cross it. The same
+  wrapper answers an event packet without a name (``2[]``), which python-socketio
+  cannot dispatch (it reads ``data[0]`` before any hook).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import engineio
 import socketio
-from socketio import packet
+from aiohttp import web
+from socketio.packet import ACK, Packet
 
-from signaling.delivery import InlineManager
 from signaling.rate_limit import SocketRateLimit, Verdict
-from signaling.transport import LeanEngineIOServer
 
-__all__ = ["RESERVED", "GuardedServer"]
+__all__ = ["RESERVED", "GuardedNamespace", "Traffic", "count_inbound", "nameless_event"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,151 +46,150 @@ def _reply(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-_UNKNOWN = _reply("unknown_event", "Unknown event.")
+class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """A namespace that dispatches to clients only the event names in ``events``,
+    rate-limited per socket; its ``connect`` and ``disconnect`` only from the library.
 
-
-class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
-    """An ``AsyncServer`` that dispatches only ``allowed`` event names, rate-limited per
-    socket, and closes a transport that has not connected to a namespace in time."""
+    ``trigger_event`` is python-socketio's documented hook for a namespace that does its
+    own dispatching; ``events`` maps each name to its handler (``connect`` and
+    ``disconnect`` included), as ``on_<name>`` methods would, for names with dots.
+    """
 
     def __init__(
         self,
+        events: Mapping[str, Callable[..., Awaitable[Any]]],
+        namespace: str = "/",
         *,
-        allowed: Iterable[str] = (),
-        connect_timeout: float,
         on_refused: Callable[[str], None] = lambda code: None,
-        **kwargs: Any,
     ) -> None:
-        if kwargs.get("client_manager") is None:  # one node: rooms in memory
-            kwargs["client_manager"] = InlineManager()
-        super().__init__(**kwargs)
+        super().__init__(namespace)
+        self._events = dict(events)
         self._on_refused = on_refused  # told the error code of every event refused here
-        self._allowed = frozenset(allowed) - RESERVED
-        self._connect_timeout = connect_timeout
-        # One timer per transport that has not connected to the namespace yet.
-        self._deadlines: dict[str, asyncio.TimerHandle] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._allowed = frozenset(self._events) - RESERVED
         self.rate_limit = SocketRateLimit()
 
-    def _engineio_server_class(self) -> type:
-        return LeanEngineIOServer
+    def _from_library(self, event: str, args: tuple[Any, ...]) -> bool:
+        """A ``connect`` or ``disconnect`` the library itself dispatches (see the module)."""
+        if event not in ("connect", "disconnect") or not args:
+            return False
+        if self.server.manager.is_connected(args[0], self.namespace):
+            return False  # a connected socket: the client sent this name
+        if event == "connect":  # the real one carries the environ with the aiohttp request
+            environ = args[1] if len(args) > 1 else None
+            return isinstance(environ, dict) and isinstance(environ.get("aiohttp.request"), web.Request)
+        return True
 
-    def allow(self, event: str) -> None:
-        """Let clients send ``event`` (its handler is registered with ``on``)."""
-        if event in RESERVED:
-            raise ValueError(f"{event!r} is reserved")
-        self._allowed |= {event}
-
-    def on(self, event: str, handler: Any = None, namespace: str | None = None) -> Any:
-        """Register a handler; an ordinary event name becomes one clients may send."""
-        if event not in RESERVED:
-            self.allow(event)
-        return super().on(event, handler, namespace)
-
-    # -------------------------------------------------------------- events
-
-    async def _handle_event(self, eio_sid: str, namespace: str | None, id: int | None, data: Any) -> None:
-        name = data[0] if isinstance(data, list) and data and isinstance(data[0], str) else None
-        if name is None or name in RESERVED or name not in self._allowed:
-            reserved = name in RESERVED
+    async def trigger_event(self, event: Any, *args: Any) -> Any:
+        if isinstance(event, str) and self._from_library(event, args):
+            try:
+                return await self._events[event](*args)
+            finally:
+                if event == "disconnect":
+                    self.rate_limit.forget(args[0])
+        if not isinstance(event, str) or event in RESERVED or event not in self._allowed:
+            reserved = isinstance(event, str) and event in RESERVED
             logger.warning("refused a client event: %s", "reserved name" if reserved else "unknown name")
             code, message = (
                 ("reserved_event", "Reserved event name.") if reserved else ("unknown_event", "Unknown event.")
             )
             self._on_refused(code)
-            await self._ack(eio_sid, namespace, id, _reply(code, message))
-            return
-        sid = self.manager.sid_from_eio_sid(eio_sid, namespace or "/")
-        if sid is None:
-            return  # an event before CONNECT: nobody to deliver it for
-        verdict = self.rate_limit.check(sid, name)
+            return _reply(code, message)
+        sid = args[0]
+        verdict = self.rate_limit.check(sid, event)
         if verdict == Verdict.REFUSE:
             self._on_refused("rate_limited")
-            await self._ack(eio_sid, namespace, id, _reply("rate_limited", "Too many events; slow down."))
-            return
+            return _reply("rate_limited", "Too many events; slow down.")
         if verdict == Verdict.DISCONNECT:
-            logger.warning("disconnecting a socket that kept flooding %s events", name)
+            logger.warning("disconnecting a socket that kept flooding %s events", event)
             self._on_refused("flooding")
-            self._abort(eio_sid)
-            return
-        await super()._handle_event(eio_sid, namespace, id, data)
+            await self.abort(sid)
+            return None
+        return await self._events[event](*args)
 
-    def _abort(self, eio_sid: str) -> None:
+    async def abort(self, sid: str) -> None:
         """Drop the connection at once: engine.io's CLOSE packet waits for a client that
         may simply ignore it. The transport's end runs the usual disconnect path."""
-        request = self.environ.get(eio_sid, {}).get("aiohttp.request")
+        try:
+            environ = self.server.get_environ(sid, self.namespace) or {}
+        except KeyError:
+            environ = {}
+        request = environ.get("aiohttp.request")
         transport = request.transport if request is not None else None
         if transport is not None:
             transport.abort()
-            return
-        task = asyncio.ensure_future(self.eio.disconnect(eio_sid))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        else:
+            await self.disconnect(sid)
 
-    async def _ack(self, eio_sid: str, namespace: str | None, id: int | None, reply: dict[str, Any]) -> None:
-        if id is not None:
-            await self._send_packet(
-                eio_sid, self.packet_class(packet.ACK, namespace=namespace or "/", id=id, data=[reply])
-            )
 
-    async def _handle_disconnect(self, eio_sid: str, namespace: str | None, reason: Any = None) -> None:
-        sid = self.manager.sid_from_eio_sid(eio_sid, namespace or "/")
-        await super()._handle_disconnect(eio_sid, namespace, reason)
-        if sid is not None:
-            self.rate_limit.forget(sid)
-        if eio_sid in self.environ and eio_sid not in self._deadlines:
-            # Left the namespace but kept the transport: it gets the same deadline again.
-            self._start_deadline(eio_sid)
+class Traffic:
+    """What this node's websockets received from clients: messages, bytes, the largest.
 
-    # -------------------------------------------------------------- connect deadline
+    The server's own evidence of what crosses it: photos and media go peer to peer, so
+    no message is larger than an SDP (64 KiB) plus framing.
+    """
 
-    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
-        result = await super()._handle_eio_connect(eio_sid, environ)
-        self._start_deadline(eio_sid)
-        return result
+    __slots__ = ("messages", "bytes", "largest")
 
-    async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
-        await super()._handle_connect(eio_sid, namespace, data)
-        if self.manager.sid_from_eio_sid(eio_sid, namespace or "/") is None:
-            return  # refused: the deadline still runs
-        self._stop_deadline(eio_sid)
-        environ = self.environ.get(eio_sid)
-        if environ is not None:
-            # The connect handler has read what it needs. The WSGI-style copy of the
-            # request's headers would otherwise stay for the socket's life (shared by
-            # engine.io's suspended frames): keep only the request, for ``_abort``.
-            request = environ.get("aiohttp.request")
-            environ.clear()
-            environ["aiohttp.request"] = request
+    def __init__(self) -> None:
+        self.messages = 0
+        self.bytes = 0
+        self.largest = 0
 
-    def _start_deadline(self, eio_sid: str) -> None:
-        # A timer, not a task: one small handle per pending transport, none once connected.
-        loop = asyncio.get_running_loop()
-        self._deadlines[eio_sid] = loop.call_later(self._connect_timeout, self._deadline, eio_sid)
+    def count(self, data: str | bytes) -> None:
+        # Bytes on the wire; an ASCII text message (most are) has as many as characters.
+        size = len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
+        self.messages += 1
+        self.bytes += size
+        self.largest = max(self.largest, size)
 
-    def _stop_deadline(self, eio_sid: str) -> None:
-        handle = self._deadlines.pop(eio_sid, None)
-        if handle is not None:
-            handle.cancel()
 
-    def _deadline(self, eio_sid: str) -> None:
-        # A transport that answers pings but never sends the socket.io CONNECT holds a
-        # file descriptor and memory for nothing: close it.
-        self._deadlines.pop(eio_sid, None)
-        if eio_sid in self.environ and self.manager.sid_from_eio_sid(eio_sid, "/") is None:
-            logger.warning("closed an engine.io connection that never connected to socket.io")
-            self._abort(eio_sid)
+_DIGITS = frozenset("0123456789")
 
-    async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
-        await super()._handle_eio_disconnect(eio_sid, reason)
-        self._stop_deadline(eio_sid)  # after: leaving the namespaces may start one
 
-    async def shutdown(self) -> None:
-        for handle in self._deadlines.values():
-            handle.cancel()
-        self._deadlines.clear()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await super().shutdown()
+def nameless_event(data: str | bytes) -> tuple[str, int | None] | None:
+    """(namespace, ack id) of a socket.io EVENT packet whose payload is not a non-empty
+    list (``2[]``, ``2{}``, ``2"x"``), else None. python-socketio reads the event name as
+    ``data[0]`` before any hook runs and fails on these; a glance at the packet's first
+    characters, no JSON decoding, so the relay path pays nothing for it."""
+    if not isinstance(data, str) or not data or data[0] not in "25":
+        return None
+    at = 1
+    if data[0] == "5":  # a binary event: the attachment count and a dash come first
+        at = data.find("-", 1) + 1
+        if at == 0:
+            return None
+    namespace = "/"
+    if data.startswith("/", at):
+        comma = data.find(",", at)
+        if comma < 0:
+            return None
+        namespace, at = data[at:comma], comma + 1
+    end = at
+    while end < len(data) and data[end] in _DIGITS:
+        end += 1
+    ack = int(data[at:end]) if end > at else None
+    rest = data[end:].lstrip()
+    if rest[:1] == "[" and rest[1:].lstrip()[:1] != "]":
+        return None  # a list with something in it: the library and trigger_event judge it
+    return namespace, ack
+
+
+def count_inbound(eio: engineio.AsyncServer, traffic: Traffic, on_refused: Callable[[str], None]) -> None:
+    """Count every engine.io message the clients send, then hand it on as before; an event
+    without a name is answered ``unknown_event`` here (``nameless_event``)."""
+    handler = eio.handlers["message"]
+
+    async def counted(eio_sid: str, data: str | bytes) -> Any:
+        traffic.count(data)
+        nameless = nameless_event(data)
+        if nameless is None:
+            return await handler(eio_sid, data)
+        logger.warning("refused a client event: no event name")
+        on_refused("unknown_event")
+        namespace, ack = nameless
+        if ack is not None:
+            reply = Packet(ACK, namespace=namespace, id=ack, data=[_reply("unknown_event", "Unknown event.")])
+            await eio.send(eio_sid, reply.encode())
+        return None
+
+    eio.on("message", counted)

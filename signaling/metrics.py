@@ -28,9 +28,6 @@ class SignalingMetrics(Protocol):
     def echo_refused(self) -> None:
         """A pre-call echo check was refused: the node runs as many as it may."""
 
-    def connect_grant(self, source: str) -> None:
-        """A connect that presented a pass was decided from it (``pass``) or from the database."""
-
 
 class NoMetrics:
     """Reports nowhere."""
@@ -48,7 +45,4 @@ class NoMetrics:
         pass
 
     def echo_refused(self) -> None:
-        pass
-
-    def connect_grant(self, source: str) -> None:
         pass

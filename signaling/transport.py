@@ -1,111 +1,96 @@
-"""The websocket transport under engine.io, and how a refused connection is worded."""
+"""The socket.io endpoint on aiohttp: one request per websocket, through public API only.
+
+``Transports`` serves the endpoint with python-socketio's public ``handle_request`` and
+keeps, per open websocket request:
+
+- **no compression**: the client's ``Sec-WebSocket-Extensions`` offer is taken off a
+  clone of the request (``Request.clone``), so aiohttp never negotiates
+  permessage-deflate: it costs CPU on every relayed message and risks CRIME-style leaks;
+- **the connect deadline**: a transport that has not connected to the socket.io
+  namespace within ``connect_timeout`` seconds (it may answer pings for ever) is closed,
+  and so is one that left the namespace but kept the transport;
+- **the list of open requests**, so shutdown ends every websocket at once instead of
+  waiting for each client to time out (clients reconnect, to another node if any).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import MutableSet
-from dataclasses import dataclass
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable
 
-import engineio
 import socketio
 from aiohttp import web
-from engineio.async_drivers.aiohttp import WebSocket as _EngineIOWebSocket
+from multidict import CIMultiDict
 
-__all__ = ["websocket_class", "refused", "Traffic", "LeanEngineIOServer"]
+__all__ = ["Transports", "refused"]
 
+logger = logging.getLogger(__name__)
 
-@dataclass
-class Traffic:
-    """What this node's websockets received from clients: messages, bytes, the largest.
-
-    The server's own evidence of what crosses it: photos and media go peer to peer, so
-    no message is larger than an SDP (64 KiB) plus framing.
-    """
-
-    messages: int = 0
-    bytes: int = 0
-    largest: int = 0
-
-    def count(self, size: int) -> None:
-        self.messages += 1
-        self.bytes += size
-        self.largest = max(self.largest, size)
+_PENDING = "vb.signaling.deadline"  # in the request's own mapping: the deadline's timer, or None
 
 
-def websocket_class(open_sockets: MutableSet[web.WebSocketResponse], traffic: Traffic | None = None) -> type:
-    """engine.io's aiohttp websocket, with permessage-deflate off and each socket tracked.
+class Transports:
+    def __init__(self, handle: Callable[[web.Request], Awaitable[web.StreamResponse]], connect_timeout: float) -> None:
+        self._handle = handle
+        self._timeout = connect_timeout
+        self._open: dict[int, web.Request] = {}
 
-    Compression costs CPU on every relayed message and risks CRIME-style leaks; tracking
-    lets the server end every websocket at once on shutdown instead of waiting for ping
-    timeouts. ``open_sockets`` holds each websocket while its handler runs (a plain set:
-    a weak one costs a weak reference per socket for nothing, the handler's ``finally``
-    removes it). Inbound messages are counted in ``traffic`` when given.
-    """
+    def attach(self, app: web.Application, path: str = "/socket.io/") -> None:
+        app.router.add_get(path, self.handle)
+        app.router.add_post(path, self.handle)
 
-    class UncompressedWebSocket(_EngineIOWebSocket):  # type: ignore[misc]
-        async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
-            request = environ["aiohttp.request"]
-            self._sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
-            await self._sock.prepare(request)
-            open_sockets.add(self._sock)
-            self.environ = environ
-            try:
-                await self.handler(self)
-            finally:
-                open_sockets.discard(self._sock)
-            return self._sock
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if "Sec-WebSocket-Extensions" in request.headers:  # browsers offer permessage-deflate
+            headers = CIMultiDict(request.headers)
+            headers.popall("Sec-WebSocket-Extensions")
+            request = request.clone(headers=headers)
+        key = id(request)
+        self._open[key] = request
+        self._start(request)
+        try:
+            return await self._handle(request)
+        finally:
+            self._stop(request)
+            del self._open[key]
 
-        async def wait(self) -> str | bytes:
-            # engine.io's own ``wait``, not called through ``super()``: every idle socket
-            # keeps one suspended ``wait`` frame, not two.
-            msg = await self._sock.receive()
-            data = msg.data
-            if not isinstance(data, bytes | str):
-                raise OSError()
-            if traffic is not None:
-                # Bytes on the wire; an ASCII text frame (most are) has as many as characters.
-                size = len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
-                traffic.count(size)
-            return data
+    @property
+    def waiting_for_connect(self) -> int:
+        """Open transports that have not connected to the namespace (yet, or any more)."""
+        return sum(1 for r in self._open.values() if r.get(_PENDING) is not None)
 
-    return UncompressedWebSocket
+    def connected(self, request: web.Request) -> None:
+        """The transport's socket connected to the namespace: no deadline while it stays."""
+        self._stop(request)
 
+    def left(self, request: web.Request) -> None:
+        """The socket left the namespace: a transport that stays gets the deadline again."""
+        if id(request) in self._open and request.get(_PENDING) is None:
+            self._start(request)
 
-class _Waiters(list[Any]):
-    """A deque's ``popleft`` on a list, for asyncio's waiter queues.
+    def _start(self, request: web.Request) -> None:
+        # A timer, not a task: one small handle per pending transport, none once connected.
+        loop = asyncio.get_running_loop()
+        request[_PENDING] = loop.call_later(self._timeout, self._deadline, request)
 
-    ``collections.deque()`` allocates a block of 64 slots up front (760 bytes); each
-    socket's outbound queue had three of them that never hold more than one waiter.
-    """
+    def _stop(self, request: web.Request) -> None:
+        handle = request.get(_PENDING)
+        request[_PENDING] = None
+        if handle is not None:
+            handle.cancel()
 
-    __slots__ = ()
+    def _deadline(self, request: web.Request) -> None:
+        request[_PENDING] = None
+        if id(request) in self._open and request.transport is not None:
+            logger.warning("closed an engine.io connection that never connected to socket.io")
+            request.transport.abort()
 
-    def popleft(self) -> Any:
-        return self.pop(0)
-
-
-class _LeanQueue(asyncio.Queue[Any]):
-    """engine.io's per-socket outbound queue, with its waiter deques as small lists.
-
-    The packets themselves stay in asyncio's deque (a burst may queue many).
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._getters: Any = _Waiters()  # the socket's one writer task
-        self._putters: Any = _Waiters()  # always empty: the queue is unbounded
-        finished: asyncio.Event = self._finished  # type: ignore[attr-defined]
-        finished._waiters = _Waiters()  # type: ignore[assignment]  # close() may join
-
-
-class LeanEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
-    """engine.io's server with a smaller queue per socket (``create_queue`` is its hook)."""
-
-    def create_queue(self, *args: Any, **kwargs: Any) -> asyncio.Queue[Any]:
-        if args or kwargs:
-            return asyncio.Queue(*args, **kwargs)
-        return _LeanQueue()
+    def close(self) -> None:
+        """End every open websocket now; the clients reconnect."""
+        for request in list(self._open.values()):
+            self._stop(request)
+            if request.transport is not None:
+                request.transport.abort()
 
 
 def refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.changes import changed, marked
 from storage.models import LoginSession, PasswordLinkRow, User
 from storage.users import ROLES, Account, create_user, hash_token, set_password
 
@@ -121,9 +120,8 @@ async def use_password_link(db: AsyncSession, token: str, password: str, now: da
 
 
 async def _end_logins(db: AsyncSession, user_id: int) -> None:
-    """Every login of the account ends (and every signalling pass resting on one)."""
-    changed(db, f"a:{user_id}")
-    await db.execute(marked(delete(LoginSession).where(LoginSession.user_id == user_id)))
+    """Every login of the account ends."""
+    await db.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
 
 
 async def _other_active_admins(db: AsyncSession, user_id: int) -> int:

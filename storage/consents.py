@@ -9,7 +9,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent.records import ConsentRecord, Scope
-from storage.changes import changed, marked
 from storage.models import ConsentRow
 
 __all__ = ["record_consent", "current_consent", "withdraw_consent", "consents_of_session"]
@@ -70,13 +69,10 @@ async def current_consent(db: AsyncSession, participant_id: str) -> ConsentRecor
 
 
 async def withdraw_consent(db: AsyncSession, participant_id: str, now: datetime) -> int:
-    changed(db, f"p:{participant_id}")
     result = await db.execute(
-        marked(
-            update(ConsentRow)
-            .where(ConsentRow.participant_id == participant_id, ConsentRow.withdrawn_at.is_(None))
-            .values(withdrawn_at=now)
-        )
+        update(ConsentRow)
+        .where(ConsentRow.participant_id == participant_id, ConsentRow.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +11,6 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session
-
-from storage.revocations import Revocations, watch_changes
 
 __all__ = ["create_engine", "migrate", "sessionmaker_for"]
 
@@ -51,14 +47,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def sessionmaker_for(engine: AsyncEngine, revocations: Revocations | None = None) -> async_sessionmaker[Any]:
-    """Sessions on ``engine``. Every commit records what it changed behind the signalling
-    passes (``storage.revocations``), whichever process writes; ``revocations`` (the
-    node's own) also hears it at once."""
-    # A class of its own, so the listeners belong to these sessions only.
-    watched = type("WatchedSession", (Session,), {})
-    watch_changes(watched, revocations, time.time)
-    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=watched)
+def sessionmaker_for(engine: AsyncEngine) -> async_sessionmaker[Any]:
+    """Sessions on ``engine``; objects stay readable after their commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 def _alembic_config(connection: Connection) -> Config:

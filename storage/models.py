@@ -9,7 +9,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -50,7 +49,6 @@ __all__ = [
     "InvitationCodeRow",
     "InvitationDeliveryRow",
     "AttemptEventRow",
-    "PassRevocationRow",
 ]
 
 
@@ -467,18 +465,3 @@ class AttemptEventRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(32), default="")
-
-
-# ---- signalling passes ------------------------------------------------------------------
-
-
-class PassRevocationRow(Base):
-    """That facts behind signalling passes changed (``storage.revocations``): pseudonymous
-    keys (``p:<participant>``, ``s:<session>``, ``a:<account>``, ``t:<login hash prefix>``)
-    and when; every node reads them, and they are deleted once the passes have expired."""
-
-    __tablename__ = "pass_revocations"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[float] = mapped_column(Float, index=True)
-    keys: Mapped[str] = mapped_column(Text)

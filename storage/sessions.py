@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rooms.errors import SessionNotFound
 from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, SessionState
-from storage.changes import changed, marked
 from storage.models import CounselSessionRow, ParticipantRow
 
 __all__ = [
@@ -193,27 +192,22 @@ async def decide_admission(db: AsyncSession, session_id: str, participant_id: st
         )
         .scalar_subquery()
     )
-    changed(db, f"p:{participant_id}", f"s:{session_id}")
     moved = await db.execute(
-        marked(
-            update(ParticipantRow)
-            .where(
-                ParticipantRow.id == participant_id,
-                ParticipantRow.session_id == joinable,
-                ParticipantRow.admission == Admission.WAITING.value,
-            )
-            .values(admission=target.value)
+        update(ParticipantRow)
+        .where(
+            ParticipantRow.id == participant_id,
+            ParticipantRow.session_id == joinable,
+            ParticipantRow.admission == Admission.WAITING.value,
         )
+        .values(admission=target.value)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         return False
     if target is Admission.ADMITTED:
         await db.execute(
-            marked(
-                update(CounselSessionRow)
-                .where(CounselSessionRow.id == session_id, CounselSessionRow.state == SessionState.OPEN.value)
-                .values(state=SessionState.IN_CALL.value)
-            )
+            update(CounselSessionRow)
+            .where(CounselSessionRow.id == session_id, CounselSessionRow.state == SessionState.OPEN.value)
+            .values(state=SessionState.IN_CALL.value)
         )
     return True
 
@@ -229,13 +223,10 @@ async def link_holder(db: AsyncSession, session_id: str) -> Participant | None:
 async def move_participant(db: AsyncSession, participant_id: str, now: datetime) -> str:
     """Give the participant a new cookie secret (the old device's stops working); return it."""
     secret = secrets.token_urlsafe(32)
-    changed(db, f"p:{participant_id}")
     moved = await db.execute(
-        marked(
-            update(ParticipantRow)
-            .where(ParticipantRow.id == participant_id)
-            .values(secret_hash=hash_secret(secret), moved_at=now)
-        )
+        update(ParticipantRow)
+        .where(ParticipantRow.id == participant_id)
+        .values(secret_hash=hash_secret(secret), moved_at=now)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise SessionNotFound(participant_id)

@@ -13,7 +13,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import login_throttle
-from storage.changes import changed, marked
 from storage.models import LoginSession, Office, User
 
 __all__ = [
@@ -166,8 +165,7 @@ async def find_login_session(db: AsyncSession, token: str, now: datetime) -> tup
 
 
 async def close_login_session(db: AsyncSession, token: str) -> None:
-    changed(db, f"t:{hash_token(token)[:22]}")
-    await db.execute(marked(delete(LoginSession).where(LoginSession.token_hash == hash_token(token))))
+    await db.execute(delete(LoginSession).where(LoginSession.token_hash == hash_token(token)))
 
 
 async def throttle_locked_until(db: AsyncSession, username: str, now: datetime) -> datetime | None:

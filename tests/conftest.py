@@ -271,7 +271,11 @@ async def browser() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        # A German user's browser: pages without a chosen language follow Accept-Language
+        # (a test wanting another one opens a context with ``locale=``).
+        launched = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*ARGS, "--accept-lang=de-DE,de"], headless=True
+        )
         yield launched
         await launched.close()
 

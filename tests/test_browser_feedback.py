@@ -76,7 +76,8 @@ async def test_phone_appointment_link_and_printed_code_in_the_browser(browser, s
     await page.goto(f"{base}{manage}")
     await page.click("#feedback-link")
     await page.wait_for_url("**/feedback")
-    assert await page.locator("input[name=technical_quality]").count() == 0  # phone: not asked
+    for question in ("technical_quality", "device", "setup_help"):  # phone: not asked
+        assert await page.locator(f"input[name={question}]").count() == 0, question
     await page.check("input[name=recommend][value=no]")
     await page.check("input[name=satisfaction][value='5']")
     await page.click("form[action='/feedback'] button[type=submit]")
@@ -84,6 +85,7 @@ async def test_phone_appointment_link_and_printed_code_in_the_browser(browser, s
     async with server.app[DB]() as db:
         rows = [json.loads(r.payload) for r in await db.scalars(select(FeedbackBallotRow))]
     assert [(r["channel"], r["recommend"], r["satisfaction"]) for r in rows] == [("phone", "no", 5)]
+    assert (rows[0]["device"], rows[0]["setup_help"]) == ("not_asked", "not_asked")
     await context.close()
 
 

@@ -109,3 +109,27 @@ async def test_recipient_grant_checks_secret_role_and_current_consent(db) -> Non
     async with db() as s:
         withdrawn = await grants.recipient_grant(s, recipient.id, secret)
     assert withdrawn is not None and not withdrawn.consented
+
+
+async def test_each_grant_read_is_one_indexed_query_and_the_revocation_table_is_gone(db) -> None:  # type: ignore[no-untyped-def]
+    """The connect's one read finds every row by an index (migration 0016 adds none: these
+    exist since 0001), and the signalling passes' table was dropped."""
+    from sqlalchemy import inspect as sa_inspect
+
+    def read(sync_conn):  # type: ignore[no-untyped-def]
+        found = sa_inspect(sync_conn)
+        indexed = {
+            table: {tuple(i["column_names"]) for i in found.get_indexes(table)}
+            | {tuple(found.get_pk_constraint(table)["constrained_columns"])}
+            for table in ("login_sessions", "users", "counsel_sessions", "participants", "consent_records")
+        }
+        return indexed, found.get_table_names()
+
+    async with db() as s:
+        conn = await s.connection()
+        indexed, tables = await conn.run_sync(read)
+    assert ("token_hash",) in indexed["login_sessions"]
+    assert ("id",) in indexed["users"] and ("id",) in indexed["counsel_sessions"]
+    assert ("id",) in indexed["participants"] and ("session_id",) in indexed["participants"]
+    assert ("participant_id",) in indexed["consent_records"]
+    assert "pass_revocations" not in tables

@@ -1,24 +1,22 @@
-"""The private python-socketio and python-engineio hooks this project relies on, checked.
+"""What this project relies on in python-socketio and python-engineio beyond their
+documented API, checked.
 
-``signaling/fanout.py`` overrides private methods of ``AsyncRedisManager``,
-``signaling/server.py`` replaces the websocket class in ``sio.eio._async``
-(``signaling/transport.py``), ``signaling/events.py`` overrides private ``AsyncServer``
-methods and engine.io's queue, ``signaling/delivery.py`` replaces ``AsyncManager.emit``.
-pyproject.toml bounds both libraries; before raising a bound, this test must pass on
-the new version: it fails when a hook moved or changed.
+``signaling/events.py`` (the one adapter of the socket edge) relies on when the library
+dispatches ``connect`` and ``disconnect`` through a namespace's ``trigger_event`` and on
+engine.io's handler table; ``signaling/fanout.py`` overrides private methods of
+``AsyncRedisManager``; ``signaling/delivery.py`` replaces ``AsyncManager.emit`` with
+public calls. pyproject.toml pins both libraries; before raising a pin, this test must
+pass on the new version: it fails when one of these moved or changed.
 """
 
 from __future__ import annotations
 
 import inspect
-import weakref
 
 import socketio
-from engineio.async_drivers import aiohttp as engineio_aiohttp
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from signaling.fanout import RedisFanout
-from signaling.transport import websocket_class
 
 
 def _params(func: object) -> list[str]:
@@ -46,82 +44,51 @@ def test_redis_manager_hooks_are_where_fanout_overrides_them() -> None:
     assert issubclass(RedisFanout, base)
 
 
-def test_engineio_websocket_hook() -> None:
+def test_namespace_dispatch_that_the_guard_relies_on() -> None:
+    """``GuardedNamespace.trigger_event`` tells the library's own ``connect``/``disconnect``
+    from a client event of the same name by ``manager.is_connected``: the library calls
+    ``connect`` while the socket is pre-connected and ``disconnect`` after
+    ``pre_disconnect``, and dispatches a client event only for a connected socket."""
+    from socketio.base_manager import BaseManager
+
+    base = socketio.AsyncServer
+    connect = inspect.getsource(base._handle_connect)
+    assert connect.index("self.manager.pre_connect(") < connect.index(
+        "self._trigger_event(\n                    'connect'"
+    )
+    assert "self.environ[eio_sid], data)" in connect  # the environ, with the aiohttp request
+    assert connect.index("self._trigger_event(") < connect.rindex("await self.manager.connect(sid, namespace)")
+    disconnect = inspect.getsource(base._handle_disconnect)
+    assert disconnect.index("self.manager.pre_disconnect(") < disconnect.index("self._trigger_event('disconnect'")
+    event = inspect.getsource(base._handle_event)
+    assert "if not self.manager.is_connected(sid, namespace):" in event
+    # It reads the name before any hook: count_inbound answers nameless events itself.
+    assert event.index("data[0]") < event.index("self.manager.is_connected(")
+    assert "server._trigger_event(data[0], namespace, sid, *data[1:])" in inspect.getsource(base._handle_event_internal)
+    # A namespace object gets every event of its namespace through trigger_event.
+    assert "return await handler.trigger_event(event, *args)" in inspect.getsource(base._trigger_event)
+    pending = inspect.getsource(BaseManager.is_connected)
+    assert "pending_connect" in pending and "pending_disconnect" in pending
+    assert _params(socketio.AsyncNamespace.trigger_event) == ["self", "event", "args"]
+
+
+def test_engineio_message_handler_that_traffic_wraps() -> None:
+    """``count_inbound`` wraps the engine.io ``message`` handler python-socketio registers
+    with the public ``eio.on``; it reads it back from ``eio.handlers``."""
+    from signaling.events import Traffic, count_inbound
+
     server = socketio.AsyncServer(async_mode="aiohttp")
-    # The transport table the server patches, and the class it replaces.
-    assert isinstance(server.eio._async, dict)
-    assert server.eio._async["websocket"] is engineio_aiohttp.WebSocket
-    assert _params(engineio_aiohttp.WebSocket.__init__) == ["self", "handler", "server"]
-    assert _params(engineio_aiohttp.WebSocket.__call__) == ["self", "environ"]
-    body = inspect.getsource(engineio_aiohttp.WebSocket.__call__)
-    # Our copy of __call__ sets the same attributes the rest of the class reads.
-    for attr in ("self._sock", "self.environ", "self.handler(self)", "max_http_buffer_size"):
-        assert attr in body, attr
-    for method in ("close", "send", "wait"):
-        assert attr_reads_sock(getattr(engineio_aiohttp.WebSocket, method)), method
-    assert issubclass(websocket_class(weakref.WeakSet()), engineio_aiohttp.WebSocket)
+    registered = server.eio.handlers["message"]
+    assert getattr(registered, "__self__", None) is server  # socket.io's own, a bound method
+    count_inbound(server.eio, Traffic(), lambda code: None)
+    assert server.eio.handlers["message"] is not registered
+    assert _params(server.eio.on) == ["event", "handler"]
 
 
-def attr_reads_sock(method: object) -> bool:
-    return "self._sock" in inspect.getsource(method)  # type: ignore[arg-type]
-
-
-def test_async_server_hooks_are_where_guarded_server_overrides_them() -> None:
-    """``signaling/events.py`` (``GuardedServer``) overrides these private methods of
-    ``socketio.AsyncServer`` to refuse reserved and unknown event names before dispatch,
-    rate-limit events and close transports that never send CONNECT."""
-    from signaling.events import GuardedServer
-
-    base = socketio.AsyncServer
-    assert _params(base._handle_event) == ["self", "eio_sid", "namespace", "id", "data"]
-    assert _params(base._handle_disconnect) == ["self", "eio_sid", "namespace", "reason"]
-    assert _params(base._handle_eio_connect) == ["self", "eio_sid", "environ"]
-    assert _params(base._handle_eio_disconnect) == ["self", "eio_sid", "reason"]
-    assert _params(base._send_packet) == ["self", "eio_sid", "pkt"]
-    # Every EVENT packet reaches _handle_event, and it dispatches by the name alone.
-    assert "self._handle_event(" in inspect.getsource(base._handle_eio_message)
-    assert "self.manager.sid_from_eio_sid(" in inspect.getsource(base._handle_event)
-    # The connect deadline reads these attributes.
-    assert "self.environ[eio_sid] = environ" in inspect.getsource(base._handle_eio_connect)
-    for name in ("_handle_event", "_handle_disconnect", "_handle_eio_connect", "_handle_eio_disconnect"):
-        assert name in GuardedServer.__dict__, name
-
-
-def test_hooks_that_trim_each_idle_socket() -> None:
-    """What ``GuardedServer`` and ``signaling/transport.py`` rely on to hold less per socket:
-    the environ is emptied after CONNECT, engine.io's queue comes from ``create_queue``,
-    and ``wait`` is engine.io's own, copied."""
-    import asyncio
-
+def test_manager_emit_that_inline_manager_replaces() -> None:
+    """``signaling/delivery.py`` replaces ``AsyncManager.emit`` for emits without a callback,
+    with the same packets, sent through engine.io's public ``send_packet``."""
     import engineio
-    from engineio.async_server import AsyncServer as EngineServer
-    from engineio.base_socket import BaseSocket
-
-    from signaling.events import GuardedServer
-    from signaling.transport import LeanEngineIOServer
-
-    base = socketio.AsyncServer
-    assert _params(base._handle_connect) == ["self", "eio_sid", "namespace", "data"]
-    assert "self.environ[eio_sid]" in inspect.getsource(base._handle_connect)
-    assert "_handle_connect" in GuardedServer.__dict__
-    # A websocket request's environ is not read after the socket's handler returns.
-    handle = inspect.getsource(EngineServer.handle_request)
-    assert "if not isinstance(r, dict):\n            return r" in handle
-    # The engine.io server class and its queue hook.
-    assert "return engineio.AsyncServer" in inspect.getsource(base._engineio_server_class)
-    assert "self.queue = self.server.create_queue()" in inspect.getsource(BaseSocket.__init__)
-    assert issubclass(LeanEngineIOServer, engineio.AsyncServer)
-    # asyncio.Queue's waiters are used as deques through append/remove/popleft only.
-    queue = inspect.getsource(asyncio.Queue)
-    for name in ("self._getters = collections.deque()", "self._putters = collections.deque()", "popleft()"):
-        assert name in queue, name
-    assert "self._waiters = collections.deque()" in inspect.getsource(asyncio.Event.__init__)
-    # Our wait() is engine.io's, with the traffic count added.
-    assert "msg = await self._sock.receive()" in inspect.getsource(engineio_aiohttp.WebSocket.wait)
-
-
-def test_manager_emit_that_inline_manager_copies() -> None:
-    """``signaling/delivery.py`` replaces ``AsyncManager.emit`` for emits without a callback."""
     from socketio.async_manager import AsyncManager
 
     from signaling.delivery import InlineManager
@@ -143,8 +110,22 @@ def test_manager_emit_that_inline_manager_copies() -> None:
         "packet.EVENT, namespace=namespace, data=[event] + data)",
         "eio_packet.Packet(eio_packet.MESSAGE, p)",
         "self.get_participants(namespace, room)",
-        "self.server._send_eio_packet(eio_sid, p)",
     ):
         assert part in emit, part
-    assert "participants = ns[room]._fwdm.copy()" in inspect.getsource(AsyncManager.get_participants)
+    assert _params(engineio.AsyncServer.send_packet) == ["self", "sid", "pkt"]
     assert issubclass(InlineManager, AsyncManager)
+
+
+def test_the_socket_edge_overrides_no_private_method() -> None:
+    """Issue 23: no private method of the libraries is overridden by the socket edge."""
+    from signaling.events import GuardedNamespace
+
+    for name in GuardedNamespace.__dict__:
+        assert not (name.startswith("_") and not name.startswith("__")) or name == "_from_library", name
+    import signaling
+
+    root = __import__("pathlib").Path(signaling.__file__).parent
+    for path in root.glob("*.py"):
+        text = path.read_text()
+        for private in ("_send_eio_packet", "eio._async", "_getters", "_putters", "_handle_event(", "_handle_connect("):
+            assert private not in text, (path.name, private)

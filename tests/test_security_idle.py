@@ -65,7 +65,7 @@ async def test_a_connected_socket_keeps_no_deadline_and_only_the_request(server,
     from tests.conftest import cookie_header, login
     from web.keys import SIGNALING
 
-    sio = app[SIGNALING].sio
+    signaling = app[SIGNALING]
     await login(client)
     connected, refused = RawSocket(), RawSocket()
     try:
@@ -74,12 +74,9 @@ async def test_a_connected_socket_keeps_no_deadline_and_only_the_request(server,
         await refused.open(server)
         await refused.send("40" + json.dumps({"role": "dashboard"}))  # no cookie: refused
         await refused.wait(lambda: any(e[0] == "\0connect_error" for e in refused.events))
-        by_sid = {sio.manager.sid_from_eio_sid(e, "/"): e for e in sio.environ}
-        kept = by_sid.pop(None)
-        (eio_sid,) = by_sid.values()
-        assert list(sio.environ[eio_sid]) == ["aiohttp.request"]
-        assert eio_sid not in sio._deadlines
-        assert "HTTP_HOST" in sio.environ[kept] and kept in sio._deadlines
+        (peer,) = signaling.peers.by_sid.values()
+        assert list(signaling.sio.get_environ(peer.sid)) == ["aiohttp.request"]
+        assert signaling.transports.waiting_for_connect == 1  # the refused one only
         await connected.send('421["lobby.admit",{}]')  # and it still works
         assert (await connected.ack(1))["error"]["code"] == "bad_payload"
     finally:
@@ -121,3 +118,20 @@ async def test_socket_that_leaves_the_namespace_but_keeps_the_transport_is_close
         await asyncio.wait_for(raw.closed.wait(), 25)
     finally:
         await raw.close()
+
+
+async def test_websockets_are_never_compressed_and_end_with_the_server(server, app) -> None:  # type: ignore[no-untyped-def]
+    # A browser offers permessage-deflate; the server declines it (CPU per relayed message,
+    # CRIME-style leaks), and shutdown ends the websocket at once (the client reconnects).
+    import aiohttp
+
+    from web.keys import SIGNALING
+
+    url = server.make_url("/socket.io/").with_query({"EIO": "4", "transport": "websocket"})
+    async with aiohttp.ClientSession() as session, session.ws_connect(url, compress=15) as ws:
+        assert (await ws.receive_str()).startswith("0{")  # engine.io OPEN: the transport is up
+        assert ws.compress == 0
+        assert app[SIGNALING].transports.waiting_for_connect == 1
+        await app[SIGNALING].close()
+        message = await asyncio.wait_for(ws.receive(), 10)
+        assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)

@@ -1,7 +1,8 @@
 """Administration from the command line: offices, accounts, one-time password links.
 
 The same storage functions as the admin pages; the one-time link is printed once to the
-terminal of whoever ran the command (needs ``PUBLIC_URL`` for a full address).
+terminal of whoever ran the command; without ``PUBLIC_URL`` (the link's address) the
+commands that print a link refuse, naming it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def add_commands(commands: Any) -> None:
     office.add_argument("--address", required=True, help='"Musterstraße 1, 12345 Musterstadt"')
     office.add_argument("--phone", default="")
     office.add_argument("--no-caseworker-choice", action="store_true", help="people book any free caseworker")
-    invite = commands.add_parser("user-invite", help="create an account and print its one-time password link")
+    invite = commands.add_parser(
+        "user-invite", help="create an account and print its one-time password link (needs PUBLIC_URL)"
+    )
     invite.add_argument("username")
     invite.add_argument("--name", required=True, help="display name")
     invite.add_argument("--role", choices=ROLES, default="caseworker")
@@ -40,7 +43,9 @@ def add_commands(commands: Any) -> None:
     for name, what in (("user-deactivate", "deactivate"), ("user-reactivate", "reactivate")):
         cmd = commands.add_parser(name, help=f"{what} an account by user name")
         cmd.add_argument("username")
-    link = commands.add_parser("password-link", help="print a new one-time password link for an account")
+    link = commands.add_parser(
+        "password-link", help="print a new one-time password link for an account (needs PUBLIC_URL)"
+    )
     link.add_argument("username")
 
 
@@ -67,6 +72,14 @@ async def _user_id(db: AsyncSession, username: str) -> int:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     moment = settings.clock()
+    if args.command in ("user-invite", "password-link") and not settings.public_url:
+        # A relative "/password/…" is no link anyone can open: refuse before creating anything.
+        print(
+            "PUBLIC_URL is not set: the one-time link needs the public address, "
+            "e.g. PUBLIC_URL=https://termine.example.de",
+            file=sys.stderr,
+        )
+        return 2
 
     async def office_create(db: AsyncSession) -> str:
         details = parse_office(args.name, args.address, args.phone, {}, not args.no_caseworker_choice)

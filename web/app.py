@@ -26,15 +26,13 @@ from signaling.presence import Presence, RedisPresence
 from signaling.server import SignalingServer
 from signaling.watch import PresenceWatch
 from storage.db import create_engine, sessionmaker_for
-from storage.grant_passes import Passes, pass_key
 from storage.redis_lock import IntervalLock
 from storage.redis_rate_limit import RedisRateLimiter
 from storage.redis_waiting_room import RedisWaitingRoom
-from storage.revocations import RevocationFeed, Revocations
 from web.assets import JsModules, immutable_static, static_url, static_version
 from web.ballot_mover import BallotMover
 from web.compression import static_compression
-from web.cookies import socket_credentials, socket_passes
+from web.cookies import socket_credentials
 from web.drain import Drain
 from web.errors import error_middleware
 from web.keys import (
@@ -48,13 +46,12 @@ from web.keys import (
     LOGIN_THROTTLE,
     MANAGE_LINKS,
     METRICS,
-    PASSES,
+    NOTIFIER,
     PASSWORD_CHECKS,
     POLICY,
     PROOF_SIGNER,
     PURGER,
     REDIS,
-    REVOCATIONS,
     SETTINGS,
     SIGNALING,
     SIGNER,
@@ -106,11 +103,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     app[ENGINE] = engine
-    revocations = Revocations()
-    app[REVOCATIONS] = revocations
-    app[DB] = sessionmaker_for(engine, revocations)  # each commit revokes the passes it outdates
+    app[DB] = sessionmaker_for(engine)
     key = load_or_create_key(settings.signing_key_path)
-    app[PASSES] = Passes(pass_key(key))
     app[MANAGE_LINKS] = ManageLinks(key)
     app[INVITATION_CODES] = InvitationCodes(key)
     app[SIGNER] = InvitationSigner(
@@ -143,13 +137,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             presence = RedisPresence(redis, settings.redis_prefix, settings.presence_ttl_seconds)
         else:
             waiting_room = MemoryWaitingRoom()
-        feed = RevocationFeed(app[DB], revocations)  # what other nodes and the command line revoke
-        await feed.read()  # before /healthz answers
-        feed.start()
-        stack.push_async_callback(feed.close)
         app[WAITING_ROOM] = waiting_room
         stack.push_async_callback(waiting_room.close)
-        signaling.bind(app[DB], waiting_room, presence, passes=app[PASSES], revocations=revocations)
+        signaling.bind(app[DB], waiting_room, presence)
         stack.push_async_callback(signaling.close)
         if presence is not None:
             heartbeat = Heartbeat(signaling.peers, presence, waiting_room, settings.presence_ttl_seconds)
@@ -280,12 +270,12 @@ def create_app(settings: Settings) -> web.Application:
         policy,
         client_manager=fanout,
         credentials=socket_credentials,
-        pass_cookies=socket_passes,
         metrics=metrics,
     )
     metrics.watch(signaling.peers, lambda: app[ECHO].running if ECHO in app else 0)
     signaling.attach(app)
     app[SIGNALING] = signaling
+    app[NOTIFIER] = signaling
     app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_resources)
     return app

@@ -22,7 +22,7 @@ from storage import feedback as feedback_store
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
 from storage.purge import PurgeReport, purge
-from web import admin_cli
+from web import admin_cli, privacy_cli
 from web.app import create_app
 from web.drain import handle_sigterm
 from web.logs import configure
@@ -132,9 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int)
     commands.add_parser("migrate", help="create or upgrade the database schema")
     commands.add_parser("purge", help="delete everything past its retention period, now")
-    create = commands.add_parser("create-user", help="create a caseworker or evaluator account")
+    create = commands.add_parser("create-user", help="create a caseworker, evaluator or admin account")
     create.add_argument("username")
-    create.add_argument("--role", choices=users.ROLES, default="caseworker")
+    create.add_argument(
+        "--role",
+        choices=users.ROLES,
+        default="caseworker",
+        help="caseworker (default), evaluator, or admin (manages offices and accounts)",
+    )
     create.add_argument("--name", default="", help="display name")
     create.add_argument("--password", help="(default: ask, or generate with --generate)")
     create.add_argument("--generate", action="store_true", help="generate and print a password")
@@ -150,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "--comparison", action="store_true", help="the differences SGB II − SGB III, Newcombe intervals (no --group)"
     )
     admin_cli.add_commands(commands)
+    privacy_cli.add_command(commands)
     args = parser.parse_args(argv)
 
     try:
@@ -163,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "export":
         return _run_export(args, settings)
+    if args.command == privacy_cli.COMMAND:
+        return privacy_cli.run(args, settings)
     if args.command in admin_cli.COMMANDS:
         return admin_cli.run(args, settings)
     if args.command == "migrate":

@@ -9,10 +9,7 @@ __all__ = [
     "LOGIN_COOKIE",
     "PARTICIPANT_COOKIE",
     "CSRF_COOKIE",
-    "STAFF_PASS_COOKIE",
-    "PARTICIPANT_PASS_COOKIE",
     "SOCKET_PATH",
-    "socket_passes",
     "LANG_COOKIE",
     "participant_cookie",
     "split_participant_cookie",
@@ -23,9 +20,6 @@ LOGIN_COOKIE = "vb_login"
 PARTICIPANT_COOKIE = "vb_participant"
 CSRF_COOKIE = "vb_csrf"
 LANG_COOKIE = "vb_lang"
-# Signed grants for the socket connect (storage.grant_passes), sent to socket.io only.
-STAFF_PASS_COOKIE = "vb_staff_pass"
-PARTICIPANT_PASS_COOKIE = "vb_pass"
 SOCKET_PATH = "/socket.io/"
 
 
@@ -52,7 +46,3 @@ def socket_credentials(cookies: Mapping[str, str]) -> tuple[str | None, tuple[st
     """
     return cookies.get(LOGIN_COOKIE) or None, split_participant_cookie(cookies.get(PARTICIPANT_COOKIE, ""))
 
-
-def socket_passes(cookies: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """The signalling passes a socket.io connection presents: (staff pass, participant pass)."""
-    return cookies.get(STAFF_PASS_COOKIE) or None, cookies.get(PARTICIPANT_PASS_COOKIE) or None

@@ -156,7 +156,7 @@ def _domain_error(exc: Exception) -> tuple[int, str, str]:
             "outside_availability",
             _("No appointments are offered at this time. Please choose one of the times shown."),
         ),
-        (InvalidPhone, 400, "invalid_phone", _("Please enter a valid phone number, for example 030 1234567.")),
+        (InvalidPhone, 400, "invalid_phone", _("Please enter a valid phone number, for example 0151 23456789.")),
         (InvalidHours, 400, "invalid_hours", _("The hours are not valid. Use the format 08:00-12:00, 14:00-17:30.")),
         (ChoiceNotAllowed, 400, "choice_not_allowed", _("Your office assigns the caseworker.")),
         (BookingNotFound, 404, "booking_not_found", _("This appointment does not exist.")),

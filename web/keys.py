@@ -8,6 +8,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from application.notifier import Notifier
 from booking.links import ManageLinks
 from recordings_policy import RetentionPolicy
 from rooms.invitation_codes import InvitationCodes
@@ -15,8 +16,6 @@ from rooms.invitations import InvitationSigner
 from rooms.proof import ProofSigner
 from rooms.turn import TurnIssuer
 from rooms.waiting_room import WaitingRoom
-from storage.grant_passes import Passes
-from storage.revocations import Revocations
 from web.rate_limit import Limiter
 from web.settings import Settings
 
@@ -40,6 +39,7 @@ __all__ = [
     "SIGNER",
     "WAITING_ROOM",
     "SIGNALING",
+    "NOTIFIER",
     "TURN",
     "ECHO",
     "MANAGE_LINKS",
@@ -51,8 +51,6 @@ __all__ = [
     "PASSWORD_CHECKS",
     "INVITATION_CODES",
     "PROOF_SIGNER",
-    "PASSES",
-    "REVOCATIONS",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -66,6 +64,8 @@ MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
 BOOKING_LIMITER: web.AppKey[Limiter] = web.AppKey("booking_limiter")
 PROOF_SIGNER = web.AppKey("proof_signer", ProofSigner)
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
+# What a use case tells the live pages (the signalling server implements it).
+NOTIFIER = web.AppKey("notifier", Notifier)
 PURGER: web.AppKey[Purger] = web.AppKey("purger")
 BALLOTS: web.AppKey[BallotMover] = web.AppKey("ballots")
 # None when no TURN server is configured.
@@ -78,6 +78,3 @@ REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
 LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")
 PASSWORD_CHECKS: web.AppKey[PasswordChecks] = web.AppKey("password_checks")
 INVITATION_CODES = web.AppKey("invitation_codes", InvitationCodes)
-# Signed grants for the socket connect, and what revokes them (storage.grant_passes).
-PASSES = web.AppKey("passes", Passes)
-REVOCATIONS = web.AppKey("revocations", Revocations)

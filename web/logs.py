@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
 
-__all__ = ["configure", "request_id_middleware", "REQUEST_ID"]
+__all__ = ["configure", "json_formatter", "request_id_middleware", "REQUEST_ID"]
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SANE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -31,17 +31,20 @@ class _RequestId(logging.Filter):
         return True
 
 
+def json_formatter() -> JsonFormatter:
+    """The JSON line formatter (its fields are in the data inventory, ``recordings_policy.inventory``)."""
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+    )
+
+
 def configure(log_format: str = "text", level: int = logging.INFO) -> None:
     """The root handler for ``videoberatung``: ``text`` or ``json``."""
     handler = logging.StreamHandler()
     handler.addFilter(_RequestId())
     if log_format == "json":
-        handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            )
-        )
+        handler.setFormatter(json_formatter())
     else:
         handler.setFormatter(logging.Formatter(_TEXT))
     root = logging.getLogger()

@@ -97,12 +97,6 @@ class Metrics:
         self.echo_checks_refused = Counter(
             f"{_NS}_echo_checks_refused", "Pre-call echo checks refused (node at its limit)", registry=r
         )
-        self.connect_grants = Counter(
-            f"{_NS}_connect_grants",
-            "Socket connects that presented a signalling pass, by where the grant came from (pass or database)",
-            ["source"],
-            registry=r,
-        )
         self.logins_failed = Counter(f"{_NS}_logins_failed", "Failed logins", registry=r)
         self.logins_throttled = Counter(f"{_NS}_logins_throttled", "Logins refused while throttled", registry=r)
         self.purge_runs = Counter(f"{_NS}_purge_runs", "Retention purges run by this node", registry=r)
@@ -143,9 +137,6 @@ class Metrics:
 
     def echo_refused(self) -> None:
         self.echo_checks_refused.inc()
-
-    def connect_grant(self, source: str) -> None:
-        self.connect_grants.labels(source).inc()
 
     # The purge
     def purged(self, deleted: dict[str, int]) -> None:

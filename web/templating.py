@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_decimal, format_percent
 from yarl import URL
 
@@ -88,6 +88,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
     return {
         "request": request,
         "account": request.get("account"),
+        "staff_page": is_staff_page(request),
         "csrf_token": csrf_token(request),
         "lang": i18n.current_language(),
         "dir": i18n.text_direction(),
@@ -112,6 +113,10 @@ def setup_templates(app: web.Application, static: web.AbstractResource) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["group_label"] = lambda group: _GROUPS.get(str(group), str(group))
     env.globals["policy"] = app[POLICY]
+    # A retention period in words of the page's language ("3 Jahre"), as the consent text says it.
+    env.globals["kept_for"] = lambda category: format_timedelta(
+        timedelta(days=app[POLICY].days(category)), format="long", locale=i18n.babel_locale()
+    )
     env.globals["connect_timeout_seconds"] = app[SETTINGS].connect_timeout_seconds
     env.globals["outcome_label"] = outcome_label
     env.globals["language_name"] = lambda code: i18n.language_info(str(code)).name

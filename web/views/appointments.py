@@ -14,7 +14,7 @@ from storage import availability, bookings, sessions
 from storage.users import Account
 from web.errors import N_, FormError, domain_title
 from web.i18n import gettext as _
-from web.keys import DB, SIGNALING
+from web.keys import DB, NOTIFIER
 from web.views.common import form_str, now, redirect, require_role
 
 __all__ = ["routes"]
@@ -136,7 +136,7 @@ async def complete(request: web.Request) -> web.StreamResponse:
             await sessions.save_session(db, session)
             ended = session.id if was_open else None
     if ended is not None:
-        await request.app[SIGNALING].session_ended(ended, outcome)
+        await request.app[NOTIFIER].session_ended(ended, outcome)
     if status is Status.DONE:
         # Next: the feedback card for people without their confirmation page (issue 12).
         redirect(f"/appointments/{appointment.id}/done")

@@ -50,7 +50,7 @@ REASONS = {
     "media": N_("Camera or microphone are not available."),
     "connection": N_("The connection check failed."),
     "call_failed": N_("The video call broke off or did not start."),
-    "waited_too_long": N_("You waited too long."),
+    "waited_too_long": N_("The wait was too long."),
 }
 
 
@@ -276,9 +276,10 @@ async def manage(request: web.Request) -> web.StreamResponse:
 
 
 def _summary(appointment: Appointment, office: OfficeInfo) -> str:
+    # The title shows on lock screens: no authority's name (the LOCATION has the address).
     if appointment.channel is Channel.PHONE:
-        return _("Phone appointment – {office}").format(office=office.name)
-    return _("Appointment in person – {office}").format(office=office.name)
+        return _("Phone appointment")
+    return _("Appointment in person")
 
 
 @routes.get(rf"/booking/manage/{_TOKEN}/termin.ics", name="booking_ics")

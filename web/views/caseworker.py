@@ -21,8 +21,7 @@ from storage.users import Account
 from web.errors import FormError
 from web.i18n import LANGUAGES, language_info
 from web.i18n import gettext as _
-from web.keys import DB, SIGNALING, SIGNER
-from web.passes import with_staff_pass
+from web.keys import DB, NOTIFIER, SIGNER
 from web.views.common import BERLIN, form_str, ice_servers, local, now, origin, redirect, require_role
 from web.views.feedback import session_context
 from web.views.invitation_delivery import invitation_context
@@ -66,8 +65,7 @@ async def _render_dashboard(
 
 @routes.get("/dashboard", name="dashboard")
 async def dashboard(request: web.Request) -> web.StreamResponse:
-    page = await _render_dashboard(request, require_role(request, "caseworker"))
-    return await with_staff_pass(request, page, None)
+    return await _render_dashboard(request, require_role(request, "caseworker"))
 
 
 def _parse_new_session(form: Any, moment: datetime) -> tuple[BenefitGroup, datetime | None, str]:
@@ -163,8 +161,7 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
             **third_person,
         },
     )
-    # Its live waiting list listens on the dashboard's socket.
-    return await with_staff_pass(request, page, None) if session.joinable else page
+    return page
 
 
 @routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/revoke")
@@ -197,7 +194,7 @@ async def caseworker_call(request: web.Request) -> web.StreamResponse:
             "ice_servers": json.dumps(ice_servers(request, secrets.token_hex(8))),
         },
     )
-    return await with_staff_pass(request, page, session.id)
+    return page
 
 
 @routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/outcome")
@@ -215,7 +212,7 @@ async def record_outcome(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound()
         session.end(outcome, now(request))
         await sessions.save_session(db, session)
-    await request.app[SIGNALING].session_ended(session_id, outcome)
+    await request.app[NOTIFIER].session_ended(session_id, outcome)
     if session_context(session) is not None:
         redirect(f"/sessions/{session_id}?ended=1#rating")  # the short rating comes next
     redirect("/dashboard?ended=1")

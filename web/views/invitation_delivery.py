@@ -14,13 +14,13 @@ from aiohttp import web
 
 from booking.errors import InvalidPhone
 from booking.phone import normalize_phone
-from rooms.invitation_codes import gsm7_length
-from rooms.invitation_text import SMS_LIMIT, mail_body, mail_subject, sms_text
+from rooms.invitation_text import MAX_SEGMENTS, mail_body, mail_subject, sms_length, sms_text
 from rooms.session import CounselSession
 from storage import audit, deliveries, sessions
 from web.delivery import DeliveryFailed, HttpSmsGateway, Mailer
 from web.errors import N_
 from web.i18n import gettext as _
+from web.i18n import translator
 from web.keys import DB, SETTINGS
 from web.settings import Settings
 from web.views.common import form_str, now, redirect, require_role
@@ -37,7 +37,7 @@ _MESSAGES = {
     "rejected": N_("The address or number was refused. Please check it and try again."),
     "timeout": N_("The sending service did not answer in time. Nothing was sent; please try again later."),
     "unavailable": N_("The sending service is not available right now. Nothing was sent; please try again later."),
-    "too_long": N_("The text does not fit one SMS."),
+    "too_long": N_("The text is too long for an SMS."),
 }
 
 
@@ -75,7 +75,8 @@ async def invitation_context(request: web.Request, session: CounselSession) -> d
         "deliveries": sent,
         "mail_enabled": _mailer(settings) is not None,
         "sms_enabled": _sms(settings) is not None,
-        "sms_preview": sms_text(session.language, link, session.scheduled_at),
+        "sms_preview": (preview := sms_text(translator(session.language), link, session.scheduled_at)),
+        "sms_length": sms_length(preview),
         "delivery_error": request.get("delivery_error"),
         "delivery_form": request.get("delivery_form", {}),
     }
@@ -124,7 +125,9 @@ async def send_email(request: web.Request) -> web.StreamResponse:
     link = await short_link(request, session)
     try:
         await mailer.send(
-            address, mail_subject(session.language), mail_body(session.language, link, session.scheduled_at)
+            address,
+            mail_subject(translator(session.language)),
+            mail_body(translator(session.language), link, session.scheduled_at),
         )
     except DeliveryFailed as exc:
         await _record(request, session, "email", "failed")
@@ -146,9 +149,8 @@ async def send_sms(request: web.Request) -> web.StreamResponse:
         number = normalize_phone(raw)
     except InvalidPhone:
         return await _again(request, "phone", typed, 400)
-    text = sms_text(session.language, await short_link(request, session), session.scheduled_at)
-    septets = gsm7_length(text)
-    if septets is None or septets > SMS_LIMIT:
+    text = sms_text(translator(session.language), await short_link(request, session), session.scheduled_at)
+    if sms_length(text).segments > MAX_SEGMENTS:
         return await _again(request, "too_long", typed, 500)
     try:
         await gateway.send(number, text)

@@ -27,8 +27,7 @@ from storage.sessions import Participant
 from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, split_participant_cookie
 from web.i18n import babel_locale, current_language
 from web.i18n import gettext as _
-from web.keys import DB, POLICY, SETTINGS, SIGNALING, SIGNER
-from web.passes import with_participant_pass
+from web.keys import DB, NOTIFIER, POLICY, SETTINGS, SIGNER
 from web.views.attempts import log_event, proof_url
 from web.views.check import render_check
 from web.views.common import form_str, ice_servers, now, redirect
@@ -105,7 +104,7 @@ async def continue_on_this_device(request: web.Request, invitation: Invitation) 
     """Move the link's participant to this device; the other device is told and stops."""
     session = await _invited_session(request, invitation)
     if invitation.jti != session.invitation_jti:
-        raise InvitationRevoked(session.id)  # only the recipient's link moves between devices
+        raise InvitationRevoked("withdrawn", session_id=session.id)  # only the recipient's link moves between devices
     moment = now(request)
     async with request.app[DB].begin() as db:
         holder = await sessions.link_holder(db, session.id)
@@ -117,7 +116,7 @@ async def continue_on_this_device(request: web.Request, invitation: Invitation) 
             secret = await sessions.move_participant(db, participant_id, moment)
             await audit.audit(db, "participant.moved", moment, "role=recipient")
     if holder is not None:
-        await request.app[SIGNALING].participant_moved(session.id, participant_id, session.caseworker_id)
+        await request.app[NOTIFIER].participant_moved(session.id, participant_id, session.caseworker_id)
     return _hand_over(request, session, participant_id, secret, moment)
 
 
@@ -318,7 +317,7 @@ async def waiting_room(request: web.Request) -> web.StreamResponse:
         scheduled_at=session.scheduled_at.isoformat() if session.scheduled_at else "",
         estimate=_estimate_words(pace, now(request), session.scheduled_at),
     )
-    return await with_participant_pass(request, page)
+    return page
 
 
 def _estimate_words(pace: float, moment: datetime, scheduled_at: datetime | None) -> str:
@@ -350,7 +349,7 @@ async def call(request: web.Request) -> web.StreamResponse:
         self_role=participant.role,
         third_asked=await _third_asked(request, session.id, participant),
     )
-    return await with_participant_pass(request, page)
+    return page
 
 
 @routes.get(rf"/s/{SID}/moved", name="moved")
@@ -419,8 +418,7 @@ async def ended(request: web.Request) -> web.StreamResponse:
         proof_url=await proof_url(request, session.id, participant.id),
     )
     _remember_link(request, response, session.id, token)
-    # While the outcome is open, the page's socket waits for it.
-    return await with_participant_pass(request, response) if pending else response
+    return response
 
 
 @routes.get(rf"/s/{SID}/ended/link", name="ended_link")

@@ -18,7 +18,7 @@ from storage import consents, sessions, third
 from storage.sessions import Participant
 from web.bodies import read_json
 from web.cookies import PARTICIPANT_COOKIE, participant_cookie
-from web.keys import DB, SETTINGS, SIGNALING, SIGNER, WAITING_ROOM
+from web.keys import DB, NOTIFIER, SETTINGS, SIGNER, WAITING_ROOM
 from web.views.common import form_str, now, origin, redirect, require_role
 
 __all__ = ["routes", "join_third", "third_context", "pending_third_role", "SID"]
@@ -77,7 +77,7 @@ async def add_third(request: web.Request) -> web.StreamResponse:
         if await third.active_third(db, session.id) is not None:
             raise ThirdExists(session.id)
         await third.add_third(db, session.id, role.value, now(request))
-    await request.app[SIGNALING].mesh.asked(session.id, role.value)
+    await request.app[NOTIFIER].third_asked(session.id, role.value)
     redirect(f"/sessions/{session.id}#third")
 
 
@@ -125,7 +125,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
             )
         else:
             await sessions.set_admission(db, person.id, Admission.DECLINED)
-    await request.app[SIGNALING].mesh.answered(session.id, agree)
+    await request.app[NOTIFIER].third_answered(session.id, agree)
     return web.json_response({"ok": True})
 
 
@@ -139,7 +139,7 @@ async def remove(request: web.Request) -> web.StreamResponse:
             raise SessionNotFound(session.id)
         await sessions.set_admission(db, person.id, Admission.DECLINED)
     await request.app[WAITING_ROOM].leave(session.id, person.id)
-    await request.app[SIGNALING].mesh.remove(session.id, person.id)
+    await request.app[NOTIFIER].third_removed(session.id, person.id)
     return web.json_response({"ok": True, "participant": person.id})
 
 
@@ -158,9 +158,9 @@ async def join_third(
     """
     person = await sessions.get_participant(db, invitation.jti)
     if person is None or person.session_id != session.id or person.role not in {r.value for r in ThirdRole}:
-        raise InvitationRevoked(session.id)
+        raise InvitationRevoked("withdrawn", session_id=session.id)
     if person.admission is Admission.DECLINED:
-        raise InvitationRevoked(session.id)
+        raise InvitationRevoked("withdrawn", session_id=session.id)
     if existing is not None:
         if existing.id != person.id:
             raise WrongInvitation(session.id)
