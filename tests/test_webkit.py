@@ -20,7 +20,12 @@ import pytest
 
 from tests.conftest import create_session, login, need
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(120),
+    # Selenium's own WebKitGTK driver still uses its deprecated argument (selenium 4.x).
+    pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning"),
+]
 
 DRIVER = "/usr/bin/WebKitWebDriver"
 MINIBROWSER = Path("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
