@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,9 @@ def _free_port() -> int:
 class FirefoxProcess:
     """One headless Firefox process listening for WebDriver BiDi (started once, sessions come and go)."""
 
-    def __init__(self, executable: str = FIREFOX) -> None:
+    def __init__(self, executable: str = FIREFOX, preexec_fn: Callable[[], None] | None = None) -> None:
         self._executable = executable
+        self._preexec_fn = preexec_fn  # e.g. the test suite's: end with the parent process
         self._profile = Path(tempfile.mkdtemp(prefix="vb-firefox-"))
         self._proc: subprocess.Popen[bytes] | None = None
         self._drain: threading.Thread | None = None
@@ -98,6 +100,7 @@ class FirefoxProcess:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            preexec_fn=self._preexec_fn,
         )
         listening = threading.Event()
         self._drain = threading.Thread(target=self._read_stderr, args=(listening,), daemon=True)

@@ -68,7 +68,7 @@ from web.middlewares import (
     security_headers,
     signaling_passthrough,
 )
-from web.passwords import PasswordChecks
+from web.passwords import PasswordChecks, apply_hash_cost
 from web.purger import Purger
 from web.rate_limit import RateLimiter
 from web.settings import Settings
@@ -156,6 +156,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[PURGER] = purger
         purger.start()
         stack.push_async_callback(purger.close)
+        apply_hash_cost(settings)
         passwords = PasswordChecks()
         app[PASSWORD_CHECKS] = passwords
         stack.callback(passwords.close)

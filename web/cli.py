@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         port=port,
         loop=_event_loop(),
         print=lambda _msg: logger.info("serving on http://%s:%s", host, port),
-        **server_options(),
+        **server_options(settings.header_timeout_seconds),
     )
     return 0
 
