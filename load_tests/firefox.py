@@ -35,6 +35,8 @@ FIREFOX = "/usr/bin/firefox-esr"
 _FUNCTION = re.compile(r"^(async\s*)?((\([^)]*\)|[\w$]+)\s*=>|function\b)")
 
 PREFS = {
+    # A German user's browser, as the suite's Chromium: pages without a chosen language follow it.
+    "intl.accept_languages": "de-DE, de",
     "media.navigator.streams.fake": True,
     "media.navigator.permission.disabled": True,
     "media.autoplay.default": 0,
