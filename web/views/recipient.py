@@ -17,11 +17,12 @@ from application.third import pending_role
 from feedback.tokens import TOKEN_LIFETIME
 from rooms import waiting_estimate
 from rooms.session import Admission, CounselSession, SessionState
+from web.cookie_setting import set_private_cookie
 from web.i18n import babel_locale
 from web.i18n import gettext as _
 from web.keys import DB, SETTINGS, SIGNER
 from web.views.check_page import render_check
-from web.views.common import ice_servers, now, redirect, set_cookie
+from web.views.common import ice_servers, now, redirect
 from web.views.participants import (
     SID,
     continue_on_this_device,
@@ -140,7 +141,7 @@ async def _feedback_link(request: web.Request, session: CounselSession, particip
 def _remember_link(request: web.Request, response: web.StreamResponse, session_id: str, token: str | None) -> None:
     if token:
         lifetime = int(TOKEN_LIFETIME.total_seconds())
-        set_cookie(request, response, _LINK_COOKIE, token, path=f"/s/{session_id}/ended", max_age=lifetime)
+        set_private_cookie(request, response, _LINK_COOKIE, token, path=f"/s/{session_id}/ended", max_age=lifetime)
 
 
 @routes.get(rf"/s/{SID}/ended", name="ended")
