@@ -65,12 +65,18 @@ async def device_check(request: web.Request) -> web.StreamResponse:
     return render_check(request, session.id, f"/s/{session.id}/fallback?reason=check_failed")
 
 
-@routes.get(rf"/s/{SID}/wait", name="wait")
-async def waiting_room(request: web.Request) -> web.StreamResponse:
+async def _consented_recipient(request: web.Request) -> tuple[CounselSession, Participant]:
+    """The recipient of a joinable session who has consented; to the consent form otherwise."""
     session, participant, consented = await recipient_of(request)
     session.ensure_joinable()
     if not consented:
         redirect(f"/s/{session.id}/consent")
+    return session, participant
+
+
+@routes.get(rf"/s/{SID}/wait", name="wait")
+async def waiting_room(request: web.Request) -> web.StreamResponse:
+    session, participant = await _consented_recipient(request)
     if participant.admission is Admission.ADMITTED:
         redirect(f"/s/{session.id}/call")
     if participant.admission is Admission.DECLINED:
@@ -101,10 +107,7 @@ def _estimate_words(pace: float, moment: datetime, scheduled_at: datetime | None
 
 @routes.get(rf"/s/{SID}/call", name="recipient_call")
 async def call(request: web.Request) -> web.StreamResponse:
-    session, participant, consented = await recipient_of(request)
-    session.ensure_joinable()
-    if not consented:
-        redirect(f"/s/{session.id}/consent")
+    session, participant = await _consented_recipient(request)
     if participant.admission is not Admission.ADMITTED:
         redirect(f"/s/{session.id}/wait")
     page = recipient_page(
