@@ -7,13 +7,8 @@ from recordings_policy.retention import Category
 
 __all__ = ["RUNTIME_ITEMS"]
 
-R, C, T, A, E = (
-    Person.RECIPIENT,
-    Person.CASEWORKER,
-    Person.INTERPRETER,
-    Person.ADMIN,
-    Person.EVALUATOR,
-)  # T: third person
+R, T = Person.RECIPIENT, Person.INTERPRETER  # T: third person
+C, A, E = Person.CASEWORKER, Person.ADMIN, Person.EVALUATOR
 EVERYONE = (R, T, C, A, E)
 LIVE = "Laufzeitdaten (Redis)"
 COOKIES = "Cookies"
