@@ -30,7 +30,7 @@ from typing import Any
 import engineio
 import socketio
 from aiohttp import web
-from socketio.packet import ACK, Packet
+from socketio.packet import ACK, CONNECT, DISCONNECT, Packet
 
 from signaling.rate_limit import QuietLog, SocketRateLimit, Verdict
 
@@ -187,13 +187,20 @@ def nameless_event(data: str | bytes) -> tuple[str, int | None] | None:
 
 
 def _malformed(data: str | bytes, exc: Exception) -> bool:
-    """Whether ``exc`` came from a frame the library cannot read (not from a bug of ours)."""
+    """Whether ``exc`` came from a frame the library cannot read, not from a bug of ours.
+
+    Event handlers run in tasks of their own (``trigger_event``); what runs inside the
+    message handler is the library's decoding and dispatch, and only for CONNECT and
+    DISCONNECT packets our own handlers too.
+    """
     if isinstance(exc, RecursionError | UnicodeError):
         return True
     try:
-        Packet(encoded_packet=data)
+        packet = Packet(encoded_packet=data)
     except Exception:
         return True  # it does not even decode
+    if packet.packet_type not in (CONNECT, DISCONNECT):
+        return True
     # What python-socketio raises for packets a client must not send (``_handle_eio_message``).
     return isinstance(exc, ValueError) and str(exc).startswith(("Unexpected", "Unknown packet"))
 

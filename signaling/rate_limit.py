@@ -128,7 +128,9 @@ class QuietLog:
     A flood of refused frames must not become a flood of log lines.
     """
 
-    def __init__(self, logger: logging.Logger, every: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, logger: logging.Logger, every: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._logger = logger
         self._every = every
         self._clock = clock
