@@ -102,13 +102,15 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.on_refused("rate_limited")
             return _reply("rate_limited", "Too many events; slow down.")
         if verdict == Verdict.DISCONNECT:
-            return await self._flooded(sid)
+            await self._flooded(sid)
+            return None
         return await self._events[event](*args)
 
     async def refuse(self, sid: str, code: str, message: str) -> dict[str, Any] | None:
         """Refuse an event of ``sid``: it costs a strike, and the last strike drops the socket."""
         if self.rate_limit.strike(sid) == Verdict.DISCONNECT:
-            return await self._flooded(sid)
+            await self._flooded(sid)
+            return None
         self.on_refused(code)
         return _reply(code, message)
 
@@ -116,7 +118,6 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.quiet.warning("disconnected a socket that kept sending refused events")
         self.on_refused("flooding")
         await self.abort(sid)
-        return None
 
     async def abort(self, sid: str) -> None:
         """Drop the connection at once: engine.io's CLOSE packet waits for a client that

@@ -6,11 +6,23 @@ import asyncio
 import gc
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
+
+import pytest
 
 from tests.rawsocket import RawSocket
 from tests.sio import instance
-from tests.test_security_events import CANDIDATE, SDP, _call, closing  # noqa: F401 (a fixture)
+from tests.test_security_events import CANDIDATE, _call
+
+
+@pytest.fixture
+async def closing() -> AsyncIterator[list[Any]]:
+    made: list[Any] = []
+    yield made
+    for thing in made:
+        await thing.close()
+
 
 DEEP = "[" * 100_000 + "]" * 100_000
 
