@@ -5,7 +5,10 @@ keeps one hash per call socket, ``P:peer:<sid>`` (participant, role, instance, c
 join time), and one set per call, ``P:call:<session>`` (the sids). Each hash has a TTL
 that the owning node refreshes while the socket lives, so the sockets of a killed node
 drop out by themselves. The refresh writes the whole hash and set membership again, so
-a Redis that restarted empty is filled again by the nodes that hold the sockets. The
+a Redis that restarted empty is filled again by the nodes that hold the sockets; it also
+writes back every pending grace deadline (``P:gone``) that Redis lost, from the copy each
+node keeps of all of them, so a grace outlives a Redis restart even when the node that
+started it died too. The
 relay path never reads any of this: it checks the local index.
 
 Nodes die without saying so. Two sorted sets, scored by deadlines on Redis's clock, let
@@ -125,6 +128,20 @@ if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due
 """
 
+# KEYS[1]: the grace set; ARGV: member, deadline, member, deadline, ... as this node saw
+# them. Writes back those still pending that the set lost (a Redis that restarted empty),
+# never one whose deadline passed (taken already, or about to be), never over a newer one;
+# returns every pending member with its deadline, for the next write-back.
+_KEEP_PENDING = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #ARGV, 2 do
+  local deadline = tonumber(ARGV[i + 1])
+  if deadline > now then redis.call('ZADD', KEYS[1], 'NX', deadline, ARGV[i]) end
+end
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'WITHSCORES')
+"""
+
 _TAKE_AT_ONCE = 500
 
 
@@ -137,6 +154,9 @@ class RedisPresence:
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
         self._schedule = redis.register_script(_SCHEDULE)
         self._take_due = redis.register_script(_TAKE_DUE)
+        self._keep_pending = redis.register_script(_KEEP_PENDING)
+        # Every pending grace of the cluster as last seen: member -> deadline (ms, Redis's clock).
+        self._pending: dict[str, int] = {}
         self._watch_key = f"{prefix}:watch"
         self._gone_key = f"{prefix}:gone"
 
@@ -181,8 +201,23 @@ class RedisPresence:
 
     async def schedule_gone(self, session_id: str, participant_id: str, seconds: float) -> bool:
         ms = max(1, int(seconds * 1000))
-        await self._schedule(keys=[self._gone_key], args=[ms, f"{session_id} {participant_id}"])
+        member = f"{session_id} {participant_id}"
+        await self._schedule(keys=[self._gone_key], args=[ms, member])
+        score = await self._redis.zscore(self._gone_key, member)
+        if score is not None:
+            self._pending[member] = int(score)
         return True
+
+    async def _keep_graces(self) -> None:
+        """Write back the pending graces Redis lost; remember all that are pending now.
+
+        Every node keeps every pending grace, not only its own: the node that started one
+        may be gone (drained, killed) when Redis restarts, and the grace must still end.
+        """
+        args: list[Any] = [x for member, deadline in self._pending.items() for x in (member, deadline)]
+        raw: Any = await self._keep_pending(keys=[self._gone_key], args=args)
+        it = iter(raw)
+        self._pending = {member.decode(): int(float(score)) for member, score in zip(it, it, strict=True)}
 
     async def _take(self, key: str) -> list[list[str]]:
         raw: Any = await self._take_due(keys=[key], args=[_TAKE_AT_ONCE])
@@ -248,6 +283,7 @@ class RedisPresence:
         return found
 
     async def refresh(self, peers: Iterable[Peer]) -> None:
+        await self._keep_graces()
         in_call = [p for p in peers if p.in_call and p.session_id and p.participant_id]
         if not in_call:
             return
