@@ -58,6 +58,7 @@ class Heartbeat:
         for peer in peers:
             if self._index.by_sid.get(peer.sid) is peer:
                 continue
+            await self._presence.release(peer)
             if peer.in_call:
                 await self._presence.leave(peer)
             elif peer.waiting and peer.session_id and peer.participant_id:

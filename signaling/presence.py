@@ -8,7 +8,8 @@ drop out by themselves. The refresh writes the whole hash and set membership aga
 a Redis that restarted empty is filled again by the nodes that hold the sockets; it also
 writes back every pending grace deadline (``P:gone``) that Redis lost, from the copy each
 node keeps of all of them, so a grace outlives a Redis restart even when the node that
-started it died too. The
+started it died too. ``P:sockets:<participant>`` (sid -> expiry) counts a participant's
+sockets on every node, for the cap per participant; refreshed alike. The
 relay path never reads any of this: it checks the local index.
 
 Nodes die without saying so. Two sorted sets, scored by deadlines on Redis's clock, let
@@ -29,7 +30,11 @@ from redis.asyncio import Redis
 
 from signaling.peers import Peer, PeerIndex
 
-__all__ = ["Presence", "LocalPresence", "RedisPresence", "CallMember", "Member"]
+__all__ = ["Presence", "LocalPresence", "RedisPresence", "CallMember", "Member", "SOCKETS_PER_PARTICIPANT"]
+
+# Pages of one participant open at once, on every node together: the waiting page, the
+# call, the end page, a second tab, and sockets of a network switch not yet timed out.
+SOCKETS_PER_PARTICIPANT = 6
 
 CallMember = dict[str, str | None]  # the wire form: participant, role, instance
 Member = tuple[str, str]  # (session id, participant id)
@@ -69,6 +74,13 @@ class Presence(Protocol):
     async def sockets_of(self, session_id: str, participant_id: str) -> list[str]:
         """The sids of the participant's call sockets, on any node."""
 
+    async def claim(self, peer: Peer, cap: int) -> bool:
+        """Count ``peer`` (not yet in the local index) among its participant's sockets on
+        every node; False when the participant holds ``cap`` already."""
+
+    async def release(self, peer: Peer) -> None:
+        """``peer``'s socket is gone: it no longer counts."""
+
 
 class LocalPresence:
     """Presence of a single node: its own index is the whole truth."""
@@ -95,6 +107,12 @@ class LocalPresence:
         return [p.sid for p in self._index.sockets_of(participant_id) if p.in_call]
 
     async def refresh(self, peers: Iterable[Peer]) -> None:
+        pass
+
+    async def claim(self, peer: Peer, cap: int) -> bool:
+        return peer.participant_id is None or len(self._index.sockets_of(peer.participant_id)) < cap
+
+    async def release(self, peer: Peer) -> None:
         pass
 
     async def schedule_gone(self, session_id: str, participant_id: str, seconds: float) -> bool:
@@ -142,6 +160,31 @@ end
 return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'WITHSCORES')
 """
 
+# KEYS[1]: a participant's sockets (sid -> expiry); ARGV: TTL (ms), cap, sid. Counts the
+# sid unless the participant holds ``cap`` live sockets already; 1 when counted.
+_CLAIM = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[3]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+
+# KEYS: participants' socket sets; ARGV[1]: TTL (ms), ARGV[i + 1]: a sid of KEYS[i].
+_HOLD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], now + tonumber(ARGV[1]), ARGV[i + 1])
+  redis.call('PEXPIRE', KEYS[i], ARGV[1])
+end
+return #KEYS
+"""
+
 _TAKE_AT_ONCE = 500
 
 
@@ -155,6 +198,8 @@ class RedisPresence:
         self._schedule = redis.register_script(_SCHEDULE)
         self._take_due = redis.register_script(_TAKE_DUE)
         self._keep_pending = redis.register_script(_KEEP_PENDING)
+        self._claim = redis.register_script(_CLAIM)
+        self._hold = redis.register_script(_HOLD)
         # Every pending grace of the cluster as last seen: member -> deadline (ms, Redis's clock).
         self._pending: dict[str, int] = {}
         self._watch_key = f"{prefix}:watch"
@@ -166,6 +211,19 @@ class RedisPresence:
 
     def _peer(self, sid: str) -> str:
         return f"{self._prefix}:peer:{sid}"
+
+    def _held(self, participant_id: str) -> str:
+        return f"{self._prefix}:sockets:{participant_id}"
+
+    async def claim(self, peer: Peer, cap: int) -> bool:
+        if peer.participant_id is None:
+            return True
+        counted = await self._claim(keys=[self._held(peer.participant_id)], args=[self._ttl_ms, cap, peer.sid])
+        return bool(counted)
+
+    async def release(self, peer: Peer) -> None:
+        if peer.participant_id is not None:
+            await self._redis.zrem(self._held(peer.participant_id), peer.sid)
 
     def _call(self, session_id: str) -> str:
         return f"{self._prefix}:call:{session_id}"
@@ -284,6 +342,11 @@ class RedisPresence:
 
     async def refresh(self, peers: Iterable[Peer]) -> None:
         await self._keep_graces()
+        peers = list(peers)
+        held = [p for p in peers if p.participant_id]
+        if held:
+            keys = [self._held(p.participant_id or "") for p in held]
+            await self._hold(keys=keys, args=[self._ttl_ms, *(p.sid for p in held)])
         in_call = [p for p in peers if p.in_call and p.session_id and p.participant_id]
         if not in_call:
             return

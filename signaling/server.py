@@ -34,7 +34,7 @@ from signaling.lobby import Lobby
 from signaling.mesh import Mesh, peer_room
 from signaling.metrics import NoMetrics, SignalingMetrics
 from signaling.peers import Peer, PeerIndex
-from signaling.presence import LocalPresence, Presence
+from signaling.presence import SOCKETS_PER_PARTICIPANT, LocalPresence, Presence
 from signaling.transport import Transports
 
 __all__ = ["SignalingServer"]
@@ -66,6 +66,7 @@ class SignalingServer:
         self.lobby: Lobby
         self.peers = PeerIndex()
         self.presence: Presence = LocalPresence(self.peers)
+        self.sockets_per_participant = SOCKETS_PER_PARTICIPANT
         self._closed = False
         origins: str | list[str] | None = None
         if settings.public_url:

@@ -7,13 +7,19 @@ import gc
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from aiohttp import web
 
+from signaling.presence import SOCKETS_PER_PARTICIPANT
+from tests.conftest import REDIS_URL, _port_open, need
 from tests.rawsocket import RawSocket
 from tests.sio import instance
 from tests.test_security_events import CANDIDATE, _call
+from web.app import create_app
+from web.settings import Settings
 
 
 @pytest.fixture
@@ -121,3 +127,59 @@ async def test_every_malformed_frame_is_refused_or_closes_the_socket_without_a_t
     _no_tracebacks(caplog)
     # The node is fine: the caseworker's own round trip still works.
     assert (await ctx["caseworker"].call("record.start", {}))["error"]["code"] == "forbidden"
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def app(settings: Settings, request: pytest.FixtureRequest) -> web.Application:
+    """One node, its presence in memory or (as with several nodes) shared through Redis."""
+    if request.param == "memory":
+        return create_app(settings)
+    request.getfixturevalue("redis")  # the shared Redis, and its clean-up of the prefix
+    need(_port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
+    return create_app(replace(settings, redis_url=REDIS_URL, redis_prefix=request.getfixturevalue("redis")[1]))
+
+
+async def _more_sockets(server: Any, ctx: dict[str, Any], closing: list[Any], count: int) -> list[RawSocket]:
+    made = []
+    for _ in range(count):
+        raw = RawSocket()
+        closing.append(raw)
+        await raw.open(server, ctx["cookie"])
+        made.append(raw)
+    return made
+
+
+async def test_the_event_budget_is_per_participant_across_their_sockets(server, new_client, closing) -> None:  # type: ignore[no-untyped-def]
+    ctx = await _call(server, new_client, closing)
+    sockets = [ctx["raw"], *await _more_sockets(server, ctx, closing, 3)]
+    for raw in sockets[1:]:
+        await raw.connect({"role": "recipient", "session": ctx["session"], "instance": instance()})
+    frame = json.dumps(["candidate", CANDIDATE])
+    for i in range(150):  # 600 candidates in all, a burst of 200 for the person
+        for raw in sockets:
+            await raw.send(f"42{i}{frame}")
+    for raw in sockets:
+        await raw.wait(lambda r=raw: 149 in r.acks or r.closed.is_set())
+    replies = [a[0] for raw in sockets for a in raw.acks.values() if a]
+    ok = sum(1 for r in replies if r.get("ok"))
+    limited = sum(1 for r in replies if r.get("error", {}).get("code") == "rate_limited")
+    assert limited > 0
+    assert ok < 400  # the person's burst and its refill, not four sockets' worth (600)
+
+
+async def test_sockets_per_participant_are_capped(server, new_client, closing) -> None:  # type: ignore[no-untyped-def]
+    ctx = await _call(server, new_client, closing)
+    more = await _more_sockets(server, ctx, closing, SOCKETS_PER_PARTICIPANT)
+    auth = {"role": "recipient", "session": ctx["session"]}
+    for raw in more[:-1]:  # the call page of _call holds one already
+        await raw.connect({**auth, "instance": instance()})
+    last = more[-1]
+    await last.send("40" + json.dumps({**auth, "instance": instance()}))
+    await last.wait(lambda: bool(last.received("\0connect_error")))
+    assert last.received("\0connect_error")[0]["data"]["code"] == "too_many_sockets"
+    # A page that leaves frees its place: on one connection, the leave (socket.io
+    # DISCONNECT) is handled before the connect that follows it.
+    first = more[0]
+    first.events.clear()
+    await first.send("41")
+    await first.connect({**auth, "instance": instance()})
