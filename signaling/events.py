@@ -102,19 +102,20 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.on_refused("rate_limited")
             return _reply("rate_limited", "Too many events; slow down.")
         if verdict == Verdict.DISCONNECT:
-            await self._flooded(sid)
+            await self.drop(sid)
             return None
         return await self._events[event](*args)
 
     async def refuse(self, sid: str, code: str, message: str) -> dict[str, Any] | None:
         """Refuse an event of ``sid``: it costs a strike, and the last strike drops the socket."""
         if self.rate_limit.strike(sid) == Verdict.DISCONNECT:
-            await self._flooded(sid)
+            await self.drop(sid)
             return None
         self.on_refused(code)
         return _reply(code, message)
 
-    async def _flooded(self, sid: str) -> None:
+    async def drop(self, sid: str) -> None:
+        """Disconnect a socket that kept sending refused events."""
         self.quiet.warning("disconnected a socket that kept sending refused events")
         self.on_refused("flooding")
         await self.abort(sid)

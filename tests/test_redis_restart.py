@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 import shutil
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
