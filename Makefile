@@ -7,34 +7,54 @@ PORT ?= 8080
 INSTANCE_PATH ?= instance
 export INSTANCE_PATH
 
-.PHONY: run test install catalogs lint typecheck bench bench-login clean messages translations
+.PHONY: run test install lock catalogs lint typecheck bench bench-login bench-data clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+# Exactly the versions (and files, by hash) in the lock; the project itself on top, without deps.
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/test.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# The profilers `make bench` and its tools use (py-spy, pyinstrument), also locked.
+$(VENV)/.bench: $(VENV)/.installed requirements/bench.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
+	touch $@
+
+# After changing a dependency in pyproject.toml: pin every package (with hashes) again.
+LOCK = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header --quiet
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(LOCK) -o requirements/main.txt
+	$(LOCK) --extra test -o requirements/test.txt
+	$(LOCK) --extra test --extra bench -o requirements/bench.txt
 
 install: $(VENV)/.installed catalogs
 
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d web/locale -D messages --statistics 2>&1 | tail -n 2
+	$(BIN)/pybabel compile -d web/locale -D messages --statistics 2>&1 | tail -n 2
 
 run: install
 	$(BIN)/videoberatung migrate
 	$(BIN)/videoberatung create-user fachkraft --name "Erste Fachkraft" --generate --if-no-users
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/videoberatung serve
 
+# Parallel workers (pytest-xdist): each has its own Chromium, and every test its own database
+# schema, Redis prefix, ports and tmp dir. PYTEST_ARGS for more, e.g. PYTEST_ARGS=-q.
+TEST_WORKERS ?= 4
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	npx --no-install eslint web/static/js
 
 # ESLint from the npm registry, exactly as package-lock.json pins it; offline afterwards.
@@ -44,10 +64,15 @@ node_modules/.installed: package.json package-lock.json
 
 # BENCH_SIZE=full for the issue's sizes (1k-20k idle, 500 pairs, 100-2,000 msg/s, 50-500 set-ups).
 BENCH_SIZE ?= small
-bench-login: install
+bench-login: install $(VENV)/.bench
 	$(BIN)/python -m load_tests.login_flood
 
-bench: install
+# The data-saving modes' MB per minute over 15 s windows (the suite uses 6 s), docs/performance.md.
+bench-data: install
+	DATA_WINDOW_SECONDS=15 $(BIN)/python -m pytest -s -p no:cacheprovider \
+		tests/test_browser_datasaver.py::test_each_mode_stays_within_its_data_bound
+
+bench: install $(VENV)/.bench
 	$(BIN)/python -m load_tests --size $(BENCH_SIZE)
 
 # Refresh the message catalogues after changing user-facing strings.

@@ -17,6 +17,9 @@ export default [
       eqeqeq: ["error", "always"],
       "no-var": "error",
       "prefer-const": "error",
+      // One module per concern, no function longer than a screen (STYLE.md point 17).
+      "max-lines": ["error", { max: 400 }],
+      "max-lines-per-function": ["error", { max: 80 }],
     },
   },
 ];

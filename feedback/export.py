@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from feedback.cells import CELL_COLUMNS, cell_row
 from feedback.comparison import COMPARISON_COLUMNS, difference_row
 from feedback.evaluation import Evaluation
-from feedback.questionnaire import NO_ANSWER, VERSION, Answers
+from feedback.questionnaire import NO_ANSWER, NOT_ASKED, VERSION, Answers
 from feedback.report import GroupReport
 from feedback.suppression import MIN_CELL
 
@@ -124,13 +124,13 @@ def _record_row(record: ResponseRecord) -> dict[str, Any]:
         "month": record.month,
         "channel": record.channel,
         "questionnaire_version": record.version,
-        "device": "" if record.answers.device == NO_ANSWER else record.answers.device,
+        "device": "" if record.answers.device in (NO_ANSWER, NOT_ASKED) else record.answers.device,
         "comment": record.answers.comment,
     }
     for name in _ANSWER_FIELDS:
         value = getattr(record.answers, name)
         # "Not asked" and "keine Angabe" look the same: both empty.
-        row[name] = None if value in (None, NO_ANSWER) else value
+        row[name] = None if value in (None, NO_ANSWER, NOT_ASKED) else value
     return row
 
 

@@ -16,7 +16,7 @@ from feedback.cells import Cell, hidden, share
 from feedback.comparison import Difference, newcombe_difference
 from feedback.grid import GridTable, count_rows, plan, tabulate, totals_of
 from feedback.periods import Period
-from feedback.questionnaire import NO_ANSWER, QUESTIONS, Answers, Rating
+from feedback.questionnaire import NO_ANSWER, NOT_ASKED, QUESTIONS, Answers, Rating
 from feedback.report import CHANNELS, OUTCOMES, Figure, distributions_for, require_group
 from feedback.statistics import mean_interval, wilson
 
@@ -72,9 +72,10 @@ def _categories(metric: str, version: str) -> tuple[str, ...]:
 
 
 def _value(answers: Answers, metric: str) -> str:
-    # "Not asked" (None) and "keine Angabe" count as one category, as on every page.
+    # "Not asked" (None, or NOT_ASKED: the device after a phone call) and "keine Angabe"
+    # count as one category, as on every page: every question keeps the grid's units.
     value = getattr(answers, metric)
-    return NO_ANSWER if value is None else str(value)
+    return NO_ANSWER if value is None or value == NOT_ASKED else str(value)
 
 
 def _population(

@@ -3,7 +3,9 @@
 Version 2 (issue 12): every question offers "keine Angabe" (``NO_ANSWER``; on the scales it
 is stored as None, like a question that was not asked), nothing is required, and a
 follow-up asks those who would recommend video but do not want their next session by video
-why not. Version 1 answers (no "keine Angabe", no follow-up) stay valid and are reported
+why not. The device and set-up questions (like picture and sound) are asked after a video
+session only; after a phone or in-person appointment they are stored as ``NOT_ASKED``.
+Version 1 answers (no "keine Angabe", no follow-up) stay valid and are reported
 per version.
 
 Labels are marked with ``N_`` and translated where they are shown (gettext in the web edge).
@@ -21,6 +23,7 @@ __all__ = [
     "VERSION",
     "VERSIONS",
     "NO_ANSWER",
+    "NOT_ASKED",
     "WHY_NOT_VIDEO",
     "COMMENT_LIMIT",
     "Question",
@@ -38,6 +41,8 @@ __all__ = [
 VERSION = "2"
 VERSIONS = ("1", "2")
 NO_ANSWER = "no_answer"
+# A choice question not asked in this channel (the device after a phone call, say).
+NOT_ASKED = "not_asked"
 COMMENT_LIMIT = 1000
 
 
@@ -144,6 +149,7 @@ QUESTIONS: tuple[Question, ...] = (
             _NA,
         ),
         required=False,
+        video_only=True,
         no_answer=True,
     ),
     Question(
@@ -152,6 +158,7 @@ QUESTIONS: tuple[Question, ...] = (
         "choice",
         _YES_NO_DK[:2] + (_NA,),
         required=False,
+        video_only=True,
         no_answer=True,
     ),
     Question("comment", N_("Anything else you would like to tell us? (optional)"), "text", required=False),
@@ -179,7 +186,8 @@ RATING_QUESTIONS: tuple[Question, ...] = (
 class Answers:
     """One response. A scale answered "keine Angabe" is None, as is a question not asked
     (``technical_quality`` unless the channel was video, a follow-up unless it applied,
-    the follow-ups always in version 1)."""
+    the follow-ups always in version 1); ``device`` and ``setup_help`` not asked (not video)
+    are ``NOT_ASKED``."""
 
     recommend: str
     next_by_video: str
@@ -248,8 +256,8 @@ def parse_answers(form: Mapping[str, Any], channel: str) -> Answers:
         next_by_video=next_by_video,
         satisfaction=values["satisfaction"],  # type: ignore[arg-type]
         technical_quality=values.get("technical_quality"),  # type: ignore[arg-type]
-        device=str(values["device"]),
-        setup_help=str(values["setup_help"]),
+        device=str(values.get("device", NOT_ASKED)),
+        setup_help=str(values.get("setup_help", NOT_ASKED)),
         comment=values["comment"],  # type: ignore[arg-type]
         why_not_video=why,  # type: ignore[arg-type]
         why_not_recommend=why_not,  # type: ignore[arg-type]

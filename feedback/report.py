@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from feedback.errors import PooledRequest
-from feedback.questionnaire import NO_ANSWER, QUESTIONS, VERSION, Answers, Rating
+from feedback.questionnaire import NO_ANSWER, NOT_ASKED, QUESTIONS, VERSION, Answers, Rating
 from feedback.statistics import mean_interval, wilson
 from feedback.suppression import MIN_CELL, shown, suppress_counts
 
@@ -30,6 +30,8 @@ GROUPS = ("sgb2", "sgb3")
 OUTCOMES = ("video", "phone", "in_person", "technical_failure", "no_show")
 DISTRIBUTIONS = ("recommend", "next_by_video", "why_not_video", "why_not_recommend", "device", "setup_help")
 _FOLLOW_UPS = ("why_not_video", "why_not_recommend")
+# Asked after a video session only: their shares are over those who were asked.
+_VIDEO_ONLY = ("device", "setup_help")
 MEANS = ("satisfaction", "technical_quality", "rating_effort", "rating_technical_quality")
 CHANNELS = ("video", "phone", "in_person")
 _OPTIONS = {q.name: tuple(value for value, _label in q.options) for q in QUESTIONS}
@@ -161,7 +163,17 @@ def _response_rates(offers: Mapping[str, int], answer_channels: Sequence[str]) -
 
 def _values(responses: Sequence[Answers], metric: str) -> list[str]:
     # "Not asked" (None) and "keine Angabe" count as one category: neither can be told apart.
-    return [NO_ANSWER if getattr(r, metric) is None else str(getattr(r, metric)) for r in responses]
+    # The device questions were not asked after a phone or in-person appointment: left out.
+    values = [NO_ANSWER if getattr(r, metric) is None else str(getattr(r, metric)) for r in responses]
+    return [v for v in values if v != NOT_ASKED] if metric in _VIDEO_ONLY else values
+
+
+def _asked_distribution(metric: str, categories: Sequence[str], values: Sequence[str], base: int) -> list[Figure]:
+    """A distribution over those asked; hidden whole when the few not asked would follow
+    from it and the respondents (as for a mean)."""
+    if 0 < base - len(values) < MIN_CELL:
+        return [_hidden(metric, category) for category in categories]
+    return _distribution(metric, categories, values)
 
 
 def build_report(
@@ -180,7 +192,7 @@ def build_report(
     require_group(group)
     figures: list[Figure] = []
     for metric in distributions_for(version):
-        figures += _distribution(metric, _categories(metric, version), _values(responses, metric))
+        figures += _asked_distribution(metric, _categories(metric, version), _values(responses, metric), len(responses))
     figures.append(_gap(_find(figures, "recommend", "yes"), _find(figures, "next_by_video", "yes")))
     base = len(responses)
     figures.append(_mean("satisfaction", [r.satisfaction for r in responses if r.satisfaction is not None], base))

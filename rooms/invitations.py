@@ -160,11 +160,9 @@ class InvitationSigner:
                 },
             )
         except jwt.ExpiredSignatureError as exc:
-            raise InvitationExpired("expired") from exc
+            raise InvitationExpired("expired", session_id=self._subject_of_genuine(token)) from exc
         except jwt.ImmatureSignatureError as exc:
-            early = InvitationNotYetValid("not yet valid")
-            early.session_id = self._subject_of_genuine(token)
-            raise early from exc
+            raise InvitationNotYetValid("not yet valid", session_id=self._subject_of_genuine(token)) from exc
         except jwt.PyJWTError as exc:
             raise InvitationInvalid(type(exc).__name__) from exc
         # Exact comparisons: never rely on a library's looser matching alone.

@@ -32,12 +32,27 @@ __all__ = [
     "clear_login_failures",
     "ensure_default_office",
     "set_password",
+    "use_hash_cost",
 ]
 
 ROLES = ("caseworker", "evaluator", "admin")
 _hasher = PasswordHasher()
 # A dummy hash so unknown user names cost as much time as wrong passwords.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def use_hash_cost(time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """The argon2id cost of new hashes and of the dummy one, for this process (from ``Settings``).
+
+    The default is argon2-cffi's (RFC 9106 low-memory); tests lower it. A stored hash is
+    always verified with the cost written in it.
+    """
+    global _hasher, _DUMMY_HASH
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) == (time_cost, memory_kib, parallelism):
+        return
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
 
 LOGIN_SESSION_LIFETIME = timedelta(hours=10)
 THROTTLE_WINDOW = login_throttle.WINDOW

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import secrets
+import signal
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+import subprocess
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +28,15 @@ from storage.db import create_engine, migrate, sessionmaker_for
 from web.access_log import RedactingAccessLogger
 from web.app import create_app
 from web.keys import DB
+from web.passwords import apply_hash_cost
 from web.settings import Settings
 
 CI = os.environ.get("CI", "").lower() == "true"
 PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
+# argon2id at its smallest cost: the same code and hash format, without 0.1 s of CPU a hash
+# (the production cost is Settings' default; tests/test_storage.py checks a hash made with it).
+CHEAP_ARGON2: dict[str, Any] = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
 
 
 def need(condition: bool, what: str) -> None:
@@ -108,7 +116,9 @@ async def settings(tmp_path: Path, clock: Clock, request: pytest.FixtureRequest)
         database_schema=schema,
         rejoin_grace_seconds=2.0,
         clock=clock,
+        **CHEAP_ARGON2,
     )
+    apply_hash_cost(settings)
     engine = create_engine(url, schema=schema)
     await migrate(engine)
     async with sessionmaker_for(engine).begin() as db:
@@ -261,15 +271,69 @@ async def db_of(app: web.Application) -> Any:
 __all__ = ["replace"]
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    """Debian's headless Chromium with fake camera and microphone (never a download)."""
+def _ends_with_parent() -> None:
+    """In the child, before exec: SIGTERM when this test process dies (e.g. a timed-out worker)."""
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One headless Chromium per test process (per xdist worker); its DevTools endpoint.
+
+    Debian's Chromium with fake camera and microphone (never a download). Each test
+    connects to it and gets fresh browser contexts (``browser``), so no cookie, storage or
+    permission carries over from one test to the next.
+    """
     from load_tests.browser import ARGS, CHROMIUM
 
     need(CHROMIUM.exists(), "Chromium at /usr/bin/chromium")
+    profile = tmp_path_factory.mktemp("chromium")
+    # A German user's browser: pages without a chosen language follow Accept-Language
+    # (a test wanting another one opens a context with ``locale=``).
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--remote-debugging-port=0",
+        f"--user-data-dir={profile}",
+        *ARGS,
+        "--accept-lang=de-DE,de",
+    ]
+    proc = subprocess.Popen(
+        [*command, "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ends_with_parent,
+    )
+    assert proc.stderr is not None
+    endpoint = None
+    for line in proc.stderr:  # Chromium prints its endpoint once it listens
+        found = re.search(r"DevTools listening on (ws://\S+)", line)
+        if found:
+            endpoint = found.group(1)
+            break
+    if endpoint is None:
+        proc.kill()
+        pytest.fail(f"Chromium did not start (exit {proc.wait()})")
+    # Keep reading its stderr, so a chatty Chromium never blocks on a full pipe.
+    threading.Thread(target=proc.stderr.read, daemon=True).start()
+    yield endpoint
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Any]:
+    """The session's Chromium; the contexts and pages a test opens are closed after it."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield launched
-        await launched.close()
+        connected = await pw.chromium.connect_over_cdp(chromium)
+        try:
+            yield connected
+        finally:
+            await connected.close()  # closes the contexts this test made, then disconnects

@@ -207,3 +207,24 @@ async def test_caseworker_edits_and_deletes_own_absence(client, clock) -> None: 
     resp = await client.post(url, data={"csrf_token": csrf, "action": "delete"}, allow_redirects=False)
     assert resp.status == 303
     assert url not in await (await client.get("/availability")).text()
+
+
+async def test_admin_forms_do_not_look_filled_or_default_to_every_office(database, client, db, clock) -> None:  # type: ignore[no-untyped-def]
+    await _admin(db, clock)
+    csrf = await _login_admin(client)
+    form = {"csrf_token": csrf, "name": "Amt Nord", "address": ADDRESS, "phone": "030 1234567"}
+    resp = await client.post("/admin/offices/new", data=form, allow_redirects=False)
+    assert resp.status == 303, await resp.text()
+    office_id = int(resp.headers["Location"].split("/")[3].split("?")[0])
+    office = await (await client.get(f"/admin/offices/{office_id}")).text()
+    days = re.findall(r'<input id="hours_(\w+)"[^>]*>', office)
+    assert len(days) == 7
+    for field in re.findall(r'<input id="hours_\w+"[^>]*>', office):
+        # Closed days look empty: no example inside a field (one hint above them all).
+        assert "placeholder" not in field and 'value=""' in field, field
+    assert 'id="hours-hint"' in office
+    admin = await (await client.get("/admin")).text()
+    select = admin[admin.index('<select id="office" name="office">') :]
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[: select.index("</select>")])
+    assert options[0][0] != "" and (str(office_id), "Amt Nord") in options
+    assert options[-1] == ("", "all offices")  # still there for an admin, chosen on purpose

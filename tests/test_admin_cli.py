@@ -27,3 +27,26 @@ def test_office_and_account_from_the_command_line(tmp_path, monkeypatch, capsys)
     assert main(["password-link", "neu"]) == 0
     assert "/password/" in capsys.readouterr().out
     assert main(["password-link", "niemand"]) == 2
+
+
+def test_links_need_the_public_address_and_help_names_every_role(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    assert main(["migrate"]) == 0
+    assert main(["user-invite", "chefin", "--name", "Chefin", "--role", "admin"]) == 2
+    captured = capsys.readouterr()
+    assert "PUBLIC_URL" in captured.err and "/password/" not in captured.out
+    # Nothing was created: with the address set, the same invitation works.
+    monkeypatch.setenv("PUBLIC_URL", "https://video.example.de")
+    assert main(["user-invite", "chefin", "--name", "Chefin", "--role", "admin"]) == 0
+    assert "https://video.example.de/password/" in capsys.readouterr().out
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "create a caseworker, evaluator or admin account" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["create-user", "--help"])
+    assert "admin (manages offices and accounts)" in capsys.readouterr().out

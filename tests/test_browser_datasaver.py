@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import random
 import struct
 import zlib
@@ -26,8 +27,9 @@ from web.keys import SIGNALING
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-# Short windows keep the suite fast; the rate is extrapolated to a minute.
-WINDOW_SECONDS = 15
+# Short windows keep the suite fast; the rate is extrapolated to a minute. The figures in
+# docs/performance.md come from 15 s windows: DATA_WINDOW_SECONDS=15 (`make bench-data`).
+WINDOW_SECONDS = float(os.environ.get("DATA_WINDOW_SECONDS", "6"))
 SETTLE_SECONDS = 3
 MB = 1_000_000
 
@@ -99,6 +101,51 @@ async def test_each_mode_stays_within_its_data_bound(browser, server) -> None:  
     await cw.select_option("#datamode", "normal")
     await rc.select_option("#datamode", "normal")
     await _both_send(cw, rc, "normal")
+
+
+# Firefox (153) reports the `transport` stats without bytesSent / bytesReceived. Chromium's
+# real report, with those two fields taken off the transport as Firefox leaves them off.
+FIREFOX_STATS_SHAPE = """(() => {
+  const original = RTCPeerConnection.prototype.getStats;
+  RTCPeerConnection.prototype.getStats = async function (...args) {
+    const report = await original.apply(this, args);
+    const shaped = new Map();
+    report.forEach((value, key) => {
+      if (value.type !== "transport") return shaped.set(key, value);
+      const { bytesSent: _sent, bytesReceived: _received, ...rest } = value;
+      shaped.set(key, rest);
+    });
+    return shaped;
+  };
+})();"""
+
+SELECTED_PAIR_BYTES = """async () => {
+  const stats = await window.vbCall.pc().getStats();
+  const transports = [...stats.values()].filter((s) => s.type === "transport");
+  if (transports.some((s) => "bytesSent" in s || "bytesReceived" in s)) return null;
+  const ids = new Set(transports.map((s) => s.selectedCandidatePairId));
+  return [...stats.values()]
+    .filter((s) => s.type === "candidate-pair" && ids.has(s.id))
+    .reduce((sum, pair) => sum + pair.bytesSent + pair.bytesReceived, 0);
+}"""
+
+
+async def test_data_counter_counts_the_candidate_pair_where_transport_has_no_bytes(browser, server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    cw, rc = await _call_with_video(browser, server)
+    await rc.context.add_init_script(FIREFOX_STATS_SHAPE)
+    await rc.reload()
+    await rc.wait_for_function("() => window.vbCall.state() === 'connected' && window.vbDataSaver?.connected()")
+    # Media flows: the page's counter passes 0,0 MB (reading the transport only, it stays there).
+    await rc.wait_for_function(
+        "() => { const used = document.querySelector('#data-used').textContent;"
+        " return used.startsWith('Bisher verbrauchte Daten: ') && !used.includes('Daten: 0,0 MB'); }",
+        timeout=30000,
+    )
+    pair = await rc.evaluate(SELECTED_PAIR_BYTES)
+    assert pair is not None and pair > 0  # the transport carries no bytes, the selected pair does
+    sample = await rc.evaluate("window.vbDataSaver.sample()")
+    assert sample["bytes"] >= pair
+    await cw.wait_for_function("() => window.vbDataSaver?.connected()")
 
 
 async def test_landing_page_default_and_offer_on_a_weak_connection(browser, server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

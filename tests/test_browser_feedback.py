@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 
 import pytest
@@ -28,16 +27,16 @@ async def test_open_end_page_shows_the_link_once_the_outcome_is_recorded(browser
     await rc.wait_for_url("**/ended")
     assert await rc.is_hidden("#feedback-offer")
     assert await rc.is_visible("#feedback-pending")
+    await rc.evaluate("() => { window.vbSamePage = true; }")  # gone if the page reloads
     # The caseworker's hang-up leads straight to the outcome form, "held by video" chosen.
     await cw.click("#hangup")
     await cw.wait_for_url("**/outcome?connected=1#outcome-form")
     assert await cw.is_checked("input[name=outcome][value=video]")
     await cw.click("#outcome-form button[type=submit]")
     await cw.wait_for_url("**/sessions/*?ended=1#rating")
-    started = time.monotonic()
-    # The open page shows the link without a reload, within 2 s of the outcome.
-    await rc.wait_for_selector("#feedback-link", state="visible", timeout=2000)
-    assert time.monotonic() - started < 2.0
+    # The open page shows the link without a reload (how soon: `make bench` on a quiet machine).
+    await rc.wait_for_selector("#feedback-link", state="visible", timeout=15000)
+    assert await rc.evaluate("() => window.vbSamePage === true")
     href = await rc.get_attribute("#feedback-link", "href")
     assert href and href.startswith("/feedback/t/")
     # A reload shows the same link again.
@@ -76,7 +75,8 @@ async def test_phone_appointment_link_and_printed_code_in_the_browser(browser, s
     await page.goto(f"{base}{manage}")
     await page.click("#feedback-link")
     await page.wait_for_url("**/feedback")
-    assert await page.locator("input[name=technical_quality]").count() == 0  # phone: not asked
+    for question in ("technical_quality", "device", "setup_help"):  # phone: not asked
+        assert await page.locator(f"input[name={question}]").count() == 0, question
     await page.check("input[name=recommend][value=no]")
     await page.check("input[name=satisfaction][value='5']")
     await page.click("form[action='/feedback'] button[type=submit]")
@@ -84,6 +84,7 @@ async def test_phone_appointment_link_and_printed_code_in_the_browser(browser, s
     async with server.app[DB]() as db:
         rows = [json.loads(r.payload) for r in await db.scalars(select(FeedbackBallotRow))]
     assert [(r["channel"], r["recommend"], r["satisfaction"]) for r in rows] == [("phone", "no", 5)]
+    assert (rows[0]["device"], rows[0]["setup_help"]) == ("not_asked", "not_asked")
     await context.close()
 
 

@@ -4,19 +4,23 @@ the marks came from somewhere else — a string nobody can translate."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import web
 
+from rooms.invitation_text import MAX_SEGMENTS, sms_length, sms_text
+from rooms.invitations import InvitationSigner, load_or_create_key
 from tests.browser_helpers import (
     NARROW,
     NO_SIDEWAYS_SCROLL,
     caseworker_session,
 )
 from web.app import create_app
-from web.i18n import LANGUAGES
+from web.i18n import LANGUAGES, language_info, translator
 from web.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -49,7 +53,10 @@ _UNMARKED = """() => {
 
 @pytest.fixture
 def app(settings: Settings) -> web.Application:
-    return create_app(replace(settings, pseudo_locale=True))
+    # An SMS gateway address makes the session page show the SMS text (nothing is sent here).
+    return create_app(
+        replace(settings, pseudo_locale=True, sms_gateway_url="http://127.0.0.1:9/api/sms", sms_api_key="k")
+    )
 
 
 async def _look(page: Any, what: str, language: str, problems: list[str]) -> None:
@@ -61,11 +68,13 @@ async def _look(page: Any, what: str, language: str, problems: list[str]) -> Non
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_recipient_flow_has_no_text_outside_the_catalogues(browser, server, language: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_recipient_flow_has_no_text_outside_the_catalogues(browser, server, settings, language: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     base = str(server.make_url("")).rstrip("/")
     cw, session_id, link = await caseworker_session(browser, base, language)
-    rc = await (await browser.new_context(viewport=NARROW)).new_page()
     problems: list[str] = []
+    await _invitation_text(cw, base, session_id, link, language)
+    await _first_visit_errors(browser, base, language, problems)
+    rc = await (await browser.new_context(viewport=NARROW)).new_page()
     await rc.goto(link)
     await rc.wait_for_url("**/s/*")
     await _look(rc, "landing", language, problems)
@@ -109,4 +118,45 @@ async def test_recipient_flow_has_no_text_outside_the_catalogues(browser, server
     await rc.click("#booking-form button[type=submit]")
     await rc.wait_for_url("**/booking/manage/*")
     await _look(rc, "booking confirmation", language, problems)
+    await _expired_link(rc, base, session_id, settings, language, problems)
     assert not problems, "\n".join(problems)
+
+
+async def _invitation_text(cw: Any, base: str, session_id: str, link: str, language: str) -> None:
+    """The SMS the caseworker would send: in the session's language, with its count."""
+    await cw.goto(f"{base}/sessions/{session_id}")
+    preview = await cw.inner_text("#sms-preview")
+    assert preview == sms_text(translator(language), link, None)
+    assert (preview == sms_text(translator("en"), link, None)) is (language == "en")
+    assert await cw.get_attribute("#sms-preview", "lang") == language
+    length = sms_length(preview)
+    assert length.segments <= MAX_SEGMENTS
+    shown = await cw.inner_text("#sms-length")
+    assert str(length.units) in shown and length.encoding in shown
+
+
+async def _first_visit_errors(browser: Any, base: str, language: str, problems: list[str]) -> None:
+    """A browser set to the language, on its first visit: error pages follow it."""
+    context = await browser.new_context(viewport=NARROW, extra_http_headers={"Accept-Language": language})
+    page = await context.new_page()
+    for path, what in (("/join/garbage", "invalid link"), ("/f", "feedback code"), ("/accessibility", "statement")):
+        await page.goto(base + path)
+        await _look(page, f"first visit {what}", language, problems)
+        if await page.get_attribute("html", "dir") != language_info(language).direction:
+            problems.append(f"{language} first visit {what}: wrong direction")
+    await context.close()
+
+
+async def _expired_link(
+    rc: Any, base: str, session_id: str, settings: Settings, language: str, problems: list[str]
+) -> None:
+    """A genuine link opened too late: the office and the booking way out, in the language."""
+    signer = InvitationSigner(
+        load_or_create_key(settings.signing_key_path), issuer="videoberatung", audience="videoberatung:join"
+    )
+    now = datetime.now(UTC)
+    token = signer.issue(session_id, str(uuid.uuid4()), now - timedelta(hours=5), now - timedelta(hours=1))
+    response = await rc.goto(f"{base}/join/{token}")
+    assert response is not None and response.status == 410
+    await _look(rc, "expired link", language, problems)
+    assert await rc.locator(f"#way-out a[href='/s/{session_id}/fallback']").count() == 1

@@ -18,6 +18,35 @@ def test_every_catalogue_is_complete() -> None:
     assert not gaps, f"{len(gaps)} translations to do (python -m web.catalogues):\n{report}"
 
 
+@pytest.mark.parametrize("code", i18n.LANGUAGES)
+def test_no_catalogue_holds_a_fuzzy_guess(code: str) -> None:
+    # Recipient and staff messages alike: a guess is either translated for real or cleared
+    # (staff pages then fall back to German or English), never shipped as a translation.
+    from babel.messages.pofile import read_po
+
+    with open(catalogues._catalogue_path(code), "rb") as po:
+        fuzzy = [str(message.id) for message in read_po(po) if message.id and message.fuzzy]
+    assert not fuzzy, f"{code}: {len(fuzzy)} fuzzy entries: {fuzzy}"
+
+
+def test_the_catalogues_compile_without_fuzzy_entries() -> None:
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text(encoding="utf-8")
+    [compile_line] = [line for line in makefile.splitlines() if "pybabel compile" in line]
+    assert "--use-fuzzy" not in compile_line and "-f " not in compile_line
+
+
+def test_a_fuzzy_entry_is_found(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The check above reads the flag as Babel does: a catalogue with one guess fails it.
+    (tmp_path / "x" / "LC_MESSAGES").mkdir(parents=True)
+    po = tmp_path / "x" / "LC_MESSAGES" / "messages.po"
+    po.write_text('msgid ""\nmsgstr ""\n\n#, fuzzy\nmsgid "Change"\nmsgstr "Beenden"\n', encoding="utf-8")
+    monkeypatch.setattr(catalogues, "_catalogue_path", lambda code: po)
+    with pytest.raises(AssertionError, match="1 fuzzy entries"):
+        test_no_catalogue_holds_a_fuzzy_guess("ar")
+
+
 def test_gaps_name_each_missing_msgid_per_language(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # A catalogue that lacks a message is reported with exactly that msgid and language.
     monkeypatch.setattr(catalogues, "extracted", lambda: {"Brand-new text": frozenset({"web/templates/x.html"})})

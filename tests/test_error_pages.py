@@ -85,3 +85,44 @@ async def test_staff_errors_lead_back_to_the_start_page(client) -> None:  # type
     resp = await client.get("/sessions/00000000-0000-0000-0000-000000000000")
     html = await resp.text()
     assert resp.status == 404 and 'href="/"' in html and 'id="way-out"' not in html
+
+
+async def test_expired_genuine_link_keeps_its_office_and_the_booking_way(client, new_client, db, settings) -> None:  # type: ignore[no-untyped-def]
+    import jwt
+
+    from rooms.invitations import InvitationSigner, load_or_create_key
+
+    await _office(db)
+    csrf = await login(client)
+    session_id, path = await create_session(client, csrf)
+    person = await new_client()
+    assert await join_and_consent(person, path) == session_id
+    jti = jwt.decode(path.rsplit("/", 1)[1], options={"verify_signature": False})["jti"]
+    signer = InvitationSigner(
+        load_or_create_key(settings.signing_key_path), issuer="videoberatung", audience="videoberatung:join"
+    )
+    now = datetime.now(UTC)
+    expired = signer.issue(session_id, jti, now - timedelta(hours=5), now - timedelta(hours=1))
+    for browser, booking in ((person, True), (await new_client(), False)):
+        resp = await browser.get(f"/join/{expired}", allow_redirects=False)
+        html = await resp.text()
+        assert resp.status == 410 and "abgelaufen" in html
+        assert 'id="office-phone"' in html and "030 1234567" in html
+        assert "Musterstraße 12, 10115 Berlin" in html
+        # The browser that holds the appointment may book a phone or in-person one instead.
+        assert (f'href="/s/{session_id}/fallback"' in html) is booking
+        assert "/login" not in html
+
+
+async def test_withdrawn_link_keeps_its_office(client, new_client, db) -> None:  # type: ignore[no-untyped-def]
+    await _office(db)
+    csrf = await login(client)
+    session_id, old = await create_session(client, csrf)
+    person = await new_client()
+    await join_and_consent(person, old)
+    resp = await client.post(f"/sessions/{session_id}/revoke", data={"csrf_token": csrf}, allow_redirects=False)
+    assert resp.status == 303
+    resp = await person.get(old, allow_redirects=False)
+    html = await resp.text()
+    assert resp.status == 410 and "zurückgezogen" in html
+    assert "030 1234567" in html and f'href="/s/{session_id}/fallback"' in html

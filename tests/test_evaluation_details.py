@@ -14,7 +14,6 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
@@ -29,7 +28,7 @@ from rooms.check import DeviceClass, Verdict
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import ballots, checks, sessions, users
 from storage.models import CaseworkerRatingRow
-from tests.conftest import PASSWORD, csrf_from, need
+from tests.conftest import PASSWORD, csrf_from
 from tests.test_evaluation import add_response
 from web import i18n
 from web.cli import main as cli
@@ -326,29 +325,21 @@ async def test_no_new_figure_gives_a_suppressed_cell_away(app, client) -> None: 
 
 @pytest.mark.browser
 @pytest.mark.timeout(120)
-async def test_evaluation_page_and_print_view_pass_axe(known, server, sqlite_only) -> None:  # type: ignore[no-untyped-def]
-    chromium = Path("/usr/bin/chromium")
-    need(chromium.exists(), "Chromium at /usr/bin/chromium")
+async def test_evaluation_page_and_print_view_pass_axe(known, server, browser, sqlite_only) -> None:  # type: ignore[no-untyped-def]
     from axe_playwright_python.async_playwright import Axe
-    from playwright.async_api import async_playwright
 
     base = str(server.make_url("")).rstrip("/")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = await browser.new_page()
-            await page.goto(f"{base}/login")
-            await page.fill("#username", "auswertung")
-            await page.fill("#password", PASSWORD)
-            await page.click("button[type=submit]")
-            await page.wait_for_url(f"{base}/evaluation")
-            for path in ("/evaluation", "/evaluation/print?office=1"):
-                await page.goto(f"{base}{path}")
-                results = await Axe().run(page)
-                violations = [(v["id"], len(v["nodes"])) for v in results.response["violations"]]
-                assert violations == [], (path, violations)
-        finally:
-            await browser.close()
+    page = await (await browser.new_context()).new_page()
+    await page.goto(f"{base}/login")
+    await page.fill("#username", "auswertung")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}/evaluation")
+    for path in ("/evaluation", "/evaluation/print?office=1"):
+        await page.goto(f"{base}{path}")
+        results = await Axe().run(page)
+        violations = [(v["id"], len(v["nodes"])) for v in results.response["violations"]]
+        assert violations == [], (path, violations)
 
 
 @dataclass(frozen=True)

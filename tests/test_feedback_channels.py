@@ -58,11 +58,14 @@ async def test_phone_appointment_done_puts_the_link_on_the_confirmation_page(rec
     resp = await person.get(link, allow_redirects=False)
     assert resp.status == 303
     form = await (await person.get("/feedback")).text()
-    assert 'name="technical_quality"' not in form  # not asked after a phone appointment
+    # Not asked after a phone appointment: picture and sound, the device, help setting it up.
+    for question in ("technical_quality", "device", "setup_help"):
+        assert f'name="{question}"' not in form, question
     resp = await person.post("/feedback", data={**_PHONE_ANSWER, "csrf_token": csrf_from(form)}, allow_redirects=False)
     assert resp.status == 303
     (answer,) = await _ballots(app)
     assert answer["channel"] == "phone" and answer["benefit_group"] == "sgb2"
+    assert (answer["device"], answer["setup_help"]) == ("not_asked", "not_asked")  # a stray answer is dropped
     async with app[DB]() as db:
         counts = [(r.channel, r.offers) for r in await db.scalars(select(FeedbackOfferCountRow))]
     assert counts == [("phone", 1)]

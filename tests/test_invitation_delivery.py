@@ -18,10 +18,19 @@ from sqlalchemy import select
 
 from booking.phone import normalize_phone
 from rooms.invitation_codes import gsm7_length
-from rooms.invitation_text import SMS_LIMIT, sms_text
+from rooms.invitation_text import (
+    MAX_SEGMENTS,
+    SMS_LIMIT,
+    SmsLength,
+    mail_body,
+    mail_subject,
+    sms_length,
+    sms_text,
+)
 from storage.models import AuditRow, InvitationCodeRow, InvitationDeliveryRow
 from tests.conftest import create_session, csrf_from, join_and_consent, login
 from web.app import create_app
+from web.i18n import LANGUAGES, translator
 from web.keys import DB
 from web.settings import Settings
 
@@ -107,8 +116,8 @@ def app(settings: Settings, smtp, gateway) -> web.Application:  # type: ignore[n
     )
 
 
-async def _session_page(client, csrf: str) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
-    session_id, _long = await create_session(client, csrf)
+async def _session_page(client, csrf: str, language: str = "de") -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    session_id, _long = await create_session(client, csrf, language=language)
     html = await (await client.get(f"/sessions/{session_id}")).text()
     short = _SHORT.search(html)
     assert short
@@ -129,7 +138,7 @@ async def test_short_link_fits_one_sms_and_joins_like_the_jwt(client, new_client
     assert len(stored) == 1 and code not in stored[0].code_hash
     # The text with a 30-character host fits one GSM-7 segment.
     host30 = "https://" + "v" * 30
-    text = sms_text("de", f"{host30}/j/{code}", datetime(2026, 12, 3, 9, 30, tzinfo=UTC))
+    text = sms_text(translator("de"), f"{host30}/j/{code}", datetime(2026, 12, 3, 9, 30, tzinfo=UTC))
     assert gsm7_length(text) is not None and gsm7_length(text) <= SMS_LIMIT  # type: ignore[operator]
     assert "Jobcenter" not in text and "SGB" not in text
     recipient = await new_client()
@@ -243,3 +252,78 @@ async def test_sms_failures_get_a_clear_message_and_keep_the_number(client, numb
     text = await resp.text()
     assert resp.status == status
     assert message in text and f'value="{number}"' in text
+
+
+def test_sms_segments_are_counted_as_the_network_counts_them() -> None:
+    assert sms_length("a" * 160) == SmsLength("GSM-7", 160, 1)
+    assert (sms_length("a" * 161).segments, sms_length("a" * 306).segments, sms_length("a" * 307).segments) == (2, 2, 3)
+    assert sms_length("€" * 80).units == 160 and sms_length("€" * 81).segments == 2  # extension: two septets
+    ucs = sms_length("я" * 70)
+    assert (ucs.encoding, ucs.units, ucs.segments) == ("UCS-2", 70, 1)
+    assert (sms_length("я" * 71).segments, sms_length("я" * 134).segments, sms_length("я" * 135).segments) == (2, 2, 3)
+    assert sms_length("a" * 69 + "\U0001f600").units == 71  # an emoji takes two UTF-16 units
+    assert sms_length("ş").encoding == "UCS-2" and sms_length("ö").encoding == "GSM-7"
+
+
+# The longest link we expect: a 30-character host and the 20-character code.
+_LONG_LINK = "https://" + "v" * 30 + "/j/" + "a" * 20
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+@pytest.mark.parametrize("scheduled", [None, datetime(2026, 12, 3, 9, 30, tzinfo=UTC)])
+def test_every_language_has_its_own_invitation_within_two_segments(code: str, scheduled: datetime | None) -> None:
+    translate = translator(code)
+    text = sms_text(translate, _LONG_LINK, scheduled)
+    english = sms_text(translator("en"), _LONG_LINK, scheduled)
+    assert (text == english) is (code == "en")
+    assert _LONG_LINK in text and (scheduled is None or ("03.12.2026" in text and "10:30" in text))
+    length = sms_length(text)
+    assert length.segments <= MAX_SEGMENTS, (code, length)
+    if code in ("de", "en", "tr", "de-x-ls"):
+        # Latin-script languages stay in GSM-7 and one SMS (Turkish avoids ş, ğ, ı there).
+        assert (length.encoding, length.segments) == ("GSM-7", 1), (code, text)
+    body = mail_body(translate, _LONG_LINK, scheduled)
+    assert _LONG_LINK in body and (body == mail_body(translator("en"), _LONG_LINK, scheduled)) is (code == "en")
+    for word in ("Jobcenter", "Agentur", "SGB"):
+        assert word not in text and word not in mail_subject(translate) and word not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "greeting"),
+    [("ar", "دعوتك إلى موعد عبر الفيديو", "مرحبًا،"), ("uk", "Ваше запрошення на відеоконсультацію", "Добрий день,")],
+)
+async def test_the_email_speaks_the_sessions_language(client, smtp, language, subject, greeting) -> None:  # type: ignore[no-untyped-def]
+    inbox, _port = smtp
+    csrf = await login(client)
+    session_id, link, html = await _session_page(client, csrf, language)
+    resp = await client.post(
+        f"/sessions/{session_id}/invite/email",
+        data={"csrf_token": csrf_from(html), "email": "person@example.de"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303, await resp.text()
+    envelope = await asyncio.wait_for(inbox.messages.get(), 10)
+    message = message_from_bytes(envelope.original_content or b"")
+    from email.header import decode_header, make_header
+
+    assert str(make_header(decode_header(str(message["Subject"])))) == subject
+    body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")  # type: ignore[union-attr]
+    assert body.startswith(greeting) and link in body
+
+
+@pytest.mark.parametrize("language", ["ar", "uk", "ru"])
+async def test_a_cyrillic_or_arabic_sms_stays_within_two_segments(client, gateway, language) -> None:  # type: ignore[no-untyped-def]
+    state, _url = gateway
+    csrf = await login(client)
+    session_id, link, html = await _session_page(client, csrf, language)
+    # The form shows the text, its length and its encoding.
+    preview = sms_length(sms_text(translator(language), link, None))
+    assert f"{preview.segments} SMS, {preview.units} Zeichen, UCS-2" in html
+    resp = await client.post(
+        f"/sessions/{session_id}/invite/sms", data={"csrf_token": csrf_from(html), "phone": OK}, allow_redirects=False
+    )
+    assert resp.status == 303, await resp.text()
+    [sent] = state.received
+    assert sent["text"] == sms_text(translator(language), link, None) and link in sent["text"]
+    length = sms_length(sent["text"])
+    assert length.encoding == "UCS-2" and length.segments <= MAX_SEGMENTS

@@ -14,7 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from rooms.errors import InvitationExpired, InvitationInvalid, InvitationNotYetValid
+from rooms.errors import InvitationError, InvitationExpired, InvitationInvalid, InvitationNotYetValid
 from rooms.invitations import InvitationSigner, invitation_window, load_or_create_key
 from tests.conftest import create_session, login
 
@@ -65,9 +65,20 @@ def test_a_fresh_token_verifies(signer: InvitationSigner) -> None:
 
 
 def test_expired(signer: InvitationSigner, key: Ed25519PrivateKey) -> None:
-    token = _sign(key, signer, _claims(exp=int((NOW - timedelta(minutes=5)).timestamp())))
-    with pytest.raises(InvitationExpired):
+    claims = _claims(exp=int((NOW - timedelta(minutes=5)).timestamp()))
+    token = _sign(key, signer, claims)
+    with pytest.raises(InvitationExpired) as raised:
         signer.verify(token)
+    # Genuine but late: the error page can still find the appointment's office.
+    assert raised.value.session_id == claims["sub"]
+
+
+def test_expired_forgery_names_no_session(signer: InvitationSigner) -> None:
+    other = InvitationSigner(Ed25519PrivateKey.generate(), issuer=ISS, audience=AUD)
+    token = other.issue(str(uuid.uuid4()), str(uuid.uuid4()), NOW - timedelta(hours=5), NOW - timedelta(hours=1))
+    with pytest.raises(InvitationError) as raised:
+        signer.verify(token)
+    assert raised.value.session_id is None
 
 
 def test_not_yet_valid(signer: InvitationSigner, key: Ed25519PrivateKey) -> None:

@@ -83,7 +83,7 @@ async def test_switching_keeps_the_reason_on_the_booking_page(new_client) -> Non
     assert resp.status == 200
     page = await resp.text()
     assert '<html lang="uk"' in page
-    assert "Ви чекали надто довго." in page  # the reason, in Ukrainian
+    assert "Очікування було надто довгим." in page  # the reason, in Ukrainian
     assert 'value="0151 2345678"' in page and 'value="phone" required checked' in page
     assert f'value="{key.group(1)}"' in page
     # Nothing was booked, and the language is remembered.
@@ -227,4 +227,80 @@ async def test_booking_confirmation_and_calendar_file_in_russian(new_client) -> 
     manage = str(resp.url.path)
     ics = icalendar.Calendar.from_ical(await (await person.get(f"{manage}/termin.ics")).read())
     [event] = [c for c in ics.walk() if c.name == "VEVENT"]
-    assert str(event["SUMMARY"]).startswith("Встреча по телефону")
+    # The lock screen shows the title: no office or authority in it; the place is LOCATION's.
+    assert str(event["SUMMARY"]) == "Встреча по телефону"
+
+
+async def test_staff_pages_have_no_call_footer_and_recipients_no_error_codes(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    await login(client)
+    for path in ("/dashboard", "/login"):
+        staff = await (await client.get(path)).text()
+        assert "nicht aufgezeichnet" not in staff and 'id="easy-language-link"' not in staff, path
+    recipient = await new_client()
+    page = await (await recipient.get("/accessibility")).text()
+    assert "nicht aufgezeichnet" in page and 'id="easy-language-link"' in page
+    error = await recipient.get("/join/garbage")
+    assert error.status == 400 and "Fehlercode" not in await error.text()
+    staff_error = await client.get("/sessions/00000000-0000-0000-0000-000000000000")
+    assert staff_error.status == 404 and "Fehlercode: 404" in await staff_error.text()
+
+
+_FIRST_VISIT = ("/join/not-a-valid-token", "/f", "/accessibility", "/s/00000000-0000-0000-0000-000000000000")
+
+
+@pytest.mark.parametrize(
+    ("header", "code", "direction", "text"),
+    [
+        ("ar", "ar", "rtl", "رابط الدعوة هذا غير صالح."),
+        ("uk-UA,uk;q=0.9,en;q=0.5", "uk", "ltr", "Це посилання-запрошення недійсне."),
+        ("fr-FR, ru;q=0.4, en;q=0.3", "ru", "ltr", "Эта ссылка-приглашение недействительна."),
+        ("en-GB,de;q=0.5", "en", "ltr", "This invitation link is not valid."),
+        ("tr;q=0, ar;q=0.1", "ar", "rtl", "رابط الدعوة هذا غير صالح."),
+        ("fr, *;q=0.5", "de", "ltr", "Dieser Einladungslink ist ungültig."),
+        ("de-x-ls", "de-x-ls", "ltr", None),
+        ("q=;;,,, 12345", "de", "ltr", "Dieser Einladungslink ist ungültig."),
+    ],
+)
+async def test_a_first_visit_follows_the_browser_language(new_client, header, code, direction, text) -> None:  # type: ignore[no-untyped-def]
+    person = await new_client()
+    for path in _FIRST_VISIT:
+        resp = await person.get(path, headers={"Accept-Language": header}, allow_redirects=False)
+        html = await resp.text()
+        assert resp.status < 500, (path, resp.status)
+        assert f'<html lang="{code}" dir="{direction}"' in html, path
+        assert "lang=" not in resp.headers.get("Set-Cookie", ""), "only a chosen language is remembered"
+    page = await (await person.get(_FIRST_VISIT[0], headers={"Accept-Language": header})).text()
+    if text is not None:
+        assert text in page
+
+
+async def test_a_chosen_language_beats_the_browser_language(new_client) -> None:  # type: ignore[no-untyped-def]
+    person = await new_client()
+    arabic = {"Accept-Language": "ar"}
+    chosen = await (await person.get("/accessibility?lang=uk", headers=arabic)).text()
+    assert '<html lang="uk" dir="ltr"' in chosen
+    # Remembered by the cookie, still above the header.
+    again = await (await person.get("/join/nonsense", headers=arabic)).text()
+    assert '<html lang="uk" dir="ltr"' in again
+
+
+async def test_staff_pages_fall_back_to_german_for_other_browser_languages(client) -> None:  # type: ignore[no-untyped-def]
+    await login(client)
+    html = await (await client.get("/dashboard", headers={"Accept-Language": "ar"})).text()
+    assert '<html lang="de" dir="ltr"' in html
+    english = await (await client.get("/dashboard", headers={"Accept-Language": "en-US"})).text()
+    assert '<html lang="en" dir="ltr"' in english
+
+
+def test_negotiation_picks_the_best_of_the_seven() -> None:
+    from web.i18n import negotiate
+
+    assert negotiate("de-AT, en;q=0.8") == "de"
+    assert negotiate("fr;q=1.0, tr;q=0.9, ar;q=0.95") == "ar"
+    assert negotiate("EN-us") == "en"
+    assert negotiate("de-x-ls") == "de-x-ls"
+    assert negotiate("de-x-other") == "de"
+    assert negotiate("ar;q=0, fr") is None
+    assert negotiate("ar;q=2") is None  # a weight outside 0..1 is malformed
+    assert negotiate("") is None and negotiate(None) is None
+    assert negotiate("en, ar", ("de", "en")) == "en"

@@ -1,4 +1,9 @@
-"""The benchmark harness works against every target on a tiny run (about 20 clients). No speed is asserted."""
+"""The benchmark harness works on a tiny run (about 20 clients). No speed is asserted.
+
+A smoke of ``make bench``: our server and the bare python-socketio floor. The Node baseline
+(``npm ci`` of socket.io) and the Chromium scenarios (calls, pages under slow 3G) run in
+``make bench`` only; the browser journeys themselves are tests of their own.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +14,16 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
-from load_tests import browser, layouts, run, targets
+from load_tests import layouts, run
 from tests.conftest import PG_DSN, REDIS_URL, _port_open, need
 
 pytestmark = pytest.mark.timeout(180)
 
 
-@pytest.mark.parametrize("name", ["bare", "ours", "node"])
+@pytest.mark.parametrize("name", ["bare", "ours"])
 async def test_harness_runs_every_scenario(name: str) -> None:
-    if name == "node":
-        need(targets.node_available(), "node and npm")
-    if name == "ours":
-        need(browser.available(), "Chromium at /usr/bin/chromium")
     # The production layouts have a test of their own (below).
-    report = await run.run(replace(run.Sizes.tiny(), layouts=False), [name])
+    report = await run.run(replace(run.Sizes.tiny(), layouts=False, browser_calls=0), [name])
     result = report["targets"][name]
     [idle] = result["idle"]
     assert idle["connections"] == 20 and idle["pss_kib_after"] > 0
@@ -45,19 +46,7 @@ async def test_harness_runs_every_scenario(name: str) -> None:
         aiortc = result["aiortc"]
         assert aiortc["pairs"] == aiortc["connected"] == 2 and aiortc["failures"] == []
         assert aiortc["p50_ms"] is not None and 0 < aiortc["p50_ms"] <= aiortc["p99_ms"] <= aiortc["max_ms"]
-        # Real Chromium: both calls showed video on both pages after the admit click.
-        calls = result["browser"]
-        assert calls["calls"] == calls["connected"] == 2 and calls["failures"] == []
-        assert 0 < calls["p50_ms"] <= calls["p99_ms"]
-        # Each recipient page loaded under the slow profile: bytes on the wire and a time.
-        pages = result["pages"]
-        assert [p["page"] for p in pages] == ["landing", "consent", "waiting room", "call", "call, modules prefetched"]
-        for loaded in pages:
-            assert loaded["bytes"] > 1000 and loaded["requests"] >= 2
-            assert 0 < loaded["usable_ms"] <= loaded["load_ms"]
-        assert [p["path"].rsplit("/", 1)[-1] for p in pages[1:]] == ["consent", "wait", "call", "call"]
-        # With the modules in the cache (the waiting room fetched them), far less crosses the line.
-        assert pages[4]["bytes"] < pages[3]["bytes"] / 2
+        assert "browser" not in result and "pages" not in result  # make bench: Chromium
     else:
         assert "admits" not in result and "aiortc" not in result and "browser" not in result
     assert "layouts" not in report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -23,10 +24,74 @@ ALL_LINKS_HEAR = """async (n) => {
   return true;
 }"""
 
+# Every link receives audio packets (whether they are played is ALL_LINKS_HEAR's question).
+ALL_LINKS_GET_AUDIO = """async (n) => {
+  const links = [...window.vbCall.links().values()];
+  if (links.length !== n) return false;
+  for (const link of links) {
+    const stats = await link.pc.getStats();
+    const audio = [...stats.values()].find((s) => s.type === "inbound-rtp" && s.kind === "audio");
+    if (!audio || !(audio.packetsReceived > 0)) return false;
+  }
+  return true;
+}"""
+
 ALL_REMOTE_VIDEO = """(n) => {
   const videos = [...document.querySelectorAll('video.remote')];
   return videos.length === n && videos.every((v) => v.videoWidth > 0);
 }"""
+
+
+# The data-saving mode of each link of the page (datasaver.js): `n` links, each sending
+# `mode` with its senders limited so.
+EVERY_LINK_SENDS = """([mode, n]) => {
+  const links = Object.values(window.vbDataSaver?.links() ?? {});
+  return links.length === n && links.every((link) => link.sending === mode && link.applied);
+}"""
+
+LINK_SENDS = """([participant, mode]) => {
+  const link = (window.vbDataSaver?.links() ?? {})[participant];
+  return Boolean(link) && link.sending === mode && link.applied;
+}"""
+
+# No video goes out on any link: every video encoding inactive and no frame sent in a second.
+NO_VIDEO_SENT = """async () => {
+  const links = [...window.vbCall.links().values()];
+  const frames = async () => {
+    let sent = 0;
+    for (const link of links) {
+      const stats = await link.pc.getStats();
+      for (const s of stats.values()) if (s.type === "outbound-rtp" && s.kind === "video") sent += s.framesSent || 0;
+    }
+    return sent;
+  };
+  const inactive = links.every((link) =>
+    link.pc.getSenders().filter((s) => s.track?.kind === "video")
+      .every((s) => s.getParameters().encodings.every((e) => e.active === false)));
+  const before = await frames();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return links.length === 2 && inactive && (await frames()) === before;
+}"""
+
+# What each link carried (peerlink.js, getStats) and the page's counter read after them.
+COUNTED = """async () => {
+  const links = [];
+  for (const link of window.vbCall.links().values()) links.push(await link.bytes());
+  return { links, total: (await window.vbDataSaver.sample()).bytes };
+}"""
+
+
+async def _until(page: Any, check: str, arg: Any = None, timeout: float = 30.0) -> None:
+    """Until the async page function ``check`` holds (Playwright's wait_for_function takes
+    a returned promise for true: it never awaits it). Each try that fails waits 250 ms in
+    the page before it answers."""
+    retry = (
+        f"async (arg) => {{ if (await ({check})(arg)) return true;"
+        " await new Promise((r) => setTimeout(r, 250)); return false; }"
+    )
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await page.evaluate(retry, arg):
+        assert asyncio.get_running_loop().time() < deadline, f"not within {timeout} s: {check[:80]}"
 
 
 async def _consent_as_third(browser: Any, link: str) -> Any:
@@ -44,8 +109,22 @@ async def _consent_as_third(browser: Any, link: str) -> Any:
 async def _three_in_call(browser: Any, server: Any) -> tuple[Any, Any, Any, str]:
     """Caseworker and recipient in a call; an interpreter added, agreed to, admitted, and
     everyone seeing and hearing everyone. Returns the three pages and the interpreter's link."""
-    base = str(server.make_url("")).rstrip("/")
     cw, rc = await _call_with_video(browser, server)
+    interpreter, link = await _interpreter_joins(browser, server, cw, rc)
+
+    # Everyone sees and hears everyone: two remote videos on each of the three pages.
+    for page in (cw, rc, interpreter):
+        await page.wait_for_function(ALL_REMOTE_VIDEO, arg=2, timeout=30000)
+        await _until(page, ALL_LINKS_HEAR, 2)
+    states = await cw.evaluate("Object.values(window.vbCall.states())")
+    assert states == ["connected", "connected"]
+    return cw, rc, interpreter, link
+
+
+async def _interpreter_joins(browser: Any, server: Any, cw: Any, rc: Any) -> tuple[Any, str]:
+    """An interpreter added to the call of ``cw`` and ``rc``, agreed to and admitted: the
+    interpreter's call page and link."""
+    base = str(server.make_url("")).rstrip("/")
     session_path = cw.url.split(base, 1)[1].removesuffix("/call")
 
     # The caseworker adds an interpreter from the session page (another tab): the recipient
@@ -70,14 +149,7 @@ async def _three_in_call(browser: Any, server: Any) -> tuple[Any, Any, Any, str]
     await admit.click()
     await interpreter.wait_for_url("**/call")
     assert desk.url.endswith("/dashboard")  # the caseworker's call stays the one call page
-
-    # Everyone sees and hears everyone: two remote videos on each of the three pages.
-    for page in (cw, rc, interpreter):
-        await page.wait_for_function(ALL_REMOTE_VIDEO, arg=2, timeout=30000)
-        await page.wait_for_function(ALL_LINKS_HEAR, arg=2, timeout=30000)
-    states = await cw.evaluate("Object.values(window.vbCall.states())")
-    assert states == ["connected", "connected"]
-    return cw, rc, interpreter, link
+    return interpreter, link
 
 
 async def test_interpreter_joins_everyone_sees_everyone_and_is_removed(browser: Any, server: Any) -> None:
@@ -106,3 +178,32 @@ async def test_anyone_may_leave_and_the_others_go_on(browser: Any, server: Any) 
         await page.wait_for_function(ALL_REMOTE_VIDEO, arg=1, timeout=20000)
         assert await page.evaluate("Object.values(window.vbCall.states())") == ["connected"]
     assert rc.url.endswith("/call")
+
+
+async def test_sound_only_holds_on_every_link_also_for_a_third_who_joins_later(browser: Any, server: Any) -> None:
+    cw, rc = await _call_with_video(browser, server)
+    await rc.wait_for_function("() => window.vbDataSaver?.connected()", timeout=15000)
+    await rc.select_option("#datamode", "audio")
+    await rc.wait_for_function(EVERY_LINK_SENDS, arg=["audio", 1], timeout=15000)
+
+    # The interpreter joins after the recipient chose "sound only".
+    interpreter, _link = await _interpreter_joins(browser, server, cw, rc)
+    for page in (cw, rc, interpreter):
+        await _until(page, ALL_LINKS_GET_AUDIO, 2)
+    recipient = await rc.evaluate("window.vbCall.self()")
+    interpreter_id = await interpreter.evaluate("window.vbCall.self()")
+
+    # The recipient's page sends sound only on both links …
+    await rc.wait_for_function(EVERY_LINK_SENDS, arg=["audio", 2], timeout=15000)
+    await _until(rc, NO_VIDEO_SENT, timeout=15)
+    # … and both others send it sound only (asked over each link), while they keep
+    # sending each other video.
+    await cw.wait_for_function(LINK_SENDS, arg=[recipient, "audio"], timeout=15000)
+    await cw.wait_for_function(LINK_SENDS, arg=[interpreter_id, "normal"], timeout=15000)
+    await interpreter.wait_for_function(LINK_SENDS, arg=[recipient, "audio"], timeout=15000)
+    assert await rc.evaluate("document.querySelector('#datamode').value") == "audio"
+
+    # The recipient's counter counts both links.
+    counted = await rc.evaluate(COUNTED)
+    assert len(counted["links"]) == 2 and all(b > 0 for b in counted["links"])
+    assert counted["total"] >= sum(counted["links"])

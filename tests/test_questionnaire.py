@@ -8,7 +8,8 @@ import pytest
 
 from feedback.errors import InvalidAnswer
 from feedback.export import ResponseRecord, anonymous_rows
-from feedback.questionnaire import NO_ANSWER, QUESTIONS, Answers, parse_answers
+from feedback.questionnaire import NO_ANSWER, NOT_ASKED, QUESTIONS, Answers, parse_answers, questions_for
+from feedback.report import build_report
 
 
 def test_every_question_offers_no_answer_and_nothing_is_required() -> None:
@@ -63,3 +64,31 @@ def test_record_export_is_k_anonymous_and_hides_not_asked() -> None:
     # "keine Angabe" and "not asked" are both empty.
     assert all(r["why_not_video"] is None for r in rows)
     assert {r["technical_quality"] for r in rows} <= {None, 5, 4, 3}
+
+
+@pytest.mark.parametrize("channel", ["phone", "in_person"])
+def test_no_device_questions_after_a_phone_or_in_person_appointment(channel: str) -> None:
+    asked = {q.name for q in questions_for(channel)}
+    assert not asked & {"device", "setup_help", "technical_quality"}
+    answers = parse_answers({"device": "tablet", "setup_help": "yes", "recommend": "yes"}, channel)
+    assert (answers.device, answers.setup_help, answers.recommend) == (NOT_ASKED, NOT_ASKED, "yes")
+    assert {"device", "setup_help", "technical_quality"} <= {q.name for q in questions_for("video")}
+
+
+def _answer(device: str, setup_help: str, recommend: str = "yes") -> Answers:
+    return Answers(recommend, "yes", 4, None, device, setup_help, None)
+
+
+def test_the_report_counts_device_questions_over_video_sessions_only() -> None:
+    video = [_answer("smartphone", "no")] * 6 + [_answer("computer", "yes")] * 5 + [_answer(NO_ANSWER, NO_ANSWER)] * 5
+    others = [_answer(NOT_ASKED, NOT_ASKED, "no")] * 9
+    report = build_report("sgb2", video + others, [], [])
+    assert report.respondents == 25
+    smartphone = report.figure("device", "smartphone")
+    assert (smartphone.n, smartphone.count) == (16, 6)
+    assert report.figure("setup_help", "yes").n == 16
+    assert report.figure("recommend", "yes").n == 25
+    # With only a few not asked, their number would follow: the distribution is hidden.
+    few = build_report("sgb2", video + others[:2], [], [])
+    assert all(f.suppressed for f in few.metric("device"))
+    assert not build_report("sgb2", video, [], []).figure("device", "smartphone").suppressed

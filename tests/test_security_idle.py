@@ -6,20 +6,34 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.rawsocket import RawSocket
-from web.serving import HEADER_TIMEOUT_SECONDS, server_options
+from web.app import create_app
+from web.serving import server_options
+from web.settings import Settings
+
+# Production waits 10 s for the socket.io CONNECT and 15 s for request headers; the same
+# code with short deadlines here (tests/conftest.py's settings leave both at the defaults).
+CONNECT_DEADLINE = 1.5
+HEADER_TIMEOUT = 2.0
 
 
 @pytest.fixture
-async def server(app: web.Application) -> AsyncIterator[TestServer]:
+def app(settings: Settings) -> web.Application:
+    short = replace(settings, socket_connect_timeout_seconds=CONNECT_DEADLINE, header_timeout_seconds=HEADER_TIMEOUT)
+    return create_app(short)
+
+
+@pytest.fixture
+async def server(app: web.Application, settings: Settings) -> AsyncIterator[TestServer]:
     """The app served with the options ``videoberatung serve`` uses."""
     srv = TestServer(app, host="127.0.0.1")
-    await srv.start_server(**server_options())
+    await srv.start_server(**server_options(HEADER_TIMEOUT))
     yield srv
     await srv.close()
 
@@ -33,7 +47,7 @@ async def test_engineio_connection_without_socketio_connect_is_closed(server, ca
         loop = asyncio.get_running_loop()
         started = loop.time()
         await asyncio.wait_for(raw.closed.wait(), 20)
-        assert loop.time() - started < 15  # the 10 s deadline, with room for a loaded machine
+        assert loop.time() - started >= CONNECT_DEADLINE - 0.1  # closed by the deadline, not before
         assert "never connected to socket.io" in caplog.text
     finally:
         await raw.close()
@@ -91,9 +105,9 @@ async def test_dripping_request_headers_are_cut_off(server) -> None:  # type: ig
     writer.write(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n")
     closed_after = None
     try:
-        for i in range(60):  # one header line a second, never the blank line that ends them
+        for i in range(120):  # a header line every 0.25 s, never the blank line that ends them
             try:
-                data = await asyncio.wait_for(reader.read(1024), 1)
+                data = await asyncio.wait_for(reader.read(1024), 0.25)
             except TimeoutError:
                 writer.write(f"X-Drip-{i}: a\r\n".encode())
                 continue
@@ -102,8 +116,8 @@ async def test_dripping_request_headers_are_cut_off(server) -> None:  # type: ig
                 break
     finally:
         writer.close()
-    assert closed_after is not None, "the server held the connection for a minute"
-    assert closed_after < HEADER_TIMEOUT_SECONDS + 5
+    assert closed_after is not None, "the server held the connection for 30 s"
+    assert closed_after >= HEADER_TIMEOUT - 0.1  # cut off by the header timeout while still dripping
 
 
 async def test_socket_that_leaves_the_namespace_but_keeps_the_transport_is_closed(server, client) -> None:  # type: ignore[no-untyped-def]

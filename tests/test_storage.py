@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, Sess
 from storage import consents, sessions, users
 from storage.db import create_engine, migrate
 from storage.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import CHEAP_ARGON2, PASSWORD
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -41,7 +42,30 @@ async def test_passwords_are_argon2_and_checked(db) -> None:  # type: ignore[no-
         assert await users.authenticate(s, "nobody", PASSWORD) is None
     async with db() as s:
         hashes = (await s.scalars(select(User.password_hash))).all()
-    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+    assert hashes and all(h.startswith("$argon2id$v=19$m=8,t=1,p=1$") for h in hashes)  # the tests' cost
+
+
+def test_production_hashes_keep_argon2_cffi_default_cost(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    from web.passwords import apply_hash_cost
+    from web.settings import Settings
+
+    default = Settings(instance_path=tmp_path, database_url="sqlite+aiosqlite://")
+    assert (default.argon2_time_cost, default.argon2_memory_kib, default.argon2_parallelism) == (
+        RFC_9106_LOW_MEMORY.time_cost,
+        RFC_9106_LOW_MEMORY.memory_cost,
+        RFC_9106_LOW_MEMORY.parallelism,
+    )
+    apply_hash_cost(default)
+    try:
+        assert users._hasher.hash("x" * 12).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    finally:
+        apply_hash_cost(replace(default, **CHEAP_ARGON2))
+    with pytest.raises(ValueError):
+        replace(default, argon2_memory_kib=4)
+    with pytest.raises(ValueError):
+        replace(default, argon2_time_cost=0)
 
 
 async def test_duplicate_username_is_refused_and_nothing_lost(db) -> None:  # type: ignore[no-untyped-def]

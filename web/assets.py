@@ -9,7 +9,10 @@ JavaScript modules import each other (``import … from "./signaling.js"``). The
 resolves those specifiers without the page's ``?v=``, so ``JsModules`` serves every
 module with its local imports rewritten to versioned URLs, and a module's version is the
 hash of what it serves, imports included: a change to ``signaling.js`` gives
-``call.js`` a new version too, and no cached module ever imports a stale one.
+``call.js`` a new version too, and no cached module ever imports a stale one. Dynamic
+imports (``import("./datasaver.js")``, the call page's add-ons loaded after first paint)
+are versioned the same way, but a page preloads only the static graph its first paint
+needs; the prefetch list of the page before (``graph``) includes the dynamic ones.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class JsModules:
         self.body: dict[str, bytes] = {}  # relative path -> served bytes
         self.version: dict[str, str] = {}
         self.imports: dict[str, list[str]] = {}  # relative path -> the modules it imports
+        self.lazy: dict[str, list[str]] = {}  # relative path -> the modules it imports dynamically
         sources = {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in sorted(root.rglob("*.js"))}
         for rel in sources:
             self._load(rel, sources, ())
@@ -63,17 +67,19 @@ class JsModules:
             raise ValueError(f"import cycle through {rel}")
 
         imported: list[str] = []
+        lazy: list[str] = []
 
         def versioned(match: re.Match[str]) -> str:
             lead, quote, specifier = match.groups()
             target = self._target(rel, specifier)
             if target is None or target not in sources:
                 return match.group(0)
-            imported.append(target)
+            (lazy if "(" in lead else imported).append(target)
             return f"{lead}{quote}{specifier}?v={self._load(target, sources, (*seen, rel))}{quote}"
 
         body = _IMPORT.sub(versioned, sources[rel]).encode()
         self.imports[rel] = list(dict.fromkeys(imported))
+        self.lazy[rel] = list(dict.fromkeys(lazy))
         self.body[rel] = body
         self.version[rel] = hashlib.sha256(body).hexdigest()[:16]
         return self.version[rel]
@@ -84,21 +90,29 @@ class JsModules:
         return None if version is None else f"{self._prefix}/{rel}?v={version}"
 
     def preloads(self, *entries: str) -> list[str]:
-        """Versioned URLs of every module the ``entries`` import, directly or not (not the
-        entries themselves): for ``<link rel="modulepreload">``, so the browser fetches the
-        whole graph at once instead of one level of imports per round trip."""
+        """Versioned URLs of every module the ``entries`` import statically, directly or
+        not (not the entries themselves): for ``<link rel="modulepreload">``, so the browser
+        fetches what first paint needs at once instead of one level of imports per round
+        trip. Modules imported dynamically (``import()``) are left to load later."""
+        return self._closure(entries, lazy=False)
+
+    def graph(self, *entries: str) -> list[str]:
+        """Versioned URLs of the ``entries`` and of every module they import, dynamically
+        too: what a page fetches into the cache for the next one (page.js, prefetch)."""
+        return [url for rel in entries if (url := self.url(rel)) is not None] + self._closure(entries, lazy=True)
+
+    def _closure(self, entries: tuple[str, ...], *, lazy: bool) -> list[str]:
+        def imports(rel: str) -> list[str]:
+            return self.imports.get(rel, []) + (self.lazy.get(rel, []) if lazy else [])
+
         found: dict[str, None] = {}
-        todo = [m for rel in entries for m in self.imports.get(rel, [])]
+        todo = [m for rel in entries for m in imports(rel)]
         while todo:
             rel = todo.pop(0)
             if rel not in found and rel not in entries:
                 found[rel] = None
-                todo.extend(self.imports.get(rel, []))
+                todo.extend(imports(rel))
         return [url for rel in found if (url := self.url(rel)) is not None]
-
-    def graph(self, *entries: str) -> list[str]:
-        """Versioned URLs of the ``entries`` and of every module they import."""
-        return [url for rel in entries if (url := self.url(rel)) is not None] + self.preloads(*entries)
 
     async def handler(self, request: web.Request) -> web.StreamResponse:
         rel = request.match_info["path"]

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from storage import users
+from application import login
 from web.bodies import read_form
 from web.cookies import CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE
-from web.i18n import LANGUAGES, STAFF_LANGUAGES, current_language, set_pseudo, use_language
+from web.i18n import LANGUAGES, STAFF_LANGUAGES, current_language, negotiate, set_pseudo, use_language
 from web.keys import DB, SETTINGS
 from web.settings import Settings
 
@@ -112,17 +112,22 @@ async def _page_path(request: web.Request) -> str:
 
 @web.middleware
 async def language_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """``?lang=`` switches and remembers; else the cookie; else German.
+    """``?lang=`` switches and remembers; else the cookie; else the browser's
+    ``Accept-Language`` (best of the seven); else German (the configured default).
 
     A POST answered with a page (a form shown again) remembers the nearest GET address
     (``page_path``), so the language switcher never leads to a 405.
     """
     set_pseudo(request.app[SETTINGS].pseudo_locale)
     asked = request.query.get("lang")
+    remembered = request.cookies.get(LANG_COOKIE)
     if asked in LANGUAGES:
         use_language(asked)
+    elif remembered in LANGUAGES:
+        use_language(remembered)
     else:
-        use_language(request.cookies.get(LANG_COOKIE, request.app[SETTINGS].default_language))
+        browser = negotiate(request.headers.get("Accept-Language"))
+        use_language(browser or request.app[SETTINGS].default_language)
     if request.method == "POST" and "page_path" not in request:
         request["page_path"] = await _page_path(request)
     try:
@@ -144,8 +149,7 @@ async def login_middleware(request: web.Request, handler: Handler) -> web.Stream
     request["csrf"] = None
     token = request.cookies.get(LOGIN_COOKIE)
     if token and not request.path.startswith(("/static/", "/socket.io/")):
-        async with request.app[DB]() as db:
-            found = await users.find_login_session(db, token, request.app[SETTINGS].clock())
+        found = await login.logged_in(request.app[DB], token, request.app[SETTINGS].clock())
         if found:
             request["account"], request["csrf"] = found
     if is_staff_page(request):

@@ -8,6 +8,9 @@ lowest CPU priority (nice 19; on Linux a thread's niceness is its own and passes
 threads it starts): the loop always comes first, hashing gets what is left. The pool has
 ``workers`` threads and at most ``max_pending`` checks queued; beyond that a login is
 refused with ``PasswordChecksBusy`` instead of queueing without bound.
+
+The cost of new hashes comes from ``Settings`` (``apply_hash_cost``): argon2-cffi's default
+in production, a cheap one in tests.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from storage.users import verify_password
+from application.login import use_hash_cost, verify_password
+from web.settings import Settings
 
-__all__ = ["PasswordChecks", "PasswordChecksBusy"]
+__all__ = ["PasswordChecks", "PasswordChecksBusy", "apply_hash_cost"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,11 @@ def _lowest_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _LOWEST)
     except (AttributeError, OSError):  # not Linux: the bound on workers still holds
         logger.info("password checks run at normal priority on this platform")
+
+
+def apply_hash_cost(settings: Settings) -> None:
+    """New password hashes (and the dummy hash of unknown names) at the settings' argon2 cost."""
+    use_hash_cost(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
 
 
 class PasswordChecksBusy(Exception):

@@ -88,9 +88,24 @@ class Settings:
     connect_timeout_seconds: float = 30.0
     # Where people report a barrier (the accessibility statement, § 12b BGG).
     accessibility_email: str = "barrierefreiheit@jobcenter.example"
+    # The argon2id cost of new password hashes (RFC 9106's low-memory profile, about 0.1 s
+    # each; argon2-cffi's default). Tests lower it; a verify always uses the stored hash's own.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    # How long a connection may take to send a complete request (and stay idle between two).
+    header_timeout_seconds: float = 15.0
     # Tests only: every translated string is marked, to find text outside the catalogues.
     pseudo_locale: bool = False
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.argon2_time_cost < 1 or self.argon2_parallelism < 1:
+            raise ValueError("argon2 time cost and parallelism must be at least 1")
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:
+            raise ValueError("argon2 memory must be at least 8 KiB per lane")
+        if self.header_timeout_seconds <= 0:
+            raise ValueError("the header timeout must be positive")
 
     @property
     def signing_key_path(self) -> Path:

@@ -88,6 +88,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
     return {
         "request": request,
         "account": request.get("account"),
+        "staff_page": is_staff_page(request),
         "csrf_token": csrf_token(request),
         "lang": i18n.current_language(),
         "dir": i18n.text_direction(),

@@ -1,20 +1,212 @@
-// Call page (caseworker, recipient, third person): local media, signalling over
-// socket.io and one RTCPeerConnection per other participant (mesh.js).
-import { connect, errorCode, errorDetail, newInstanceId, request } from "./signaling.js";
-import { errorText, t } from "./i18n.js";
+// Call page (caseworker, recipient, third person): wires the page, the socket
+// (callsignals.js, imported at the start so that the socket.io client does not hold up
+// the first paint) and the mesh, one peer link (peerlink.js) per other participant.
+// The add-ons (data saving, document photos, the third person) load after the call is
+// on screen and follow the links through the small interface `Call` gives them:
+// `links`, `onLink(fn)` (each link now and later; a link's "close" event when it ends),
+// `isPair(link)` (the caseworker–recipient link), `self`, `main`, `role`, `session`.
 import { attemptLog } from "./attempts.js";
-import { PeerLink, isPolite } from "./mesh.js";
-import { mediaErrorKey, onPageLeave, writeStatus } from "./page.js";
+import { PeerLink, isPolite, withAudioPtime } from "./peerlink.js";
+import { CallStage } from "./callstage.js";
+import { LocalMedia } from "./callmedia.js";
+import { newInstanceId, onPageLeave, preloadModules } from "./page.js";
 
-const main = document.getElementById("call");
+// Data channels of a link, by the pair they belong to (docs/protocol.md, "Data channels").
+const CHANNELS_ALL = ["vb-control"];
+const CHANNELS_PAIR = ["vb-control", "vb-photo"];
 
-if (main) startCall(main);
+class Call {
+  constructor(main) {
+    this.main = main;
+    this.session = main.dataset.session;
+    this.role = main.dataset.role === "caseworker" ? "caseworker" : "recipient";
+    this.urls = callUrls(main, this.session);
+    this.iceServers = parseIceServers(main.dataset.iceServers);
+    this.attempts = attemptLog(main);
+    this.instance = newInstanceId();
+    this.stage = new CallStage(main);
+    this.media = new LocalMedia({
+      onStarted: () => this.mark("vb:media"),
+      onError: (err, key) => {
+        this.attempts.media(err);
+        this.stage.showMediaError(key);
+      },
+    });
+    this.links = new Map(); // participant id -> PeerLink
+    this.self = { participant: null, role: main.dataset.selfRole || this.role };
+    this.linkWatchers = [];
+    this.signals = null; // callsignals.js's, once loaded: socket, send, request
+    this.connected = false; // media flowed at some point: the outcome form pre-selects video
+    this.leaving = false; // navigating away: stop reacting to disconnects
+    this.navigating = false;
+  }
 
-function startCall(main) {
-  const session = main.dataset.session;
-  const role = main.dataset.role === "caseworker" ? "caseworker" : "recipient";
+  start() {
+    this.stage.setStatus("connecting");
+    document.getElementById("hangup")?.addEventListener("click", () => this.hangup());
+    // Withdrawal (withdraw.js) loads with the first click if it has not loaded yet.
+    const withdraw = document.getElementById("withdraw");
+    withdraw?.addEventListener("click", () => import("./withdraw.js").then((addOn) => addOn.withdraw(this, withdraw)));
+    // Leaving the page (navigation, reload, tab close): say goodbye cleanly.
+    onPageLeave(() => this.shutdown());
+    // Camera and socket start together; the socket's call events wait for the camera, so
+    // every connection is still created with our tracks present.
+    const mediaReady = this.media.start();
+    preloadModules("call-signals"); // callsignals.js, signaling.js, socket.io: at once
+    return import("./callsignals.js")
+      .then(({ connectSignalling }) => {
+        if (!this.leaving) this.signals = connectSignalling(this, mediaReady);
+      })
+      .catch((err) => {
+        console.warn("call: loading the signalling failed:", err);
+        this.stage.setStatus("reconnecting");
+      });
+  }
+
+  get socket() {
+    return this.signals?.socket ?? null;
+  }
+
+  firstLink() {
+    return this.links.values().next().value;
+  }
+
+  /** `fn(link)` for every link there is and every link to come. */
+  onLink(fn) {
+    this.linkWatchers.push(fn);
+    for (const link of this.links.values()) fn(link);
+  }
+
+  /** Document photos are between the caseworker and the recipient. */
+  isPair(link) {
+    const pair = [this.self.role, link.peer.role];
+    return pair.includes("caseworker") && pair.includes("recipient");
+  }
+
+  /** A timing mark for the set-up (once per page): read by the bench, harmless otherwise. */
+  mark(name) {
+    if (!performance.getEntriesByName(name, "mark").length) performance.mark(name);
+  }
+
+  openLink(peer) {
+    const participant = peer.participant;
+    const pair = this.isPair({ peer });
+    const link = new PeerLink(peer, {
+      polite: isPolite(this.self, peer),
+      iceServers: this.iceServers,
+      channels: pair ? CHANNELS_PAIR : CHANNELS_ALL,
+      hooks: this.linkHooks(peer),
+    });
+    this.links.set(participant, link);
+    for (const fn of this.linkWatchers) fn(link);
+    this.main.dispatchEvent(new CustomEvent("vbcall:links"));
+    return link;
+  }
+
+  linkHooks(peer) {
+    const participant = peer.participant;
+    return {
+      send: (event, payload) => {
+        if (event === "offer") this.mark("vb:offer");
+        this.send(event, { ...payload, to: participant });
+      },
+      localStream: () => this.media.stream,
+      attach: (stream) => this.stage.attach(participant, stream, () => this.mark("vb:video")),
+      detach: () => this.stage.release(participant),
+      watch: (conn, onTimeout) =>
+        this.attempts.watch(conn, { hasTurn: this.iceServers.length > 0, onTimeout, peerRole: peer.role }),
+      state: (key) => {
+        if (key === "connected") {
+          this.connected = true;
+          this.mark("vb:connected");
+          this.stage.clearConnectionFailed();
+        }
+        this.stage.setStatus(key);
+      },
+      failed: () => this.stage.showConnectionFailed(),
+      // Longer audio packets from our encoder in every mode (sdp.js).
+      remoteSdp: (sdp) => withAudioPtime(sdp),
+    };
+  }
+
+  closeLink(participant) {
+    const link = this.links.get(participant);
+    if (!link) return;
+    link.close();
+    this.links.delete(participant);
+    this.main.dispatchEvent(new CustomEvent("vbcall:links"));
+  }
+
+  /** Fire-and-forget signalling; failures while offline are expected and recovered on reconnect. */
+  send(event, payload) {
+    this.signals?.send(event, payload);
+  }
+
+  /** Only accept signalling from a peer we built a link for. */
+  linkFrom(message) {
+    return message && typeof message.from === "string" ? this.links.get(message.from) : undefined;
+  }
+
+  /** A peer page is present (from call.peers or peer.joined). */
+  peerPresent(info, { fromJoin }) {
+    if (!info?.participant || info.participant === this.self.participant) return;
+    const next = { participant: info.participant, instance: info.instance, role: info.role };
+    const link = this.links.get(next.participant);
+    if (!link || !link.pc || link.peer.instance !== next.instance) {
+      // New page on the other side (first contact or a reload): start from scratch.
+      this.closeLink(next.participant);
+      this.openLink(next);
+      this.stage.setStatus("connecting");
+      return;
+    }
+    // Same page, its network dropped and came back.
+    if (fromJoin) {
+      link.resync();
+      if (link.state === "connected") this.stage.setStatus("connected");
+    }
+  }
+
+  peerGone(participant) {
+    this.closeLink(participant);
+    if (!this.links.size) this.stage.setStatus("waiting_for_peer");
+  }
+
+  shutdown() {
+    this.leaving = true;
+    for (const participant of [...this.links.keys()]) this.closeLink(participant);
+    this.media.stop();
+    this.socket?.disconnect();
+  }
+
+  leave(url) {
+    this.shutdown();
+    if (this.navigating) return; // e.g. hangup and session.ended racing
+    this.navigating = true;
+    location.assign(url);
+  }
+
+  async hangup() {
+    if (this.leaving) return;
+    this.leaving = true;
+    const button = document.getElementById("hangup");
+    if (button) button.disabled = true;
+    if (this.socket?.connected) {
+      try {
+        await this.signals.request("hangup");
+      } catch (err) {
+        console.warn("call: hangup failed:", err?.code);
+      }
+    }
+    // The caseworker goes straight to the outcome form (issue 12), "held by video"
+    // pre-selected when the call was connected.
+    const outcome = `${this.urls.outcome}${this.connected ? "?connected=1" : ""}#outcome-form`;
+    this.leave(this.role === "caseworker" ? outcome : this.urls.ended);
+  }
+}
+
+function callUrls(main, session) {
   const sessionPath = `/s/${encodeURIComponent(session)}`;
-  const urls = {
+  return {
     ended: main.dataset.endedUrl || `${sessionPath}/ended`,
     outcome: `/sessions/${encodeURIComponent(session)}/outcome`,
     consent: `${sessionPath}/consent`,
@@ -23,523 +215,6 @@ function startCall(main) {
     moved: `${sessionPath}/moved`,
     withdrawn: `${main.dataset.fallbackUrl || `${sessionPath}/fallback`}?reason=withdrawn`,
   };
-  const iceServers = parseIceServers(main.dataset.iceServers);
-  const attempts = attemptLog(main);
-  const instance = newInstanceId();
-
-  const localVideo = document.getElementById("local");
-  const remoteVideo = document.getElementById("remote");
-  const stateEl = document.getElementById("conn-state");
-  const muteBtn = document.getElementById("mute");
-  const cameraBtn = document.getElementById("camera");
-  const hangupBtn = document.getElementById("hangup");
-  const withdrawBtn = document.getElementById("withdraw");
-  const mediaError = document.getElementById("media-error");
-  const mediaErrorText = document.getElementById("media-error-text");
-
-  let localStream = null;
-  let socket = null;
-  let everConnected = false; // to tell the first socket connect from reconnects
-  let callConnected = false; // media flowed at some point: the outcome form pre-selects video
-  let leaving = false; // navigating away: stop reacting to disconnects
-
-  // One link (RTCPeerConnection) per other participant: a bounded mesh (mesh.js).
-  const links = new Map(); // participant id -> PeerLink
-  const selfInfo = { participant: null, role: main.dataset.selfRole || role };
-  const extraVideos = new Map(); // participant id -> <video> beyond the first remote
-
-  window.vbCall = {
-    pc: () => firstLink()?.pc ?? null,
-    state: () => firstLink()?.state,
-    states: () => Object.fromEntries([...links].map(([id, link]) => [id, link.state])),
-    links: () => links,
-  };
-
-  function firstLink() {
-    return links.values().next().value;
-  }
-
-  // ---- UI helpers -------------------------------------------------------------
-
-  function setStatus(key) {
-    if (key !== "peer_left") stopGrace();
-    writeStatus(stateEl, t(key));
-    main.dataset.state = key; // a styling / testing hook
-  }
-
-  function setStatusText(text) {
-    writeStatus(stateEl, text);
-  }
-
-  // A dropped connection (not a hang-up): count the grace period down until the other
-  // side is back (peer.joined) or gone for good (peer.gone).
-  let graceTimer = 0;
-  function startGrace(seconds) {
-    setStatus("peer_left");
-    let left = Math.max(0, Math.ceil(Number(seconds) || 0));
-    const tick = () => {
-      setStatusText(t("peer_left_countdown", { seconds: left }));
-      if (left-- <= 0) stopGrace();
-    };
-    tick();
-    graceTimer = setInterval(tick, 1000);
-  }
-  function stopGrace() {
-    clearInterval(graceTimer);
-    graceTimer = 0;
-  }
-
-  function showMediaError(key) {
-    if (mediaErrorText) mediaErrorText.textContent = t(key);
-    if (mediaError) mediaError.hidden = false;
-  }
-
-  function showConnectionFailed() {
-    setStatus("failed");
-    // Point at the fallback link (and the proof) that the media-error box carries.
-    if (mediaError?.hidden) {
-      mediaError.dataset.reason = "connection";
-      showMediaError("failed");
-    }
-  }
-
-  // ---- local media ------------------------------------------------------------
-
-  async function startMedia() {
-    try {
-      localStream = await navigator.mediaDevices.getUserMedia({
-        audio: true,
-        video: { width: { ideal: 640 }, height: { ideal: 480 } },
-      });
-      mark("vb:media");
-      if (localVideo) localVideo.srcObject = localStream;
-    } catch (err) {
-      console.warn("call: getUserMedia failed:", err?.name, err?.message);
-      attempts.media(err);
-      showMediaError(mediaErrorKey(err));
-    }
-    // Toggles only make sense for tracks we actually have.
-    if (muteBtn) muteBtn.disabled = !localStream?.getAudioTracks().length;
-    if (cameraBtn) cameraBtn.disabled = !localStream?.getVideoTracks().length;
-  }
-
-  function stopMedia() {
-    localStream?.getTracks().forEach((track) => track.stop());
-    if (localVideo) localVideo.srcObject = null;
-  }
-
-  // ---- peer links -------------------------------------------------------------
-
-  /** The <video> of one peer: #remote for the first, another one per further peer. */
-  function videoFor(participant) {
-    if (!remoteVideo) return null;
-    if (remoteVideo.dataset.participant === participant || !remoteVideo.dataset.participant) {
-      remoteVideo.dataset.participant = participant;
-      return remoteVideo;
-    }
-    let video = extraVideos.get(participant);
-    if (!video) {
-      video = document.createElement("video");
-      video.autoplay = true;
-      video.playsInline = true;
-      video.className = "remote";
-      video.dataset.participant = participant;
-      video.setAttribute("aria-label", remoteVideo.getAttribute("aria-label") || "");
-      remoteVideo.after(video);
-      extraVideos.set(participant, video);
-    }
-    return video;
-  }
-
-  function releaseVideo(participant) {
-    const extra = extraVideos.get(participant);
-    if (extra) {
-      extra.srcObject = null;
-      extra.remove();
-      extraVideos.delete(participant);
-    } else if (remoteVideo?.dataset.participant === participant) {
-      remoteVideo.srcObject = null;
-      delete remoteVideo.dataset.participant;
-    }
-  }
-
-  function playVideo(video) {
-    // Autoplay with sound can be blocked until the user interacts with the page.
-    video.play().catch((err) => {
-      if (err?.name !== "NotAllowedError") return;
-      const resume = () => video.play().catch(() => {});
-      document.addEventListener("pointerdown", resume, { once: true });
-      document.addEventListener("keydown", resume, { once: true });
-    });
-  }
-
-  function openLink(peer) {
-    const participant = peer.participant;
-    const link = new PeerLink(peer, {
-      polite: isPolite(selfInfo, peer),
-      iceServers,
-      hooks: {
-        send: (event, payload) => {
-          if (event === "offer") mark("vb:offer");
-          send(event, { ...payload, to: participant });
-        },
-        localStream: () => localStream,
-        attach: (stream) => {
-          const video = videoFor(participant);
-          if (video && video.srcObject !== stream) {
-            video.srcObject = stream;
-            video.addEventListener("resize", () => mark("vb:video"), { once: true });
-            playVideo(video);
-          }
-        },
-        detach: () => releaseVideo(participant),
-        watch: (conn, onTimeout) =>
-          attempts.watch(conn, { hasTurn: iceServers.length > 0, onTimeout, peerRole: peer.role }),
-        state: (key) => {
-          if (key === "connected") {
-            callConnected = true;
-            mark("vb:connected");
-          }
-          if (key === "connected" && mediaError?.dataset.reason === "connection") {
-            mediaError.hidden = true;
-            delete mediaError.dataset.reason;
-          }
-          setStatus(key);
-        },
-        failed: () => showConnectionFailed(),
-        // The call's add-ons (datasaver.js, photo.js) follow the caseworker–recipient link.
-        created: (conn, polite) => {
-          if (addOnsFollow(peer)) main.dispatchEvent(new CustomEvent("vbcall:pc", { detail: { pc: conn, polite } }));
-        },
-        closed: (conn) => {
-          if (addOnsFollow(peer)) main.dispatchEvent(new CustomEvent("vbcall:pcclosed", { detail: { pc: conn } }));
-        },
-      },
-    });
-    links.set(participant, link);
-    updateThirdControls();
-    return link;
-  }
-
-  /** Data saving and document photos are between the caseworker and the recipient. */
-  function addOnsFollow(peer) {
-    const pair = [selfInfo.role, peer.role];
-    return pair.includes("caseworker") && pair.includes("recipient");
-  }
-
-  function closeLink(participant) {
-    const link = links.get(participant);
-    if (!link) return;
-    link.close();
-    links.delete(participant);
-    updateThirdControls();
-  }
-
-  function closeAll() {
-    for (const participant of [...links.keys()]) closeLink(participant);
-  }
-
-  /** Fire-and-forget signalling; failures while offline are expected and recovered on reconnect. */
-  function send(event, payload) {
-    if (!socket) return;
-    request(socket, event, payload).catch((err) => {
-      const code = errorCode(err);
-      if (code !== "disconnected" && !leaving) console.warn(`call: ${event} failed:`, code);
-    });
-  }
-
-  function linkFrom(message) {
-    // Only accept signalling from a peer we built a link for.
-    return message && typeof message.from === "string" ? links.get(message.from) : undefined;
-  }
-
-  /** A peer page is present (from call.peers or peer.joined). */
-  function peerPresent(info, { fromJoin }) {
-    if (!info?.participant || info.participant === selfInfo.participant) return;
-    const next = { participant: info.participant, instance: info.instance, role: info.role };
-    const link = links.get(next.participant);
-    if (!link || !link.pc || link.peer.instance !== next.instance) {
-      // New page on the other side (first contact or a reload): start from scratch.
-      closeLink(next.participant);
-      openLink(next);
-      setStatus("connecting");
-      return;
-    }
-    // Same page, its network dropped and came back.
-    if (fromJoin) {
-      link.resync();
-      if (link.state === "connected") setStatus("connected");
-    }
-  }
-
-  function peerGone(participant) {
-    closeLink(participant);
-    if (!links.size) setStatus("waiting_for_peer");
-  }
-
-  // ---- third person -----------------------------------------------------------
-
-  const removeBtn = document.getElementById("remove-third");
-  const thirdAsk = document.getElementById("third-ask");
-
-  function thirdInCall() {
-    return [...links.values()].find((link) => ["interpreter", "companion"].includes(link.peer.role));
-  }
-
-  function updateThirdControls() {
-    if (removeBtn) removeBtn.hidden = !thirdInCall();
-  }
-
-  removeBtn?.addEventListener("click", async () => {
-    removeBtn.disabled = true;
-    try {
-      const response = await fetch(`/api/third/${encodeURIComponent(session)}/remove`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: "{}",
-        credentials: "same-origin",
-      });
-      if (!response.ok) console.warn("call: removing the third person failed:", response.status);
-    } finally {
-      removeBtn.disabled = false;
-    }
-  });
-
-  function askThird(thirdRole) {
-    if (!thirdAsk || role !== "recipient" || selfInfo.role !== "recipient") return;
-    const text = document.getElementById("third-ask-text");
-    if (text) text.textContent = t(`third_asked_${thirdRole}`);
-    thirdAsk.hidden = false;
-  }
-
-  async function answerThird(agree) {
-    thirdAsk.querySelectorAll("button").forEach((b) => (b.disabled = true));
-    try {
-      const response = await fetch(`/api/third/${encodeURIComponent(session)}/answer`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ agree }),
-        credentials: "same-origin",
-      });
-      if (!response.ok) throw new Error(String(response.status));
-      thirdAsk.hidden = true; // answered (and stored)
-    } catch (err) {
-      console.warn("call: answering failed:", err?.message);
-    } finally {
-      thirdAsk.querySelectorAll("button").forEach((b) => (b.disabled = false));
-    }
-  }
-
-  document.getElementById("third-agree")?.addEventListener("click", () => answerThird(true));
-  document.getElementById("third-refuse")?.addEventListener("click", () => answerThird(false));
-  if (main.dataset.thirdAsked) askThird(main.dataset.thirdAsked);
-
-  // ---- leaving ----------------------------------------------------------------
-
-  function shutdown() {
-    leaving = true;
-    closeAll();
-    stopMedia();
-    socket?.disconnect();
-  }
-
-  let navigating = false;
-  function leave(url) {
-    shutdown();
-    if (navigating) return; // e.g. hangup and session.ended racing
-    navigating = true;
-    location.assign(url);
-  }
-
-  async function hangup() {
-    if (leaving) return;
-    leaving = true;
-    if (hangupBtn) hangupBtn.disabled = true;
-    if (socket?.connected) {
-      try {
-        await request(socket, "hangup", {});
-      } catch (err) {
-        console.warn("call: hangup failed:", errorCode(err));
-      }
-    }
-    // The caseworker goes straight to the outcome form (issue 12), "held by video"
-    // pre-selected when the call was connected.
-    leave(role === "caseworker" ? `${urls.outcome}${callConnected ? "?connected=1" : ""}#outcome-form` : urls.ended);
-  }
-
-  // ---- controls ---------------------------------------------------------------
-
-  muteBtn?.addEventListener("click", () => {
-    const tracks = localStream?.getAudioTracks() ?? [];
-    if (!tracks.length) return;
-    const muted = muteBtn.getAttribute("aria-pressed") !== "true";
-    tracks.forEach((track) => (track.enabled = !muted));
-    // A toggle keeps its name; only aria-pressed (and the pressed style) changes, so a
-    // screen reader announces "Stummschalten, gedrückt" rather than a different button.
-    muteBtn.setAttribute("aria-pressed", String(muted));
-  });
-
-  cameraBtn?.addEventListener("click", () => {
-    const tracks = localStream?.getVideoTracks() ?? [];
-    if (!tracks.length) return;
-    const off = cameraBtn.getAttribute("aria-pressed") !== "true";
-    tracks.forEach((track) => (track.enabled = !off));
-    cameraBtn.setAttribute("aria-pressed", String(off));
-  });
-
-  hangupBtn?.addEventListener("click", hangup);
-
-  /** Withdrawal is as easy as consent: one click ends the media at once. */
-  async function withdraw() {
-    if (leaving || !socket?.connected) return;
-    if (withdrawBtn) withdrawBtn.disabled = true;
-    try {
-      await request(socket, "consent.withdraw", {});
-    } catch (err) {
-      console.warn("call: withdrawal failed:", errorCode(err));
-      setStatus("withdraw_failed");
-      if (withdrawBtn) withdrawBtn.disabled = false;
-      return;
-    }
-    leave(urls.withdrawn);
-  }
-
-  withdrawBtn?.addEventListener("click", withdraw);
-
-  // Leaving the page (navigation, reload, tab close): say goodbye cleanly.
-  // Leaving closes the socket cleanly; restored from the back/forward cache, start afresh.
-  onPageLeave(shutdown);
-
-  // ---- signalling -------------------------------------------------------------
-
-  function connectSignalling(mediaReady) {
-    // Recipients tell the server which page this is (waiting room or call).
-    const auth = role === "recipient" ? { role, session, page: "call", instance } : { role, session, instance };
-    socket = connect(auth);
-    // Call events are handled in the order they came, each once the camera is settled.
-    const on = (event, handler) =>
-      socket.on(event, (...args) => {
-        mediaReady.then(() => {
-          if (!leaving) handler(...args);
-        });
-      });
-
-    socket.on("connect", () => {
-      mark("vb:socket");
-      if (everConnected) {
-        // Our own network came back: the path has probably changed.
-        for (const link of links.values()) link.resync();
-      }
-      everConnected = true;
-      if (firstLink()?.state === "connected") setStatus("connected");
-      else if (!links.size) setStatus("waiting_for_peer");
-    });
-
-    socket.on("disconnect", () => {
-      if (leaving) return;
-      // Media flows peer-to-peer; a working call is not interrupted by this.
-      if (firstLink()?.state !== "connected") setStatus("reconnecting");
-    });
-
-    socket.on("connect_error", (err) => {
-      if (leaving) return;
-      const code = errorCode(err);
-      if (role === "recipient") {
-        const target = {
-          consent_required: urls.consent,
-          not_admitted: urls.wait,
-          declined: urls.ended,
-          session_closed: urls.ended,
-        }[code];
-        if (code === "declined" && selfInfo.role === "recipient") return leave(urls.declined);
-        if (target) return leave(target);
-      }
-      if (socket.active) {
-        // Network trouble; socket.io keeps retrying by itself.
-        if (firstLink()?.state !== "connected") setStatus("reconnecting");
-        return;
-      }
-      console.warn("call: connection refused:", code);
-      setStatusText(errorText(code, errorDetail(err)));
-    });
-
-    on("call.peers", ({ self, peers } = {}) => {
-      mark("vb:peers");
-      if (self) selfInfo.participant = self;
-      const others = Array.isArray(peers) ? peers.filter((p) => p?.participant && p.participant !== self) : [];
-      for (const other of others) peerPresent(other, { fromJoin: false });
-      // Links to pages that are no longer there (we may have missed peer.gone while
-      // offline). Keep a link whose media still flows; peer.gone or peer.joined settles it.
-      const present = new Set(others.map((p) => p.participant));
-      for (const [participant, link] of [...links]) {
-        if (!present.has(participant) && link.state !== "connected") peerGone(participant);
-      }
-      if (!links.size) setStatus("waiting_for_peer");
-    });
-
-    on("peer.joined", (info) => peerPresent(info, { fromJoin: true }));
-
-    on("peer.left", ({ participant, grace } = {}) => {
-      if (links.has(participant)) startGrace(grace);
-    });
-
-    on("peer.gone", ({ participant } = {}) => {
-      if (links.has(participant)) peerGone(participant);
-    });
-
-    on("offer", (message) => linkFrom(message)?.onDescription("offer", message.sdp));
-    on("answer", (message) => linkFrom(message)?.onDescription("answer", message.sdp));
-    on("candidate", (message) => linkFrom(message)?.onCandidate(message));
-
-    on("hangup", (message = {}) => {
-      const link = linkFrom(message);
-      if (!link) return;
-      const fromCaseworker = link.peer.role === "caseworker";
-      closeLink(message.from);
-      setStatus("peer_hung_up"); // a decision, not a dropped connection: no countdown
-      // The caseworker stays to record the outcome with the form on this page; the
-      // others leave when the caseworker hangs up, and go on when anyone else does.
-      if (role === "recipient" && fromCaseworker) leave(urls.ended);
-    });
-
-    on("session.ended", () => leave(urls.ended));
-    // The invitation link was continued on another device: this page stops.
-    on("participant.moved", () => leave(urls.moved));
-
-    on("consent.withdrawn", ({ participant } = {}) => {
-      if (role === "recipient" && (!selfInfo.participant || participant === selfInfo.participant)) {
-        leave(urls.withdrawn); // our own withdrawal (perhaps from another tab)
-        return;
-      }
-      if (!links.has(participant)) return;
-      closeLink(participant);
-      setStatus("peer_withdrew");
-    });
-
-    on("peer.removed", ({ participant } = {}) => {
-      if (participant && participant === selfInfo.participant) {
-        leave(urls.ended);
-        return;
-      }
-      peerGone(participant);
-    });
-
-    on("third.asked", ({ role: thirdRole } = {}) => askThird(thirdRole));
-
-    on("third.answered", ({ agreed } = {}) => {
-      if (role === "caseworker") setStatusText(t(agreed ? "third_agreed" : "third_refused"));
-    });
-  }
-
-  setStatus("connecting");
-  // Camera and socket start together; the socket's call events wait for the camera, so
-  // every connection is still created with our tracks present.
-  connectSignalling(startMedia());
-}
-
-/** A timing mark for the set-up (once per page): read by the bench, harmless otherwise. */
-function mark(name) {
-  if (!performance.getEntriesByName(name, "mark").length) performance.mark(name);
 }
 
 function parseIceServers(raw) {
@@ -551,4 +226,42 @@ function parseIceServers(raw) {
     console.warn("call: invalid data-ice-servers", err);
   }
   return [];
+}
+
+/**
+ * The add-ons this page carries, loaded once the page has loaded (the call is on screen
+ * and usable without them) and the signalling has (they would compete with it for a slow
+ * line). Each exports `start(call)`. Literal specifiers: the server versions them
+ * (web/assets.py) and the waiting room prefetches them.
+ */
+async function loadAddOns(call, signalling) {
+  await signalling;
+  const load = () => {
+    const addOns = [];
+    if (document.getElementById("datasaver")) addOns.push(import("./datasaver.js"));
+    if (document.getElementById("photo")) addOns.push(import("./photo.js"));
+    if (document.getElementById("media-path")) addOns.push(import("./verify.js"));
+    if (document.getElementById("third-ask") || document.getElementById("remove-third")) {
+      addOns.push(import("./third.js"));
+    }
+    for (const loading of addOns) {
+      loading.then((addOn) => addOn.start(call)).catch((err) => console.warn("call: an add-on failed:", err));
+    }
+  };
+  if (document.readyState === "complete") load();
+  else addEventListener("load", load, { once: true });
+}
+
+const main = document.getElementById("call");
+
+if (main) {
+  const call = new Call(main);
+  loadAddOns(call, call.start());
+  window.vbCall = {
+    pc: () => call.firstLink()?.pc ?? null,
+    state: () => call.firstLink()?.state,
+    states: () => Object.fromEntries([...call.links].map(([id, link]) => [id, link.state])),
+    links: () => call.links,
+    self: () => call.self.participant,
+  };
 }

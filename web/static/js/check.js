@@ -89,7 +89,8 @@ function start(root) {
       result = { check: err && err.check, connected: false, rtt_ms: 0, loss_percent: 0, jitter_ms: 0, bitrate_kbps: 0 };
     }
     try {
-      await showVerdict(result);
+      root.dataset.verdict = await showVerdict(root, result);
+      setStatus(t("done"), "done");
     } catch (err) {
       console.warn("verdict failed", err);
       setStatus(t("failed"), "failed");
@@ -97,31 +98,31 @@ function start(root) {
     running = false;
     again.hidden = false;
   }
+}
 
-  async function showVerdict(result) {
-    const response = await fetch("/api/check/result", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ ...result, session: root.dataset.session || null }),
-    });
-    if (!response.ok) throw new Error(`result: ${response.status}`);
-    const { verdict } = await response.json();
-    document.getElementById("fig-rtt").textContent = formatFigure(result.rtt_ms, "millisecond");
-    document.getElementById("fig-loss").textContent = formatFigure(result.loss_percent / 100, "percent");
-    document.getElementById("fig-jitter").textContent = formatFigure(result.jitter_ms, "millisecond");
-    document.getElementById("fig-bitrate").textContent =
-      result.bitrate_kbps >= 1000
-        ? formatFigure(result.bitrate_kbps / 1000, "megabit-per-second")
-        : formatFigure(result.bitrate_kbps, "kilobit-per-second");
-    document.getElementById("check-figures").hidden = !result.connected;
-    document.getElementById("verdict-text").textContent = t(`verdict_${verdict}`);
-    document.getElementById("verdict-advice").textContent = t(`advice_${verdict}`);
-    const fallback = document.getElementById("verdict-fallback");
-    if (fallback) fallback.hidden = verdict !== "not_possible";
-    document.getElementById("verdict").hidden = false;
-    root.dataset.verdict = verdict;
-    setStatus(t("done"), "done");
-  }
+/** Ask the server for the verdict on `result`, show it with the figures; the verdict. */
+async function showVerdict(root, result) {
+  const response = await fetch("/api/check/result", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ ...result, session: root.dataset.session || null }),
+  });
+  if (!response.ok) throw new Error(`result: ${response.status}`);
+  const { verdict } = await response.json();
+  document.getElementById("fig-rtt").textContent = formatFigure(result.rtt_ms, "millisecond");
+  document.getElementById("fig-loss").textContent = formatFigure(result.loss_percent / 100, "percent");
+  document.getElementById("fig-jitter").textContent = formatFigure(result.jitter_ms, "millisecond");
+  document.getElementById("fig-bitrate").textContent =
+    result.bitrate_kbps >= 1000
+      ? formatFigure(result.bitrate_kbps / 1000, "megabit-per-second")
+      : formatFigure(result.bitrate_kbps, "kilobit-per-second");
+  document.getElementById("check-figures").hidden = !result.connected;
+  document.getElementById("verdict-text").textContent = t(`verdict_${verdict}`);
+  document.getElementById("verdict-advice").textContent = t(`advice_${verdict}`);
+  const fallback = document.getElementById("verdict-fallback");
+  if (fallback) fallback.hidden = verdict !== "not_possible";
+  document.getElementById("verdict").hidden = false;
+  return verdict;
 }
 
 /** A live microphone level (0–100) from a Web Audio AnalyserNode. */

@@ -1,5 +1,5 @@
-// Small helpers every page script shares: status lines, leaving and coming back, and
-// what a getUserMedia failure means to the person in front of the camera.
+// Small helpers every page script shares: status lines, leaving and coming back, what a
+// getUserMedia failure means to the person in front of the camera, a page load's id.
 
 /**
  * Write `text` into a live region, only when it changed: screen readers re-announce
@@ -34,19 +34,38 @@ export function mediaErrorKey(err) {
 }
 
 /**
+ * Fetch now, all at once, the modules listed (JSON, by the server: web/assets.py's
+ * versioned URLs) in the element `id`: a module this page imports dynamically, and what
+ * it imports, arrive in one round trip instead of one per level of imports.
+ */
+export function preloadModules(id) {
+  for (const href of listed(id)) {
+    const link = document.createElement("link");
+    link.rel = "modulepreload";
+    link.href = href;
+    document.head.append(link);
+  }
+}
+
+function listed(id) {
+  const list = document.getElementById(id);
+  if (!list) return [];
+  try {
+    const urls = JSON.parse(list.textContent);
+    return Array.isArray(urls) ? urls.filter((url) => typeof url === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Fetch into the cache, once this page has loaded and the network is quiet, what the next
  * page will need (the call page's modules, listed by the server in #prefetch). Started
  * only after "load", so it never competes with this page's own loading on a slow line.
  */
 export function prefetchWhenIdle() {
-  const list = document.getElementById("prefetch");
-  if (!list) return;
-  let urls = [];
-  try {
-    urls = JSON.parse(list.textContent);
-  } catch {
-    return;
-  }
+  const urls = listed("prefetch");
+  if (!urls.length) return;
   const start = () => {
     for (const href of urls) {
       const link = document.createElement("link");
@@ -59,4 +78,17 @@ export function prefetchWhenIdle() {
   const later = () => ("requestIdleCallback" in window ? requestIdleCallback(start, { timeout: 2000 }) : setTimeout(start, 200));
   if (document.readyState === "complete") later();
   else addEventListener("load", later, { once: true });
+}
+
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
+/**
+ * A random per-page-load id (22 chars of [A-Za-z0-9_-], ~132 bits).
+ * The alphabet has 64 symbols, so `byte & 63` is unbiased.
+ */
+export function newInstanceId(length = 22) {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let id = "";
+  for (const byte of bytes) id += ID_ALPHABET[byte & 63];
+  return id;
 }

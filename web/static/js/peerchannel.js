@@ -1,30 +1,35 @@
-// One named RTCDataChannel on the call's current peer connection. Messages on it go
-// browser to browser (DTLS/SCTP); the signalling server never sees them.
+// One named RTCDataChannel of one peer link (peerlink.js). Messages on it go browser to
+// browser (DTLS/SCTP); the signalling server never sees them.
 //
-// call.js announces every new connection with a "vbcall:pc" event ({pc, polite}) and
-// every closed one with "vbcall:pcclosed" on the #call element. The impolite side (the
-// caseworker) creates the channel, so the first offer already carries it and the polite
-// side never has to offer for it; the polite side takes it from "datachannel". A
-// channel that closes while its connection lives (the other side closed it) is
-// created again by the impolite side.
+// The link opens its channels with the connection (the impolite side creates them, so
+// the first offer already carries them) and holds them, with any message that came
+// meanwhile, until an add-on attaches. A channel that closes while its connection lives
+// (the other side closed it) is created again by the impolite side.
 
 export class PeerChannel extends EventTarget {
-  /**
-   * @param {HTMLElement} main the #call element that carries call.js's events
-   * @param {string} label the channel's name, the same on both sides
-   */
-  constructor(main, label) {
+  /** @param {string} label the channel's name, the same on both sides */
+  constructor(label) {
     super();
     this.label = label;
-    this.pc = null;
-    this.polite = true;
+    this.link = null;
     this.channel = null;
-    main.addEventListener("vbcall:pc", (event) => this.#attach(event.detail.pc, event.detail.polite));
-    main.addEventListener("vbcall:pcclosed", (event) => {
-      if (event.detail.pc !== this.pc) return;
-      this.pc = null;
-      this.#drop(this.channel);
+  }
+
+  /** Follow `link`'s channel (and the ones after it) until the link closes or `detach()`. */
+  attach(link) {
+    this.detach();
+    this.link = link;
+    link.addEventListener("close", () => {
+      if (this.link === link) this.detach();
     });
+    link.channels.take(this.label, (channel, messages) => {
+      if (this.link === link) this.#adopt(channel, messages);
+    });
+  }
+
+  detach() {
+    this.link = null;
+    this.#drop(this.channel);
   }
 
   /** Whether a message can be sent now. */
@@ -78,50 +83,45 @@ export class PeerChannel extends EventTarget {
     this.channel?.close();
   }
 
-  #attach(pc, polite) {
-    this.#drop(this.channel);
-    this.pc = pc;
-    this.polite = polite;
-    pc.addEventListener("datachannel", ({ channel }) => {
-      if (pc === this.pc && channel.label === this.label) this.#adopt(channel);
-    });
-    if (!polite) this.#create();
-  }
-
   #create() {
-    if (!this.pc || this.pc.signalingState === "closed") return;
+    const pc = this.link?.pc;
+    if (!pc || pc.signalingState === "closed") return;
     try {
-      this.#adopt(this.pc.createDataChannel(this.label, { ordered: true }));
+      const channel = pc.createDataChannel(this.label, { ordered: true });
+      channel.binaryType = "arraybuffer";
+      this.#adopt(channel, []);
     } catch (err) {
       console.warn(`${this.label}: createDataChannel failed:`, err?.name);
     }
   }
 
-  #adopt(channel) {
+  #adopt(channel, messages) {
     if (this.channel && this.channel !== channel) this.#drop(this.channel);
     this.channel = channel;
-    channel.binaryType = "arraybuffer";
     channel.addEventListener("open", () => {
       if (channel === this.channel) this.dispatchEvent(new Event("open"));
     });
     channel.addEventListener("message", (event) => {
       if (channel === this.channel) this.dispatchEvent(new MessageEvent("message", { data: event.data }));
     });
-    channel.addEventListener("close", () => {
+    channel.addEventListener("close", () => this.#closed(channel));
+    // Held until now: what came before, in order, after the listeners are in place.
+    queueMicrotask(() => {
       if (channel !== this.channel) return;
-      const pc = this.pc;
-      this.#drop(channel);
-      // Closed by the other side or by us while the call goes on: a fresh channel.
-      if (pc && !this.polite && pc.connectionState !== "closed") {
-        setTimeout(() => {
-          if (pc === this.pc && !this.channel) this.#create();
-        }, 0);
-      }
+      if (channel.readyState === "open") this.dispatchEvent(new Event("open"));
+      for (const data of messages) this.dispatchEvent(new MessageEvent("message", { data }));
     });
-    if (channel.readyState === "open") {
-      queueMicrotask(() => {
-        if (channel === this.channel) this.dispatchEvent(new Event("open"));
-      });
+  }
+
+  #closed(channel) {
+    if (channel !== this.channel) return;
+    const link = this.link;
+    this.#drop(channel);
+    // Closed by the other side or by us while the call goes on: a fresh channel.
+    if (link && !link.polite && link.pc && link.pc.connectionState !== "closed") {
+      setTimeout(() => {
+        if (link === this.link && !this.channel) this.#create();
+      }, 0);
     }
   }
 

@@ -1,208 +1,162 @@
-// Document photos on the call page: the recipient takes or picks a photo, the browser
-// scales it down (long side ≤ 2,000 px, JPEG) and sends it to the other page over the
-// "vb-photo" data channel — peer to peer, never through the server. The receiving page
-// checks size and SHA-256, shows the photo and offers to save it; nothing is stored
-// anywhere else. Wire format: docs/protocol.md, "Data channels".
-import { t } from "./i18n.js";
+// Document photos on the call page, an add-on loaded after the call is on screen: the
+// recipient takes or picks a photo, the browser scales it down (long side ≤ 2,000 px,
+// JPEG) and sends it to the caseworker's page over the "vb-photo" data channel of their
+// link — peer to peer, never through the server. The receiving page checks size and
+// SHA-256, shows the photo and offers to save it; nothing is stored anywhere else.
+// Wire format: docs/protocol.md, "Data channels".
 import { PeerChannel } from "./peerchannel.js";
-import { writeStatus } from "./page.js";
+import { downscale, newId, sha256Hex } from "./photoimage.js";
+import { MAX_MB, MAX_PHOTOS, PhotoView } from "./photoview.js";
 
-const MAX_MB = 10;
 const MAX_BYTES = MAX_MB * 1024 * 1024;
-const MAX_SIDE = 2000;
-const MAX_PHOTOS = 20; // received per page: each stays in memory until the page closes
-const JPEG_QUALITY = 0.85;
 const CHUNK = 16 * 1024; // fits every browser's SCTP message size
 const HIGH_WATER = 1024 * 1024; // stop queueing above this…
 const LOW_WATER = 256 * 1024; // …until the buffer drained to this (bufferedAmountLowThreshold)
+const FAILURES = ["checksum", "incomplete", "too_large", "not_image", "too_many"];
 
-const main = document.getElementById("call");
-const root = document.getElementById("photo");
-
-if (main && root) startPhoto(main, root);
-
-function startPhoto(main, root) {
-  const channel = new PeerChannel(main, "vb-photo");
-  const takeBtn = document.getElementById("photo-take");
-  const pickBtn = document.getElementById("photo-pick");
-  const cameraInput = document.getElementById("photo-camera");
-  const fileInput = document.getElementById("photo-file");
-  const progressBox = document.getElementById("photo-progress");
-  const progressBar = progressBox.querySelector("progress");
-  const progressText = document.getElementById("photo-progress-text");
-  const cancelBtn = document.getElementById("photo-cancel");
-  const messageEl = document.getElementById("photo-message");
-  const list = document.getElementById("photo-list");
-  const lang = document.documentElement.lang || undefined;
-  const mbFormat = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-  const percentFormat = new Intl.NumberFormat(lang, { style: "percent" });
-
-  let outgoing = null; // {id, stage: "preparing"|"sending"|"confirming", size, sent, sha256}
-  let incoming = null; // {id, size, sha256, chunks, received}
-  let paused = null; // test hook: {promise, resolve}
-  let lastSent = null;
-  const received = []; // {id, sha256, size, url}
-
+/** `call`: call.js's Call; photos go over its caseworker–recipient link. */
+export function start(call) {
+  const root = document.getElementById("photo");
+  if (!root) return;
+  const photos = new Photos(new PeerChannel("vb-photo"), new PhotoView());
+  call.onLink((link) => {
+    if (call.isPair(link)) photos.channel.attach(link);
+  });
   root.hidden = false;
+  photos.render();
+  window.vbPhoto = photos.hooks();
+}
 
-  // ---- messages and progress ------------------------------------------------------
-
-  function clear() {
-    messageEl.textContent = "";
-    delete messageEl.dataset.code;
-    delete messageEl.dataset.kind;
-  }
-
-  function say(code, kind = "info") {
-    messageEl.textContent = t(`photo_${code}`, { limit: MAX_MB, max: MAX_PHOTOS });
-    messageEl.dataset.code = code;
-    messageEl.dataset.kind = kind;
-  }
-
-  function render() {
-    const canSend = channel.open && !outgoing;
-    if (takeBtn) takeBtn.disabled = !canSend;
-    if (pickBtn) pickBtn.disabled = !canSend;
-    const job = outgoing?.stage === "sending" ? outgoing : incoming;
-    const busy = Boolean(outgoing || incoming);
-    progressBox.hidden = !busy;
-    if (!busy) return;
-    let text;
-    if (job === outgoing) {
-      const share = job.size ? job.sent / job.size : 0;
-      progressBar.value = Math.round(share * 100);
-      text = t("photo_sending", { percent: percentFormat.format(share) });
-    } else if (job) {
-      const share = job.size ? job.received / job.size : 0;
-      progressBar.value = Math.round(share * 100);
-      text = t("photo_receiving", { percent: percentFormat.format(share) });
-    } else {
-      progressBar.removeAttribute("value"); // preparing or waiting: indeterminate
-      text = t(outgoing.stage === "preparing" ? "photo_preparing" : "photo_sent_waiting");
-    }
-    writeStatus(progressText, text);
-  }
-
-  // ---- sending ----------------------------------------------------------------------
-
-  takeBtn?.addEventListener("click", () => cameraInput?.click());
-  pickBtn?.addEventListener("click", () => fileInput?.click());
-  for (const input of [cameraInput, fileInput]) {
-    input?.addEventListener("change", () => {
-      const file = input.files?.[0];
-      input.value = ""; // the same file may be chosen again
-      if (file) sendFile(file);
+class Photos {
+  constructor(channel, view) {
+    this.channel = channel;
+    this.view = view;
+    this.outgoing = null; // {id, stage: "preparing"|"sending"|"confirming", size, sent, sha256}
+    this.incoming = null; // {id, size, sha256, chunks, received}
+    this.paused = null; // test hook: {promise, resolve}
+    this.lastSent = null;
+    this.received = []; // {id, sha256, size, url}
+    this.#wireInputs();
+    document.getElementById("photo-cancel").addEventListener("click", () => this.cancel());
+    channel.addEventListener("open", () => this.render());
+    channel.addEventListener("close", () => this.interrupted());
+    channel.addEventListener("message", ({ data }) => {
+      if (typeof data === "string") this.onControl(data);
+      else this.onChunk(data);
     });
+    window.addEventListener("pagehide", () => this.received.forEach(({ url }) => URL.revokeObjectURL(url)));
+  }
+
+  #wireInputs() {
+    const cameraInput = document.getElementById("photo-camera");
+    const fileInput = document.getElementById("photo-file");
+    this.view.takeBtn?.addEventListener("click", () => cameraInput?.click());
+    this.view.pickBtn?.addEventListener("click", () => fileInput?.click());
+    for (const input of [cameraInput, fileInput]) {
+      input?.addEventListener("change", () => {
+        const file = input.files?.[0];
+        input.value = ""; // the same file may be chosen again
+        if (file) this.sendFile(file);
+      });
+    }
+  }
+
+  render() {
+    this.view.render(this.channel.open && !this.outgoing, this.outgoing, this.incoming);
   }
 
   /** Refuse a file here and tell the other page why nothing comes. */
-  function refuse(reason) {
-    say(reason, "error");
-    channel.sendJson({ type: "photo.refused", reason });
+  refuse(reason) {
+    this.view.say(reason, "error");
+    this.channel.sendJson({ type: "photo.refused", reason });
   }
 
-  async function sendFile(file) {
-    if (outgoing) return;
+  /** Stop sending `job` (if it is still the current one) with message `code`. */
+  #abandon(job, code) {
+    if (this.outgoing === job) this.outgoing = null;
+    this.render();
+    if (code === "no_channel") this.view.say(code, "error");
+    else this.refuse(code);
+  }
+
+  async sendFile(file) {
+    if (this.outgoing) return;
     // The type may be empty (some pickers); then decoding decides.
-    if (file.type && !file.type.startsWith("image/")) return refuse("not_image");
-    if (file.size > MAX_BYTES) return refuse("too_large");
+    if (file.type && !file.type.startsWith("image/")) return this.refuse("not_image");
+    if (file.size > MAX_BYTES) return this.refuse("too_large");
     const job = { id: newId(), stage: "preparing", size: 0, sent: 0, sha256: "" };
-    outgoing = job;
-    clear();
-    render();
+    this.outgoing = job;
+    this.view.clear();
+    this.render();
     let image;
     try {
       image = await downscale(file);
     } catch (err) {
       console.warn("photo: could not read the image:", err?.name);
-      if (outgoing === job) outgoing = null;
-      render();
-      return refuse("not_image");
+      return this.#abandon(job, "not_image");
     }
-    if (outgoing !== job) return; // cancelled meanwhile
-    if (image.bytes.byteLength > MAX_BYTES) {
-      outgoing = null;
-      render();
-      return refuse("too_large");
-    }
+    if (this.outgoing !== job) return; // cancelled meanwhile
+    if (image.bytes.byteLength > MAX_BYTES) return this.#abandon(job, "too_large");
     job.size = image.bytes.byteLength;
     job.sha256 = await sha256Hex(image.bytes);
-    if (outgoing !== job) return;
-    if (!channel.open) {
-      outgoing = null;
-      say("no_channel", "error");
-      render();
-      return;
-    }
-    channel.sendJson({
-      type: "photo.start",
-      id: job.id,
-      size: job.size,
-      sha256: job.sha256,
-      mime: "image/jpeg",
-      width: image.width,
-      height: image.height,
-    });
+    if (this.outgoing !== job) return;
+    if (!this.channel.open) return this.#abandon(job, "no_channel");
+    const { width, height } = image;
+    this.channel.sendJson({ type: "photo.start", id: job.id, size: job.size, sha256: job.sha256, mime: "image/jpeg", width, height });
     job.stage = "sending";
-    clear();
+    this.view.clear();
+    await this.#sendChunks(job, image.bytes);
+  }
+
+  async #sendChunks(job, bytes) {
     for (let offset = 0; offset < job.size; offset += CHUNK) {
-      await channel.drain(HIGH_WATER, LOW_WATER);
-      if (outgoing !== job) return; // cancelled, or the channel closed
-      if (!channel.send(image.bytes.subarray(offset, offset + CHUNK))) return interrupted();
+      await this.channel.drain(HIGH_WATER, LOW_WATER);
+      if (this.outgoing !== job) return; // cancelled, or the channel closed
+      if (!this.channel.send(bytes.subarray(offset, offset + CHUNK))) return this.interrupted();
       job.sent = Math.min(job.size, offset + CHUNK);
-      render();
-      if (paused) await paused.promise;
+      this.render();
+      if (this.paused) await this.paused.promise;
     }
-    if (outgoing !== job) return;
-    channel.sendJson({ type: "photo.end", id: job.id });
+    if (this.outgoing !== job) return;
+    this.channel.sendJson({ type: "photo.end", id: job.id });
     job.stage = "confirming";
-    lastSent = { id: job.id, size: job.size, sha256: job.sha256 };
-    render();
+    this.lastSent = { id: job.id, size: job.size, sha256: job.sha256 };
+    this.render();
   }
 
   /** The channel closed: a transfer under way is lost on both sides (each sees the close). */
-  function interrupted() {
-    const lost = Boolean(incoming) || (outgoing !== null && outgoing.stage !== "preparing");
-    if (outgoing?.stage !== "preparing") outgoing = null;
-    incoming = null;
-    if (lost) say("interrupted", "error");
-    render();
+  interrupted() {
+    const lost = Boolean(this.incoming) || (this.outgoing !== null && this.outgoing.stage !== "preparing");
+    if (this.outgoing?.stage !== "preparing") this.outgoing = null;
+    this.incoming = null;
+    if (lost) this.view.say("interrupted", "error");
+    this.render();
   }
 
-  cancelBtn.addEventListener("click", () => {
-    if (outgoing) {
-      if (outgoing.stage !== "preparing") channel.sendJson({ type: "photo.cancel", id: outgoing.id });
-      outgoing = null;
-    } else if (incoming) {
-      channel.sendJson({ type: "photo.cancel", id: incoming.id });
-      incoming = null;
+  cancel() {
+    if (this.outgoing) {
+      if (this.outgoing.stage !== "preparing") this.channel.sendJson({ type: "photo.cancel", id: this.outgoing.id });
+      this.outgoing = null;
+    } else if (this.incoming) {
+      this.channel.sendJson({ type: "photo.cancel", id: this.incoming.id });
+      this.incoming = null;
     } else {
       return;
     }
-    say("cancelled_by_you");
-    render();
-  });
-
-  // ---- receiving --------------------------------------------------------------------
-
-  channel.addEventListener("open", () => render());
-  channel.addEventListener("close", () => interrupted());
-
-  channel.addEventListener("message", ({ data }) => {
-    if (typeof data === "string") onControl(data);
-    else onChunk(data);
-  });
-
-  function onChunk(buffer) {
-    const job = incoming;
-    if (!job || !(buffer instanceof ArrayBuffer)) return; // nothing announced, or cancelled: drop
-    if (job.received + buffer.byteLength > job.size) return failIncoming(job, "too_large");
-    job.chunks.push(buffer);
-    job.received += buffer.byteLength;
-    render();
+    this.view.say("cancelled_by_you");
+    this.render();
   }
 
-  function onControl(text) {
+  onChunk(buffer) {
+    const job = this.incoming;
+    if (!job || !(buffer instanceof ArrayBuffer)) return; // nothing announced, or cancelled: drop
+    if (job.received + buffer.byteLength > job.size) return this.failIncoming(job, "too_large");
+    job.chunks.push(buffer);
+    job.received += buffer.byteLength;
+    this.render();
+  }
+
+  onControl(text) {
     if (text.length > 4096) return;
     let message;
     try {
@@ -212,163 +166,99 @@ function startPhoto(main, root) {
     }
     if (!message || typeof message.type !== "string") return;
     const id = typeof message.id === "string" ? message.id : null;
-    switch (message.type) {
-      case "photo.start":
-        return onStart(message);
-      case "photo.end":
-        if (incoming && id === incoming.id) finish(incoming);
-        return;
-      case "photo.cancel":
-        if (outgoing && id === outgoing.id) outgoing = null;
-        else if (incoming && id === incoming.id) incoming = null;
-        else return;
-        say("cancelled_by_peer", "error");
-        return render();
-      case "photo.refused":
-        if (message.reason === "not_image" || message.reason === "too_large") say(`peer_${message.reason}`, "error");
-        return;
-      case "photo.received":
-        if (outgoing && id === outgoing.id) {
-          outgoing = null;
-          say("delivered", "ok");
-          render();
-        }
-        return;
-      case "photo.failed":
-        if (outgoing && id === outgoing.id && FAILURES.includes(message.reason)) {
-          outgoing = null;
-          say(`failed_${message.reason}`, "error");
-          render();
-        }
-        return;
-      default:
-        return;
-    }
+    const handle = {
+      "photo.start": () => this.onStart(message),
+      "photo.end": () => this.incoming && id === this.incoming.id && this.finish(this.incoming),
+      "photo.cancel": () => this.#cancelledByPeer(id),
+      "photo.refused": () => {
+        if (message.reason === "not_image" || message.reason === "too_large") this.view.say(`peer_${message.reason}`, "error");
+      },
+      "photo.received": () => this.#answered(id, "delivered", "ok"),
+      "photo.failed": () => FAILURES.includes(message.reason) && this.#answered(id, `failed_${message.reason}`, "error"),
+    }[message.type];
+    handle?.();
   }
 
-  function onStart(message) {
-    if (incoming) {
-      incoming = null; // the other side gave up on the previous one
-      say("interrupted", "error");
+  #cancelledByPeer(id) {
+    if (this.outgoing && id === this.outgoing.id) this.outgoing = null;
+    else if (this.incoming && id === this.incoming.id) this.incoming = null;
+    else return;
+    this.view.say("cancelled_by_peer", "error");
+    this.render();
+  }
+
+  /** The other page confirmed or rejected what we sent. */
+  #answered(id, code, kind) {
+    if (!this.outgoing || id !== this.outgoing.id) return;
+    this.outgoing = null;
+    this.view.say(code, kind);
+    this.render();
+  }
+
+  onStart(message) {
+    if (this.incoming) {
+      this.incoming = null; // the other side gave up on the previous one
+      this.view.say("interrupted", "error");
     }
     const { id, size, sha256, mime } = message;
     if (typeof id !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return;
     const header = { id, size: 0, sha256: "", chunks: [], received: 0 };
-    if (received.length >= MAX_PHOTOS) return failIncoming(header, "too_many");
-    if (!Number.isSafeInteger(size) || size <= 0 || size > MAX_BYTES) return failIncoming(header, "too_large");
+    if (this.received.length >= MAX_PHOTOS) return this.failIncoming(header, "too_many");
+    if (!Number.isSafeInteger(size) || size <= 0 || size > MAX_BYTES) return this.failIncoming(header, "too_large");
     if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256) || mime !== "image/jpeg") {
-      return failIncoming(header, "not_image");
+      return this.failIncoming(header, "not_image");
     }
-    incoming = { ...header, size, sha256 };
-    clear();
-    render();
+    this.incoming = { ...header, size, sha256 };
+    this.view.clear();
+    this.render();
   }
 
-  function failIncoming(job, reason) {
-    channel.sendJson({ type: "photo.failed", id: job.id, reason });
-    if (incoming === job) incoming = null;
-    say(`failed_${reason}`, "error");
-    render();
+  failIncoming(job, reason) {
+    this.channel.sendJson({ type: "photo.failed", id: job.id, reason });
+    if (this.incoming === job) this.incoming = null;
+    this.view.say(`failed_${reason}`, "error");
+    this.render();
   }
 
-  async function finish(job) {
-    incoming = null; // a next photo may start while this one is checked
-    render();
-    if (job.received !== job.size) return failIncoming(job, "incomplete");
+  async finish(job) {
+    this.incoming = null; // a next photo may start while this one is checked
+    this.render();
+    if (job.received !== job.size) return this.failIncoming(job, "incomplete");
     const blob = new Blob(job.chunks, { type: "image/jpeg" });
     job.chunks = [];
     const sha256 = await sha256Hex(new Uint8Array(await blob.arrayBuffer()));
-    if (sha256 !== job.sha256) return failIncoming(job, "checksum");
+    if (sha256 !== job.sha256) return this.failIncoming(job, "checksum");
     try {
       (await createImageBitmap(blob)).close(); // the right bytes, but are they a picture?
     } catch {
-      return failIncoming(job, "not_image");
+      return this.failIncoming(job, "not_image");
     }
-    show(job, blob, sha256);
-    channel.sendJson({ type: "photo.received", id: job.id });
-    say("received", "ok");
-  }
-
-  function show(job, blob, sha256) {
-    const n = received.length + 1;
     const url = URL.createObjectURL(blob);
-    received.push({ id: job.id, sha256, size: blob.size, url });
-    const item = document.createElement("li");
-    item.dataset.sha256 = sha256;
-    const figure = document.createElement("figure");
-    const img = document.createElement("img");
-    img.src = url;
-    img.alt = t("photo_alt", { n });
-    const caption = document.createElement("figcaption");
-    caption.textContent = `${t("photo_caption", { n, mb: mbFormat.format(blob.size / 1e6) })} `;
-    const save = document.createElement("a");
-    save.href = url;
-    save.download = t("photo_filename", { n });
-    save.className = "btn";
-    save.textContent = t("photo_save");
-    caption.append(save);
-    figure.append(img, caption);
-    item.append(figure);
-    list.append(item);
+    this.received.push({ id: job.id, sha256, size: blob.size, url });
+    this.view.show(this.received.length, url, blob.size, sha256);
+    this.channel.sendJson({ type: "photo.received", id: job.id });
+    this.view.say("received", "ok");
   }
 
-  window.addEventListener("pagehide", () => received.forEach(({ url }) => URL.revokeObjectURL(url)));
-
-  render();
-
-  // For tests: hold the sender after each chunk, close the channel, what went and came.
-  window.vbPhoto = {
-    pause() {
-      if (paused) return;
-      let resolve;
-      const promise = new Promise((r) => (resolve = r));
-      paused = { promise, resolve };
-    },
-    resume() {
-      paused?.resolve();
-      paused = null;
-    },
-    closeChannel: () => channel.close(),
-    open: () => channel.open,
-    busy: () => Boolean(outgoing || incoming),
-    progress: () => ({ sent: outgoing?.sent ?? 0, received: incoming?.received ?? 0 }),
-    lastSent: () => lastSent,
-    received: () => received.map(({ sha256, size }) => ({ sha256, size })),
-  };
-}
-
-const FAILURES = ["checksum", "incomplete", "too_large", "not_image", "too_many"];
-
-/** Decode (with the photo's own orientation), scale the long side to ≤ 2,000 px, encode JPEG. */
-async function downscale(file) {
-  const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
-  try {
-    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-    const width = Math.max(1, Math.round(bitmap.width * scale));
-    const height = Math.max(1, Math.round(bitmap.height * scale));
-    const canvas = document.createElement("canvas");
-    canvas.width = width;
-    canvas.height = height;
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff"; // transparent areas (PNG) become white, not black
-    ctx.fillRect(0, 0, width, height);
-    ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(bitmap, 0, 0, width, height);
-    const blob = await new Promise((resolve, reject) =>
-      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("encoding failed"))), "image/jpeg", JPEG_QUALITY),
-    );
-    return { bytes: new Uint8Array(await blob.arrayBuffer()), width, height };
-  } finally {
-    bitmap.close();
+  /** For tests: hold the sender after each chunk, close the channel, what went and came. */
+  hooks() {
+    return {
+      pause: () => {
+        if (this.paused) return;
+        let resolve;
+        const promise = new Promise((r) => (resolve = r));
+        this.paused = { promise, resolve };
+      },
+      resume: () => {
+        this.paused?.resolve();
+        this.paused = null;
+      },
+      closeChannel: () => this.channel.close(),
+      open: () => this.channel.open,
+      busy: () => Boolean(this.outgoing || this.incoming),
+      progress: () => ({ sent: this.outgoing?.sent ?? 0, received: this.incoming?.received ?? 0 }),
+      lastSent: () => this.lastSent,
+      received: () => this.received.map(({ sha256, size }) => ({ sha256, size })),
+    };
   }
-}
-
-async function sha256Hex(bytes) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function newId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

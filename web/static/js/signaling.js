@@ -63,15 +63,5 @@ export function errorDetail(err) {
   return err?.data?.message || err?.detail || "";
 }
 
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-
-/**
- * A random per-page-load id (22 chars of [A-Za-z0-9_-], ~132 bits).
- * The alphabet has 64 symbols, so `byte & 63` is unbiased.
- */
-export function newInstanceId(length = 22) {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  let id = "";
-  for (const byte of bytes) id += ID_ALPHABET[byte & 63];
-  return id;
-}
+// Shared with pages that load this module only later (call.js).
+export { newInstanceId } from "./page.js";

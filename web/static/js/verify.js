@@ -6,8 +6,8 @@
 // If anything in the middle swapped a fingerprint, the two pages see different pairs and
 // the codes differ.
 //
-// It reads the call's links through `window.vbCall.links()` (web/static/js/call.js) and
-// needs nothing else from the call; as an add-on it exports `start(call)` too.
+// An add-on of the call page: call.js imports it after first paint and calls `start(call)`;
+// it reads only the call's links (`call.links`, a Map of PeerLinks; else `window.vbCall.links()`).
 
 import { t } from "./i18n.js";
 
@@ -128,5 +128,3 @@ export function start(call) {
   window.addEventListener("pagehide", () => clearInterval(timer));
   tick();
 }
-
-if (document.getElementById("media-path")) start(null);
