@@ -43,6 +43,7 @@ from web.keys import (
     ECHO,
     ENGINE,
     INVITATION_CODES,
+    INVITATION_LIMITER,
     LOGIN_THROTTLE,
     MANAGE_LINKS,
     METRICS,
@@ -70,7 +71,7 @@ from web.middlewares import (
 )
 from web.passwords import PasswordChecks, apply_hash_cost
 from web.purger import Purger
-from web.rate_limit import RateLimiter
+from web.rate_limit import INVITATIONS_PER_HOUR, RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
 from web.views import (
@@ -127,6 +128,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             app[REDIS] = redis
             purge_lock = IntervalLock(redis, settings.redis_prefix, "purge", settings.purge_interval_seconds)
             app[BOOKING_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix)  # one limit for every node
+            app[INVITATION_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix, *INVITATIONS_PER_HOUR)
             stack.push_async_callback(redis.aclose)
             fanout = signaling.sio.manager
             assert isinstance(fanout, RedisFanout)
@@ -235,6 +237,7 @@ def create_app(settings: Settings) -> web.Application:
         else None
     )
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
+    app[INVITATION_LIMITER] = RateLimiter(settings.clock, *INVITATIONS_PER_HOUR)
     # Modules first: served rewritten, their imports versioned (web/assets.py).
     app.router.add_get(r"/static/{path:.+\.js}", modules.handler)
     app[LOGIN_THROTTLE] = LoginThrottle(
