@@ -84,6 +84,7 @@ _STAFF = (
             "at": "Zeitpunkt",
             "event": "Art des Ereignisses (Anmeldung, Zulassung, Löschlauf, ...)",
             "detail": "Kennungen und Zahlen, keine Namen, Tokens oder Telefonnummern",
+            "office_id": "Dienststelle, die der Eintrag betrifft (wer ihn in der Verwaltung lesen darf)",
         },
     )
 )

@@ -18,7 +18,10 @@ change):
   ``message`` handler python-socketio registers (``eio.handlers``, set through the public
   ``eio.on``): the server's own evidence that media and photos never cross it. The same
   wrapper answers an event packet without a name (``2[]``), which python-socketio
-  cannot dispatch (it reads ``data[0]`` before any hook).
+  cannot dispatch (it reads ``data[0]`` before any hook), and closes the connection of a
+  frame the library cannot decode, without the traceback engine.io would log. Event
+  handlers run in tasks of their own (``async_handlers``), so what fails inside the
+  message handler is the library's decoding (``_malformed``).
 """
 
 from __future__ import annotations
