@@ -63,6 +63,13 @@ _REDIS = (
         "signaling.presence:RedisPresence.lapsed",
     ),
     _redis(
+        "{prefix}:sockets:{participant}",
+        "offene Verbindungen einer pseudonymen Person auf allen Knoten (Verbindungskennungen), für die Obergrenze",
+        (R, T, C),
+        "TTL (PRESENCE_TTL_SECONDS), erneuert solange eine Verbindung besteht",
+        "signaling.presence:RedisPresence.release",
+    ),
+    _redis(
         "{prefix}:socketio",
         "Kanal (Publish/Subscribe, kein gespeicherter Schlüssel) zwischen den Knoten: Signalisierung im Transit, "
         "darin SDP und ICE-Kandidaten mit IP-Adressen der Geräte",

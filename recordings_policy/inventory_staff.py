@@ -82,6 +82,7 @@ _STAFF = table_items(
             "at": "Zeitpunkt",
             "event": "Art des Ereignisses (Anmeldung, Zulassung, Löschlauf, ...)",
             "detail": "Kennungen und Zahlen, keine Namen, Tokens oder Telefonnummern",
+            "office_id": "Dienststelle, die der Eintrag betrifft (wer ihn in der Verwaltung lesen darf)",
         },
     ),
 )

@@ -44,6 +44,7 @@ from web.keys import (
     ECHO,
     ENGINE,
     INVITATION_CODES,
+    INVITATION_LIMITER,
     LOGIN_THROTTLE,
     MANAGE_LINKS,
     METRICS,
@@ -71,7 +72,7 @@ from web.middlewares import (
 )
 from web.passwords import PasswordChecks, apply_hash_cost
 from web.purger import Purger
-from web.rate_limit import RateLimiter
+from web.rate_limit import INVITATIONS_PER_HOUR, RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
 from web.views import (
@@ -128,6 +129,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             app[REDIS] = redis
             purge_lock = IntervalLock(redis, settings.redis_prefix, "purge", settings.purge_interval_seconds)
             app[BOOKING_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix)  # one limit for every node
+            app[INVITATION_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix, *INVITATIONS_PER_HOUR)
             stack.push_async_callback(redis.aclose)
             fanout = signaling.sio.manager
             assert isinstance(fanout, RedisFanout)
@@ -227,6 +229,7 @@ def _add_services(app: web.Application, settings: Settings, policy: RetentionPol
         else None
     )
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
+    app[INVITATION_LIMITER] = RateLimiter(settings.clock, *INVITATIONS_PER_HOUR)
     app[LOGIN_THROTTLE] = LoginThrottle(
         settings.clock, per_address=settings.login_attempts_per_address, node_burst=settings.login_attempts_per_node
     )
