@@ -77,8 +77,8 @@ class SignalingServer:
             cors_allowed_origins=origins,
             client_manager=client_manager or InlineManager(),  # one node: rooms in memory
             max_http_buffer_size=256 * 1024,
-            ping_interval=20,
-            ping_timeout=20,
+            ping_interval=settings.socket_ping_interval_seconds,
+            ping_timeout=settings.socket_ping_timeout_seconds,
             logger=False,
             engineio_logger=False,
         )

@@ -38,6 +38,10 @@ class Settings:
     invitation_issuer: str = "videoberatung"
     invitation_audience: str = "videoberatung:join"
     rejoin_grace_seconds: float = 30.0
+    # socket.io heartbeats: a silent socket counts as gone after interval + timeout. A
+    # shorter drop (a tunnel, Wi-Fi to mobile data) never reaches the grace at all.
+    socket_ping_interval_seconds: float = 20.0
+    socket_ping_timeout_seconds: float = 20.0
     # After this long in the waiting room the page offers a phone or in-person appointment.
     waiting_patience_seconds: float = 900.0
     policy_path: Path = DEFAULT_POLICY

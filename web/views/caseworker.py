@@ -12,7 +12,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from feedback.questionnaire import RATING_QUESTIONS
-from rooms.invitations import invitation_window
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import bookings, consents, sessions
 from storage import feedback as feedback_store
@@ -22,7 +21,7 @@ from web.errors import FormError
 from web.i18n import LANGUAGES, language_info
 from web.i18n import gettext as _
 from web.keys import DB, NOTIFIER, SIGNER
-from web.views.common import BERLIN, form_str, ice_servers, local, now, origin, redirect, require_role
+from web.views.common import BERLIN, form_str, ice_servers, invitation_link, local, now, redirect, require_role
 from web.views.feedback import session_context
 from web.views.invitation_delivery import invitation_context
 from web.views.third import third_context
@@ -126,12 +125,6 @@ async def _own_session(request: web.Request, account: Account) -> CounselSession
     return session
 
 
-def _invitation_link(request: web.Request, session: CounselSession) -> str:
-    not_before, expires = invitation_window(session.created_at, session.scheduled_at)
-    token = request.app[SIGNER].issue(session.id, session.invitation_jti, not_before, expires)
-    return f"{origin(request)}/join/{token}"
-
-
 @routes.get(r"/sessions/{session_id:[0-9a-f-]{36}}", name="session")
 @routes.get(r"/sessions/{session_id:[0-9a-f-]{36}}/outcome")
 async def session_detail(request: web.Request) -> web.StreamResponse:
@@ -148,7 +141,7 @@ async def session_detail(request: web.Request) -> web.StreamResponse:
         request,
         {
             "session": session,
-            "link": _invitation_link(request, session) if session.joinable else None,
+            "link": invitation_link(request, session) if session.joinable else None,
             **(await invitation_context(request, session) if session.joinable else {}),
             "participants": [p for p in participants if p.role == "recipient"],
             "consents": consent_by_participant,

@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from rooms.invitations import invitation_window
+from rooms.session import CounselSession
 from storage.users import Account
-from web.keys import SETTINGS, TURN
+from web.keys import SETTINGS, SIGNER, TURN
 
-__all__ = ["BERLIN", "require_role", "redirect", "local", "now", "origin", "ice_servers"]
+__all__ = ["BERLIN", "require_role", "redirect", "local", "now", "origin", "ice_servers", "invitation_link"]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -40,6 +42,13 @@ def require_role(request: web.Request, role: str) -> Account:
 def origin(request: web.Request) -> str:
     configured = request.app[SETTINGS].public_url
     return configured.rstrip("/") if configured else str(request.url.origin())
+
+
+def invitation_link(request: web.Request, session: CounselSession) -> str:
+    """The recipient's invitation link (a fresh signature of the session's current jti)."""
+    not_before, expires = invitation_window(session.created_at, session.scheduled_at)
+    token = request.app[SIGNER].issue(session.id, session.invitation_jti, not_before, expires)
+    return f"{origin(request)}/join/{token}"
 
 
 def form_str(form: Any, name: str, limit: int = 200) -> str:

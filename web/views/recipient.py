@@ -30,7 +30,7 @@ from web.i18n import gettext as _
 from web.keys import DB, NOTIFIER, POLICY, SETTINGS, SIGNER
 from web.views.attempts import log_event, proof_url
 from web.views.check import render_check
-from web.views.common import form_str, ice_servers, now, redirect
+from web.views.common import form_str, ice_servers, invitation_link, now, redirect
 from web.views.feedback import session_context
 from web.views.third import join_third, pending_third_role, set_participant_cookie
 
@@ -186,15 +186,30 @@ def recipient_page(
 async def landing(request: web.Request) -> web.StreamResponse:
     session, participant, consented = await recipient_of(request)
     session.ensure_joinable()
-    return recipient_page(request, "recipient/landing.html", session, consented=consented)
+    return recipient_page(
+        request,
+        "recipient/landing.html",
+        session,
+        consented=consented,
+        copy_link=_own_link(request, session, participant),
+        report_url=f"/api/attempts/{session.id}",
+    )
+
+
+def _own_link(request: web.Request, session: CounselSession, participant: Participant) -> str | None:
+    """The link to open in another browser: the recipient's invitation (a third person's
+    own link is not kept; their page falls back to its own address)."""
+    return invitation_link(request, session) if participant.role == "recipient" else None
 
 
 @routes.get(rf"/s/{SID}/check", name="recipient_check")
 async def device_check(request: web.Request) -> web.StreamResponse:
     """The device and connection check from the invitation, before consent and waiting room."""
-    session, _participant, _consented = await recipient_of(request)
+    session, participant, _consented = await recipient_of(request)
     session.ensure_joinable()
-    return render_check(request, session.id, f"/s/{session.id}/fallback?reason=check_failed")
+    return render_check(
+        request, session.id, f"/s/{session.id}/fallback?reason=check_failed", _own_link(request, session, participant)
+    )
 
 
 _HEADING = re.compile(r"^## (.+)$")
@@ -348,6 +363,8 @@ async def call(request: web.Request) -> web.StreamResponse:
         ice_servers=json.dumps(ice_servers(request, participant.id)),
         self_role=participant.role,
         third_asked=await _third_asked(request, session.id, participant),
+        copy_link=_own_link(request, session, participant),
+        report_url=f"/api/attempts/{session.id}",
     )
     return page
 

@@ -97,6 +97,8 @@ function wirePeers(call, on) {
   on("peer.gone", ({ participant } = {}) => {
     if (call.links.has(participant)) call.peerGone(participant);
   });
+  // The other side's browser cannot make video calls (it was told what to do instead).
+  on("peer.unsupported", ({ reason } = {}) => call.stage.showPeerUnsupported(reason));
   on("offer", (message) => call.linkFrom(message)?.onDescription("offer", message.sdp));
   on("answer", (message) => call.linkFrom(message)?.onDescription("answer", message.sdp));
   on("candidate", (message) => call.linkFrom(message)?.onCandidate(message));
