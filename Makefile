@@ -48,11 +48,13 @@ TEST_WORKERS ?= 4
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	npx --no-install eslint web/static/js
 
 # ESLint from the npm registry, exactly as package-lock.json pins it; offline afterwards.

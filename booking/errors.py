@@ -19,6 +19,7 @@ BookingError
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 __all__ = [
     "BookingError",
@@ -41,58 +42,64 @@ __all__ = [
 class BookingError(Exception):
     """Root of every booking error."""
 
+    code: ClassVar[str] = "bad_request"
+
 
 class SlotUnavailable(BookingError):
+    code: ClassVar[str] = "slot_unavailable"
+
     def __init__(self, alternatives: list[datetime] | None = None) -> None:
         super().__init__(type(self).__name__)
         self.alternatives = alternatives or []
 
 
 class SlotTaken(SlotUnavailable):
-    pass
+    code: ClassVar[str] = "slot_taken"
 
 
 class SlotInPast(SlotUnavailable):
-    pass
+    code: ClassVar[str] = "slot_in_past"
 
 
 class OutsideAvailability(SlotUnavailable):
-    pass
+    code: ClassVar[str] = "outside_availability"
 
 
 class InvalidPhone(BookingError):
-    pass
+    code: ClassVar[str] = "invalid_phone"
 
 
 class InvalidHours(BookingError):
-    pass
+    code: ClassVar[str] = "invalid_hours"
 
 
 class InvalidOffice(BookingError):
+    code: ClassVar[str] = "invalid_office"
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
 class ChoiceNotAllowed(BookingError):
-    pass
+    code: ClassVar[str] = "choice_not_allowed"
 
 
 class BookingNotFound(BookingError):
-    pass
+    code: ClassVar[str] = "booking_not_found"
 
 
 class BookingClosed(BookingError):
-    pass
+    code: ClassVar[str] = "booking_closed"
 
 
 class LinkError(BookingError):
-    pass
+    code: ClassVar[str] = "link_invalid"
 
 
 class LinkExpired(LinkError):
-    pass
+    code: ClassVar[str] = "link_expired"
 
 
 class LinkInvalid(LinkError):
-    pass
+    code: ClassVar[str] = "link_invalid"

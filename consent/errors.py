@@ -7,16 +7,20 @@ ConsentError
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 __all__ = ["ConsentError", "UnknownText", "ConsentMissing"]
 
 
 class ConsentError(Exception):
     """Root of every error the consent domain raises."""
 
+    code: ClassVar[str] = "bad_request"
+
 
 class UnknownText(ConsentError):
-    pass
+    code: ClassVar[str] = "unknown_text"
 
 
 class ConsentMissing(ConsentError):
-    pass
+    code: ClassVar[str] = "consent_required"

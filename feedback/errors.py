@@ -33,25 +33,29 @@ __all__ = [
 class FeedbackError(Exception):
     """Root of every error the feedback domain raises."""
 
+    code: ClassVar[str] = "bad_request"
+
 
 class TokenError(FeedbackError):
-    pass
+    code: ClassVar[str] = "feedback_invalid"
 
 
 class TokenInvalid(TokenError):
-    pass
+    code: ClassVar[str] = "feedback_invalid"
 
 
 class TokenUsed(TokenError):
-    pass
+    code: ClassVar[str] = "feedback_used"
 
 
 class TokenExpired(TokenError):
-    pass
+    code: ClassVar[str] = "feedback_expired"
 
 
 class InvalidAnswer(FeedbackError):
     """``field`` names the question; ``reason`` is one of: missing, choice, range, too_long."""
+
+    code: ClassVar[str] = "invalid_answer"
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
@@ -60,15 +64,15 @@ class InvalidAnswer(FeedbackError):
 
 
 class AlreadyRated(FeedbackError):
-    pass
+    code: ClassVar[str] = "already_rated"
 
 
 class PooledRequest(FeedbackError):
-    pass
+    code: ClassVar[str] = "pooled"
 
 
 class TooFewAnswers(FeedbackError):
-    pass
+    code: ClassVar[str] = "too_few_answers"
 
 
 class BadPeriod(FeedbackError):

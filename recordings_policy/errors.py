@@ -7,16 +7,20 @@ PolicyError
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 __all__ = ["PolicyError", "InvalidPolicy", "NotStored"]
 
 
 class PolicyError(Exception):
     """Root of every error the recordings policy raises."""
 
+    code: ClassVar[str] = "bad_request"
+
 
 class InvalidPolicy(PolicyError):
-    pass
+    code: ClassVar[str] = "invalid_policy"
 
 
 class NotStored(PolicyError):
-    pass
+    code: ClassVar[str] = "forbidden"

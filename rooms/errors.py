@@ -25,6 +25,8 @@ RoomsError
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 __all__ = [
     "RoomsError",
     "IllegalTransition",
@@ -53,8 +55,12 @@ __all__ = [
 class RoomsError(Exception):
     """Root of every error the rooms domain raises."""
 
+    code: ClassVar[str] = "bad_request"
+
 
 class IllegalTransition(RoomsError):
+    code: ClassVar[str] = "conflict"
+
     def __init__(self, kind: str, current: str, target: str) -> None:
         super().__init__(f"{kind}: cannot go from {current} to {target}")
         self.current = current
@@ -62,64 +68,68 @@ class IllegalTransition(RoomsError):
 
 
 class SessionNotFound(RoomsError):
-    pass
+    code: ClassVar[str] = "not_found"
 
 
 class SessionClosed(RoomsError):
-    pass
+    code: ClassVar[str] = "session_closed"
 
 
 class NotAdmitted(RoomsError):
-    pass
+    code: ClassVar[str] = "not_admitted"
 
 
 class CheckBusy(RoomsError):
+    code: ClassVar[str] = "check_busy"
+
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(f"all echo peers busy, retry in {retry_after_seconds}s")
         self.retry_after_seconds = retry_after_seconds
 
 
 class CheckNotFound(RoomsError):
-    pass
+    code: ClassVar[str] = "check_not_found"
 
 
 class CheckOfferInvalid(RoomsError):
-    pass
+    code: ClassVar[str] = "check_offer_invalid"
 
 
 class InvalidAttemptEvent(RoomsError):
-    pass
+    code: ClassVar[str] = "bad_request"
 
 
 class NoFailedAttempt(RoomsError):
-    pass
+    code: ClassVar[str] = "no_failed_attempt"
 
 
 class ProofInvalid(RoomsError):
-    pass
+    code: ClassVar[str] = "proof_invalid"
 
 
 class CallFull(RoomsError):
-    pass
+    code: ClassVar[str] = "call_full"
 
 
 class ThirdPersonError(RoomsError):
-    pass
+    code: ClassVar[str] = "third_person"
 
 
 class ThirdExists(ThirdPersonError):
-    pass
+    code: ClassVar[str] = "third_exists"
 
 
 class ThirdNotAgreed(ThirdPersonError):
-    pass
+    code: ClassVar[str] = "third_not_agreed"
 
 
 class WrongInvitation(ThirdPersonError):
-    pass
+    code: ClassVar[str] = "wrong_invitation"
 
 
 class InvitationError(RoomsError):
+    code: ClassVar[str] = "invitation_invalid"
+
     # Set when the invitation was genuine but cannot be used now (early, expired,
     # withdrawn), so the error page can name the appointment and its office.
     session_id: str | None = None
@@ -130,16 +140,16 @@ class InvitationError(RoomsError):
 
 
 class InvitationExpired(InvitationError):
-    pass
+    code: ClassVar[str] = "invitation_expired"
 
 
 class InvitationNotYetValid(InvitationError):
-    pass
+    code: ClassVar[str] = "invitation_not_yet_valid"
 
 
 class InvitationInvalid(InvitationError):
-    pass
+    code: ClassVar[str] = "invitation_invalid"
 
 
 class InvitationRevoked(InvitationError):
-    pass
+    code: ClassVar[str] = "invitation_revoked"

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LoginSession, PasswordLinkRow, User
+from storage.rows import from_row
 from storage.users import ROLES, Account, create_user, hash_token, set_password
 
 __all__ = [
@@ -52,7 +53,7 @@ class UserRow:
 
 
 def _row(user: User) -> UserRow:
-    return UserRow(user.id, user.username, user.display_name, user.role, user.office_id, user.active)
+    return from_row(UserRow, user)
 
 
 async def list_users(db: AsyncSession, office_id: int | None) -> list[UserRow]:

@@ -15,8 +15,8 @@ write the answer, and a database administrator could join them by transaction id
   the ballot and token tables (dead tuples carry ``xmin``/``xmax``); SQLite zeroes deleted
   content (``secure_delete``, set on every connection) and truncates the WAL.
 
-When the mover runs is decided by ``web.ballot_mover.BallotMover`` (periodic, at random
-intervals, independent of submissions).
+A round is ``application.ballot_box.MoveBallots``; when rounds run is decided by
+``web.ballot_mover.BallotMover`` (periodic, at random intervals, independent of submissions).
 """
 
 from __future__ import annotations

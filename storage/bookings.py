@@ -22,6 +22,7 @@ from booking.errors import BookingClosed, BookingNotFound, SlotTaken, SlotUnavai
 from storage.availability import load_schedule
 from storage.erasure import checkpoint
 from storage.models import BookingRow
+from storage.rows import from_row, one_row
 
 __all__ = [
     "NEXT_FREE",
@@ -39,17 +40,7 @@ NEXT_FREE = 5
 
 
 def _to_domain(row: BookingRow) -> Appointment:
-    return Appointment(
-        id=row.id,
-        caseworker_id=row.caseworker_id,
-        channel=Channel(row.channel),
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        status=Status(row.status),
-        session_id=row.session_id,
-        office_id=row.office_id,
-        phone=row.phone,
-    )
+    return from_row(Appointment, row, channel=Channel(row.channel), status=Status(row.status))
 
 
 async def free_slots(
@@ -156,12 +147,7 @@ async def _held(db: AsyncSession, request: BookingRequest) -> Appointment | None
 
 
 async def get_booking(db: AsyncSession, booking_id: str, *, for_update: bool = False) -> Appointment:
-    stmt = select(BookingRow).where(BookingRow.id == booking_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = await db.scalar(stmt)
-    if row is None:
-        raise BookingNotFound(booking_id)
+    row = await one_row(db, BookingRow, BookingRow.id, booking_id, BookingNotFound(booking_id), for_update=for_update)
     return _to_domain(row)
 
 

@@ -1,4 +1,5 @@
-"""What the evaluation's further tables read: months of answers, sessions and pre-call checks."""
+"""Rows the evaluation's further tables read: sessions by month and pre-call checks
+(the figures are computed in ``application.reporting``)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from feedback.evaluation import Evaluation, GroupInputs, build_details, build_evaluation
 from feedback.months import month_bounds, month_of
-from feedback.questionnaire import VERSION
-from storage import feedback as store
 from storage.models import CheckVerdictRow, CounselSessionRow
 
-__all__ = ["session_months", "check_counts", "group_inputs", "evaluation"]
+__all__ = ["session_months", "check_counts"]
 
 
 async def session_months(
@@ -42,30 +40,3 @@ async def check_counts(db: AsyncSession, group: str, *, month: str | None = None
     if month:
         stmt = stmt.where(CheckVerdictRow.month == month)
     return Counter((str(m), str(d), str(v)) for m, d, v in (await db.execute(stmt)).all())
-
-
-async def group_inputs(
-    db: AsyncSession, group: str, *, office_id: int | None = None, month: str | None = None
-) -> GroupInputs:
-    stored = await store.responses(db, group, office_id=office_id, month=month)
-    return GroupInputs(
-        responses=[(s.context.month, s.answers) for s in stored],
-        ratings=await store.ratings(db, group, office_id=office_id, month=month),
-        sessions=await session_months(db, group, office_id=office_id, month=month),
-        checks=await check_counts(db, group, month=month),
-    )
-
-
-async def evaluation(
-    db: AsyncSession,
-    groups: tuple[str, ...],
-    *,
-    office_id: int | None = None,
-    month: str | None = None,
-    version: str = VERSION,
-) -> Evaluation:
-    """Report, further tables and (with both groups) the comparison, for the filters given;
-    the report's answers are those of questionnaire ``version`` (versions are never pooled)."""
-    reports = [await store.group_report(db, g, office_id=office_id, month=month, version=version) for g in groups]
-    details = [build_details(r, await group_inputs(db, r.group, office_id=office_id, month=month)) for r in reports]
-    return build_evaluation(reports, details)

@@ -16,9 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from feedback.errors import TokenExpired, TokenInvalid
 from feedback.export import ResponseRecord
-from feedback.months import month_bounds
 from feedback.questionnaire import VERSION, Answers, Rating
-from feedback.report import GroupReport, build_report
 from feedback.tokens import FeedbackContext, expiry_day, hash_token, month_of, new_short_code, new_token
 from storage.models import (
     BookingRow,
@@ -32,6 +30,7 @@ from storage.models import (
     Office,
     RatingMarkerRow,
 )
+from storage.rows import from_row
 
 __all__ = [
     "StoredResponse",
@@ -47,7 +46,6 @@ __all__ = [
     "responses",
     "ratings",
     "session_outcomes",
-    "group_report",
     "offices",
 ]
 
@@ -100,14 +98,26 @@ async def offer_token(db: AsyncSession, participant_id: str, context: FeedbackCo
     """Mint the participant's one feedback token; None if it got one already."""
     if await was_offered(db, participant_id):
         return None
-    token, digest = new_token()
+    return await _offer(db, FeedbackOfferRow(participant_id=participant_id), new_token(), context, now)
+
+
+async def _offer(
+    db: AsyncSession,
+    marker: FeedbackOfferRow | FeedbackBookingOfferRow,
+    minted: tuple[str, str],
+    context: FeedbackContext,
+    now: datetime,
+) -> str | None:
+    """Store the marker (one token per participant or appointment) and the token's hash;
+    None if a second page load won the race."""
+    token, digest = minted
     try:
         async with db.begin_nested():
-            db.add(FeedbackOfferRow(participant_id=participant_id))
+            db.add(marker)
             db.add(_token_row(digest, context, now))
             await db.flush()
             await _count_offer(db, context)
-    except IntegrityError:  # a second page load won the race
+    except IntegrityError:
         return None
     return token
 
@@ -134,16 +144,8 @@ async def offer_booking_token(
     code for the printed card; None if the appointment got its token already."""
     if await booking_was_offered(db, booking_id):
         return None
-    token, digest = new_short_code() if short else new_token()
-    try:
-        async with db.begin_nested():
-            db.add(FeedbackBookingOfferRow(booking_id=booking_id))
-            db.add(_token_row(digest, context, now))
-            await db.flush()
-            await _count_offer(db, context)
-    except IntegrityError:
-        return None
-    return token
+    minted = new_short_code() if short else new_token()
+    return await _offer(db, FeedbackBookingOfferRow(booking_id=booking_id), minted, context, now)
 
 
 async def token_context(db: AsyncSession, token: str, now: datetime) -> FeedbackContext:
@@ -163,11 +165,12 @@ async def was_rated(db: AsyncSession, session_id: str) -> bool:
 
 def _filters(
     model: type[FeedbackResponseRow] | type[CaseworkerRatingRow],
-    group: str,
+    group: str | tuple[str, ...],
     office_id: int | None,
     month: str | None,
 ) -> list[object]:
-    conditions: list[object] = [model.benefit_group == group]
+    groups = (group,) if isinstance(group, str) else group
+    conditions: list[object] = [model.benefit_group.in_(groups)]
     if office_id is not None:
         conditions.append(model.office_id == office_id)
     if month:
@@ -176,29 +179,13 @@ def _filters(
 
 
 async def responses(
-    db: AsyncSession, group: str, *, office_id: int | None = None, month: str | None = None
+    db: AsyncSession, group: str | tuple[str, ...], *, office_id: int | None = None, month: str | None = None
 ) -> list[StoredResponse]:
+    """The answers of one group, or of several read at once (each keeps its group in ``context``)."""
     rows = await db.scalars(
         select(FeedbackResponseRow).where(*_filters(FeedbackResponseRow, group, office_id, month))  # type: ignore[arg-type]
     )
-    return [
-        StoredResponse(
-            _context(r),
-            Answers(
-                recommend=r.recommend,
-                next_by_video=r.next_by_video,
-                satisfaction=r.satisfaction,
-                technical_quality=r.technical_quality,
-                device=r.device,
-                setup_help=r.setup_help,
-                comment=r.comment,
-                why_not_video=r.why_not_video,
-                why_not_recommend=r.why_not_recommend,
-            ),
-            r.questionnaire_version,
-        )
-        for r in rows
-    ]
+    return [StoredResponse(_context(r), from_row(Answers, r), r.questionnaire_version) for r in rows]
 
 
 async def ratings(
@@ -252,26 +239,6 @@ async def offer_counts(
         stmt = stmt.where(FeedbackOfferCountRow.month == month)
     rows = await db.execute(stmt.group_by(FeedbackOfferCountRow.channel))
     return {str(channel): int(total or 0) for channel, total in rows}
-
-
-async def group_report(
-    db: AsyncSession,
-    group: str,
-    *,
-    office_id: int | None = None,
-    month: str | None = None,
-    version: str = VERSION,
-) -> GroupReport:
-    """The evaluation of one group and questionnaire version, filtered by office and month;
-    response rates count the answers of every version."""
-    since, until = month_bounds(month) if month else (None, None)
-    stored = await responses(db, group, office_id=office_id, month=month)
-    answers = [r.answers for r in stored if r.version == version]
-    rated = await ratings(db, group, office_id=office_id, month=month)
-    outcomes = await session_outcomes(db, group, office_id=office_id, since=since, until=until)
-    offers = await offer_counts(db, group, office_id=office_id, month=month)
-    channels = [r.context.channel for r in stored]
-    return build_report(group, answers, rated, outcomes, version=version, offers=offers, answer_channels=channels)
 
 
 async def offices(db: AsyncSession) -> list[tuple[int, str]]:

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InvitationCodeRow
 
-__all__ = ["StoredCode", "remember", "find"]
+__all__ = ["StoredCode", "add", "find"]
 
 
 @dataclass(frozen=True)
@@ -22,27 +21,13 @@ class StoredCode:
     expires_at: datetime
 
 
-async def remember(
-    dbm: async_sessionmaker[AsyncSession],
-    hashed: str,
-    session_id: str,
-    jti: str,
-    not_before: datetime,
-    expires_at: datetime,
-) -> None:
-    """Store the code's hash once; showing the page again finds it there."""
-    async with dbm() as db:
-        if await db.get(InvitationCodeRow, hashed) is not None:
-            return
-    try:
-        async with dbm.begin() as db:
-            db.add(
-                InvitationCodeRow(
-                    code_hash=hashed, session_id=session_id, jti=jti, not_before=not_before, expires_at=expires_at
-                )
-            )
-    except IntegrityError:
-        pass  # two page views at once: the other one stored it
+def add(db: AsyncSession, hashed: str, session_id: str, jti: str, not_before: datetime, expires_at: datetime) -> None:
+    """Store a code's hash (unique: a second insert of the same code fails at commit)."""
+    db.add(
+        InvitationCodeRow(
+            code_hash=hashed, session_id=session_id, jti=jti, not_before=not_before, expires_at=expires_at
+        )
+    )
 
 
 async def find(db: AsyncSession, hashed: str) -> StoredCode | None:

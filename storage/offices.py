@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.errors import InvalidOffice
 from booking.offices import OfficeDetails, OpeningHours, hours_from_json
 from storage.models import AbsenceRow, Office
+from storage.rows import from_row
 
 __all__ = [
     "OfficeView",
@@ -43,9 +44,7 @@ class Holiday:
 
 
 def _view(row: Office) -> OfficeView:
-    return OfficeView(
-        row.id, row.name, row.address, row.phone, hours_from_json(row.opening_hours), row.allow_caseworker_choice
-    )
+    return from_row(OfficeView, row, hours=hours_from_json(row.opening_hours))
 
 
 async def list_offices(db: AsyncSession, only: int | None = None) -> list[OfficeView]:

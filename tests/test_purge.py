@@ -150,7 +150,7 @@ async def test_in_process_purge_runs_and_is_cancelled_on_shutdown(settings, cloc
         purger = app[PURGER]
         await asyncio.wait_for(purger.ran.wait(), 10)
         assert purger.last is not None and purger.last.deleted["audit_log"] == 1
-        task = purger._task
+        task = purger.task
         assert task is not None and not task.done()  # sleeping until the next interval
     finally:
         await server.close()

@@ -1,8 +1,8 @@
 """Administration from the command line: offices, accounts, one-time password links.
 
-The same storage functions as the admin pages; the one-time link is printed once to the
-terminal of whoever ran the command; without ``PUBLIC_URL`` (the link's address) the
-commands that print a link refuse, naming it.
+The same use cases as the admin pages (``application.administration``); the one-time
+link is printed once to the terminal of whoever ran the command; without ``PUBLIC_URL``
+(the link's address) the commands that print a link refuse, naming it.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from application import administration as admin
+from application.administration import ROLES, AccountsError
 from booking.errors import InvalidOffice
 from booking.offices import parse_office
-from storage import accounts, audit, offices
 from storage.db import create_engine, sessionmaker_for
-from storage.users import ROLES
 from web.settings import Settings
 
 __all__ = ["add_commands", "run", "COMMANDS"]
@@ -54,24 +54,17 @@ def _link(settings: Settings, token: str) -> str:
     return f"{base}/password/{token}"
 
 
-async def _with_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[str]]) -> str:
+async def _with_db(settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[str]]) -> str:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        async with sessionmaker_for(engine).begin() as db:
-            return await work(db)
+        return await work(sessionmaker_for(engine))
     finally:
         await engine.dispose()
 
 
-async def _user_id(db: AsyncSession, username: str) -> int:
-    for user in await accounts.list_users(db, None):
-        if user.username == username.strip().lower():
-            return user.id
-    raise accounts.AccountsError("unknown")
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     moment = settings.clock()
+    Db = async_sessionmaker[AsyncSession]
     if args.command in ("user-invite", "password-link") and not settings.public_url:
         # A relative "/password/…" is no link anyone can open: refuse before creating anything.
         print(
@@ -81,27 +74,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
 
-    async def office_create(db: AsyncSession) -> str:
+    async def office_create(db: Db) -> str:
         details = parse_office(args.name, args.address, args.phone, {}, not args.no_caseworker_choice)
-        office_id = await offices.create_office(db, details)
-        await audit.audit(db, "admin.office_created", moment, f"office={office_id} via=cli")
+        office_id = await admin.create_office(db, details, moment, via="cli")
         return f"office {office_id} created"
 
-    async def user_invite(db: AsyncSession) -> str:
-        account, token = await accounts.invite_user(db, args.username, args.name, args.role, args.office, moment)
-        await audit.audit(db, "admin.user_created", moment, f"user={account.id} role={account.role} via=cli")
+    async def user_invite(db: Db) -> str:
+        token = await admin.invite_by_operator(db, args.username, args.name, args.role, args.office, moment)
         return f"one-time password link (72 h): {_link(settings, token)}"
 
-    async def set_active(db: AsyncSession) -> str:
+    async def set_active(db: Db) -> str:
         active = args.command == "user-reactivate"
-        user = await accounts.set_active(db, await _user_id(db, args.username), active)
-        await audit.audit(db, f"admin.user_{'re' if active else 'de'}activated", moment, f"user={user.id} via=cli")
+        await admin.set_active_by_name(db, args.username, active, moment)
         return "reactivated" if active else "deactivated"
 
-    async def password_link(db: AsyncSession) -> str:
-        user_id = await _user_id(db, args.username)
-        token = await accounts.issue_password_link(db, user_id, moment)
-        await audit.audit(db, "admin.password_link", moment, f"user={user_id} via=cli")
+    async def password_link(db: Db) -> str:
+        token = await admin.password_link_by_name(db, args.username, moment)
         return f"one-time password link (72 h): {_link(settings, token)}"
 
     work = {
@@ -116,7 +104,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except InvalidOffice as exc:
         print(f"invalid office: {exc.reason}", file=sys.stderr)
         return 2
-    except accounts.AccountsError as exc:
+    except AccountsError as exc:
         print(f"not possible: {exc.reason}", file=sys.stderr)
         return 2
     return 0

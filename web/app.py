@@ -91,6 +91,7 @@ from web.views import (
 from web.views.absences import routes as absence_routes
 from web.views.admin import routes as admin_routes
 from web.views.appointment_detail import routes as appointment_routes
+from web.views.consent_pages import routes as consent_routes
 from web.views.invitation_delivery import routes as delivery_routes
 from web.views.short_links import routes as short_link_routes
 
@@ -255,6 +256,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(absence_routes)
     app.router.add_routes(appointment_routes)
     app.router.add_routes(short_link_routes)
+    app.router.add_routes(consent_routes)
     app.router.add_routes(delivery_routes)
     for module in (attempts, proof, third):
         app.router.add_routes(module.routes)

@@ -9,7 +9,7 @@ traceback. Here they become ``MalformedBody``, which ``web/errors.py`` answers w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -21,6 +21,8 @@ MAX_JSON_DEPTH = 16
 
 class MalformedBody(Exception):
     """The request body could not be read; ``reason`` names why (no content, for the log)."""
+
+    code: ClassVar[str] = "bad_request"
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -13,15 +13,14 @@ import sys
 
 from aiohttp import web
 
+from application import administration, reporting
+from application.retention import PurgeExpired, PurgeReport
 from feedback import export
+from feedback.errors import TooFewAnswers
 from feedback.months import valid_month
 from feedback.report import GROUPS
 from recordings_policy import InvalidPolicy, RetentionPolicy, load_policy
-from storage import evaluation as evaluation_store
-from storage import feedback as feedback_store
-from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
-from storage.purge import PurgeReport, purge
 from web import admin_cli, privacy_cli
 from web.app import create_app
 from web.drain import handle_sigterm
@@ -47,7 +46,7 @@ async def _migrate(settings: Settings) -> None:
 async def _purge(settings: Settings, policy: RetentionPolicy) -> PurgeReport:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        return await purge(sessionmaker_for(engine), policy, settings.clock())
+        return await PurgeExpired(sessionmaker_for(engine), policy, settings.clock)()
     finally:
         await engine.dispose()
 
@@ -57,11 +56,9 @@ async def _create_user(
 ) -> bool:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        async with sessionmaker_for(engine).begin() as db:
-            if if_none and await users.count_users(db) > 0:
-                return False
-            await users.create_user(db, username, password, display_name=display_name, role=role, now=settings.clock())
-        return True
+        return await administration.create_first_user(
+            sessionmaker_for(engine), username, password, role, display_name, settings.clock(), if_none=if_none
+        )
     finally:
         await engine.dispose()
 
@@ -76,19 +73,12 @@ async def _export(
 ) -> bytes:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        async with sessionmaker_for(engine)() as db:
-            if responses:
-                stored = await feedback_store.responses(db, group, office_id=office_id, month=month)
-                rows = export.anonymous_rows(feedback_store.records(stored))
-                if len(rows) < 5:
-                    raise ValueError("fewer than 5 answers")
-                return export.export_responses(group, rows, fmt)
-            filters = {"office": office_id, "month": month}
-            if group == "comparison":
-                both = await evaluation_store.evaluation(db, GROUPS, office_id=office_id, month=month)
-                return export.export_comparison(both, fmt, filters)
-            result = await evaluation_store.evaluation(db, (group,), office_id=office_id, month=month)
-            return export.export_reports(list(result.reports), fmt, filters, evaluation=result)
+        db, filters = sessionmaker_for(engine), reporting.Filters(office_id, month)
+        if responses:
+            return await reporting.export_responses(db, (group,), filters, fmt)
+        comparison = group == "comparison"
+        groups = () if comparison else (group,)
+        return await reporting.export_figures(db, groups, filters, fmt, comparison=comparison, name_version=False)
     finally:
         await engine.dispose()
 
@@ -113,7 +103,7 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         group = "comparison" if args.comparison else args.group
         body = asyncio.run(_export(settings, group, args.format, args.office, args.month or None, args.responses))
-    except ValueError:
+    except TooFewAnswers:
         print("Weniger als 5 Antworten: nicht ausgegeben. / Fewer than 5 answers.", file=sys.stderr)
         return 2
     if args.output:
@@ -121,6 +111,39 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
             out.write(body)
     else:
         sys.stdout.buffer.write(body)
+    return 0
+
+
+def _run_purge(settings: Settings) -> int:
+    try:
+        policy = load_policy(settings.policy_path)
+    except InvalidPolicy as exc:
+        print(f"Invalid retention policy: {exc}", file=sys.stderr)
+        return 2
+    report = asyncio.run(_purge(settings, policy))
+    print(report.line())
+    return 0
+
+
+def _run_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    password = args.password
+    if args.generate:
+        password = secrets.token_urlsafe(12)
+    elif not password:
+        password = getpass.getpass("Password: ")
+    if len(password) < 10:
+        print("The password must have at least 10 characters.", file=sys.stderr)
+        return 2
+    try:
+        created = asyncio.run(
+            _create_user(settings, args.username, password, args.role, args.name or args.username, args.if_no_users)
+        )
+    except Exception as exc:  # e.g. the name is taken
+        print(f"Could not create the account: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    if created and args.generate:
+        # Printed once to the terminal of whoever ran the command; never logged.
+        print(f"\n  First login:  user {args.username.lower()}  password {password}\n")
     return 0
 
 
@@ -136,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("username")
     create.add_argument(
         "--role",
-        choices=users.ROLES,
+        choices=administration.ROLES,
         default="caseworker",
         help="caseworker (default), evaluator, or admin (manages offices and accounts)",
     )
@@ -177,41 +200,13 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         return 0
     if args.command == "purge":
-        try:
-            policy = load_policy(settings.policy_path)
-        except InvalidPolicy as exc:
-            print(f"Invalid retention policy: {exc}", file=sys.stderr)
-            return 2
-        report = asyncio.run(_purge(settings, policy))
-        print(report.line())
-        return 0
+        return _run_purge(settings)
     if args.command == "create-user":
-        password = args.password
-        if args.generate:
-            password = secrets.token_urlsafe(12)
-        elif not password:
-            password = getpass.getpass("Password: ")
-        if len(password) < 10:
-            print("The password must have at least 10 characters.", file=sys.stderr)
-            return 2
-        try:
-            created = asyncio.run(
-                _create_user(
-                    settings,
-                    args.username,
-                    password,
-                    args.role,
-                    args.name or args.username,
-                    args.if_no_users,
-                )
-            )
-        except Exception as exc:  # e.g. the name is taken
-            print(f"Could not create the account: {type(exc).__name__}", file=sys.stderr)
-            return 1
-        if created and args.generate:
-            # Printed once to the terminal of whoever ran the command; never logged.
-            print(f"\n  First login:  user {args.username.lower()}  password {password}\n")
-        return 0
+        return _run_create_user(args, settings)
+    return _serve(args, settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     try:

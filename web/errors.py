@@ -8,50 +8,11 @@ from collections.abc import Awaitable, Callable
 import aiohttp_jinja2
 from aiohttp import web
 
-from booking.errors import (
-    BookingClosed,
-    BookingError,
-    BookingNotFound,
-    ChoiceNotAllowed,
-    InvalidHours,
-    InvalidPhone,
-    LinkExpired,
-    LinkInvalid,
-    OutsideAvailability,
-    SlotInPast,
-    SlotTaken,
-)
-from consent.errors import ConsentError, ConsentMissing, UnknownText
-from feedback.errors import (
-    AlreadyRated,
-    FeedbackError,
-    InvalidAnswer,
-    PooledRequest,
-    TokenExpired,
-    TokenInvalid,
-    TokenUsed,
-    TooFewAnswers,
-)
-from rooms.errors import (
-    CallFull,
-    CheckBusy,
-    CheckNotFound,
-    CheckOfferInvalid,
-    IllegalTransition,
-    InvalidAttemptEvent,
-    InvitationExpired,
-    InvitationInvalid,
-    InvitationNotYetValid,
-    InvitationRevoked,
-    NoFailedAttempt,
-    NotAdmitted,
-    RoomsError,
-    SessionClosed,
-    SessionNotFound,
-    ThirdExists,
-    ThirdNotAgreed,
-    WrongInvitation,
-)
+from booking.errors import BookingError
+from consent.errors import ConsentError
+from feedback.errors import FeedbackError
+from recordings_policy.errors import PolicyError
+from rooms.errors import CheckBusy, RoomsError
 from web.bodies import MalformedBody
 from web.i18n import gettext as _
 
@@ -69,124 +30,105 @@ class FormError(Exception):
         self.status = status
 
 
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+_BAD_REQUEST = N_("The request could not be processed.")
+
+# Every domain error's wire code -> (HTTP status, title); the title is translated when shown.
+# Built once; a code missing here falls back to the code of the error's parent class.
+_DOMAIN: dict[str, tuple[int, str]] = {
+    "bad_request": (400, _BAD_REQUEST),
+    "not_found": (404, N_("This appointment does not exist.")),
+    "conflict": (409, N_("That is not possible at this point.")),
+    "forbidden": (403, N_("You are not allowed to open this page.")),
+    "invitation_expired": (410, N_("This invitation link has expired.")),
+    "invitation_not_yet_valid": (
+        403,
+        N_("This invitation link is not valid yet. Please open it shortly before your appointment."),
+    ),
+    "invitation_revoked": (
+        410,
+        N_("This invitation link was withdrawn. Please ask your caseworker for a new link."),
+    ),
+    "invitation_invalid": (400, N_("This invitation link is not valid.")),
+    "session_closed": (410, N_("This appointment has already ended.")),
+    "not_admitted": (403, N_("You have not been admitted to this call yet.")),
+    "check_busy": (503, N_("All test connections are busy right now. Please try again in a moment.")),
+    "check_not_found": (404, N_("This connection test has already ended.")),
+    "check_offer_invalid": (400, N_("Your browser's connection offer could not be used.")),
+    "no_failed_attempt": (
+        409,
+        N_("No failed connection attempt has been recorded for you in this appointment."),
+    ),
+    "proof_invalid": (400, _BAD_REQUEST),
+    "call_full": (409, N_("The call already has three participants. Nobody else can join.")),
+    "third_person": (409, N_("That is not possible at this point.")),
+    "third_exists": (409, N_("This session already has a third person. Remove them first.")),
+    "third_not_agreed": (
+        403,
+        N_("The person you are to accompany has not agreed yet. Please try again in a moment."),
+    ),
+    "wrong_invitation": (
+        403,
+        N_("This link was made for another person. Please use your own invitation link."),
+    ),
+    "consent_required": (403, N_("Please give your consent first.")),
+    "unknown_text": (404, N_("This page does not exist.")),
+    "invalid_policy": (400, _BAD_REQUEST),
+    "feedback_used": (
+        410,
+        N_("This feedback link was already used: your answers were recorded once. Thank you!"),
+    ),
+    "feedback_expired": (410, N_("This feedback link has expired.")),
+    "feedback_invalid": (
+        400,
+        N_("This feedback link is not valid, or it was used already: each link records answers once."),
+    ),
+    "bad_period": (400, _BAD_REQUEST),
+    "invalid_answer": (400, N_("Some answers are not valid.")),
+    "already_rated": (409, N_("This session has already been rated.")),
+    "pooled": (400, N_("SGB II and SGB III are never pooled. Please choose one group: SGB II or SGB III.")),
+    "too_few_answers": (
+        400,
+        N_("Fewer than 5 answers: not shown, to protect the anonymity of the people asked."),
+    ),
+    "slot_unavailable": (409, N_("This time was just taken. Please choose another time.")),
+    "slot_taken": (409, N_("This time was just taken. Please choose another time.")),
+    "slot_in_past": (400, N_("This time lies in the past. Please choose another time.")),
+    "outside_availability": (
+        400,
+        N_("No appointments are offered at this time. Please choose one of the times shown."),
+    ),
+    "invalid_phone": (400, N_("Please enter a valid phone number, for example 0151 23456789.")),
+    "invalid_hours": (400, N_("The hours are not valid. Use the format 08:00-12:00, 14:00-17:30.")),
+    "invalid_office": (400, _BAD_REQUEST),
+    "choice_not_allowed": (400, N_("Your office assigns the caseworker.")),
+    "booking_not_found": (404, N_("This appointment does not exist.")),
+    "booking_closed": (409, N_("This appointment was already cancelled or has taken place.")),
+    "link_expired": (
+        410,
+        N_("This link has expired: the appointment has begun or is over. Please contact your Jobcenter."),
+    ),
+    "link_invalid": (400, N_("This link is not valid. Please use the link from your confirmation.")),
+}
+
+
 def _domain_error(exc: Exception) -> tuple[int, str, str]:
-    """(status, code, German/English title) for a domain error."""
-    table: list[tuple[type[Exception], int, str, str]] = [
-        (InvitationExpired, 410, "invitation_expired", _("This invitation link has expired.")),
-        (
-            InvitationNotYetValid,
-            403,
-            "invitation_not_yet_valid",
-            _("This invitation link is not valid yet. Please open it shortly before your appointment."),
-        ),
-        (
-            InvitationRevoked,
-            410,
-            "invitation_revoked",
-            _("This invitation link was withdrawn. Please ask your caseworker for a new link."),
-        ),
-        (InvitationInvalid, 400, "invitation_invalid", _("This invitation link is not valid.")),
-        (SessionNotFound, 404, "not_found", _("This appointment does not exist.")),
-        (SessionClosed, 410, "session_closed", _("This appointment has already ended.")),
-        (NotAdmitted, 403, "not_admitted", _("You have not been admitted to this call yet.")),
-        (
-            CheckBusy,
-            503,
-            "check_busy",
-            _("All test connections are busy right now. Please try again in a moment."),
-        ),
-        (CheckNotFound, 404, "check_not_found", _("This connection test has already ended.")),
-        (CheckOfferInvalid, 400, "check_offer_invalid", _("Your browser's connection offer could not be used.")),
-        (InvalidAttemptEvent, 400, "bad_request", _("The request could not be processed.")),
-        (
-            NoFailedAttempt,
-            409,
-            "no_failed_attempt",
-            _("No failed connection attempt has been recorded for you in this appointment."),
-        ),
-        (CallFull, 409, "call_full", _("The call already has three participants. Nobody else can join.")),
-        (ThirdExists, 409, "third_exists", _("This session already has a third person. Remove them first.")),
-        (
-            ThirdNotAgreed,
-            403,
-            "third_not_agreed",
-            _("The person you are to accompany has not agreed yet. Please try again in a moment."),
-        ),
-        (
-            WrongInvitation,
-            403,
-            "wrong_invitation",
-            _("This link was made for another person. Please use your own invitation link."),
-        ),
-        (IllegalTransition, 409, "conflict", _("That is not possible at this point.")),
-        (ConsentMissing, 403, "consent_required", _("Please give your consent first.")),
-        (UnknownText, 404, "not_found", _("This page does not exist.")),
-        (
-            TokenUsed,
-            410,
-            "feedback_used",
-            _("This feedback link was already used: your answers were recorded once. Thank you!"),
-        ),
-        (TokenExpired, 410, "feedback_expired", _("This feedback link has expired.")),
-        (
-            TokenInvalid,
-            400,
-            "feedback_invalid",
-            _("This feedback link is not valid, or it was used already: each link records answers once."),
-        ),
-        (InvalidAnswer, 400, "invalid_answer", _("Some answers are not valid.")),
-        (AlreadyRated, 409, "already_rated", _("This session has already been rated.")),
-        (
-            PooledRequest,
-            400,
-            "pooled",
-            _("SGB II and SGB III are never pooled. Please choose one group: SGB II or SGB III."),
-        ),
-        (
-            TooFewAnswers,
-            400,
-            "too_few_answers",
-            _("Fewer than 5 answers: not shown, to protect the anonymity of the people asked."),
-        ),
-        (SlotTaken, 409, "slot_taken", _("This time was just taken. Please choose another time.")),
-        (SlotInPast, 400, "slot_in_past", _("This time lies in the past. Please choose another time.")),
-        (
-            OutsideAvailability,
-            400,
-            "outside_availability",
-            _("No appointments are offered at this time. Please choose one of the times shown."),
-        ),
-        (InvalidPhone, 400, "invalid_phone", _("Please enter a valid phone number, for example 0151 23456789.")),
-        (InvalidHours, 400, "invalid_hours", _("The hours are not valid. Use the format 08:00-12:00, 14:00-17:30.")),
-        (ChoiceNotAllowed, 400, "choice_not_allowed", _("Your office assigns the caseworker.")),
-        (BookingNotFound, 404, "booking_not_found", _("This appointment does not exist.")),
-        (BookingClosed, 409, "booking_closed", _("This appointment was already cancelled or has taken place.")),
-        (
-            LinkExpired,
-            410,
-            "link_expired",
-            _("This link has expired: the appointment has begun or is over. Please contact your Jobcenter."),
-        ),
-        (LinkInvalid, 400, "link_invalid", _("This link is not valid. Please use the link from your confirmation.")),
-        (RoomsError, 400, "bad_request", _("The request could not be processed.")),
-        (FeedbackError, 400, "bad_request", _("The request could not be processed.")),
-        (ConsentError, 400, "bad_request", _("The request could not be processed.")),
-        (BookingError, 400, "bad_request", _("The request could not be processed.")),
-    ]
-    for kind, status, code, title in table:
-        if isinstance(exc, kind):
-            return status, code, title
-    raise exc
+    """(status, code, title in the page language) for a domain error, by its ``code``."""
+    for kind in type(exc).__mro__:
+        code = kind.__dict__.get("code")
+        if isinstance(code, str) and code in _DOMAIN:
+            status, title = _DOMAIN[code]
+            return status, code, _(title)
+    return 400, "bad_request", _(_BAD_REQUEST)
 
 
 def domain_title(exc: Exception) -> str:
     """The page language's sentence for a domain error, for views that show it in a form."""
     return _domain_error(exc)[2]
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated where it is shown."""
-    return message
 
 
 _HTTP_TITLES = {
@@ -232,7 +174,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except (RoomsError, ConsentError, BookingError) as exc:
+    except (RoomsError, ConsentError, BookingError, PolicyError) as exc:
         status, code, title = _domain_error(exc)
         rendered = await _render(request, status, code, title, fallback=True, exc=exc)
         if isinstance(exc, CheckBusy):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from aiohttp import web
 
-from booking.availability import Absence
+from application import booking
 from booking.errors import InvalidHours
-from storage import availability
+from web.availability_page import ABSENCE_FORMAT, availability_page
 from web.i18n import gettext as _
 from web.keys import DB
-from web.views.appointments import availability_error
 from web.views.common import form_str, redirect, require_role
 
 __all__ = ["routes"]
@@ -24,22 +21,12 @@ async def change_absence(request: web.Request) -> web.StreamResponse:
     account = require_role(request, "caseworker")
     absence_id = int(request.match_info["absence_id"])
     form = await request.post()
-    if form_str(form, "action", 10) == "delete":
-        async with request.app[DB].begin() as db:
-            found = await availability.delete_absence(db, account.id, absence_id)
-    else:
+    absence = None
+    if form_str(form, "action", 10) != "delete":
         try:
-            first = date.fromisoformat(form_str(form, "first", 10))
-            last = date.fromisoformat(form_str(form, "last", 10) or first.isoformat())
-            absence = Absence(first, last)
-            if last - first > timedelta(days=366):
-                raise InvalidHours("too long")
-        except (ValueError, InvalidHours):
-            return await availability_error(
-                request, account, _("Please enter the absence as two dates, first and last day.")
-            )
-        async with request.app[DB].begin() as db:
-            found = await availability.update_absence(db, account.id, absence_id, absence)
-    if not found:
+            absence = booking.parse_absence(form_str(form, "first", 10), form_str(form, "last", 10))
+        except InvalidHours:
+            return await availability_page(request, account, error=_(ABSENCE_FORMAT), status=400)
+    if not await booking.change_absence(request.app[DB], account.id, absence_id, absence):
         raise web.HTTPNotFound()
     redirect("/availability?saved=1")

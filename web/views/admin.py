@@ -7,23 +7,21 @@ office manages every office and creates new ones. Every change is an audit entry
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import select
 
-from booking.availability import BERLIN, WEEKDAYS
+from application import administration as admin
+from application.administration import ROLES, Account, AccountsError, NotManaged, OfficeView
+from application.booking import todays_office_appointments
+from booking.availability import WEEKDAYS
 from booking.errors import InvalidOffice
-from booking.offices import check_holiday, hours_text, parse_office
-from storage import accounts, audit, offices
-from storage.models import AuditRow
-from storage.users import ROLES, Account
+from booking.offices import hours_text, parse_office
 from web.errors import N_
 from web.i18n import gettext as _
 from web.keys import DB
-from web.views.appointment_detail import todays_office_appointments
 from web.views.common import form_str, now, origin, redirect, require_role
 
 __all__ = ["routes", "office_message", "account_message", "password_link"]
@@ -85,8 +83,15 @@ def _admin(request: web.Request) -> Account:
     return require_role(request, "admin")
 
 
-def _manages(account: Account, office_id: int | None) -> bool:
-    return account.office_id is None or office_id == account.office_id
+T = TypeVar("T")
+
+
+async def _managed(found: Awaitable[T]) -> T:
+    """What the admin manages, or 404 (``NotManaged``'s code is ``not_found``)."""
+    try:
+        return await found
+    except NotManaged:
+        raise web.HTTPNotFound() from None
 
 
 async def _index(
@@ -98,10 +103,8 @@ async def _index(
     status: int = 200,
     created_link: str | None = None,
 ) -> web.StreamResponse:
-    async with request.app[DB]() as db:
-        office_list = await offices.list_offices(db, account.office_id)
-        user_list = await accounts.list_users(db, account.office_id)
-    todays = await todays_office_appointments(request, account)
+    office_list, user_list = await admin.overview(request.app[DB], account)
+    todays = await todays_office_appointments(request.app[DB], account.office_id, now(request))
     return aiohttp_jinja2.render_template(
         "admin/index.html",
         request,
@@ -156,10 +159,7 @@ async def _office_page(
     status: int = 200,
     holiday: dict[str, str] | None = None,
 ) -> web.StreamResponse:
-    holidays: list[offices.Holiday] = []
-    if office_id is not None:
-        async with request.app[DB]() as db:
-            holidays = await offices.holidays_of(db, office_id, now(request).astimezone(BERLIN).date())
+    holidays = [] if office_id is None else await admin.holidays(request.app[DB], office_id, now(request))
     return aiohttp_jinja2.render_template(
         "admin/office.html",
         request,
@@ -190,48 +190,38 @@ async def create_office(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden()
     fields = _office_form(await request.post())
     try:
-        details = _office_details(fields)
-        async with request.app[DB].begin() as db:
-            office_id = await offices.create_office(db, details)
-            await audit.audit(db, "admin.office_created", now(request), f"office={office_id}")
+        office_id = await admin.create_office(request.app[DB], _office_details(fields), now(request))
     except InvalidOffice as exc:
         return await _office_page(request, None, fields, error=office_message(exc.reason), status=400)
     redirect(f"/admin/offices/{office_id}?saved=1")
 
 
-async def _managed_office(request: web.Request, account: Account) -> int:
-    office_id = int(request.match_info["office_id"])
-    if not _manages(account, office_id):
-        raise web.HTTPNotFound()
-    return office_id
+async def _managed_office(request: web.Request, account: Account) -> OfficeView:
+    return await _managed(admin.managed_office(request.app[DB], account, int(request.match_info["office_id"])))
 
 
-@routes.get(r"/admin/offices/{office_id:\d+}", name="admin_office")
-async def office_page(request: web.Request) -> web.StreamResponse:
-    office_id = await _managed_office(request, _admin(request))
-    async with request.app[DB]() as db:
-        office = await offices.get_office(db, office_id)
-    if office is None:
-        raise web.HTTPNotFound()
-    fields = {
+def _office_fields(office: OfficeView) -> dict[str, str]:
+    return {
         "name": office.name,
         "address": office.address,
         "phone": office.phone,
         "allow_caseworker_choice": "on" if office.allow_caseworker_choice else "",
         **{f"hours_{day}": hours_text(office.hours, day) for day in WEEKDAYS},
     }
-    return await _office_page(request, office_id, fields)
+
+
+@routes.get(r"/admin/offices/{office_id:\d+}", name="admin_office")
+async def office_page(request: web.Request) -> web.StreamResponse:
+    office = await _managed_office(request, _admin(request))
+    return await _office_page(request, office.id, _office_fields(office))
 
 
 @routes.post(r"/admin/offices/{office_id:\d+}")
 async def update_office(request: web.Request) -> web.StreamResponse:
-    office_id = await _managed_office(request, _admin(request))
+    office_id = (await _managed_office(request, _admin(request))).id
     fields = _office_form(await request.post())
     try:
-        details = _office_details(fields)
-        async with request.app[DB].begin() as db:
-            await offices.update_office(db, office_id, details)
-            await audit.audit(db, "admin.office_updated", now(request), f"office={office_id}")
+        await admin.update_office(request.app[DB], office_id, _office_details(fields), now(request))
     except InvalidOffice as exc:
         return await _office_page(request, office_id, fields, error=office_message(exc.reason), status=400)
     redirect(f"/admin/offices/{office_id}?saved=1")
@@ -239,60 +229,23 @@ async def update_office(request: web.Request) -> web.StreamResponse:
 
 @routes.post(r"/admin/offices/{office_id:\d+}/holidays")
 async def add_holiday(request: web.Request) -> web.StreamResponse:
-    account = _admin(request)
-    office_id = await _managed_office(request, account)
+    office = await _managed_office(request, _admin(request))
     form = await request.post()
     typed = {"first": form_str(form, "first", 10), "last": form_str(form, "last", 10)}
     try:
-        try:
-            first = date.fromisoformat(typed["first"])
-            last = date.fromisoformat(typed["last"] or typed["first"])
-        except ValueError:
-            raise InvalidOffice("holiday_format") from None
-        check_holiday(first, last, now(request).astimezone(BERLIN).date())
+        await admin.add_holiday(request.app[DB], office.id, typed["first"], typed["last"], now(request))
     except InvalidOffice as exc:
-        request.match_info["office_id"] = str(office_id)
-        async with request.app[DB]() as db:
-            office = await offices.get_office(db, office_id)
-        if office is None:
-            raise web.HTTPNotFound() from None
-        fields = {
-            "name": office.name,
-            "address": office.address,
-            "phone": office.phone,
-            "allow_caseworker_choice": "on" if office.allow_caseworker_choice else "",
-            **{f"hours_{day}": hours_text(office.hours, day) for day in WEEKDAYS},
-        }
         return await _office_page(
-            request, office_id, fields, error=office_message(exc.reason), status=400, holiday=typed
+            request, office.id, _office_fields(office), error=office_message(exc.reason), status=400, holiday=typed
         )
-    async with request.app[DB].begin() as db:
-        await offices.add_holiday(db, office_id, first, last)
-        await audit.audit(db, "admin.holiday_added", now(request), f"office={office_id}")
-    redirect(f"/admin/offices/{office_id}?saved=1")
+    redirect(f"/admin/offices/{office.id}?saved=1")
 
 
 @routes.post(r"/admin/offices/{office_id:\d+}/holidays/{holiday_id:\d+}/delete")
 async def remove_holiday(request: web.Request) -> web.StreamResponse:
-    office_id = await _managed_office(request, _admin(request))
-    async with request.app[DB].begin() as db:
-        if await offices.remove_holiday(db, office_id, int(request.match_info["holiday_id"])):
-            await audit.audit(db, "admin.holiday_removed", now(request), f"office={office_id}")
+    office_id = (await _managed_office(request, _admin(request))).id
+    await admin.remove_holiday(request.app[DB], office_id, int(request.match_info["holiday_id"]), now(request))
     redirect(f"/admin/offices/{office_id}?saved=1")
-
-
-def _office_choice(account: Account, raw: str) -> int | None:
-    if not raw:
-        if account.office_id is not None:
-            raise accounts.AccountsError("office")
-        return None
-    try:
-        office_id = int(raw)
-    except ValueError:
-        raise accounts.AccountsError("office") from None
-    if not _manages(account, office_id):
-        raise accounts.AccountsError("office")
-    return office_id
 
 
 @routes.post("/admin/users")
@@ -301,44 +254,31 @@ async def create_user(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     typed = {k: form_str(form, k, 200) for k in ("username", "display_name", "role", "office")}
     try:
-        username = typed["username"].lower()
-        if not username or len(username) > 100 or not all(c.isalnum() or c in ".-_" for c in username):
-            raise accounts.AccountsError("username")
-        if not typed["display_name"]:
-            raise accounts.AccountsError("display_name")
-        office_id = _office_choice(account, typed["office"])
-        if office_id is not None:
-            async with request.app[DB]() as db:
-                if await offices.get_office(db, office_id) is None:
-                    raise accounts.AccountsError("office")
-        async with request.app[DB].begin() as db:
-            created, token = await accounts.invite_user(
-                db, username, typed["display_name"], typed["role"], office_id, now(request)
-            )
-            await audit.audit(db, "admin.user_created", now(request), f"user={created.id} role={created.role}")
-    except accounts.AccountsError as exc:
+        token = await admin.invite_user(
+            request.app[DB],
+            account,
+            typed["username"],
+            typed["display_name"],
+            typed["role"],
+            typed["office"],
+            now(request),
+        )
+    except AccountsError as exc:
         return await _index(request, account, error=account_message(exc.reason), form=typed, status=400)
     return await _index(request, account, created_link=password_link(request, token))
 
 
-async def _managed_user(request: web.Request, account: Account) -> accounts.UserRow:
-    async with request.app[DB]() as db:
-        user = await accounts.get_user(db, int(request.match_info["user_id"]))
-    if user is None or not _manages(account, user.office_id):
-        raise web.HTTPNotFound()
-    return user
+def _user_id(request: web.Request) -> int:
+    return int(request.match_info["user_id"])
 
 
 @routes.post(r"/admin/users/{user_id:\d+}/{action:deactivate|reactivate}")
 async def set_active(request: web.Request) -> web.StreamResponse:
     account = _admin(request)
-    user = await _managed_user(request, account)
     active = request.match_info["action"] == "reactivate"
     try:
-        async with request.app[DB].begin() as db:
-            await accounts.set_active(db, user.id, active)
-            await audit.audit(db, f"admin.user_{request.match_info['action']}d", now(request), f"user={user.id}")
-    except accounts.AccountsError as exc:
+        await _managed(admin.set_active(request.app[DB], account, _user_id(request), active, now(request)))
+    except AccountsError as exc:
         return await _index(request, account, error=account_message(exc.reason), status=409)
     redirect("/admin?saved=1")
 
@@ -346,24 +286,18 @@ async def set_active(request: web.Request) -> web.StreamResponse:
 @routes.post(r"/admin/users/{user_id:\d+}/reset")
 async def reset_password(request: web.Request) -> web.StreamResponse:
     account = _admin(request)
-    user = await _managed_user(request, account)
-    async with request.app[DB].begin() as db:
-        token = await accounts.issue_password_link(db, user.id, now(request))
-        await audit.audit(db, "admin.password_link", now(request), f"user={user.id}")
+    token = await _managed(admin.reset_password(request.app[DB], account, _user_id(request), now(request)))
     return await _index(request, account, created_link=password_link(request, token))
 
 
 @routes.post(r"/admin/users/{user_id:\d+}/assign")
 async def assign(request: web.Request) -> web.StreamResponse:
     account = _admin(request)
-    user = await _managed_user(request, account)
     form = await request.post()
+    role, office = form_str(form, "role", 20), form_str(form, "office", 20)
     try:
-        office_id = _office_choice(account, form_str(form, "office", 20))
-        async with request.app[DB].begin() as db:
-            await accounts.assign(db, user.id, form_str(form, "role", 20), office_id)
-            await audit.audit(db, "admin.user_assigned", now(request), f"user={user.id}")
-    except accounts.AccountsError as exc:
+        await _managed(admin.assign(request.app[DB], account, _user_id(request), role, office, now(request)))
+    except AccountsError as exc:
         return await _index(request, account, error=account_message(exc.reason), status=400)
     redirect("/admin?saved=1")
 
@@ -375,14 +309,8 @@ async def audit_view(request: web.Request) -> web.StreamResponse:
         before = int(request.query.get("before", "0")) or None
     except ValueError:
         before = None
-    stmt = select(AuditRow).order_by(AuditRow.id.desc()).limit(200)
-    if before is not None:
-        stmt = stmt.where(AuditRow.id < before)
-    async with request.app[DB]() as db:
-        rows = list(await db.scalars(stmt))
-    return aiohttp_jinja2.render_template(
-        "admin/audit.html", request, {"rows": rows, "older": rows[-1].id if len(rows) == 200 else None}
-    )
+    page = await admin.audit_page(request.app[DB], before)
+    return aiohttp_jinja2.render_template("admin/audit.html", request, {"rows": page.rows, "older": page.older})
 
 
 # ---- the one-time set-password link (no login) ----------------------------------------
@@ -391,13 +319,12 @@ async def audit_view(request: web.Request) -> web.StreamResponse:
 async def _password_page(
     request: web.Request, token: str, *, error: str | None = None, status: int = 200
 ) -> web.StreamResponse:
-    async with request.app[DB]() as db:
-        try:
-            user = await accounts.password_link_user(db, token, now(request))
-        except accounts.AccountsError as exc:
-            return aiohttp_jinja2.render_template(
-                "admin/password.html", request, {"user": None, "error": account_message(exc.reason)}, status=410
-            )
+    try:
+        user = await admin.password_link_user(request.app[DB], token, now(request))
+    except AccountsError as exc:
+        return aiohttp_jinja2.render_template(
+            "admin/password.html", request, {"user": None, "error": account_message(exc.reason)}, status=410
+        )
     return aiohttp_jinja2.render_template("admin/password.html", request, {"user": user, "error": error}, status=status)
 
 
@@ -415,10 +342,8 @@ async def password_set(request: web.Request) -> web.StreamResponse:
     if not isinstance(password, str) or password != repeat:
         return await _password_page(request, token, error=account_message("password_mismatch"), status=400)
     try:
-        async with request.app[DB].begin() as db:
-            user = await accounts.use_password_link(db, token, password, now(request))
-            await audit.audit(db, "password.set", now(request), f"user={user.id}")
-    except accounts.AccountsError as exc:
+        await admin.set_password(request.app[DB], token, password, now(request))
+    except AccountsError as exc:
         if exc.reason == "password_short":
             return await _password_page(request, token, error=account_message(exc.reason), status=400)
         return await _password_page(request, token)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from storage import audit, login_throttle, users
+from application.login import LOGIN_LIFETIME, Refusal, log_in, log_out
 from web.cookies import LOGIN_COOKIE
 from web.i18n import gettext as _
 from web.keys import DB, LOGIN_THROTTLE, METRICS, PASSWORD_CHECKS, SETTINGS
 from web.login_throttle import client_address
 from web.passwords import PasswordChecksBusy
-from web.views.common import form_str, now, redirect
+from web.views.common import form_str, now, redirect, set_cookie
 
 __all__ = ["routes"]
 
@@ -62,42 +62,20 @@ async def login(request: web.Request) -> web.StreamResponse:
         # No write per refused attempt: a flood must not turn into a flood of audit rows.
         request.app[METRICS].logins_throttled.inc()
         return again(_("Too many login attempts from here. Please wait a minute and try again."), 429)
-    async with request.app[DB].begin() as db:
-        # Counted before the password is checked, in one statement: concurrent attempts
-        # count exactly, and at most five per user name are ever checked in a window.
-        attempt = await login_throttle.take_attempt(db, username, moment)
-        if attempt == login_throttle.MAX_ATTEMPTS + 1:  # audited once per lock, not per attempt
-            await audit.audit(db, "login.throttled", moment)
-    if attempt > login_throttle.MAX_ATTEMPTS:
-        request.app[METRICS].logins_throttled.inc()
-        return again(_("Too many failed attempts. Please wait 15 minutes and try again."), 429)
-    async with request.app[DB]() as db:
-        account, password_hash = await users.credentials(db, username)
     try:
-        # Off the event loop; an unknown name is checked against a dummy hash of equal cost.
-        verified = await request.app[PASSWORD_CHECKS].verify(password_hash, password)
+        # Off the event loop (PasswordChecks); refused when too many wait already.
+        result = await log_in(request.app[DB], request.app[PASSWORD_CHECKS].verify, username, password, moment)
     except PasswordChecksBusy:
         request.app[METRICS].logins_throttled.inc()
         return again(_("Too many login attempts from here. Please wait a minute and try again."), 429)
-    if account is None or not verified:
-        async with request.app[DB].begin() as db:
-            await audit.audit(db, "login.failed", moment)
+    if result is Refusal.LOCKED:
+        request.app[METRICS].logins_throttled.inc()
+        return again(_("Too many failed attempts. Please wait 15 minutes and try again."), 429)
+    if result is Refusal.WRONG:
         request.app[METRICS].logins_failed.inc()
         return again(_("User name or password is wrong."), 401)
-    async with request.app[DB].begin() as db:
-        await login_throttle.clear(db, username)
-        token, _csrf = await users.open_login_session(db, account, moment)
-        await audit.audit(db, "login.ok", moment, f"role={account.role}")
-    response = web.HTTPSeeOther(next_path or _HOME[account.role])
-    response.set_cookie(
-        LOGIN_COOKIE,
-        token,
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[SETTINGS].secure_cookies,
-        path="/",
-        max_age=int(users.LOGIN_SESSION_LIFETIME.total_seconds()),
-    )
+    response = web.HTTPSeeOther(next_path or _HOME[result.account.role])
+    set_cookie(request, response, LOGIN_COOKIE, result.token, max_age=int(LOGIN_LIFETIME.total_seconds()))
     raise response
 
 
@@ -105,9 +83,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     token = request.cookies.get(LOGIN_COOKIE)
     if token:
-        async with request.app[DB].begin() as db:
-            await users.close_login_session(db, token)
-            await audit.audit(db, "logout", now(request))
+        await log_out(request.app[DB], token, now(request))
     response = web.HTTPSeeOther("/login")
     response.del_cookie(LOGIN_COOKIE, path="/")
     raise response

@@ -8,13 +8,14 @@ caseworker of the office); a booking leads to its confirmation at the signed
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import aiohttp_jinja2
 from aiohttp import web
 from babel.dates import format_date, format_time
 
+from application import booking
+from application.booking import OfficeInfo, Refused
 from booking.appointment import Appointment, BookingRequest, Channel, Status
 from booking.availability import BERLIN
 from booking.calendar import appointment_ics
@@ -23,14 +24,12 @@ from booking.offices import one_line
 from booking.phone import display_phone, normalize_phone
 from feedback.tokens import TOKEN_LIFETIME
 from rooms.session import CounselSession
-from storage import availability, bookings
-from storage.availability import OfficeInfo
 from web.errors import N_, FormError, domain_title
+from web.feedback_link import booking_feedback_token, remember_feedback_link
 from web.i18n import babel_locale
 from web.i18n import gettext as _
 from web.keys import BOOKING_LIMITER, DB, MANAGE_LINKS
 from web.views.common import form_str, now, redirect
-from web.views.feedback import booking_feedback_token, remember_feedback_link
 from web.views.recipient import SID, recipient_of, recipient_page
 
 __all__ = ["routes"]
@@ -38,8 +37,6 @@ __all__ = ["routes"]
 routes = web.RouteTableDef()
 
 _TOKEN = r"{token:[A-Za-z0-9_.=-]{1,200}}"
-_DAYS_SHOWN = 14
-_SLOTS_SHOWN = 80
 _SLOT_FORMAT = "%Y-%m-%dT%H:%MZ"
 
 # Why the person is here; each dead end of the video path links with its reason.
@@ -53,33 +50,6 @@ REASONS = {
     "waited_too_long": N_("The wait was too long."),
     "browser": N_("This browser cannot make video calls."),
 }
-
-
-@dataclass(frozen=True)
-class _Offer:
-    office: OfficeInfo
-    who: str  # "mine" or "any"
-    candidates: list[int]  # caseworkers, in the order a booking tries them
-    slots: list[datetime]
-
-
-async def _offer(request: web.Request, session: CounselSession, who: str) -> _Offer:
-    moment = now(request)
-    today = moment.astimezone(BERLIN).date()
-    async with request.app[DB]() as db:
-        office = await availability.office_info(db, session.office_id)
-        if not office.allow_caseworker_choice:
-            who = "any"  # the office assigns: whoever is free
-        candidates = [session.caseworker_id]
-        if who == "any":
-            colleagues = await availability.caseworkers_of(db, session.office_id)
-            candidates += [c.id for c in colleagues if c.id != session.caseworker_id]
-        free: set[datetime] = set()
-        for caseworker_id in candidates:
-            schedule = await availability.load_schedule(db, caseworker_id, session.office_id, today)
-            free.update(await bookings.free_slots(db, caseworker_id, schedule, moment))
-    shown = sorted(s for s in free if s < moment + timedelta(days=_DAYS_SHOWN))[:_SLOTS_SHOWN]
-    return _Offer(office, who, candidates, shown)
 
 
 def slot_days(slots: list[datetime]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -126,7 +96,7 @@ async def _form(
     alternatives: list[datetime] | None = None,
     status: int = 200,
 ) -> web.StreamResponse:
-    offer = await _offer(request, session, values.get("who") or "mine")
+    offer = await booking.offer(request.app[DB], session, values.get("who") or "mine", now(request))
     values = {**values, "who": offer.who, "idempotency_key": values.get("idempotency_key") or str(uuid.uuid4())}
     reason = values.get("reason", "")
     return recipient_page(
@@ -148,8 +118,7 @@ async def _form(
 async def fallback(request: web.Request) -> web.StreamResponse:
     """Where every dead end leads: choose phone or in person, a caseworker and a time."""
     session, participant, _consented = await recipient_of(request)
-    async with request.app[DB]() as db:
-        booked = await bookings.active_of_participant(db, participant.id, now(request))
+    booked = await booking.active_booking(request.app[DB], participant.id, now(request))
     if booked is not None:
         redirect(manage_url(request, booked))
     values = {k: request.query.get(k, "")[:32] for k in ("reason", "who", "channel")}
@@ -166,8 +135,7 @@ async def book(request: web.Request) -> web.StreamResponse:
         return await _form(request, session, values)
     await _limit(request, participant.id)
     moment = now(request)
-    async with request.app[DB]() as db:
-        booked = await bookings.active_of_participant(db, participant.id, moment)
+    booked = await booking.active_booking(request.app[DB], participant.id, moment)
     if booked is not None:
         # Back button or a second submit: the booking exists, show it, book nothing new.
         redirect(manage_url(request, booked))
@@ -175,16 +143,11 @@ async def book(request: web.Request) -> web.StreamResponse:
         wanted = _parse_request(values, session, participant.id)
     except FormError as exc:
         return await _form(request, session, values, error=exc.message, status=exc.status)
-    offer = await _offer(request, session, values["who"])
-    refusals: list[SlotUnavailable] = []
-    for caseworker_id in offer.candidates:
-        try:
-            appointment = await bookings.book(request.app[DB], replace(wanted, caseworker_id=caseworker_id), moment)
-        except SlotUnavailable as exc:
-            refusals.append(exc)
-            continue
-        redirect(manage_url(request, appointment))
-    return await _refusal(request, session, values, refusals)
+    try:
+        appointment = await booking.book_with_first_free(request.app[DB], session, wanted, values["who"], moment)
+    except Refused as exc:
+        return await _refusal(request, session, values, exc)
+    redirect(manage_url(request, appointment))
 
 
 def _parse_request(values: dict[str, str], session: CounselSession, participant_id: str) -> BookingRequest:
@@ -212,12 +175,12 @@ def _parse_request(values: dict[str, str], session: CounselSession, participant_
 
 
 async def _refusal(
-    request: web.Request, session: CounselSession, values: dict[str, str], refusals: list[SlotUnavailable]
+    request: web.Request, session: CounselSession, values: dict[str, str], refused: Refused
 ) -> web.StreamResponse:
     """The form again, with what was entered, why, and the next free times."""
     # "Taken" is the most useful answer when several caseworkers were tried.
-    worst = next((r for r in refusals if isinstance(r, SlotTaken)), refusals[0])
-    alternatives = sorted({a for r in refusals for a in r.alternatives})[: bookings.NEXT_FREE]
+    worst = next((r for r in refused.refusals if isinstance(r, SlotTaken)), refused.refusals[0])
+    alternatives = refused.alternatives()
     status = 409 if isinstance(worst, SlotTaken) else 400
     values = {**values, "slot": ""}
     return await _form(request, session, values, error=domain_title(worst), alternatives=alternatives, status=status)
@@ -228,10 +191,7 @@ async def _refusal(
 
 async def _managed(request: web.Request) -> tuple[Appointment, OfficeInfo]:
     booking_id = request.app[MANAGE_LINKS].verify(request.match_info["token"], now(request))
-    async with request.app[DB]() as db:
-        appointment = await bookings.get_booking(db, booking_id)
-        office = await availability.office_info(db, appointment.office_id)
-    return appointment, office
+    return await booking.with_office(request.app[DB], booking_id)
 
 
 def _manage_page(
@@ -262,9 +222,7 @@ async def manage(request: web.Request) -> web.StreamResponse:
     except LinkExpired:
         # After the appointment the page lives on for the feedback link only.
         booking_id = request.app[MANAGE_LINKS].verify(request.match_info["token"], now(request), TOKEN_LIFETIME)
-        async with request.app[DB]() as db:
-            appointment = await bookings.get_booking(db, booking_id)
-            office = await availability.office_info(db, appointment.office_id)
+        appointment, office = await booking.with_office(request.app[DB], booking_id)
         if appointment.status is not Status.DONE:
             raise
     cookie_path = f"/booking/manage/{request.match_info['token']}"
@@ -312,7 +270,7 @@ async def calendar_file(request: web.Request) -> web.StreamResponse:
 async def cancel(request: web.Request) -> web.StreamResponse:
     appointment, _office = await _managed(request)
     await _limit(request, f"booking:{appointment.id}")
-    await bookings.cancel(request.app[DB], appointment.id)
+    await booking.cancel(request.app[DB], appointment.id)
     redirect(f"/booking/manage/{request.match_info['token']}?cancelled=1")
 
 
@@ -326,13 +284,7 @@ async def _reschedule_form(
     selected: str = "",
     idempotency_key: str = "",
 ) -> web.StreamResponse:
-    moment = now(request)
-    async with request.app[DB]() as db:
-        schedule = await availability.load_schedule(
-            db, appointment.caseworker_id, appointment.office_id, moment.astimezone(BERLIN).date()
-        )
-        free = await bookings.free_slots(db, appointment.caseworker_id, schedule, moment)
-    shown = [s for s in free if s < moment + timedelta(days=_DAYS_SHOWN)][:_SLOTS_SHOWN]
+    shown = await booking.free_slots_of(request.app[DB], appointment, now(request))
     return _manage_page(
         request,
         "booking/reschedule.html",
@@ -367,16 +319,9 @@ async def reschedule(request: web.Request) -> web.StreamResponse:
         )
     await _limit(request, f"booking:{appointment.id}")
     try:
-        wanted = BookingRequest(
-            caseworker_id=appointment.caseworker_id,
-            channel=appointment.channel,
-            starts_at=_parse_slot(form_str(form, "slot", 32)),
-            idempotency_key=_parse_key(form_str(form, "idempotency_key", 64)),
-            session_id=appointment.session_id,
-            office_id=appointment.office_id,
-            phone=appointment.phone,
-        )
-        moved = await bookings.book(request.app[DB], wanted, now(request), replaces=appointment.id)
+        starts_at = _parse_slot(form_str(form, "slot", 32))
+        key = _parse_key(form_str(form, "idempotency_key", 64))
+        moved = await booking.reschedule(request.app[DB], appointment, starts_at, key, now(request))
     except FormError as exc:
         return await _reschedule_form(request, appointment, office, error=exc.message, status=exc.status)
     except SlotUnavailable as exc:

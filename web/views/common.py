@@ -8,12 +8,23 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from application.login import Account
 from rooms.invitations import invitation_window
 from rooms.session import CounselSession
-from storage.users import Account
 from web.keys import SETTINGS, SIGNER, TURN
 
-__all__ = ["BERLIN", "require_role", "redirect", "local", "now", "origin", "ice_servers", "invitation_link"]
+__all__ = [
+    "BERLIN",
+    "require_role",
+    "redirect",
+    "local",
+    "now",
+    "origin",
+    "form_str",
+    "ice_servers",
+    "set_cookie",
+    "invitation_link",
+]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -44,11 +55,10 @@ def origin(request: web.Request) -> str:
     return configured.rstrip("/") if configured else str(request.url.origin())
 
 
-def invitation_link(request: web.Request, session: CounselSession) -> str:
-    """The recipient's invitation link (a fresh signature of the session's current jti)."""
+def invitation_link(request: web.Request, session: CounselSession, jti: str) -> str:
+    """An invitation link: the recipient's (the session's jti) or a third person's (their id)."""
     not_before, expires = invitation_window(session.created_at, session.scheduled_at)
-    token = request.app[SIGNER].issue(session.id, session.invitation_jti, not_before, expires)
-    return f"{origin(request)}/join/{token}"
+    return f"{origin(request)}/join/{request.app[SIGNER].issue(session.id, jti, not_before, expires)}"
 
 
 def form_str(form: Any, name: str, limit: int = 200) -> str:
@@ -63,3 +73,18 @@ def ice_servers(request: web.Request, pseudonym: str) -> list[dict[str, object]]
     if issuer is None:
         return []
     return [issuer.issue(pseudonym, now(request)).ice_server()]
+
+
+def set_cookie(
+    request: web.Request, response: web.StreamResponse, name: str, value: str, *, max_age: int, path: str = "/"
+) -> None:
+    """Every cookie a view sets: HTTP only, same-site Lax, secure where the site is."""
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="Lax",
+        secure=request.app[SETTINGS].secure_cookies,
+        path=path,
+        max_age=max_age,
+    )

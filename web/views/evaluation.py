@@ -5,21 +5,19 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from application import reporting
 from feedback import export
 from feedback.channels import BAND
 from feedback.equipment import DEVICES, VERDICT_LABELS, VERDICTS
-from feedback.errors import PooledRequest, TooFewAnswers
 from feedback.evaluation import Evaluation
 from feedback.months import valid_month
 from feedback.questionnaire import N_, QUESTIONS, VERSION, VERSIONS
 from feedback.reasons import REASON_LABELS
-from feedback.report import CHANNELS, GROUPS, OUTCOMES, distributions_for, require_group
-from feedback.suppression import MIN_CELL, shown
-from storage import evaluation as evaluation_store
-from storage import feedback as store
+from feedback.report import CHANNELS, OUTCOMES, distributions_for
+from feedback.suppression import MIN_CELL
+from web.evaluation_charts import page_charts
 from web.keys import DB
 from web.views.common import require_role
-from web.views.evaluation_charts import page_charts
 
 __all__ = ["routes", "parse_filters"]
 
@@ -85,12 +83,10 @@ def _version(request: web.Request) -> str:
     return version
 
 
-async def _evaluation(
-    request: web.Request, groups: tuple[str, ...], office_id: int | None, month: str | None
-) -> Evaluation:
-    version = _version(request)
-    async with request.app[DB]() as db:
-        return await evaluation_store.evaluation(db, groups, office_id=office_id, month=month, version=version)
+def _filters(request: web.Request) -> reporting.Filters:
+    """Office, month and questionnaire version from the query (400 on a malformed one)."""
+    office_id, month = parse_filters(request.query.get("office", ""), request.query.get("month", ""))
+    return reporting.Filters(office_id, month, _version(request))
 
 
 def _detail_context(result: Evaluation) -> dict[str, object]:
@@ -105,69 +101,39 @@ def _detail_context(result: Evaluation) -> dict[str, object]:
     }
 
 
+async def _page(request: web.Request, template: str, **extra: object) -> web.StreamResponse:
+    """The evaluation page or its print view: both groups side by side, with the filters."""
+    require_role(request, "evaluator")
+    filters = _filters(request)
+    result, offices = await reporting.evaluation_page(request.app[DB], filters)
+    office_id = filters.office_id
+    context: dict[str, object] = {
+        **_detail_context(result),
+        "reports": list(result.reports),
+        "metric_labels": METRIC_LABELS,
+        "category_labels": CATEGORY_LABELS,
+        "distributions": (*distributions_for(filters.version), "outcome"),
+        "version": filters.version,
+        "offices": offices,
+        "office": request.query.get("office", ""),
+        "month": request.query.get("month", ""),
+        "office_name": dict(offices).get(office_id, f"#{office_id}") if office_id is not None else None,
+        "min_cell": MIN_CELL,
+        **extra,
+    }
+    return aiohttp_jinja2.render_template(template, request, context)
+
+
 @routes.get("/evaluation", name="evaluation")
 async def evaluation(request: web.Request) -> web.StreamResponse:
-    require_role(request, "evaluator")
-    office = request.query.get("office", "")
-    month = request.query.get("month", "")
-    office_id, month_value = parse_filters(office, month)
-    result = await _evaluation(request, GROUPS, office_id, month_value)
-    reports = list(result.reports)
-    async with request.app[DB]() as db:
-        offices = await store.offices(db)
-    return aiohttp_jinja2.render_template(
-        "evaluation.html",
-        request,
-        {
-            **_detail_context(result),
-            "reports": reports,
-            "distributions": (*distributions_for(_version(request)), "outcome"),
-            "channels": CHANNELS,
-            "version": _version(request),
-            "versions": VERSIONS,
-            "means": (
-                "satisfaction",
-                "technical_quality",
-                "rating_effort",
-                "rating_technical_quality",
-            ),
-            "metric_labels": METRIC_LABELS,
-            "category_labels": CATEGORY_LABELS,
-            "outcomes": OUTCOMES,
-            "offices": offices,
-            "office": office,
-            "month": month,
-            "min_cell": MIN_CELL,
-        },
-    )
+    means = ("satisfaction", "technical_quality", "rating_effort", "rating_technical_quality")
+    return await _page(request, "evaluation.html", channels=CHANNELS, versions=VERSIONS, means=means, outcomes=OUTCOMES)
 
 
 @routes.get("/evaluation/print", name="evaluation_print")
 async def evaluation_print(request: web.Request) -> web.StreamResponse:
     """One clean report for an office and period, to print or save as PDF from the browser."""
-    require_role(request, "evaluator")
-    office = request.query.get("office", "")
-    month = request.query.get("month", "")
-    office_id, month_value = parse_filters(office, month)
-    result = await _evaluation(request, GROUPS, office_id, month_value)
-    async with request.app[DB]() as db:
-        offices = dict(await store.offices(db))
-    return aiohttp_jinja2.render_template(
-        "evaluation_print.html",
-        request,
-        {
-            **_detail_context(result),
-            "reports": list(result.reports),
-            "metric_labels": METRIC_LABELS,
-            "category_labels": CATEGORY_LABELS,
-            "distributions": (*distributions_for(_version(request)), "outcome"),
-            "version": _version(request),
-            "office_name": offices.get(office_id, f"#{office_id}") if office_id is not None else None,
-            "office": office,
-            "month": month,
-            "min_cell": MIN_CELL,
-        },
-    )
+    return await _page(request, "evaluation_print.html")
 
 
 @routes.get("/evaluation/export", name="evaluation_export")
@@ -178,25 +144,12 @@ async def export_figures(request: web.Request) -> web.StreamResponse:
     if fmt not in export.FORMATS:
         raise web.HTTPBadRequest()
     groups = tuple(request.query.getall("group", []))
-    if not groups or len(set(groups)) != len(groups):
-        raise PooledRequest(groups)
-    for group in groups:
-        require_group(group)
-    office_id, month = parse_filters(request.query.get("office", ""), request.query.get("month", ""))
-    filters = {"office": office_id, "month": month, "questionnaire_version": _version(request)}
+    filters = _filters(request)
     if request.query.get("responses") == "1":
-        if len(groups) != 1:
-            raise PooledRequest(groups)
-        async with request.app[DB]() as db:
-            stored = await store.responses(db, groups[0], office_id=office_id, month=month)
-        rows = export.anonymous_rows(store.records(stored))
-        if not shown(len(rows)):
-            raise TooFewAnswers()
-        body = export.export_responses(groups[0], rows, fmt)
+        body = await reporting.export_responses(request.app[DB], groups, filters, fmt)
         stem = f"rueckmeldungen-{groups[0]}"
     else:
-        result = await _evaluation(request, groups, office_id, month)
-        body = export.export_reports(list(result.reports), fmt, filters, evaluation=result)
+        body = await reporting.export_figures(request.app[DB], groups, filters, fmt)
         stem = "auswertung-" + "-".join(groups)
     return web.Response(
         body=body,

@@ -11,6 +11,8 @@ import segno
 from aiohttp import web
 from markupsafe import Markup
 
+from application import feedback_intake as intake
+from application.feedback_intake import session_context
 from feedback.errors import InvalidAnswer, TokenInvalid
 from feedback.questionnaire import (
     COMMENT_LIMIT,
@@ -20,19 +22,10 @@ from feedback.questionnaire import (
     parse_rating,
     questions_for,
 )
-from feedback.tokens import (
-    TOKEN_LIFETIME,
-    FeedbackContext,
-    channel_for_outcome,
-    looks_like_token,
-    month_of,
-    normalise_code,
-)
-from rooms.session import CounselSession
-from storage import ballots, bookings, sessions
-from storage import feedback as store
+from feedback.tokens import looks_like_token, normalise_code
+from web.cookie_setting import set_private_cookie
 from web.i18n import gettext as _
-from web.keys import BOOKING_LIMITER, DB, SETTINGS
+from web.keys import BOOKING_LIMITER, DB
 from web.views.common import form_str, now, origin, redirect, require_role
 
 __all__ = [
@@ -40,55 +33,12 @@ __all__ = [
     "FEEDBACK_COOKIE",
     "session_context",
     "answer_message",
-    "booking_feedback_token",
-    "remember_feedback_link",
 ]
 
 routes = web.RouteTableDef()
 
 FEEDBACK_COOKIE = "vb_feedback"
 _COOKIE_LIFETIME = 2 * 3600
-
-
-def session_context(session: CounselSession) -> FeedbackContext | None:
-    """What an answer about ``session`` may carry; None when there is nothing to rate."""
-    channel = channel_for_outcome(session.outcome.value if session.outcome else None)
-    if channel is None or session.ended_at is None:
-        return None
-    return FeedbackContext(session.group.value, session.office_id, channel, month_of(session.ended_at))
-
-
-_LINK_COOKIE = "vb_feedback_link"
-
-
-async def booking_feedback_token(request: web.Request, booking_id: str, cookie_path: str) -> str | None:
-    """The one feedback token of a held phone or in-person appointment, minted when its
-    confirmation page is first shown after the caseworker marked it done; a reload shows
-    it again from a cookie scoped to that page."""
-    async with request.app[DB].begin() as db:
-        context = await store.booking_context(db, booking_id)
-        if context is None:
-            return None
-        token = await store.offer_booking_token(db, booking_id, context, now(request))
-    remembered = request.cookies.get(_LINK_COOKIE, "")
-    if token is None and looks_like_token(remembered):
-        token = remembered
-    return token
-
-
-def remember_feedback_link(
-    request: web.Request, response: web.StreamResponse, cookie_path: str, token: str | None
-) -> None:
-    if token:
-        response.set_cookie(
-            _LINK_COOKIE,
-            token,
-            httponly=True,
-            samesite="Lax",
-            secure=request.app[SETTINGS].secure_cookies,
-            path=cookie_path,
-            max_age=int(TOKEN_LIFETIME.total_seconds()),
-        )
 
 
 def answer_message(exc: InvalidAnswer) -> str:
@@ -113,15 +63,7 @@ def _cookie_token(request: web.Request) -> str:
 
 def _to_form(request: web.Request, token: str) -> web.HTTPSeeOther:
     response = web.HTTPSeeOther("/feedback")
-    response.set_cookie(
-        FEEDBACK_COOKIE,
-        token,
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[SETTINGS].secure_cookies,
-        path="/feedback",
-        max_age=_COOKIE_LIFETIME,
-    )
+    set_private_cookie(request, response, FEEDBACK_COOKIE, token, path="/feedback", max_age=_COOKIE_LIFETIME)
     return response
 
 
@@ -129,10 +71,7 @@ def _to_form(request: web.Request, token: str) -> web.HTTPSeeOther:
 async def open_link(request: web.Request) -> web.StreamResponse:
     """Check the token, move it into a cookie, continue on a token-free URL."""
     token = request.match_info["token"]
-    if not looks_like_token(token):
-        raise TokenInvalid()
-    async with request.app[DB]() as db:
-        await store.token_context(db, token, now(request))
+    await intake.check_token(request.app[DB], token, now(request))
     raise _to_form(request, token)
 
 
@@ -156,8 +95,7 @@ async def code_link(request: web.Request) -> web.StreamResponse:
     code = normalise_code(request.match_info["code"])
     if code is None:
         raise TokenInvalid()
-    async with request.app[DB]() as db:
-        await store.token_context(db, code, now(request))
+    await intake.check_token(request.app[DB], code, now(request))
     raise _to_form(request, code)
 
 
@@ -174,8 +112,7 @@ async def code_submit(request: web.Request) -> web.StreamResponse:
             {"error": _("Please type the 10 characters of the code on your card."), "code": typed},
             status=400,
         )
-    async with request.app[DB]() as db:
-        await store.token_context(db, code, now(request))
+    await intake.check_token(request.app[DB], code, now(request))
     raise _to_form(request, code)
 
 
@@ -198,8 +135,7 @@ def _form(
 @routes.get("/feedback", name="feedback")
 async def feedback_form(request: web.Request) -> web.StreamResponse:
     token = _cookie_token(request)
-    async with request.app[DB]() as db:
-        context = await store.token_context(db, token, now(request))
+    context = await intake.check_token(request.app[DB], token, now(request))
     return _form(request, context.channel, {}, None, 200)
 
 
@@ -208,8 +144,7 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
     token = _cookie_token(request)
     form = await request.post()
     moment = now(request)
-    async with request.app[DB]() as db:
-        context = await store.token_context(db, token, moment)
+    context = await intake.check_token(request.app[DB], token, moment)
     if form.get("switch_language"):
         # The language switcher sent the answers as given: show them in the new language.
         values = {q.name: form_str(form, q.name, 4 * COMMENT_LIMIT) for q in QUESTIONS}
@@ -220,8 +155,7 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
         # Show everything again as typed (the comment in full), so nothing is lost.
         values = {q.name: form_str(form, q.name, 4 * COMMENT_LIMIT) for q in QUESTIONS}
         return _form(request, context.channel, values, answer_message(exc), 400)
-    async with request.app[DB].begin() as db:
-        await ballots.submit_response(db, token, answers, moment)
+    await intake.submit_answers(request.app[DB], token, answers, moment)
     response = web.HTTPSeeOther("/feedback/thanks")
     response.del_cookie(FEEDBACK_COOKIE, path="/feedback")
     raise response
@@ -238,11 +172,7 @@ async def rate_session(request: web.Request) -> web.StreamResponse:
     account = require_role(request, "caseworker")
     session_id = request.match_info["session_id"]
     form = await request.post()
-    async with request.app[DB]() as db:
-        session = await sessions.get_session(db, session_id)
-    if session.caseworker_id != account.id:
-        raise web.HTTPNotFound()
-    context = session_context(session)
+    session, context = await intake.rateable_session(request.app[DB], session_id, account.id)
     if context is None:
         raise web.HTTPBadRequest()
     try:
@@ -254,34 +184,22 @@ async def rate_session(request: web.Request) -> web.StreamResponse:
             {"status": 400, "title": answer_message(exc), "show_fallback": False},
             status=400,
         )
-    async with request.app[DB].begin() as db:
-        await ballots.record_rating(db, session.id, context, rating)
+    await intake.rate_session(request.app[DB], session.id, context, rating)
     redirect(f"/sessions/{session.id}?rated=1")
 
 
 # ---- phone and in-person appointments: the printable card with a short code -------------
 
 
-async def _own_done_booking(request: web.Request) -> str:
-    account = require_role(request, "caseworker")
-    async with request.app[DB]() as db:
-        appointment = await bookings.get_booking(db, request.match_info["booking_id"])
-    if appointment.caseworker_id != account.id:
-        raise web.HTTPNotFound()
-    return appointment.id
-
-
 @routes.get(r"/appointments/{booking_id:[0-9a-f-]{36}}/done", name="appointment_done")
 async def appointment_done(request: web.Request) -> web.StreamResponse:
     """After "done": offer the feedback card, unless the person got their link already."""
-    booking_id = await _own_done_booking(request)
-    async with request.app[DB]() as db:
-        context = await store.booking_context(db, booking_id)
-        offered = await store.booking_was_offered(db, booking_id)
+    account = require_role(request, "caseworker")
+    offer = await intake.card_offer(request.app[DB], request.match_info["booking_id"], account.id)
     return aiohttp_jinja2.render_template(
         "feedback/appointment_done.html",
         request,
-        {"booking_id": booking_id, "can_offer": context is not None and not offered, "offered": offered},
+        {"booking_id": offer.booking_id, "can_offer": offer.can_offer, "offered": offer.offered},
     )
 
 
@@ -293,14 +211,10 @@ def _grouped(code: str) -> str:
 async def feedback_card(request: web.Request) -> web.StreamResponse:
     """Mint the appointment's one short code and show it as a printable card with a QR code.
     The code is shown this once; only its hash is stored, like every feedback token."""
-    booking_id = await _own_done_booking(request)
-    async with request.app[DB].begin() as db:
-        context = await store.booking_context(db, booking_id)
-        code = (
-            None
-            if context is None
-            else await store.offer_booking_token(db, booking_id, context, now(request), short=True)
-        )
+    account = require_role(request, "caseworker")
+    booking_id, code = await intake.mint_card_code(
+        request.app[DB], request.match_info["booking_id"], account.id, now(request)
+    )
     if code is None:
         redirect(f"/appointments/{booking_id}/done")
     short_url = f"{origin(request)}/f"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import text
 
+from application.health import database_ok
 from web.keys import DB, DRAIN, REDIS
 
 __all__ = ["routes"]
@@ -14,10 +14,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/healthz", name="healthz")
 async def healthz(request: web.Request) -> web.StreamResponse:
-    try:
-        async with request.app[DB]() as db:
-            await db.execute(text("SELECT 1"))
-    except Exception:
+    if not await database_ok(request.app[DB]):
         return web.json_response({"status": "degraded", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})
 
@@ -29,12 +26,7 @@ async def readyz(request: web.Request) -> web.StreamResponse:
     checks: dict[str, str] = {}
     if app[DRAIN].draining:
         checks["node"] = "draining"
-    try:
-        async with app[DB]() as db:
-            await db.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception:
-        checks["database"] = "unreachable"
+    checks["database"] = "ok" if await database_ok(app[DB]) else "unreachable"
     redis = app.get(REDIS)
     if redis is not None:
         try:

@@ -13,17 +13,15 @@ from aiohttp import web
 from babel.dates import format_datetime
 from markupsafe import Markup
 
-from rooms.attempts import EventKind, assess
-from rooms.errors import NoFailedAttempt, ProofInvalid
-from rooms.proof import MAX_CODE_LENGTH, ProofFacts, facts_for
-from storage import attempts
-from storage.availability import office_info
+from application.attempts import issue_proof
+from rooms.errors import ProofInvalid
+from rooms.proof import MAX_CODE_LENGTH, ProofFacts
 from web import i18n
 from web.i18n import gettext as _
 from web.keys import DB, PROOF_SIGNER
-from web.views.attempts import failure_label, log_event, step_label
+from web.views.attempt_labels import failure_label, step_label
 from web.views.common import BERLIN, now, origin
-from web.views.recipient import SID, recipient_of
+from web.views.participants import SID, recipient_of
 
 __all__ = ["routes"]
 
@@ -90,17 +88,7 @@ def _versions(facts: ProofFacts) -> list[dict[str, Any]]:
 async def attempt_proof(request: web.Request) -> web.StreamResponse:
     """A printable, signed proof; only after this participant's attempt failed."""
     session, participant, _consented = await recipient_of(request)
-    moment = now(request)
-    async with request.app[DB].begin() as db:
-        own = [e for _pid, e in await attempts.events_of(db, session.id, participant.id)]
-        assessment = assess(own)
-        if not assessment.failed:
-            raise NoFailedAttempt(session.id)
-        office = await office_info(db, session.office_id)
-        facts = facts_for(
-            assessment, now=moment, office=office.name, session_id=session.id, scheduled_at=session.scheduled_at
-        )
-        await log_event(db, participant, EventKind.PROOF_ISSUED, moment)
+    facts = await issue_proof(request.app[DB], session, participant, now(request))
     code = request.app[PROOF_SIGNER].sign(facts)
     verify_url = f"{origin(request)}/proof"
     qr = segno.make(f"{verify_url}?code={code}", error="m")

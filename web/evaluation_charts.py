@@ -63,23 +63,7 @@ def page_charts(evaluation: Evaluation, labels: dict[str, str]) -> dict[str, Mar
         not_shown=not_shown,
     )
     if evaluation.comparison:
-        out["comparison"] = charts.differences(
-            "chart-comparison",
-            _("Difference SGB II − SGB III with 95 percent interval (Newcombe)"),
-            charts.Series(
-                "sgb2",
-                _("SGB II − SGB III"),
-                [
-                    _point(
-                        _(labels[d.metric + ":" + d.category]),
-                        Cell("", d.metric, d.category, "", None, None, d.difference, d.low, d.high, d.suppressed),
-                        points,
-                    )
-                    for d in evaluation.comparison
-                ],
-            ),
-            not_shown=not_shown,
-        )
+        out["comparison"] = _comparison(evaluation, labels, not_shown)
     out["gap"] = charts.differences(
         "chart-gap",
         _("Gap within each group: would recommend minus next by video (paired interval)"),
@@ -135,7 +119,33 @@ def page_charts(evaluation: Evaluation, labels: dict[str, str]) -> dict[str, Mar
         ),
         not_shown=not_shown,
     )
+    out.update(_trends(evaluation, labels))
+    return {name: Markup(svg) for name, svg in out.items()}
+
+
+def _comparison(evaluation: Evaluation, labels: dict[str, str], not_shown: str) -> str:
+    return charts.differences(
+        "chart-comparison",
+        _("Difference SGB II − SGB III with 95 percent interval (Newcombe)"),
+        charts.Series(
+            "sgb2",
+            _("SGB II − SGB III"),
+            [
+                _point(
+                    _(labels[d.metric + ":" + d.category]),
+                    Cell("", d.metric, d.category, "", None, None, d.difference, d.low, d.high, d.suppressed),
+                    points,
+                )
+                for d in evaluation.comparison
+            ],
+        ),
+        not_shown=not_shown,
+    )
+
+
+def _trends(evaluation: Evaluation, labels: dict[str, str]) -> dict[str, str]:
     months = sorted({m for d in evaluation.details for m in d.months("trend")})
+    out: dict[str, str] = {}
     for metric in SERIES:
         out["trend_" + metric] = charts.trend(
             "chart-trend-" + metric.replace("_", "-"),
@@ -148,4 +158,4 @@ def page_charts(evaluation: Evaluation, labels: dict[str, str]) -> dict[str, Mar
                 ],
             ),
         )
-    return {name: Markup(svg) for name, svg in out.items()}
+    return out

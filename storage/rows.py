@@ -1,0 +1,42 @@
+"""Mapping rows to the domain's dataclasses, and reading one row by key, the same way in
+every repository."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+__all__ = ["from_row", "one_row"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def from_row(cls: type[T], row: object, **converted: Any) -> T:
+    """A dataclass ``cls`` from the same-named attributes of ``row``; ``converted`` gives the
+    fields that need more than a copy (an enum, a parsed column)."""
+    names = [f.name for f in fields(cls) if f.init and f.name not in converted]  # type: ignore[arg-type]
+    return cls(**{name: getattr(row, name) for name in names}, **converted)
+
+
+async def one_row(
+    db: AsyncSession,
+    model: type[R],
+    key: InstrumentedAttribute[Any],
+    value: object,
+    missing: Exception,
+    *,
+    for_update: bool = False,
+) -> R:
+    """The row of ``model`` whose ``key`` is ``value`` (locked with ``for_update``), or raise ``missing``."""
+    stmt = select(model).where(key == value)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = await db.scalar(stmt)
+    if row is None:
+        raise missing
+    return row
