@@ -296,6 +296,10 @@ class SignalingServer:
     async def third_removed(self, session_id: str, participant_id: str) -> None:
         await self.mesh.remove(session_id, participant_id)
 
+    async def peer_unsupported(self, session_id: str, participant_id: str, reason: str) -> None:
+        payload = {"participant": participant_id, "reason": reason}
+        await self.sio.emit("peer.unsupported", payload, room=f"call:{session_id}")
+
     # ---------------------------------------------------------------- presence (other nodes)
 
     async def lapsed(self, session_id: str, participant_id: str) -> None:

@@ -34,7 +34,9 @@ VIDEO_BYTES = """async () => {
   const pc = window.vbCall.pc();
   if (!pc) return 0;
   let bytes = 0;
-  (await pc.getStats()).forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "video") bytes += r.bytesReceived || 0; });
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === "inbound-rtp" && r.kind === "video") bytes += r.bytesReceived || 0;
+  });
   return bytes;
 }"""
 ICE_UFRAG = "() => (window.vbCall.pc()?.localDescription?.sdp.match(/a=ice-ufrag:(\\S+)/) || [])[1] || null"
@@ -133,7 +135,9 @@ async def test_a_short_drop_recovers_without_a_reload(browser: Any, server: Any,
     # The attempt log shows the drop and the recovery; nobody's attempt failed.
     async with app[DB]() as db:
         events = await attempts.events_of(db, session_id)
-    states = [split_peer(e.detail)[0] for _pid, e in events if e.role == "caseworker" and e.kind is EventKind.CONNECTION]
+    states = [
+        split_peer(e.detail)[0] for _pid, e in events if e.role == "caseworker" and e.kind is EventKind.CONNECTION
+    ]
     dropped = [i for i, s in enumerate(states) if s in ("disconnected", "failed")]
     assert dropped and "connected" in states[dropped[0] :], states
     by_person: dict[str, list[Any]] = {}
@@ -143,7 +147,9 @@ async def test_a_short_drop_recovers_without_a_reload(browser: Any, server: Any,
 
 
 @pytest.mark.parametrize(
-    "app", [{"rejoin_grace_seconds": 2.0, "socket_ping_interval_seconds": 1.0, "socket_ping_timeout_seconds": 1.0}], indirect=True
+    "app",
+    [{"rejoin_grace_seconds": 2.0, "socket_ping_interval_seconds": 1.0, "socket_ping_timeout_seconds": 1.0}],
+    indirect=True,
 )
 async def test_a_drop_longer_than_the_grace_ends_the_link(browser: Any, server: Any, app: Any, cut_off: Any) -> None:
     ns, inner, inner_base = cut_off
@@ -152,7 +158,9 @@ async def test_a_drop_longer_than_the_grace_ends_the_link(browser: Any, server: 
     try:
         # The server misses the recipient's socket, counts the grace down, and the
         # caseworker's page closes the link: waiting for the other person again.
-        await cw.wait_for_function("() => document.getElementById('call').dataset.state === 'waiting_for_peer'", timeout=20000)
+        await cw.wait_for_function(
+            "() => document.getElementById('call').dataset.state === 'waiting_for_peer'", timeout=20000
+        )
         assert await cw.evaluate("window.vbCall.links().size") == 0
     finally:
         ns.restore()

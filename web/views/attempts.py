@@ -8,7 +8,7 @@ from aiohttp import web
 from application.attempts import attempt_log, report_event
 from rooms.attempts import assess, parse_event
 from web.bodies import read_json
-from web.keys import DB
+from web.keys import DB, NOTIFIER
 from web.views.attempt_labels import event_label, failure_label, step_label
 from web.views.common import local, now, require_role
 from web.views.participants import SID, cookie_of
@@ -30,7 +30,9 @@ async def report(request: web.Request) -> web.StreamResponse:
     account = request.get("account")
     caseworker_id = account.id if account is not None and account.role == "caseworker" else None
     session_id, cookie = request.match_info["session_id"], cookie_of(request)
-    stored = await report_event(request.app[DB], session_id, caseworker_id, cookie, kind, detail, now(request))
+    stored = await report_event(
+        request.app[DB], request.app[NOTIFIER], session_id, caseworker_id, cookie, kind, detail, now(request)
+    )
     if stored is None:
         raise web.HTTPForbidden()
     return web.json_response({"ok": stored})

@@ -11,6 +11,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from application import calls, sessions
+from application.attempts import unsupported_browser
 from application.login import Account
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from web.errors import FormError
@@ -133,6 +134,8 @@ async def caseworker_call(request: web.Request) -> web.StreamResponse:
             "fallback_url": f"/sessions/{session.id}/outcome",
             # A random pseudonym: coturn's logs must not name the caseworker.
             "ice_servers": json.dumps(ice_servers(request, secrets.token_hex(8))),
+            # Told before this page opened (else live: peer.unsupported).
+            "peer_unsupported": await unsupported_browser(request.app[DB], session.id),
         },
     )
     return page
