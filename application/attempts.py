@@ -76,10 +76,14 @@ async def report_event(
     return stored
 
 
-async def unsupported_browser(db: Sessions, session_id: str) -> str | None:
+async def unsupported_browser(db: Sessions, caseworker_id: int, session_id: str) -> str | None:
     """What the other side's browser lacks (its class) when the last browser it used could
-    not make video calls; None when it could, or as far as the log knows."""
+    not make video calls; None when it could, as far as the log knows, or when the session
+    is not this caseworker's."""
     async with db() as tx:
+        session = await sessions.get_session(tx, session_id)
+        if session.caseworker_id != caseworker_id:
+            return None
         events = await attempts.events_of(tx, session_id)
     lacking: dict[str, str | None] = {}
     for participant_id, event in events:

@@ -180,6 +180,16 @@ class Call {
     }
   }
 
+  /** The caseworker's page: whether the other side's browser cannot make video calls. */
+  askPeerBrowser() {
+    const url = this.main.dataset.peerBrowserUrl;
+    if (!url) return;
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : {}))
+      .then(({ reason } = {}) => reason && this.stage.showPeerUnsupported(reason))
+      .catch(() => {});
+  }
+
   peerGone(participant) {
     this.closeLink(participant);
     if (!this.links.size) this.stage.setStatus("waiting_for_peer");

@@ -44,6 +44,8 @@ function wireConnection(call, socket) {
     // Our own network came back: the path has probably changed.
     if (everConnected) for (const link of call.links.values()) link.resync();
     everConnected = true;
+    // Told before this socket was in the call room? (after it, peer.unsupported tells)
+    call.askPeerBrowser();
     if (call.firstLink()?.state === "connected") call.stage.setStatus("connected");
     else if (!call.links.size) call.stage.setStatus("waiting_for_peer");
   });
