@@ -28,6 +28,9 @@ def _errors_of(page: Any) -> list[str]:
     return errors
 
 
+REPORTED = "() => document.getElementById('unsupported')?.dataset.reported === 'true'"
+
+
 async def _browser_events(app: Any, session_id: str) -> list[tuple[str, str]]:
     async with app[DB]() as db:
         events = await attempts.events_of(db, session_id)
@@ -51,6 +54,7 @@ async def test_landing_page_without_webrtc_says_what_to_do(browser: Any, server:
 
     box = rc.locator("#unsupported")
     await box.wait_for(state="visible")
+    await rc.wait_for_function(REPORTED)
     text = await box.text_content() or ""
     assert "Dieser Browser kann keine Videoanrufe" in text
     assert "Safari, Chrome oder Firefox" in text
@@ -94,18 +98,18 @@ async def test_landing_page_in_the_persons_language(browser: Any, server: Any) -
     assert not errors
 
 
-async def test_check_page_without_media_devices_does_not_blame_the_camera(
-    browser: Any, server: Any, app: Any
-) -> None:
+async def test_check_page_without_media_devices_does_not_blame_the_camera(browser: Any, server: Any, app: Any) -> None:
     base = str(server.make_url("")).rstrip("/")
     _cw, link = await _caseworker_creates_session(browser, base)
     rc, errors = await _recipient_page(browser, NO_MEDIA_DEVICES)
     await rc.goto(link)
     await rc.wait_for_url("**/s/*")
     session_id = rc.url.rstrip("/").rsplit("/", 1)[1]
+    await rc.wait_for_function(REPORTED)
     await rc.click("#check-link")
     await rc.wait_for_url("**/check")
     await rc.wait_for_function("() => window.vbCheck && window.vbCheck.state() === 'unsupported'")
+    await rc.wait_for_function(REPORTED)
     assert await rc.locator("#unsupported").is_visible()
     status = await rc.text_content("#check-status") or ""
     assert status == "Dieser Browser kann Kamera und Mikrofon nicht benutzen."
@@ -129,6 +133,7 @@ async def test_call_page_without_webrtc_never_throws_and_the_caseworker_is_told(
     await _admit(cw)
     await rc.wait_for_url("**/call")
     await rc.locator("#unsupported").wait_for(state="visible")
+    await rc.wait_for_function(REPORTED)
     assert await rc.get_attribute("#call", "data-state") == "unsupported"
     assert await rc.locator("#unsupported-fallback").is_visible()
     await cw.locator("#peer-unsupported").wait_for(state="visible", timeout=15000)

@@ -22,7 +22,10 @@ export function tellIfUnsupported({ report = true } = {}) {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ kind: "browser", detail: missing }),
       credentials: "same-origin",
-    }).catch(() => {});
+      keepalive: true, // still delivered when the person follows a link at once
+    })
+      .then(() => (box.dataset.reported = "true")) // a hook for tests
+      .catch(() => {});
   }
   return missing;
 }
