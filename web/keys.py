@@ -44,6 +44,7 @@ __all__ = [
     "ECHO",
     "MANAGE_LINKS",
     "BOOKING_LIMITER",
+    "INVITATION_LIMITER",
     "METRICS",
     "DRAIN",
     "REDIS",
@@ -62,6 +63,8 @@ WAITING_ROOM = web.AppKey("waiting_room", WaitingRoom)
 MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
 # Per node, or (with Redis) shared by every node.
 BOOKING_LIMITER: web.AppKey[Limiter] = web.AppKey("booking_limiter")
+# Invitations (e-mail and SMS) a caseworker sends: per hour, per node or shared alike.
+INVITATION_LIMITER: web.AppKey[Limiter] = web.AppKey("invitation_limiter")
 PROOF_SIGNER = web.AppKey("proof_signer", ProofSigner)
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 # What a use case tells the live pages (the signalling server implements it).

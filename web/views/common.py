@@ -22,7 +22,6 @@ __all__ = [
     "origin",
     "form_str",
     "ice_servers",
-    "set_cookie",
     "invitation_link",
 ]
 
@@ -73,18 +72,3 @@ def ice_servers(request: web.Request, pseudonym: str) -> list[dict[str, object]]
     if issuer is None:
         return []
     return [issuer.issue(pseudonym, now(request)).ice_server()]
-
-
-def set_cookie(
-    request: web.Request, response: web.StreamResponse, name: str, value: str, *, max_age: int, path: str = "/"
-) -> None:
-    """Every cookie a view sets: HTTP only, same-site Lax, secure where the site is."""
-    response.set_cookie(
-        name,
-        value,
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[SETTINGS].secure_cookies,
-        path=path,
-        max_age=max_age,
-    )

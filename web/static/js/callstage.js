@@ -12,6 +12,14 @@ export class CallStage {
     this.mediaErrorText = document.getElementById("media-error-text");
     this.extraVideos = new Map(); // participant id -> <video> beyond the first remote
     this.graceTimer = 0;
+    // iOS pauses media elements while the page is in the background: play them again when
+    // the person comes back (after a gesture, if the browser insists on one).
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState !== "visible") return;
+      document.querySelectorAll("video").forEach((video) => {
+        if (video.srcObject && video.paused) playVideo(video);
+      });
+    });
   }
 
   setStatus(key) {
@@ -115,12 +123,20 @@ export class CallStage {
   }
 }
 
+/**
+ * Play `video`. Autoplay with sound can be blocked until the person interacts with the
+ * page: retried on every gesture until it plays. iOS counts a touch's end (pointerup,
+ * touchend) as the activation, not its start.
+ */
 function playVideo(video) {
-  // Autoplay with sound can be blocked until the user interacts with the page.
   video.play().catch((err) => {
     if (err?.name !== "NotAllowedError") return;
-    const resume = () => video.play().catch(() => {});
-    document.addEventListener("pointerdown", resume, { once: true });
-    document.addEventListener("keydown", resume, { once: true });
+    const gestures = ["pointerup", "touchend", "click", "keydown"];
+    const resume = () =>
+      video.play().then(
+        () => gestures.forEach((name) => document.removeEventListener(name, resume)),
+        () => {},
+      );
+    gestures.forEach((name) => document.addEventListener(name, resume));
   });
 }
