@@ -47,6 +47,7 @@ from web.keys import (
     INVITATION_CODES,
     INVITATION_LIMITER,
     LOGIN_THROTTLE,
+    MANAGE_LINK_LIMITER,
     MANAGE_LINKS,
     METRICS,
     NOTIFIER,
@@ -74,7 +75,7 @@ from web.middlewares import (
 )
 from web.passwords import PasswordChecks, apply_hash_cost
 from web.purger import Purger
-from web.rate_limit import INVITATIONS_PER_HOUR, RateLimiter
+from web.rate_limit import INVITATIONS_PER_HOUR, MANAGE_LINKS_PER_HOUR, RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
 from web.views import (
@@ -97,6 +98,7 @@ from web.views.admin import routes as admin_routes
 from web.views.appointment_detail import routes as appointment_routes
 from web.views.consent_pages import routes as consent_routes
 from web.views.invitation_delivery import routes as delivery_routes
+from web.views.manage_link import routes as manage_link_routes
 from web.views.short_links import routes as short_link_routes
 
 __all__ = ["create_app"]
@@ -133,6 +135,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             purge_lock = IntervalLock(redis, settings.redis_prefix, "purge", settings.purge_interval_seconds)
             app[BOOKING_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix)  # one limit for every node
             app[INVITATION_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix, *INVITATIONS_PER_HOUR)
+            app[MANAGE_LINK_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix, *MANAGE_LINKS_PER_HOUR)
             stack.push_async_callback(redis.aclose)
             fanout = signaling.sio.manager
             assert isinstance(fanout, RedisFanout)
@@ -233,6 +236,7 @@ def _add_services(app: web.Application, settings: Settings, policy: RetentionPol
     )
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
     app[INVITATION_LIMITER] = RateLimiter(settings.clock, *INVITATIONS_PER_HOUR)
+    app[MANAGE_LINK_LIMITER] = RateLimiter(settings.clock, *MANAGE_LINKS_PER_HOUR)
     app[LOGIN_THROTTLE] = LoginThrottle(
         settings.clock, per_address=settings.login_attempts_per_address, node_burst=settings.login_attempts_per_node
     )
@@ -261,6 +265,7 @@ def _add_routes(app: web.Application, settings: Settings, modules: JsModules, me
     app.router.add_routes(short_link_routes)
     app.router.add_routes(consent_routes)
     app.router.add_routes(delivery_routes)
+    app.router.add_routes(manage_link_routes)
     for module in (attempts, proof, third):
         app.router.add_routes(module.routes)
 

@@ -46,6 +46,7 @@ __all__ = [
     "MANAGE_LINKS",
     "BOOKING_LIMITER",
     "INVITATION_LIMITER",
+    "MANAGE_LINK_LIMITER",
     "METRICS",
     "DRAIN",
     "REDIS",
@@ -67,6 +68,8 @@ MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
 BOOKING_LIMITER: web.AppKey[Limiter] = web.AppKey("booking_limiter")
 # Invitations (e-mail and SMS) a caseworker sends: per hour, per node or shared alike.
 INVITATION_LIMITER: web.AppKey[Limiter] = web.AppKey("invitation_limiter")
+# Manage links a recipient sends to themselves: per booking and hour.
+MANAGE_LINK_LIMITER: web.AppKey[Limiter] = web.AppKey("manage_link_limiter")
 PROOF_SIGNER = web.AppKey("proof_signer", ProofSigner)
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 # What a use case tells the live pages (the signalling server implements it).

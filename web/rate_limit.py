@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["RateLimiter", "Limiter", "INVITATIONS_PER_HOUR"]
+__all__ = ["RateLimiter", "Limiter", "INVITATIONS_PER_HOUR", "MANAGE_LINKS_PER_HOUR"]
 
 # (capacity, per minute) of a caseworker's invitations by e-mail and SMS: 20 at once and
 # 20 an hour, well above a day of sessions, far below a script sending to a number list.
 INVITATIONS_PER_HOUR = (20, 20 / 60)
+# (capacity, per minute) of the manage link sent to oneself: 3 sends per booking and hour,
+# enough for a typo, too few to use the booking as a free SMS or mail relay.
+MANAGE_LINKS_PER_HOUR = (3, 3 / 60)
 
 
 class Limiter(Protocol):

@@ -27,7 +27,7 @@ from rooms.session import CounselSession
 from web.errors import N_, FormError, domain_title
 from web.i18n import babel_locale
 from web.i18n import gettext as _
-from web.keys import BOOKING_LIMITER, DB, MANAGE_LINKS
+from web.keys import BOOKING_LIMITER, DB, MANAGE_LINKS, SETTINGS
 from web.views.common import form_str, now, redirect
 from web.views.feedback_link import booking_feedback_token, remember_feedback_link
 from web.views.recipient import SID, recipient_of, recipient_page
@@ -36,7 +36,7 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
-_TOKEN = r"{token:[A-Za-z0-9_.=-]{1,200}}"
+TOKEN = r"{token:[A-Za-z0-9_.=-]{1,200}}"
 _SLOT_FORMAT = "%Y-%m-%dT%H:%MZ"
 
 # Why the person is here; each dead end of the video path links with its reason.
@@ -189,15 +189,16 @@ async def _refusal(
 # ---- the signed confirmation: show, calendar file, cancel, reschedule ---------------
 
 
-async def _managed(request: web.Request) -> tuple[Appointment, OfficeInfo]:
+async def managed(request: web.Request) -> tuple[Appointment, OfficeInfo]:
     booking_id = request.app[MANAGE_LINKS].verify(request.match_info["token"], now(request))
     return await booking.with_office(request.app[DB], booking_id)
 
 
-def _manage_page(
+def manage_page(
     request: web.Request, template: str, appointment: Appointment, office: OfficeInfo, **context: object
 ) -> web.StreamResponse:
     status = int(str(context.pop("status", 200)))
+    settings = request.app[SETTINGS]
     return aiohttp_jinja2.render_template(
         template,
         request,
@@ -207,18 +208,22 @@ def _manage_page(
             "phone": display_phone(appointment.phone) if appointment.phone else None,
             "token": request.match_info["token"],
             "fallback_url": f"/s/{appointment.session_id}/fallback" if appointment.session_id else None,
+            "can_send": {"sms": bool(settings.sms_gateway_url), "email": bool(settings.smtp_host)},
+            "sent": request.query.get("sent", ""),
+            "send_error": None,
+            "send_form": {},
             **context,
         },
         status=status,
     )
 
 
-@routes.get(rf"/booking/manage/{_TOKEN}", name="booking_manage")
+@routes.get(rf"/booking/manage/{TOKEN}", name="booking_manage")
 async def manage(request: web.Request) -> web.StreamResponse:
     """The confirmation: the appointment in Berlin time, the .ics, cancel and reschedule;
     once the caseworker marked it done, the one feedback link (issue 12)."""
     try:
-        appointment, office = await _managed(request)
+        appointment, office = await managed(request)
     except LinkExpired:
         # After the appointment the page lives on for the feedback link only.
         booking_id = request.app[MANAGE_LINKS].verify(request.match_info["token"], now(request), TOKEN_LIFETIME)
@@ -227,7 +232,7 @@ async def manage(request: web.Request) -> web.StreamResponse:
             raise
     cookie_path = f"/booking/manage/{request.match_info['token']}"
     token = await booking_feedback_token(request, appointment.id, cookie_path)
-    response = _manage_page(
+    response = manage_page(
         request, "booking/manage.html", appointment, office, feedback_url=f"/feedback/t/{token}" if token else None
     )
     remember_feedback_link(request, response, cookie_path, token)
@@ -241,9 +246,9 @@ def _summary(appointment: Appointment, office: OfficeInfo) -> str:
     return _("Appointment in person")
 
 
-@routes.get(rf"/booking/manage/{_TOKEN}/termin.ics", name="booking_ics")
+@routes.get(rf"/booking/manage/{TOKEN}/termin.ics", name="booking_ics")
 async def calendar_file(request: web.Request) -> web.StreamResponse:
-    appointment, office = await _managed(request)
+    appointment, office = await managed(request)
     description = (
         _("Your caseworker will call you.")
         if appointment.channel is Channel.PHONE
@@ -266,9 +271,9 @@ async def calendar_file(request: web.Request) -> web.StreamResponse:
     )
 
 
-@routes.post(rf"/booking/manage/{_TOKEN}/cancel")
+@routes.post(rf"/booking/manage/{TOKEN}/cancel")
 async def cancel(request: web.Request) -> web.StreamResponse:
-    appointment, _office = await _managed(request)
+    appointment, _office = await managed(request)
     await _limit(request, f"booking:{appointment.id}")
     await booking.cancel(request.app[DB], appointment.id)
     redirect(f"/booking/manage/{request.match_info['token']}?cancelled=1")
@@ -285,7 +290,7 @@ async def _reschedule_form(
     idempotency_key: str = "",
 ) -> web.StreamResponse:
     shown = await booking.free_slots_of(request.app[DB], appointment, now(request))
-    return _manage_page(
+    return manage_page(
         request,
         "booking/reschedule.html",
         appointment,
@@ -298,16 +303,16 @@ async def _reschedule_form(
     )
 
 
-@routes.get(rf"/booking/manage/{_TOKEN}/reschedule", name="booking_reschedule")
+@routes.get(rf"/booking/manage/{TOKEN}/reschedule", name="booking_reschedule")
 async def reschedule_form(request: web.Request) -> web.StreamResponse:
-    appointment, office = await _managed(request)
+    appointment, office = await managed(request)
     return await _reschedule_form(request, appointment, office)
 
 
-@routes.post(rf"/booking/manage/{_TOKEN}/reschedule")
+@routes.post(rf"/booking/manage/{TOKEN}/reschedule")
 async def reschedule(request: web.Request) -> web.StreamResponse:
     """Book the new time and cancel the old one in one transaction: never both, never neither."""
-    appointment, office = await _managed(request)
+    appointment, office = await managed(request)
     form = await request.post()
     if form.get("switch_language"):
         return await _reschedule_form(

@@ -27,7 +27,7 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
-_EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 # Why nothing was sent -> (status of the session page shown again, the card's message).
 _REFUSALS = {
     "email": (400, N_("Please enter a valid e-mail address, for example name@example.de.")),
@@ -76,7 +76,7 @@ async def send_email(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     address = form_str(await request.post(), "email", 254)
     typed = {"email": address}
-    if not _EMAIL.match(address):
+    if not EMAIL.match(address):
         return await _again(request, session, "email", typed)
     if not await _within_limit(request, session):
         return await _again(request, session, "limit", typed)
