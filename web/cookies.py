@@ -45,4 +45,3 @@ def socket_credentials(cookies: Mapping[str, str]) -> tuple[str | None, tuple[st
     Handed to the signalling edge by the composition root, so it never reads cookie names.
     """
     return cookies.get(LOGIN_COOKIE) or None, split_participant_cookie(cookies.get(PARTICIPANT_COOKIE, ""))
-
