@@ -44,7 +44,8 @@ async def test_a_forged_failure_report_gets_no_proof_but_the_way_out(browser: An
 
     # The recipient's own page posts a failure it did not have.
     assert await rc.evaluate(FORGE, session_id) == 200
-    response = await rc.goto(f"{server.make_url('')}s/{session_id}/proof".replace("//s/", "/s/"))
+    base = str(server.make_url("")).rstrip("/")
+    response = await rc.goto(f"{base}/s/{session_id}/proof")
     assert response is not None and response.status == 409
     text = await rc.text_content("main") or ""
     assert "hat Ihren Videoanruf als verbunden gesehen" in text
@@ -72,7 +73,7 @@ async def test_the_proof_page_reads_at_320_px_in_every_language(browser: Any, se
         assert response is not None and response.status == 200, language
         layout = await page.evaluate(STACKED)
         assert layout == {"wide": True, "above": True, "full": True, "count": layout["count"]}, language
-        assert layout["count"] >= 14  # the person's language and German
+        assert layout["count"] >= (8 if language == "de" else 16)  # the person's language and German
         # The page says it rests on this device alone (the caseworker's never reported).
         assert await page.locator(".proof-basis.proof-one-sided").count() >= 1
         code = (await page.text_content("#proof-code") or "").strip()
