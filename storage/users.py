@@ -53,6 +53,7 @@ def use_hash_cost(time_cost: int, memory_kib: int, parallelism: int) -> None:
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
     _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
+
 LOGIN_SESSION_LIFETIME = timedelta(hours=10)
 THROTTLE_WINDOW = login_throttle.WINDOW
 THROTTLE_MAX_FAILURES = login_throttle.MAX_ATTEMPTS

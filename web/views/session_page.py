@@ -24,7 +24,7 @@ from web.keys import DB, INVITATION_CODES, SETTINGS, SIGNER
 from web.settings import Settings
 from web.views.common import local, origin
 
-__all__ = ["render_session_page", "short_link", "mailer", "sms_gateway"]
+__all__ = ["render_session_page", "short_link", "invitation_link", "mailer", "sms_gateway"]
 
 
 def mailer(settings: Settings) -> Mailer | None:
@@ -54,7 +54,7 @@ async def short_link(request: web.Request, session: CounselSession) -> str:
     return f"{origin(request)}/j/{await short_code(request.app[DB], request.app[INVITATION_CODES], session)}"
 
 
-def _link(request: web.Request, session: CounselSession, jti: str) -> str:
+def invitation_link(request: web.Request, session: CounselSession, jti: str) -> str:
     """An invitation link: the recipient's (the session's jti) or the third person's (their id)."""
     not_before, expires = invitation_window(session.created_at, session.scheduled_at)
     return f"{origin(request)}/join/{request.app[SIGNER].issue(session.id, jti, not_before, expires)}"
@@ -84,7 +84,7 @@ async def render_session_page(request: web.Request, session: CounselSession, sta
         request,
         {
             "session": session,
-            "link": _link(request, session, session.invitation_jti) if session.joinable else None,
+            "link": invitation_link(request, session, session.invitation_jti) if session.joinable else None,
             **(await _invitation_card(request, session) if session.joinable else {}),
             "deliveries": facts.deliveries,
             "participants": facts.recipients,
@@ -97,7 +97,7 @@ async def render_session_page(request: web.Request, session: CounselSession, sta
             "preselect": "video" if request.query.get("connected") == "1" else None,
             "third": third.person,
             "third_agreed": third.agreed,
-            "third_link": _link(request, session, third.person.id)
+            "third_link": invitation_link(request, session, third.person.id)
             if third.person and third.agreed and session.joinable
             else None,
             "third_roles": [r.value for r in ThirdRole],
