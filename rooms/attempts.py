@@ -17,7 +17,7 @@ import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rooms.errors import InvalidAttemptEvent
 
@@ -29,6 +29,7 @@ __all__ = [
     "AttemptEvent",
     "Assessment",
     "MAX_EVENTS_PER_PARTICIPANT",
+    "CORROBORATION_WINDOW",
     "CLIENT_KINDS",
     "parse_event",
     "split_peer",
@@ -40,6 +41,9 @@ __all__ = [
 
 # A page reports a handful of events per connection; more is a loop or a flood.
 MAX_EVENTS_PER_PARTICIPANT = 300
+# Both ends of a link that really broke notice within seconds of each other (ICE consent
+# checks); the other device's reports up to this long after a claimed failure count.
+CORROBORATION_WINDOW = timedelta(seconds=20)
 
 
 class EventKind(enum.StrEnum):
@@ -171,6 +175,7 @@ class Step(enum.StrEnum):
 
 
 _STEP_KINDS = frozenset(s.value for s in Step)
+_LOST = ("failed", "disconnected", "timeout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +194,10 @@ class Assessment:
     last_at: datetime | None
     # What the assessment rests on; empty when only one device's events were read.
     evidence: tuple[Evidence, ...] = ()
-    # The other device saw the same link connected, and still did at its last report.
+    # The other device saw the same link connected, and still did shortly after the claim.
     contradicted: bool = False
+    # When the failure began: the first lost state after the last "connected", or a media error.
+    claim_at: datetime | None = None
 
     @property
     def failed(self) -> bool:
@@ -202,11 +209,11 @@ class Assessment:
         return Evidence.OWN in self.evidence and Evidence.OTHER not in self.evidence
 
 
-def _link_states(events: Iterable[AttemptEvent], role: str, other: str) -> list[str]:
-    """The connection states ``role``'s device reported for its link to ``other``."""
+def _link_states(events: Iterable[AttemptEvent], role: str, other: str, until: datetime) -> list[str]:
+    """The connection states ``role``'s device reported for its link to ``other`` up to ``until``."""
     states = []
     for event in events:
-        if event.kind is EventKind.CONNECTION and event.role == role:
+        if event.kind is EventKind.CONNECTION and event.role == role and event.at <= until:
             state, peer = split_peer(event.detail)
             if peer is None or peer == other:
                 states.append(state)
@@ -227,7 +234,13 @@ def _set_up(server: Sequence[AttemptEvent], role: str, other: str) -> bool:
 def _weigh(own: Assessment, role: str, other: Sequence[AttemptEvent], server: Sequence[AttemptEvent]) -> Assessment:
     """The own assessment held against the other device's reports and the server's records."""
     peer = counterpart(role)
-    seen = _link_states(sorted(other, key=lambda e: e.at), peer, role)
+    # What the other device had said by shortly after the claimed failure: a real break is
+    # seen by both within seconds; a lone report while the other still sees the call
+    # connected stays contradicted, also when the call ends later.
+    anchor = own.claim_at or own.last_at
+    assert anchor is not None  # only called with events
+    until = anchor + CORROBORATION_WINDOW
+    seen = _link_states(sorted(other, key=lambda e: e.at), peer, role, until)
     evidence = [Evidence.OWN]
     if seen:
         evidence.append(Evidence.OTHER)
@@ -238,7 +251,7 @@ def _weigh(own: Assessment, role: str, other: Sequence[AttemptEvent], server: Se
     if any(e.kind is EventKind.TURN_ISSUED and e.role == role for e in server):
         evidence.append(Evidence.TURN)
     contradicted = bool(own.failures) and bool(seen) and seen[-1] == "connected"
-    return Assessment(own.tried, own.failures, own.first_at, own.last_at, tuple(evidence), contradicted)
+    return Assessment(own.tried, own.failures, own.first_at, own.last_at, tuple(evidence), contradicted, own.claim_at)
 
 
 def assess(
@@ -256,7 +269,8 @@ def assess(
 
     With ``other`` (the other participants' events) and ``server`` (what the server
     recorded itself) the failure is weighed: when the other device's last report on the
-    same link is "connected", a failure reported by this device alone is contradicted.
+    same link, up to ``CORROBORATION_WINDOW`` after the claimed failure began, is
+    "connected", a failure reported by this device alone is contradicted.
     """
     ordered: Sequence[AttemptEvent] = sorted(
         (e for e in events if e.kind not in (EventKind.RELAYED, EventKind.TURN_ISSUED)), key=lambda e: e.at
@@ -265,6 +279,8 @@ def assess(
     failures: list[Failure] = []
     ever_connected = False
     last_state: str | None = None
+    lost_at: datetime | None = None  # the first lost state since the last "connected"
+    media_at: datetime | None = None
     for event in ordered:
         if event.kind is EventKind.CONNECTION:
             state, peer = split_peer(event.detail)
@@ -274,19 +290,25 @@ def assess(
             last_state = state
             if state == "connected":
                 ever_connected = True
+                lost_at = None
                 tried.add(Step.CONNECTED)
+            elif state in _LOST and lost_at is None:
+                lost_at = event.at
         elif event.kind is EventKind.MEDIA_ERROR and Failure.MEDIA_UNAVAILABLE not in failures:
             failures.append(Failure.MEDIA_UNAVAILABLE)
+            media_at = event.at
         elif event.kind.value in _STEP_KINDS:
             tried.add(Step(event.kind.value))
     # "closed" is our own hang-up (and close() fires no event): no failure.
-    if last_state in ("failed", "disconnected", "timeout"):
+    if last_state in _LOST:
         failures.append(Failure.DROPPED if ever_connected else Failure.NO_CONNECTION)
+    claims = [at for at in (media_at, lost_at if last_state in _LOST else None) if at is not None]
     own = Assessment(
         tried=tuple(s for s in Step if s in tried),
         failures=tuple(failures),
         first_at=ordered[0].at if ordered else None,
         last_at=ordered[-1].at if ordered else None,
+        claim_at=min(claims) if claims else None,
     )
     if other is None or not ordered:
         return own

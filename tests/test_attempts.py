@@ -105,6 +105,9 @@ def test_a_failure_the_other_device_contradicts_is_no_failure() -> None:
     # A lone media error is weighed the same way.
     media = assess(_by("recipient", (EventKind.MEDIA_ERROR, "denied")), seen_connected, relayed)
     assert media.contradicted and not media.failed
+    # The call ending later (the forger's page closed) does not turn the claim true.
+    later = seen_connected + [AttemptEvent(T0 + 60 * SECOND, "caseworker", EventKind.CONNECTION, "failed/recipient")]
+    assert assess(claim, later, relayed).contradicted
     # The interpreter's link says nothing about the recipient's.
     interpreter = _by("interpreter", (EventKind.CONNECTION, "connected/recipient"))
     assert assess(claim, interpreter, relayed).failed

@@ -42,16 +42,23 @@ async def test_a_forged_failure_report_gets_no_proof_but_the_way_out(browser: An
     await cw.wait_for_function(CW_SAW_CONNECTED, polling=250, timeout=20000)
     assert await rc.evaluate("window.vbCall.state()") == "connected"
 
-    # The recipient's own page posts a failure it did not have.
+    # The recipient's own page posts a failure it did not have, and asks for the proof
+    # while the call goes on (the page stays: fetched, not navigated to).
     assert await rc.evaluate(FORGE, session_id) == 200
-    base = str(server.make_url("")).rstrip("/")
-    response = await rc.goto(f"{base}/s/{session_id}/proof")
-    assert response is not None and response.status == 409
-    text = await rc.text_content("main") or ""
-    assert "hat Ihren Videoanruf als verbunden gesehen" in text
-    assert await rc.locator("#proof-code").count() == 0
-    way_out = rc.locator("#way-out a[href$='/fallback']")
-    assert await way_out.is_visible()
+    status, html = await rc.evaluate(
+        """async (id) => { const r = await fetch('/s/' + id + '/proof');
+             return [r.status, await r.text()]; }""",
+        session_id,
+    )
+    assert status == 409
+    assert "hat Ihren Videoanruf als verbunden gesehen" in html
+    assert 'id="proof-code"' not in html
+    assert 'id="way-out"' in html and f'href="/s/{session_id}/fallback"' in html
+    assert await rc.evaluate("window.vbCall.state()") == "connected"
+    # The end page offers no proof either, after the recipient hangs up.
+    await rc.click("#hangup")
+    await rc.wait_for_url("**/ended")
+    assert await rc.locator("#proof-link").count() == 0
 
 
 async def test_the_proof_page_reads_at_320_px_in_every_language(browser: Any, server: Any) -> None:
