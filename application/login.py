@@ -16,7 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage import audit, login_throttle, users
 from storage.users import Account
 
-__all__ = ["Account", "LOGIN_LIFETIME", "Refusal", "LoggedIn", "log_in", "log_out"]
+__all__ = [
+    "Account",
+    "LOGIN_LIFETIME",
+    "Refusal",
+    "LoggedIn",
+    "log_in",
+    "log_out",
+    "logged_in",
+    "verify_password",
+    "use_hash_cost",
+]
 
 Sessions = async_sessionmaker[AsyncSession]
 # (password hash, password) -> whether they match; run off the event loop by the edge.
@@ -66,3 +76,19 @@ async def log_out(db: Sessions, token: str, moment: datetime) -> None:
     async with db.begin() as tx:
         await users.close_login_session(tx, token)
         await audit.audit(tx, "logout", moment)
+
+
+async def logged_in(db: Sessions, token: str, moment: datetime) -> tuple[Account, str] | None:
+    """The account behind a login cookie and its CSRF token, or None (unknown or expired)."""
+    async with db() as session:
+        return await users.find_login_session(session, token, moment)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches the stored argon2id hash (blocking: the edge runs it off the loop)."""
+    return users.verify_password(password_hash, password)
+
+
+def use_hash_cost(time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """The argon2id cost of new hashes for this process (from the settings)."""
+    users.use_hash_cost(time_cost, memory_kib, parallelism)

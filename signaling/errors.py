@@ -38,27 +38,16 @@ MESSAGES: dict[str, str] = {
     "forbidden": "Not allowed.",
 }
 
+
 # Until every domain error class carries ``code`` (another part of issue 23): the codes
 # the socket gave these before, by class name. Delete once the classes have their own.
-_UNTIL_CODED: dict[str, str] = {
-    "SessionNotFound": "not_found",
-    "SessionClosed": "session_closed",
-    "NotAdmitted": "not_admitted",
-    "IllegalTransition": "conflict",
-    "CallFull": "call_full",
-    "ConsentMissing": "consent_required",
-    "NotStored": "forbidden",
-    "RoomsError": "bad_request",
-}
-
-
 def _code(exc: Exception) -> str | None:
-    code = getattr(exc, "code", None)
-    if isinstance(code, str) and code in MESSAGES:  # not a library's own ``code`` (SQLAlchemy has one)
-        return code
+    """The first wire code of ours along the error's classes (a child falls back to its
+    parent's), read from each class itself: a library's own ``code`` is no wire code."""
     for kind in type(exc).__mro__:
-        if kind.__name__ in _UNTIL_CODED:
-            return _UNTIL_CODED[kind.__name__]
+        code = vars(kind).get("code")
+        if isinstance(code, str) and code in MESSAGES:
+            return code
     return None
 
 

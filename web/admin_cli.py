@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from application import administration as admin
 from application.administration import ROLES, AccountsError
+from application.database import opened
 from booking.errors import InvalidOffice
 from booking.offices import parse_office
-from storage.db import create_engine, sessionmaker_for
 from web.settings import Settings
 
 __all__ = ["add_commands", "run", "COMMANDS"]
@@ -55,11 +55,8 @@ def _link(settings: Settings, token: str) -> str:
 
 
 async def _with_db(settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[str]]) -> str:
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    try:
-        return await work(sessionmaker_for(engine))
-    finally:
-        await engine.dispose()
+    async with opened(settings.database_url, settings.database_schema) as db:
+        return await work(db)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

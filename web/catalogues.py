@@ -51,7 +51,7 @@ STAFF_SOURCES = frozenset(
         "web/templates/evaluation/details.html",
         "web/templates/evaluation/macros.html",
         "web/evaluation_charts.py",
-        "web/availability_page.py",
+        "web/views/availability_page.py",
         "web/templates/admin/index.html",
         "web/templates/admin/office.html",
         "web/templates/admin/audit.html",

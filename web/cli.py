@@ -14,13 +14,13 @@ import sys
 from aiohttp import web
 
 from application import administration, reporting
+from application.database import migrate_schema, opened
 from application.retention import PurgeExpired, PurgeReport
 from feedback import export
 from feedback.errors import TooFewAnswers
 from feedback.months import valid_month
 from feedback.report import GROUPS
 from recordings_policy import InvalidPolicy, RetentionPolicy, load_policy
-from storage.db import create_engine, migrate, sessionmaker_for
 from web import admin_cli, privacy_cli
 from web.app import create_app
 from web.drain import handle_sigterm
@@ -36,31 +36,21 @@ logger = logging.getLogger("videoberatung")
 
 async def _migrate(settings: Settings) -> None:
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    try:
-        await migrate(engine)
-    finally:
-        await engine.dispose()
+    await migrate_schema(settings.database_url, settings.database_schema)
 
 
 async def _purge(settings: Settings, policy: RetentionPolicy) -> PurgeReport:
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    try:
-        return await PurgeExpired(sessionmaker_for(engine), policy, settings.clock)()
-    finally:
-        await engine.dispose()
+    async with opened(settings.database_url, settings.database_schema) as db:
+        return await PurgeExpired(db, policy, settings.clock)()
 
 
 async def _create_user(
     settings: Settings, username: str, password: str, role: str, display_name: str, if_none: bool
 ) -> bool:
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    try:
+    async with opened(settings.database_url, settings.database_schema) as db:
         return await administration.create_first_user(
-            sessionmaker_for(engine), username, password, role, display_name, settings.clock(), if_none=if_none
+            db, username, password, role, display_name, settings.clock(), if_none=if_none
         )
-    finally:
-        await engine.dispose()
 
 
 async def _export(
@@ -71,16 +61,13 @@ async def _export(
     month: str | None,
     responses: bool,
 ) -> bytes:
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    try:
-        db, filters = sessionmaker_for(engine), reporting.Filters(office_id, month)
+    filters = reporting.Filters(office_id, month)
+    async with opened(settings.database_url, settings.database_schema) as db:
         if responses:
             return await reporting.export_responses(db, (group,), filters, fmt)
         comparison = group == "comparison"
         groups = () if comparison else (group,)
         return await reporting.export_figures(db, groups, filters, fmt, comparison=comparison, name_version=False)
-    finally:
-        await engine.dispose()
 
 
 _POOLED = (

@@ -14,8 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from application.error_pages import session_facts
 from rooms.errors import InvitationError, InvitationNotYetValid, RoomsError
-from storage import offices, sessions
 from web.cookies import PARTICIPANT_COOKIE, split_participant_cookie
 from web.keys import DB
 
@@ -56,16 +56,12 @@ async def error_context(request: web.Request, exc: BaseException | None) -> dict
     if session_id is None or not _valid_uuid(session_id) or DB not in request.app:
         return context
     try:
-        async with request.app[DB]() as db:
-            session = await sessions.get_session(db, session_id)
-            context["starts_at"] = session.scheduled_at if context["early"] else None
-            if session.office_id is not None:
-                context["office"] = await offices.get_office(db, session.office_id)
-            cookie = split_participant_cookie(request.cookies.get(PARTICIPANT_COOKIE, ""))
-            if cookie is not None:
-                participant = await sessions.find_participant(db, *cookie)
-                if participant is not None and participant.session_id == session_id:
-                    context["session_fallback"] = f"/s/{session_id}/fallback"
+        cookie = split_participant_cookie(request.cookies.get(PARTICIPANT_COOKIE, ""))
+        facts = await session_facts(request.app[DB], session_id, cookie)
+        context["starts_at"] = facts.scheduled_at if context["early"] else None
+        context["office"] = facts.office
+        if facts.own_participant:
+            context["session_fallback"] = f"/s/{session_id}/fallback"
     except (RoomsError, OSError, ValueError):
         pass  # an error page never fails for want of its extras
     return context

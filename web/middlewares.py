@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from storage import users
+from application import login
 from web.bodies import read_form
 from web.cookies import CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE
 from web.i18n import LANGUAGES, STAFF_LANGUAGES, current_language, negotiate, set_pseudo, use_language
@@ -149,8 +149,7 @@ async def login_middleware(request: web.Request, handler: Handler) -> web.Stream
     request["csrf"] = None
     token = request.cookies.get(LOGIN_COOKIE)
     if token and not request.path.startswith(("/static/", "/socket.io/")):
-        async with request.app[DB]() as db:
-            found = await users.find_login_session(db, token, request.app[SETTINGS].clock())
+        found = await login.logged_in(request.app[DB], token, request.app[SETTINGS].clock())
         if found:
             request["account"], request["csrf"] = found
     if is_staff_page(request):

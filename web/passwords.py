@@ -21,7 +21,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from storage.users import use_hash_cost, verify_password
+from application.login import use_hash_cost, verify_password
 from web.settings import Settings
 
 __all__ = ["PasswordChecks", "PasswordChecksBusy", "apply_hash_cost"]

@@ -6,9 +6,9 @@ from aiohttp import web
 
 from application import booking
 from booking.errors import InvalidHours
-from web.availability_page import ABSENCE_FORMAT, availability_page
 from web.i18n import gettext as _
 from web.keys import DB
+from web.views.availability_page import ABSENCE_FORMAT, availability_page
 from web.views.common import form_str, redirect, require_role
 
 __all__ = ["routes"]

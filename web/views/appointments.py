@@ -8,10 +8,10 @@ from application import booking
 from booking.appointment import Status
 from booking.availability import WEEKDAYS, Hours, Schedule, parse_hours
 from booking.errors import InvalidHours
-from web.availability_page import ABSENCE_FORMAT, availability_page
 from web.errors import FormError, domain_title
 from web.i18n import gettext as _
 from web.keys import DB, NOTIFIER
+from web.views.availability_page import ABSENCE_FORMAT, availability_page
 from web.views.common import form_str, now, redirect, require_role
 
 __all__ = ["routes"]

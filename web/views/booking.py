@@ -25,11 +25,11 @@ from booking.phone import display_phone, normalize_phone
 from feedback.tokens import TOKEN_LIFETIME
 from rooms.session import CounselSession
 from web.errors import N_, FormError, domain_title
-from web.feedback_link import booking_feedback_token, remember_feedback_link
 from web.i18n import babel_locale
 from web.i18n import gettext as _
 from web.keys import BOOKING_LIMITER, DB, MANAGE_LINKS
 from web.views.common import form_str, now, redirect
+from web.views.feedback_link import booking_feedback_token, remember_feedback_link
 from web.views.recipient import SID, recipient_of, recipient_page
 
 __all__ = ["routes"]
