@@ -200,7 +200,8 @@ class SignalingServer:
     async def _relay(self, sid: str, event: str, body: dict[str, Any], to: str | None = None) -> None:
         peer = self._call_member(sid)
         assert peer.session_id is not None
-        # The consent gate, from memory only: the relay path does no database I/O.
+        # The consent gate, from memory only: relaying does no database I/O (only the first
+        # offer and answer between two participants are written to the attempt log, after the relay).
         if not peer.consented:
             raise Refusal("consent_required", "Consent is required first.")
         if self.peers.unconsented_in_call(peer.session_id, exclude=peer.participant_id):
