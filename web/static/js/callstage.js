@@ -123,7 +123,8 @@ export class CallStage {
   /** How many remote tiles show: the layout (equal on a desktop, speaker view on a phone). */
   count() {
     const stage = this.remoteVideo?.closest(".stage");
-    if (stage) stage.dataset.tiles = String(1 + this.extraVideos.size);
+    const first = this.remoteVideo.closest(".tile")?.dataset.participant ? 1 : 0;
+    if (stage) stage.dataset.tiles = String(Math.max(1, first + this.extraVideos.size));
   }
 
   release(participant) {
