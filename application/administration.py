@@ -269,9 +269,12 @@ class AuditPage:
     older: int | None  # the id to page on from, if there are more
 
 
-async def audit_page(db: Db, before: int | None) -> AuditPage:
-    """The newest ``AUDIT_PAGE`` entries (before the id given)."""
+async def audit_page(db: Db, before: int | None, office_id: int | None = None) -> AuditPage:
+    """The newest ``AUDIT_PAGE`` entries (before the id given): of ``office_id`` only, or
+    of every office (and of none) for an admin without an office."""
     stmt = select(AuditRow).order_by(AuditRow.id.desc()).limit(AUDIT_PAGE)
+    if office_id is not None:
+        stmt = stmt.where(AuditRow.office_id == office_id)
     if before is not None:
         stmt = stmt.where(AuditRow.id < before)
     async with db() as session:

@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from application.calls import rating_context
 from booking.errors import BookingNotFound
 from feedback.errors import TokenInvalid
 from feedback.questionnaire import Answers, Rating
-from feedback.tokens import FeedbackContext, channel_for_outcome, looks_like_token, month_of
+from feedback.tokens import FeedbackContext, looks_like_token
 from rooms.errors import SessionNotFound
 from rooms.session import CounselSession
 from storage import ballots, bookings, sessions
@@ -32,20 +33,11 @@ __all__ = [
     "offer_session_token",
     "rate_session",
     "rateable_session",
-    "session_context",
     "submit_answers",
     "was_rated",
 ]
 
 Db = async_sessionmaker[AsyncSession]
-
-
-def session_context(session: CounselSession) -> FeedbackContext | None:
-    """What an answer about ``session`` may carry; None when there is nothing to rate."""
-    channel = channel_for_outcome(session.outcome.value if session.outcome else None)
-    if channel is None or session.ended_at is None:
-        return None
-    return FeedbackContext(session.group.value, session.office_id, channel, month_of(session.ended_at))
 
 
 async def check_token(db: Db, token: str, now: datetime) -> FeedbackContext:
@@ -83,7 +75,7 @@ async def rateable_session(
         counsel = await sessions.get_session(session, session_id)
     if counsel.caseworker_id != caseworker_id:
         raise SessionNotFound()
-    return counsel, session_context(counsel)
+    return counsel, rating_context(counsel)
 
 
 async def rate_session(db: Db, session_id: str, context: FeedbackContext, rating: Rating) -> None:

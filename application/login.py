@@ -68,7 +68,7 @@ async def log_in(db: Sessions, verify: Verify, username: str, password: str, mom
     async with db.begin() as tx:
         await login_throttle.clear(tx, username)
         token, _csrf = await users.open_login_session(tx, account, moment)
-        await audit.audit(tx, "login.ok", moment, f"role={account.role}")
+        await audit.audit(tx, "login.ok", moment, f"role={account.role}", office_id=account.office_id)
     return LoggedIn(account, token)
 
 

@@ -1,129 +1,188 @@
 """Reporting: the evaluation page, its print view, the exports and ``videoberatung export``.
 
-Each use case reads in one transaction; the figures are computed here from the rows the
-stores return (``storage.feedback``, ``storage.evaluation`` only read rows). The answers
-are read once per request, for every group asked for at once; SGB II and SGB III are
-still reported apart, never pooled.
+Every figure is read from the grid (``feedback.grid``): per group and questionnaire
+version the suppression is planned once over every office x every closed month, from all
+stored rows, and every request (one office or all, one period of the grid) reads its
+cells from that plan, so the same cell is always shown or always hidden and no two
+requests can be subtracted. Planning takes seconds; ``Reporting`` keeps each group's plan
+until the data change (a cheap fingerprint, ``storage.evaluation.data_state``) or another
+month closes. SGB II and SGB III are planned and reported apart, never pooled.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from feedback import export
 from feedback.errors import PooledRequest, TooFewAnswers
-from feedback.evaluation import Evaluation, GroupInputs, build_details, build_evaluation
-from feedback.months import month_bounds
+from feedback.evaluation import Evaluation, build_evaluation
+from feedback.grid import ALL_OFFICES
+from feedback.grid_figures import GroupGrid, build_group_grid
+from feedback.grid_report import grid_details, grid_report
+from feedback.periods import Period, closed_through, month_span
 from feedback.questionnaire import VERSION
-from feedback.report import GROUPS, GroupReport, build_report, require_group
+from feedback.report import GROUPS, require_group
 from feedback.suppression import shown
-from storage import evaluation as evaluation_rows
+from storage import evaluation as grid_rows
 from storage import feedback as feedback_rows
 
-__all__ = ["Filters", "evaluation", "evaluation_page", "export_figures", "export_responses", "offices"]
+__all__ = ["Filters", "Page", "Reporting"]
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Which answers a report counts: one office or all, one month or all, one version."""
+    """Which cell of the grid a report shows: one office or all, one period, one version."""
 
     office_id: int | None = None
-    month: str | None = None
+    period: Period = field(default_factory=lambda: Period("all"))
     version: str = VERSION
 
-    def as_export(self) -> dict[str, Any]:
-        return {"office": self.office_id, "month": self.month, "questionnaire_version": self.version}
+    def as_export(self, *, version: bool = True) -> dict[str, Any]:
+        named: dict[str, Any] = {"office": self.office_id, "period": self.period.key}
+        return {**named, "questionnaire_version": self.version} if version else named
 
 
-async def _group(
-    db: AsyncSession, group: str, stored: list[feedback_rows.StoredResponse], filters: Filters
-) -> tuple[GroupReport, GroupInputs]:
-    """One group's report and the inputs of its further tables, from its answers read already."""
-    office_id, month = filters.office_id, filters.month
-    since, until = month_bounds(month) if month else (None, None)
-    rated = await feedback_rows.ratings(db, group, office_id=office_id, month=month)
-    report = build_report(
+@dataclass(frozen=True)
+class Page:
+    """What the page and its print view show: the evaluation, the offices to choose from
+    and the months the grid covers (its periods are ``periods_of(calendar)``)."""
+
+    evaluation: Evaluation
+    offices: list[tuple[int, str]]
+    calendar: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Every row the grids of both groups are planned from."""
+
+    ballots: dict[str, list[Any]]
+    offers: dict[str, dict[tuple[int, str, str], int]]
+    sessions: dict[str, list[tuple[int, str, str]]]
+    ratings: dict[str, list[Any]]
+    offices: list[int]
+
+    def calendar(self, last: str) -> tuple[str, ...]:
+        """Every month from the earliest in any table (both groups: one calendar) to ``last``."""
+        months = [b.month for rows in self.ballots.values() for b in rows]
+        months += [m for rows in self.offers.values() for (_o, m, _c) in rows]
+        months += [m for rows in self.sessions.values() for (_o, m, _x) in rows]
+        months += [m for rows in self.ratings.values() for (_o, m, _r) in rows]
+        return month_span(min(months), last) if months else ()
+
+
+async def _read_rows(db: AsyncSession) -> _Rows:
+    return _Rows(
+        await grid_rows.ballots(db, GROUPS),
+        await grid_rows.offers(db, GROUPS),
+        await grid_rows.sessions(db, GROUPS),
+        await grid_rows.ratings(db, GROUPS),
+        await grid_rows.office_ids(db),
+    )
+
+
+class Reporting:
+    """The reporting use cases, with the planned grids they share (one owner per process,
+    made in the composition root; the CLI makes its own)."""
+
+    def __init__(self, db: async_sessionmaker[AsyncSession], clock: Callable[[], datetime]) -> None:
+        self._db = db
+        self._clock = clock
+        self._state: tuple[object, ...] | None = None
+        self._grids: dict[tuple[str, str, str], GroupGrid] = {}
+        self._calendar: tuple[str, ...] = ()
+        self._lock = asyncio.Lock()
+        self.plans = 0  # grids planned so far (each takes seconds): tests read it
+
+    async def _grids_for(
+        self, session: AsyncSession, groups: tuple[str, ...], version: str
+    ) -> tuple[list[GroupGrid], tuple[str, ...]]:
+        """The groups' grids, planned once per version, last closed month and data state."""
+        last = closed_through(self._clock())
+        async with self._lock:
+            state = await grid_rows.data_state(session)
+            if (state, last) != self._state:  # the data changed or another month closed
+                self._state, self._grids, self._calendar = (state, last), {}, ()
+            missing = [g for g in groups if (g, version, last) not in self._grids]
+            if missing:
+                rows = await _read_rows(session)
+                calendar = rows.calendar(last)
+                for group in missing:
+                    self._grids[(group, version, last)] = await asyncio.to_thread(_plan, rows, group, version, calendar)
+                    self.plans += 1
+                self._calendar = calendar
+            return [self._grids[(g, version, last)] for g in groups], self._calendar
+
+    async def _evaluate(self, session: AsyncSession, groups: tuple[str, ...], filters: Filters) -> Evaluation:
+        grids, _calendar = await self._grids_for(session, groups, filters.version)
+        office = ALL_OFFICES if filters.office_id is None else filters.office_id
+        reports = [grid_report(grid, office, filters.period) for grid in grids]
+        details = [grid_details(g, r, office, filters.period) for g, r in zip(grids, reports, strict=True)]
+        return build_evaluation(reports, details)
+
+    async def evaluation(self, groups: tuple[str, ...], filters: Filters) -> Evaluation:
+        """Report, further tables and (with both groups) the comparison of one cell of the
+        grid; the report's answers are those of questionnaire ``filters.version``."""
+        for group in groups:
+            require_group(group)
+        async with self._db() as session:
+            return await self._evaluate(session, groups, filters)
+
+    async def evaluation_page(self, filters: Filters) -> Page:
+        """The evaluation page and its print view: both groups side by side, the offices
+        and the grid's months, read in one transaction."""
+        async with self._db() as session:
+            result = await self._evaluate(session, GROUPS, filters)
+            _grids, calendar = await self._grids_for(session, GROUPS, filters.version)
+            return Page(result, await feedback_rows.offices(session), calendar)
+
+    async def export_responses(self, groups: tuple[str, ...], office_id: int | None, fmt: str) -> bytes:
+        """One group's anonymised answers (every month: no period filter); ``TooFewAnswers``
+        below the smallest cell shown."""
+        if len(groups) != 1:
+            raise PooledRequest(groups)
+        group = require_group(groups[0])
+        async with self._db() as session:
+            stored = await feedback_rows.responses(session, (group,), office_id=office_id)
+        rows = export.anonymous_rows(feedback_rows.records(stored))
+        if not shown(len(rows)):
+            raise TooFewAnswers()
+        return export.export_responses(group, rows, fmt)
+
+    async def export_figures(
+        self,
+        groups: tuple[str, ...],
+        filters: Filters,
+        fmt: str,
+        *,
+        comparison: bool = False,
+        name_version: bool = True,
+    ) -> bytes:
+        """The figures of the groups asked for, each kept apart (or the comparison of both);
+        ``name_version`` names the questionnaire version among the filters written out."""
+        if not comparison and (not groups or len(set(groups)) != len(groups)):
+            raise PooledRequest(groups)
+        result = await self.evaluation(GROUPS if comparison else groups, filters)
+        if comparison:
+            return export.export_comparison(result, fmt, filters.as_export(version=False))
+        named = filters.as_export(version=name_version)
+        return export.export_reports(list(result.reports), fmt, named, evaluation=result)
+
+
+def _plan(rows: _Rows, group: str, version: str, calendar: tuple[str, ...]) -> GroupGrid:
+    return build_group_grid(
         group,
-        [r.answers for r in stored if r.version == filters.version],
-        rated,
-        await feedback_rows.session_outcomes(db, group, office_id=office_id, since=since, until=until),
-        version=filters.version,
-        offers=await feedback_rows.offer_counts(db, group, office_id=office_id, month=month),
-        # Response rates count the answers of every version.
-        answer_channels=[r.context.channel for r in stored],
+        rows.ballots[group],
+        rows.offices,
+        calendar,
+        version=version,
+        offers=rows.offers[group],
+        sessions=rows.sessions[group],
+        ratings=rows.ratings[group],
     )
-    inputs = GroupInputs(
-        responses=[(s.context.month, s.answers) for s in stored],
-        ratings=rated,
-        sessions=await evaluation_rows.session_months(db, group, office_id=office_id, month=month),
-        checks=await evaluation_rows.check_counts(db, group, month=month),
-    )
-    return report, inputs
-
-
-async def _evaluate(db: AsyncSession, groups: tuple[str, ...], filters: Filters) -> Evaluation:
-    stored = await feedback_rows.responses(db, groups, office_id=filters.office_id, month=filters.month)
-    parts = [await _group(db, g, [s for s in stored if s.context.group == g], filters) for g in groups]
-    return build_evaluation([r for r, _ in parts], [build_details(r, inputs) for r, inputs in parts])
-
-
-async def evaluation(db: async_sessionmaker[AsyncSession], groups: tuple[str, ...], filters: Filters) -> Evaluation:
-    """Report, further tables and (with both groups) the comparison, for the filters given;
-    the report's answers are those of questionnaire ``filters.version`` (versions are never pooled)."""
-    for group in groups:
-        require_group(group)
-    async with db() as session:
-        return await _evaluate(session, groups, filters)
-
-
-async def evaluation_page(
-    db: async_sessionmaker[AsyncSession], filters: Filters
-) -> tuple[Evaluation, list[tuple[int, str]]]:
-    """The evaluation page and its print view: both groups side by side, and the offices
-    to filter by, read in one transaction."""
-    async with db() as session:
-        return await _evaluate(session, GROUPS, filters), await feedback_rows.offices(session)
-
-
-async def offices(db: async_sessionmaker[AsyncSession]) -> list[tuple[int, str]]:
-    """(id, name) of every office, by name: the filter's choices."""
-    async with db() as session:
-        return await feedback_rows.offices(session)
-
-
-async def export_responses(
-    db: async_sessionmaker[AsyncSession], groups: tuple[str, ...], filters: Filters, fmt: str
-) -> bytes:
-    """One group's anonymised answers; ``TooFewAnswers`` below the smallest cell shown."""
-    if len(groups) != 1:
-        raise PooledRequest(groups)
-    group = require_group(groups[0])
-    async with db() as session:
-        stored = await feedback_rows.responses(session, (group,), office_id=filters.office_id, month=filters.month)
-    rows = export.anonymous_rows(feedback_rows.records(stored))
-    if not shown(len(rows)):
-        raise TooFewAnswers()
-    return export.export_responses(group, rows, fmt)
-
-
-async def export_figures(
-    db: async_sessionmaker[AsyncSession],
-    groups: tuple[str, ...],
-    filters: Filters,
-    fmt: str,
-    *,
-    comparison: bool = False,
-    name_version: bool = True,
-) -> bytes:
-    """The figures of the groups asked for, each kept apart (or the comparison of both);
-    ``name_version`` names the questionnaire version among the filters written out."""
-    if not comparison and (not groups or len(set(groups)) != len(groups)):
-        raise PooledRequest(groups)
-    result = await evaluation(db, GROUPS if comparison else groups, filters)
-    if comparison:
-        return export.export_comparison(result, fmt, {"office": filters.office_id, "month": filters.month})
-    named = filters.as_export() if name_version else {"office": filters.office_id, "month": filters.month}
-    return export.export_reports(list(result.reports), fmt, named, evaluation=result)

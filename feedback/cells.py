@@ -14,7 +14,8 @@ from feedback.statistics import wilson
 
 __all__ = ["CELL_COLUMNS", "Cell", "share", "hidden", "cell_row"]
 
-CELL_COLUMNS = ("table", "metric", "category", "month", "n", "count", "estimate", "low", "high", "suppressed", "note")
+# "period": the month or quarter of a trend point (its grid key); empty elsewhere.
+CELL_COLUMNS = ("table", "metric", "category", "period", "n", "count", "estimate", "low", "high", "suppressed", "note")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def hidden(table: str, metric: str, category: str = "", month: str = "") -> Cell
 def cell_row(cell: Cell) -> dict[str, Any]:
     """The cell as an export row, estimates rounded to four places."""
     row = asdict(cell)
+    row["period"] = row.pop("month")
     for key in ("estimate", "low", "high"):
         if row[key] is not None:
             row[key] = round(row[key], 4)

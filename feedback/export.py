@@ -43,11 +43,9 @@ __all__ = [
 
 FORMATS = ("csv", "xlsx", "json")
 FIGURE_COLUMNS = ("metric", "category", "n", "count", "estimate", "low", "high", "suppressed")
+_CONTEXT_COLUMNS = ("office", "month", "channel", "questionnaire_version")
 RESPONSE_COLUMNS = (
-    "office",
-    "month",
-    "channel",
-    "questionnaire_version",
+    *_CONTEXT_COLUMNS,
     "recommend",
     "next_by_video",
     "why_not_video",
@@ -60,15 +58,8 @@ RESPONSE_COLUMNS = (
 )
 # Generalised (blanked) in this order until every combination is shared by >= k rows.
 QUASI_IDENTIFIERS = ("device", "channel", "month", "office")
-_ANSWER_FIELDS = (
-    "recommend",
-    "next_by_video",
-    "why_not_video",
-    "why_not_recommend",
-    "satisfaction",
-    "technical_quality",
-    "setup_help",
-)
+# Blanked where "not asked" or "keine Angabe"; the context, the device and the comment are set apart.
+_ANSWER_FIELDS = tuple(c for c in RESPONSE_COLUMNS if c not in (*_CONTEXT_COLUMNS, "device", "comment"))
 
 # What the JSON says about how its figures were made (see docs/evaluation.md).
 METHODS = {

@@ -19,6 +19,7 @@ from feedback.periods import Period
 from feedback.questionnaire import NO_ANSWER, NOT_ASKED, QUESTIONS, Answers, Rating
 from feedback.report import CHANNELS, OUTCOMES, Figure, distributions_for, require_group
 from feedback.statistics import mean_interval, wilson
+from feedback.suppression import shown
 
 __all__ = [
     "NO_OFFICE",
@@ -31,6 +32,8 @@ __all__ = [
     "gap_cell",
     "response_rates",
     "mean_figure",
+    "asked_base",
+    "VIDEO_ONLY",
 ]
 
 NO_OFFICE = 0  # the pseudo-office of answers that carry none; never asked for on its own
@@ -63,19 +66,37 @@ class GroupGrid:
     ratings: Mapping[str, GridTable]  # effort, technical_quality -> caseworker ratings by step
 
 
+VIDEO_ONLY = ("device", "setup_help")  # asked after a video session only (issue 26)
+
+
 def _categories(metric: str, version: str) -> tuple[str, ...]:
     if metric in SCALES:
         return (*SCALE, NO_ANSWER)  # "keine Angabe" or not asked: stored as None
     # Version 1 had no "keine Angabe": no structural zero cell for it.
     options = _OPTIONS[metric]
-    return options if version != "1" else tuple(o for o in options if o != NO_ANSWER)
+    options = options if version != "1" else tuple(o for o in options if o != NO_ANSWER)
+    # The device questions keep "not asked" (after a phone or in-person appointment) as a
+    # category of their own on the respondents' grid: their shares are over those asked,
+    # the n minus "not asked", both shown cells (``asked_base``), so no new relation.
+    return (*options, NOT_ASKED) if metric in VIDEO_ONLY else options
 
 
 def _value(answers: Answers, metric: str) -> str:
-    # "Not asked" (None, or NOT_ASKED: the device after a phone call) and "keine Angabe"
-    # count as one category, as on every page: every question keeps the grid's units.
+    # "Not asked" (None) and "keine Angabe" count as one category, as on every page:
+    # every question keeps the grid's units. The device questions keep NOT_ASKED apart.
     value = getattr(answers, metric)
-    return NO_ANSWER if value is None or value == NOT_ASKED else str(value)
+    if value == NOT_ASKED:
+        return NOT_ASKED if metric in VIDEO_ONLY else NO_ANSWER
+    return NO_ANSWER if value is None else str(value)
+
+
+def asked_base(table: GridTable, office: int | None, period: Period) -> int | None:
+    """Those asked a video-only question in one cell: its n minus "not asked", or None
+    when either is hidden or fewer than ``MIN_CELL`` were asked."""
+    n, not_asked = table.n(office, period), table.count(office, period, NOT_ASKED)
+    if n is None or not_asked is None or not shown(n - not_asked):
+        return None
+    return n - not_asked
 
 
 def _population(

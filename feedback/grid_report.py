@@ -12,8 +12,20 @@ from feedback.cells import Cell, hidden, share
 from feedback.channels import channel_cells
 from feedback.evaluation import GroupDetails
 from feedback.grid import GridTable
-from feedback.grid_figures import SCALE, GroupGrid, gap_cell, mean_figure, reason_cells, response_rates, trend_cells
+from feedback.grid_figures import (
+    SCALE,
+    VIDEO_ONLY,
+    GroupGrid,
+    asked_base,
+    gap_cell,
+    mean_figure,
+    reason_cells,
+    response_rates,
+    trend_cells,
+)
 from feedback.periods import Period
+from feedback.questionnaire import NOT_ASKED
+from feedback.reasons import ALIASES
 from feedback.report import Figure, GroupReport
 from feedback.statistics import wilson
 from feedback.trend import SERIES
@@ -23,8 +35,12 @@ __all__ = ["grid_report", "grid_details"]
 
 def _distribution(table: GridTable, metric: str, office: int | None, period: Period) -> list[Figure]:
     n = table.n(office, period)
+    categories = table.categories
+    if metric in VIDEO_ONLY:  # shares over those asked: after a video session
+        n = asked_base(table, office, period)
+        categories = tuple(c for c in categories if c != NOT_ASKED)
     figures = []
-    for category in table.categories:
+    for category in categories:
         count = table.count(office, period, category)
         if count is None or n is None:
             figures.append(Figure(metric, category, None, None, None, None, None, True))
@@ -78,8 +94,21 @@ def grid_details(grid: GroupGrid, report: GroupReport, office: int | None, perio
     gap = gap_cell(grid, office, period)
     tables = {
         "gap": (Cell("gap", gap.metric, "", "", gap.n, None, gap.estimate, None, None, gap.suppressed, gap.note),),
+        # the questionnaire's codes under the reasons table's names (``feedback.reasons``)
         "reasons": tuple(
-            Cell(c.table, c.metric, c.category, "", c.n, c.count, c.estimate, c.low, c.high, c.suppressed, c.note)
+            Cell(
+                c.table,
+                c.metric,
+                ALIASES.get(c.category, c.category),
+                "",
+                c.n,
+                c.count,
+                c.estimate,
+                c.low,
+                c.high,
+                c.suppressed,
+                c.note,
+            )
             for c in reason_cells(grid, office, period)
         ),
         "equipment": (),

@@ -82,103 +82,78 @@ WHY_NOT_VIDEO = (
     ("other", N_("Other reason")),
 )
 
+
+def _choice(
+    name: str, label: str, options: tuple[tuple[str, str], ...], *, video_only: bool = False, follow_up_hint: str = ""
+) -> Question:
+    """A version-2 choice: optional, "keine Angabe" as its last option; with a hint, a follow-up."""
+    return Question(
+        name,
+        label,
+        "choice",
+        options + (_NA,),
+        required=False,
+        video_only=video_only,
+        no_answer=True,
+        follow_up=bool(follow_up_hint),
+        hint=follow_up_hint,
+    )
+
+
+def _scale(name: str, label: str, low: str, high: str, *, video_only: bool = False) -> Question:
+    """A version-2 scale: optional, with "keine Angabe"."""
+    return Question(
+        name, label, "scale", required=False, video_only=video_only, low_label=low, high_label=high, no_answer=True
+    )
+
+
 QUESTIONS: tuple[Question, ...] = (
-    Question(
-        "recommend",
-        N_("Would you recommend counselling by video to others?"),
-        "choice",
-        _YES_NO_DK + (_NA,),
-        required=False,
-        no_answer=True,
-    ),
-    Question(
-        "next_by_video",
-        N_("Would you like your next appointment to be by video?"),
-        "choice",
-        _YES_NO_DK + (_NA,),
-        required=False,
-        no_answer=True,
-    ),
-    Question(
+    _choice("recommend", N_("Would you recommend counselling by video to others?"), _YES_NO_DK),
+    _choice("next_by_video", N_("Would you like your next appointment to be by video?"), _YES_NO_DK),
+    _choice(
         "why_not_video",
         N_("Why not by video next time?"),
-        "choice",
-        WHY_NOT_VIDEO + (_NA,),
-        required=False,
-        no_answer=True,
-        follow_up=True,
-        hint=N_("Only if you would recommend video counselling but do not want your next appointment by video."),
+        WHY_NOT_VIDEO,
+        follow_up_hint=N_(
+            "Only if you would recommend video counselling but do not want your next appointment by video."
+        ),
     ),
-    Question(
+    _choice(
         "why_not_recommend",
         N_("Why would you not recommend counselling by video to others?"),
-        "choice",
-        WHY_NOT_VIDEO + (_NA,),
-        required=False,
-        no_answer=True,
-        follow_up=True,
-        hint=N_("Only if you want your next appointment by video but would not recommend it to others."),
+        WHY_NOT_VIDEO,
+        follow_up_hint=N_("Only if you want your next appointment by video but would not recommend it to others."),
     ),
-    Question(
+    _scale(
         "satisfaction",
         N_("How satisfied are you with this conversation overall?"),
-        "scale",
-        required=False,
-        low_label=N_("not at all satisfied"),
-        high_label=N_("very satisfied"),
-        no_answer=True,
+        N_("not at all satisfied"),
+        N_("very satisfied"),
     ),
-    Question(
+    _scale(
         "technical_quality",
         N_("How good were picture and sound?"),
-        "scale",
-        required=False,
+        N_("very poor"),
+        N_("very good"),
         video_only=True,
-        low_label=N_("very poor"),
-        high_label=N_("very good"),
-        no_answer=True,
     ),
-    Question(
+    _choice(
         "device",
         N_("Which device did you use?"),
-        "choice",
-        (
-            ("smartphone", N_("Smartphone")),
-            ("tablet", N_("Tablet")),
-            ("computer", N_("Computer or laptop")),
-            _NA,
-        ),
-        required=False,
+        (("smartphone", N_("Smartphone")), ("tablet", N_("Tablet")), ("computer", N_("Computer or laptop"))),
         video_only=True,
-        no_answer=True,
     ),
-    Question(
-        "setup_help",
-        N_("Did someone help you set up the device?"),
-        "choice",
-        _YES_NO_DK[:2] + (_NA,),
-        required=False,
-        video_only=True,
-        no_answer=True,
-    ),
+    _choice("setup_help", N_("Did someone help you set up the device?"), _YES_NO_DK[:2], video_only=True),
     Question("comment", N_("Anything else you would like to tell us? (optional)"), "text", required=False),
 )
 
-RATING_QUESTIONS: tuple[Question, ...] = (
-    Question(
-        "effort",
-        N_("Effort compared with an appointment in person"),
-        "scale",
-        low_label=N_("much less"),
-        high_label=N_("much more"),
-    ),
-    Question(
-        "technical_quality",
-        N_("Technical quality of the conversation"),
-        "scale",
-        low_label=N_("very poor"),
-        high_label=N_("very good"),
-    ),
+
+RATING_QUESTIONS: tuple[Question, ...] = tuple(
+    Question(name, label, "scale", low_label=low, high_label=high)
+    for name, label, low, high in (
+        ("effort", N_("Effort compared with an appointment in person"), N_("much less"), N_("much more")),
+        ("technical_quality", N_("Technical quality of the conversation"), N_("very poor"), N_("very good")),
+    )
 )
 
 

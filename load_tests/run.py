@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from load_tests import admissions, browser, harness, layouts, peers, targets
+from load_tests import admissions, browser, firefox_bench, harness, layouts, peers, targets
 
 RESULTS = Path(__file__).parent / "results"
 DOC = Path(__file__).parent.parent / "docs" / "performance.md"
@@ -37,6 +37,9 @@ class Sizes:
     aiortc_pairs: int = 10
     # "ours" only: real Chromium call set-ups, admit click to video on both pages.
     browser_calls: int = 10
+    # "ours" only: as many calls with the recipient in Firefox ESR, and each data mode's MB
+    # per minute in Firefox (load_tests/firefox_bench.py).
+    firefox: bool = True
     # "ours" only: set-ups and admissions again on PostgreSQL and on two nodes with Redis
     # (load_tests/layouts.py), the same sizes as above.
     layouts: bool = True
@@ -64,6 +67,7 @@ class Sizes:
             admits=[(5, 20), (5, 0)],
             aiortc_pairs=2,
             browser_calls=2,
+            firefox=False,  # tests/test_firefox.py drives Firefox in the suite
         )
 
 
@@ -112,7 +116,8 @@ async def run(sizes: Sizes, names: list[str], backends: layouts.Backends | None 
                 need = max([sizes.pairs, *sizes.setups, sizes.aiortc_pairs, *(n // 2 for n in sizes.idle)])
                 # Admission is for good: every waiting-room run needs recipients of its own,
                 # and so does each browser call (plus one for the waiting-room page load).
-                waiting = sum(n for n, _ in sizes.admits) + sizes.browser_calls + 1
+                # Firefox (recipient) calls as many as Chromium's, and one for the data modes.
+                waiting = sum(n for n, _ in sizes.admits) + (2 if sizes.firefox else 1) * sizes.browser_calls + 2
                 made.append(await targets.ours(Path(tmp) / "ours", need, waiting=waiting, fresh=1))
             elif name == "bare":
                 made.append(targets.bare())
@@ -160,6 +165,12 @@ async def run(sizes: Sizes, names: list[str], backends: layouts.Backends | None 
                         recipient = t.pairs[0]
                         admitted = targets.Guest(recipient.headers[1], recipient.auth[1])
                         results[t.name]["pages"] = await browser.pages(t, t.fresh[0], page_guest, admitted)
+                    if sizes.firefox and sizes.browser_calls and firefox_bench.available():
+                        await t.restart()
+                        results[t.name]["firefox"] = await firefox_bench.admissions(
+                            t, [next(guests) for _ in range(sizes.browser_calls)]
+                        )
+                        results[t.name]["firefox_modes"] = await firefox_bench.data_modes(t, next(guests))
                 if sizes.layouts and "ours" in results:
                     await asyncio.gather(*(t.stop() for t in made))  # the layouts have the machine to themselves
                     found_layouts = await layouts.run(
@@ -298,6 +309,22 @@ def table(report: dict[str, Any]) -> str:
         line(
             f"{r['calls']} Chromium calls, admit click to both call pages loaded: p50 ms", ours_only(r["pages_p50_ms"])
         )
+    if "firefox" in res.get("ours", {}):
+        r = res["ours"]["firefox"]
+        line(
+            f"{r['calls']} calls, recipient in Firefox, caseworker in Chromium, admit click to video: p50 ms",
+            ours_only(r["p50_ms"]),
+        )
+    modes = res.get("ours", {}).get("firefox_modes", {})
+    for mode in ("normal", "low", "audio"):
+        if mode in modes:
+            bound = modes["bounds_mb"].get(mode)
+            limit = f" (bound {bound})" if bound else ""
+            for engine in ("firefox", "chromium"):
+                line(
+                    f"data mode {mode}, {engine} page: MB per minute both ways{limit}",
+                    ours_only(modes[mode][f"{engine}_mb"]),
+                )
     for r in res.get("ours", {}).get("pages", []):
         line(f"slow 3G, {r['page']} page: KB on the wire", ours_only(round(r["bytes"] / 1000, 1)))
         line(f"slow 3G, {r['page']} page: ms until usable", ours_only(r["usable_ms"]))
@@ -324,6 +351,11 @@ def table(report: dict[str, Any]) -> str:
         r = ours["browser"]
         incomplete.append(
             f"- ours: {r['connected']} of {r['calls']} Chromium calls showed video ({'; '.join(r['failures'])})"
+        )
+    if "firefox" in ours and ours["firefox"]["connected"] < ours["firefox"]["calls"]:
+        r = ours["firefox"]
+        incomplete.append(
+            f"- ours: {r['connected']} of {r['calls']} Firefox calls showed video ({'; '.join(r['failures'])})"
         )
     if "aiortc" in ours and ours["aiortc"]["connected"] < ours["aiortc"]["pairs"]:
         r = ours["aiortc"]

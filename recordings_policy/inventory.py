@@ -27,7 +27,8 @@ __all__ = [
     "Basis",
     "Retention",
     "Item",
-    "column_items",
+    "Table",
+    "table_items",
     "INVENTORY",
     "items_of",
     "by_name",
@@ -108,20 +109,24 @@ class Item:
         return self.name.split(".", 1)[0] if self.kind is Kind.COLUMN else ""
 
 
-def column_items(
-    table: str,
-    *,
-    persons: tuple[Person, ...],
-    basis: Basis,
-    retention: Retention,
-    deleted_by: str | None,
-    data_class: str,
-    columns: dict[str, str],
-) -> tuple[Item, ...]:
-    """One item per column of ``table``, all with the same person, basis, retention and deleter."""
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One table: who its columns are about, why and how long they are kept, what deletes them."""
+
+    name: str
+    persons: tuple[Person, ...]
+    basis: Basis
+    retention: Retention
+    deleted_by: str | None
+    columns: dict[str, str]  # column -> purpose
+
+
+def table_items(data_class: str, *tables: Table) -> tuple[Item, ...]:
+    """One item per column of each table, all in the document group ``data_class``."""
     return tuple(
-        Item(Kind.COLUMN, f"{table}.{column}", purpose, persons, basis, retention, deleted_by, data_class)
-        for column, purpose in columns.items()
+        Item(Kind.COLUMN, f"{t.name}.{column}", purpose, t.persons, t.basis, t.retention, t.deleted_by, data_class)
+        for t in tables
+        for column, purpose in t.columns.items()
     )
 
 

@@ -7,13 +7,8 @@ from recordings_policy.retention import Category
 
 __all__ = ["RUNTIME_ITEMS"]
 
-R, C, T, A, E = (
-    Person.RECIPIENT,
-    Person.CASEWORKER,
-    Person.INTERPRETER,
-    Person.ADMIN,
-    Person.EVALUATOR,
-)  # T: third person
+R, T = Person.RECIPIENT, Person.INTERPRETER  # T: third person
+C, A, E = Person.CASEWORKER, Person.ADMIN, Person.EVALUATOR
 EVERYONE = (R, T, C, A, E)
 LIVE = "Laufzeitdaten (Redis)"
 COOKIES = "Cookies"
@@ -66,6 +61,13 @@ _REDIS = (
         (R, T, C),
         "bis zum Ablauf der Frist (REJOIN_GRACE_SECONDS)",
         "signaling.presence:RedisPresence.lapsed",
+    ),
+    _redis(
+        "{prefix}:sockets:{participant}",
+        "offene Verbindungen einer pseudonymen Person auf allen Knoten (Verbindungskennungen), für die Obergrenze",
+        (R, T, C),
+        "TTL (PRESENCE_TTL_SECONDS), erneuert solange eine Verbindung besteht",
+        "signaling.presence:RedisPresence.release",
     ),
     _redis(
         "{prefix}:socketio",

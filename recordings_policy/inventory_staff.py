@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recordings_policy.inventory import Basis, Item, Person, Retention, column_items
+from recordings_policy.inventory import Basis, Item, Person, Retention, Table, table_items
 from recordings_policy.retention import Category
 
 __all__ = ["STAFF_ITEMS"]
@@ -15,15 +15,15 @@ ACCOUNT = Retention("solange das Konto besteht; Deaktivierung beendet die Nutzun
 ORGANISATION = Retention("solange die Dienststelle den Dienst nutzt")
 
 
-_STAFF = (
-    column_items(
+_STAFF = table_items(
+    "Konten der Beschäftigten",
+    Table(
         "users",
-        persons=(C, A, E),
-        basis=Basis.EMPLOYEES,
-        retention=ACCOUNT,
-        deleted_by=None,
-        data_class="Konten der Beschäftigten",
-        columns={
+        (C, A, E),
+        Basis.EMPLOYEES,
+        ACCOUNT,
+        None,
+        {
             "id": "Kennung des Kontos",
             "username": "Anmeldename",
             "display_name": "angezeigter Name (für die leistungsberechtigte Person sichtbar)",
@@ -33,109 +33,107 @@ _STAFF = (
             "created_at": "Anlagezeitpunkt",
             "active": "ob das Konto aktiv ist",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "login_sessions",
-        persons=(C, A, E),
-        basis=Basis.SECURITY,
-        retention=Retention("bis zur Abmeldung oder zum Ablauf (10 Stunden)"),
-        deleted_by=PURGE,
-        data_class="Konten der Beschäftigten",
-        columns={
+        (C, A, E),
+        Basis.SECURITY,
+        Retention("bis zur Abmeldung oder zum Ablauf (10 Stunden)"),
+        PURGE,
+        {
             "token_hash": "Hash des Anmelde-Cookies",
             "user_id": "angemeldetes Konto",
             "csrf_token": "Schutz gegen Cross-Site-Request-Forgery",
             "created_at": "Anmeldezeitpunkt",
             "expires_at": "Ablauf",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "password_links",
-        persons=(C, A, E),
-        basis=Basis.SECURITY,
-        retention=Retention("bis zur Nutzung oder zum Ablauf (72 Stunden)"),
-        deleted_by="storage.accounts:use_password_link",
-        data_class="Konten der Beschäftigten",
-        columns={"token_hash": "Hash des Links zum Setzen des Passworts", "user_id": "Konto", "expires_at": "Ablauf"},
-    )
-    + column_items(
+        (C, A, E),
+        Basis.SECURITY,
+        Retention("bis zur Nutzung oder zum Ablauf (72 Stunden)"),
+        "storage.accounts:use_password_link",
+        {"token_hash": "Hash des Links zum Setzen des Passworts", "user_id": "Konto", "expires_at": "Ablauf"},
+    ),
+) + table_items(
+    "Protokolle",
+    Table(
         "login_throttle",
-        persons=(C, A, E),
-        basis=Basis.SECURITY,
-        retention=LOGS,
-        deleted_by=PURGE,
-        data_class="Protokolle",
-        columns={
+        (C, A, E),
+        Basis.SECURITY,
+        LOGS,
+        PURGE,
+        {
             "key_hash": "Hash des Anmeldenamens (gegen Passwort-Raten)",
             "failures": "Zahl der Fehlversuche",
             "window_start": "Beginn des Zählfensters",
             "locked_until": "Sperre bis",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "audit_log",
-        persons=(C, A),
-        basis=Basis.SECURITY,
-        retention=LOGS,
-        deleted_by=PURGE,
-        data_class="Protokolle",
-        columns={
+        (C, A),
+        Basis.SECURITY,
+        LOGS,
+        PURGE,
+        {
             "id": "laufende Nummer",
             "at": "Zeitpunkt",
             "event": "Art des Ereignisses (Anmeldung, Zulassung, Löschlauf, ...)",
             "detail": "Kennungen und Zahlen, keine Namen, Tokens oder Telefonnummern",
+            "office_id": "Dienststelle, die der Eintrag betrifft (wer ihn in der Verwaltung lesen darf)",
         },
-    )
+    ),
 )
 
-_PLANNING = (
-    column_items(
+_PLANNING = table_items(
+    "Sprechzeiten",
+    Table(
         "caseworker_schedules",
-        persons=(C,),
-        basis=Basis.EMPLOYEES,
-        retention=Retention("bis zur Änderung oder Löschung des Kontos"),
-        deleted_by="storage.availability:save_schedule",
-        data_class="Sprechzeiten",
-        columns={"caseworker_id": "Fachkraft", "slot_minutes": "Länge eines Termins", "buffer_minutes": "Puffer"},
-    )
-    + column_items(
+        (C,),
+        Basis.EMPLOYEES,
+        Retention("bis zur Änderung oder Löschung des Kontos"),
+        "storage.availability:save_schedule",
+        {"caseworker_id": "Fachkraft", "slot_minutes": "Länge eines Termins", "buffer_minutes": "Puffer"},
+    ),
+    Table(
         "availability_hours",
-        persons=(C,),
-        basis=Basis.EMPLOYEES,
-        retention=Retention("bis zur Änderung oder Löschung des Kontos"),
-        deleted_by="storage.availability:save_schedule",
-        data_class="Sprechzeiten",
-        columns={
+        (C,),
+        Basis.EMPLOYEES,
+        Retention("bis zur Änderung oder Löschung des Kontos"),
+        "storage.availability:save_schedule",
+        {
             "id": "laufende Nummer",
             "caseworker_id": "Fachkraft",
             "weekday": "Wochentag",
             "starts": "Beginn",
             "ends": "Ende",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "availability_absences",
-        persons=(C,),
-        basis=Basis.EMPLOYEES,
-        retention=Retention("bis die Fachkraft oder die Administration sie löscht (ohne Grund der Abwesenheit)"),
-        deleted_by="storage.availability:delete_absence",
-        data_class="Sprechzeiten",
-        columns={
+        (C,),
+        Basis.EMPLOYEES,
+        Retention("bis die Fachkraft oder die Administration sie löscht (ohne Grund der Abwesenheit)"),
+        "storage.availability:delete_absence",
+        {
             "id": "laufende Nummer",
             "caseworker_id": "Fachkraft (leer: ganze Dienststelle, z. B. Feiertag)",
             "office_id": "Dienststelle",
             "first_day": "erster Tag",
             "last_day": "letzter Tag",
         },
-    )
-    + column_items(
+    ),
+) + table_items(
+    "Organisationsdaten",
+    Table(
         "offices",
-        persons=(),
-        basis=Basis.NONE,
-        retention=ORGANISATION,
-        deleted_by=None,
-        data_class="Organisationsdaten",
-        columns={
+        (),
+        Basis.NONE,
+        ORGANISATION,
+        None,
+        {
             "id": "Kennung",
             "name": "Name der Dienststelle",
             "address": "Anschrift",
@@ -143,16 +141,15 @@ _PLANNING = (
             "opening_hours": "Öffnungszeiten",
             "allow_caseworker_choice": "ob die Fachkraft bei der Buchung gewählt werden kann",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "alembic_version",
-        persons=(),
-        basis=Basis.NONE,
-        retention=Retention("solange die Datenbank besteht"),
-        deleted_by=None,
-        data_class="Organisationsdaten",
-        columns={"version_num": "Stand des Datenbankschemas"},
-    )
+        (),
+        Basis.NONE,
+        Retention("solange die Datenbank besteht"),
+        None,
+        {"version_num": "Stand des Datenbankschemas"},
+    ),
 )
 
 STAFF_ITEMS: tuple[Item, ...] = _STAFF + _PLANNING

@@ -2,110 +2,105 @@
 
 from __future__ import annotations
 
-from recordings_policy.inventory import Basis, Item, Person, Retention, column_items
+from recordings_policy.inventory import Basis, Item, Person, Retention, Table, table_items
 from recordings_policy.inventory_staff import STAFF_ITEMS
 from recordings_policy.retention import Category
 
 __all__ = ["TABLE_ITEMS"]
 
-R, C, T, A, E = (
-    Person.RECIPIENT,
-    Person.CASEWORKER,
-    Person.INTERPRETER,
-    Person.ADMIN,
-    Person.EVALUATOR,
-)  # T: third person
+R, C, T = Person.RECIPIENT, Person.CASEWORKER, Person.INTERPRETER  # T: third person
 PURGE = "storage.purge:purge"
 
 SESSION = Retention("ab Ende des Termins, sonst ab Anlage", Category.SESSION_METADATA, 90)
 CONSENT = Retention("ab Erteilung; Verjährungsfrist § 195 BGB", Category.CONSENT_RECORDS, 1095)
 BOOKING = Retention("ab dem gebuchten Termin", Category.BOOKINGS_AND_PHONE_NUMBERS, 7)
 FEEDBACK = Retention("ab dem Monat der Antwort", Category.FEEDBACK, 730)
-LOGS = Retention("ab Eintrag", Category.LOGS, 30)
 
 
-_SESSIONS = column_items(
-    "counsel_sessions",
-    persons=(R, C),
-    basis=Basis.TASK,
-    retention=SESSION,
-    deleted_by=PURGE,
-    data_class="Termindaten",
-    columns={
-        "id": "zufällige Kennung des Termins",
-        "caseworker_id": "welche Fachkraft den Termin führt",
-        "office_id": "Dienststelle des Termins",
-        "benefit_group": "Rechtskreis (SGB II/SGB III), für die getrennte Auswertung",
-        "language": "Sprache der Seiten für die leistungsberechtigte Person",
-        "scheduled_at": "geplanter Zeitpunkt",
-        "state": "Zustand des Termins (offen, läuft, beendet)",
-        "outcome": "Ausgang (stattgefunden, technisch gescheitert, abgesagt)",
-        "invitation_jti": "Kennung des Einladungslinks, damit er gesperrt werden kann",
-        "created_at": "Anlagezeitpunkt",
-        "ended_at": "Ende des Termins; ab hier läuft die Löschfrist",
-    },
+_SESSIONS = table_items(
+    "Termindaten",
+    Table(
+        "counsel_sessions",
+        (R, C),
+        Basis.TASK,
+        SESSION,
+        PURGE,
+        {
+            "id": "zufällige Kennung des Termins",
+            "caseworker_id": "welche Fachkraft den Termin führt",
+            "office_id": "Dienststelle des Termins",
+            "benefit_group": "Rechtskreis (SGB II/SGB III), für die getrennte Auswertung",
+            "language": "Sprache der Seiten für die leistungsberechtigte Person",
+            "scheduled_at": "geplanter Zeitpunkt",
+            "state": "Zustand des Termins (offen, läuft, beendet)",
+            "outcome": "Ausgang (stattgefunden, technisch gescheitert, abgesagt)",
+            "invitation_jti": "Kennung des Einladungslinks, damit er gesperrt werden kann",
+            "created_at": "Anlagezeitpunkt",
+            "ended_at": "Ende des Termins; ab hier läuft die Löschfrist",
+        },
+    ),
 )
 
-_PARTICIPANTS = column_items(
-    "participants",
-    # The caseworker's own row in the session is processed as staff data (Basis.EMPLOYEES);
-    # what identifies the recipient and the third person rests on their consent.
-    persons=(R, T, C),
-    basis=Basis.CONSENT,
-    retention=SESSION,
-    deleted_by=PURGE,  # with its session (ON DELETE CASCADE)
-    data_class="Termindaten",
-    columns={
-        "id": "pseudonyme Kennung der teilnehmenden Person in diesem Termin (kein Name)",
-        "session_id": "zugehöriger Termin",
-        "role": "Rolle im Termin (leistungsberechtigte Person, Dolmetscher/in)",
-        "secret_hash": "Hash des Geräte-Geheimnisses (Cookie), zur Wiedererkennung des Geräts",
-        "admission": "Stand der Zulassung aus dem Warteraum",
-        "created_at": "Zeitpunkt des Öffnens der Einladung",
-        "via_link": "ob die Person über den Einladungslink kam",
-        "moved_at": "wann der Link zuletzt auf ein anderes Gerät wechselte",
-    },
+_PARTICIPANTS = table_items(
+    "Termindaten",
+    Table(
+        "participants",
+        # The caseworker's own row in the session is processed as staff data (Basis.EMPLOYEES);
+        # what identifies the recipient and the third person rests on their consent.
+        (R, T, C),
+        Basis.CONSENT,
+        SESSION,
+        PURGE,  # with its session (ON DELETE CASCADE)
+        {
+            "id": "pseudonyme Kennung der teilnehmenden Person in diesem Termin (kein Name)",
+            "session_id": "zugehöriger Termin",
+            "role": "Rolle im Termin (leistungsberechtigte Person, Dolmetscher/in)",
+            "secret_hash": "Hash des Geräte-Geheimnisses (Cookie), zur Wiedererkennung des Geräts",
+            "admission": "Stand der Zulassung aus dem Warteraum",
+            "created_at": "Zeitpunkt des Öffnens der Einladung",
+            "via_link": "ob die Person über den Einladungslink kam",
+            "moved_at": "wann der Link zuletzt auf ein anderes Gerät wechselte",
+        },
+    ),
 )
 
-_SESSION_CHILDREN = (
-    column_items(
+_SESSION_CHILDREN = table_items(
+    "Termindaten",
+    Table(
         "invitation_codes",
-        persons=(R,),
-        basis=Basis.TASK,
-        retention=SESSION,
-        deleted_by=PURGE,  # with its session (ON DELETE CASCADE)
-        data_class="Termindaten",
-        columns={
+        (R,),
+        Basis.TASK,
+        SESSION,
+        PURGE,  # with its session (ON DELETE CASCADE)
+        {
             "code_hash": "Hash des kurzen Einladungscodes (der Code selbst wird nicht gespeichert)",
             "session_id": "zugehöriger Termin",
             "jti": "Kennung der Einladung",
             "not_before": "ab wann der Code gilt",
             "expires_at": "bis wann der Code gilt",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "invitation_deliveries",
-        persons=(R,),
-        basis=Basis.TASK,
-        retention=SESSION,
-        deleted_by=PURGE,
-        data_class="Termindaten",
-        columns={
+        (R,),
+        Basis.TASK,
+        SESSION,
+        PURGE,
+        {
             "id": "laufende Nummer",
             "session_id": "zugehöriger Termin",
             "channel": "Versandweg der Einladung (ohne Adresse oder Nummer)",
             "state": "Zustellstatus",
             "at": "Zeitpunkt",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "attempt_events",
-        persons=(R, T, C),
-        basis=Basis.CONSENT,
-        retention=SESSION,
-        deleted_by=PURGE,
-        data_class="Termindaten",
-        columns={
+        (R, T, C),
+        Basis.CONSENT,
+        SESSION,
+        PURGE,
+        {
             "id": "laufende Nummer",
             "session_id": "zugehöriger Termin",
             "participant_id": "pseudonyme teilnehmende Person",
@@ -114,78 +109,80 @@ _SESSION_CHILDREN = (
             "kind": "Art des Ereignisses beim Verbindungsversuch (für den Nachweis)",
             "detail": "technisches Detail (z. B. Fehlerart), kein Freitext",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "caseworker_rating_markers",
-        persons=(C,),
-        basis=Basis.STATISTICS,
-        retention=SESSION,
-        deleted_by=PURGE,
-        data_class="Termindaten",
-        columns={"session_id": "dass die Fachkraft diesen Termin schon bewertet hat (ohne Inhalt)"},
-    )
-    + column_items(
+        (C,),
+        Basis.STATISTICS,
+        SESSION,
+        PURGE,
+        {"session_id": "dass die Fachkraft diesen Termin schon bewertet hat (ohne Inhalt)"},
+    ),
+    Table(
         "feedback_offers",
-        persons=(R,),
-        basis=Basis.STATISTICS,
-        retention=SESSION,
-        deleted_by=PURGE,
-        data_class="Termindaten",
-        columns={"participant_id": "dass dieser Person die Rückmeldung schon angeboten wurde"},
-    )
+        (R,),
+        Basis.STATISTICS,
+        SESSION,
+        PURGE,
+        {"participant_id": "dass dieser Person die Rückmeldung schon angeboten wurde"},
+    ),
 )
 
-_CONSENT = column_items(
-    "consent_records",
-    persons=(R, T),
-    basis=Basis.PROOF,
-    retention=CONSENT,
-    deleted_by=PURGE,
-    data_class="Einwilligungsnachweise",
-    columns={
-        "id": "Kennung des Nachweises",
-        "participant_id": "pseudonyme Person (ohne Namen)",
-        "session_id": "Termin, für den eingewilligt wurde",
-        "role": "Rolle der einwilligenden Person",
-        "given_at": "Zeitpunkt der Einwilligung",
-        "text_version": "Fassung des Einwilligungstextes",
-        "text_sha256": "Prüfsumme des genau gezeigten Textes",
-        "language": "Sprache des Textes",
-        "scopes": "worin eingewilligt wurde",
-        "withdrawn_at": "Zeitpunkt des Widerrufs",
-    },
+_CONSENT = table_items(
+    "Einwilligungsnachweise",
+    Table(
+        "consent_records",
+        (R, T),
+        Basis.PROOF,
+        CONSENT,
+        PURGE,
+        {
+            "id": "Kennung des Nachweises",
+            "participant_id": "pseudonyme Person (ohne Namen)",
+            "session_id": "Termin, für den eingewilligt wurde",
+            "role": "Rolle der einwilligenden Person",
+            "given_at": "Zeitpunkt der Einwilligung",
+            "text_version": "Fassung des Einwilligungstextes",
+            "text_sha256": "Prüfsumme des genau gezeigten Textes",
+            "language": "Sprache des Textes",
+            "scopes": "worin eingewilligt wurde",
+            "withdrawn_at": "Zeitpunkt des Widerrufs",
+        },
+    ),
 )
 
-_BOOKINGS = column_items(
-    "bookings",
-    persons=(R, C),
-    basis=Basis.TASK,
-    retention=BOOKING,
-    deleted_by=PURGE,
-    data_class="Terminbuchungen und Telefonnummern",
-    columns={
-        "id": "Kennung der Buchung",
-        "session_id": "Videotermin, aus dem heraus gebucht wurde",
-        "participant_id": "pseudonyme Person, die gebucht hat",
-        "caseworker_id": "zuständige Fachkraft",
-        "office_id": "Dienststelle",
-        "benefit_group": "Rechtskreis",
-        "channel": "Telefon oder vor Ort",
-        "starts_at": "Beginn des Termins",
-        "ends_at": "Ende des Termins; ab hier läuft die Löschfrist",
-        "status": "Zustand (gebucht, abgesagt)",
-        "phone": "Rückrufnummer für einen Telefontermin",
-        "idempotency_key": "verhindert doppelte Buchung beim erneuten Absenden",
-        "created_at": "Zeitpunkt der Buchung",
-    },
-) + column_items(
-    "feedback_booking_offers",
-    persons=(R,),
-    basis=Basis.STATISTICS,
-    retention=BOOKING,
-    deleted_by=PURGE,  # with its booking (ON DELETE CASCADE)
-    data_class="Terminbuchungen und Telefonnummern",
-    columns={"booking_id": "dass zu dieser Buchung eine Rückmeldung angeboten wurde"},
+_BOOKINGS = table_items(
+    "Terminbuchungen und Telefonnummern",
+    Table(
+        "bookings",
+        (R, C),
+        Basis.TASK,
+        BOOKING,
+        PURGE,
+        {
+            "id": "Kennung der Buchung",
+            "session_id": "Videotermin, aus dem heraus gebucht wurde",
+            "participant_id": "pseudonyme Person, die gebucht hat",
+            "caseworker_id": "zuständige Fachkraft",
+            "office_id": "Dienststelle",
+            "benefit_group": "Rechtskreis",
+            "channel": "Telefon oder vor Ort",
+            "starts_at": "Beginn des Termins",
+            "ends_at": "Ende des Termins; ab hier läuft die Löschfrist",
+            "status": "Zustand (gebucht, abgesagt)",
+            "phone": "Rückrufnummer für einen Telefontermin",
+            "idempotency_key": "verhindert doppelte Buchung beim erneuten Absenden",
+            "created_at": "Zeitpunkt der Buchung",
+        },
+    ),
+    Table(
+        "feedback_booking_offers",
+        (R,),
+        Basis.STATISTICS,
+        BOOKING,
+        PURGE,  # with its booking (ON DELETE CASCADE)
+        {"booking_id": "dass zu dieser Buchung eine Rückmeldung angeboten wurde"},
+    ),
 )
 
 _RESULT = {
@@ -195,15 +192,15 @@ _RESULT = {
     "channel": "Kanal des Gesprächs",
     "month": "Monat (kein Datum, keine Uhrzeit)",
 }
-_FEEDBACK = (
-    column_items(
+_FEEDBACK = table_items(
+    "Anonyme Rückmeldungen und Prüfergebnisse",
+    Table(
         "feedback_responses",
-        persons=(R,),
-        basis=Basis.STATISTICS,
-        retention=FEEDBACK,
-        deleted_by=PURGE,
-        data_class="Anonyme Rückmeldungen und Prüfergebnisse",
-        columns={
+        (R,),
+        Basis.STATISTICS,
+        FEEDBACK,
+        PURGE,
+        {
             **_RESULT,
             "questionnaire_version": "Fassung des Fragebogens",
             "recommend": "Antwort: Weiterempfehlung",
@@ -216,67 +213,62 @@ _FEEDBACK = (
             "why_not_video": "Antwort: Grund gegen Video",
             "why_not_recommend": "Antwort: Grund gegen Weiterempfehlung",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "caseworker_ratings",
-        persons=(C,),
-        basis=Basis.STATISTICS,
-        retention=FEEDBACK,
-        deleted_by=PURGE,
-        data_class="Anonyme Rückmeldungen und Prüfergebnisse",
-        columns={**_RESULT, "effort": "Aufwand aus Sicht der Fachkraft", "technical_quality": "technische Qualität"},
-    )
-    + column_items(
+        (C,),
+        Basis.STATISTICS,
+        FEEDBACK,
+        PURGE,
+        {**_RESULT, "effort": "Aufwand aus Sicht der Fachkraft", "technical_quality": "technische Qualität"},
+    ),
+    Table(
         "check_verdicts",
-        persons=(R,),
-        basis=Basis.STATISTICS,
-        retention=FEEDBACK,
-        deleted_by=PURGE,
-        data_class="Anonyme Rückmeldungen und Prüfergebnisse",
-        columns={
+        (R,),
+        Basis.STATISTICS,
+        FEEDBACK,
+        PURGE,
+        {
             "id": "zufällige Kennung",
             "device_class": "Geräteklasse (Telefon, Rechner)",
             "verdict": "Ergebnis des Technik-Checks",
             "benefit_group": "Rechtskreis",
             "month": "Monat",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "feedback_offer_counts",
-        persons=(),
-        basis=Basis.STATISTICS,
-        retention=FEEDBACK,
-        deleted_by=PURGE,
-        data_class="Anonyme Rückmeldungen und Prüfergebnisse",
-        columns={
+        (),
+        Basis.STATISTICS,
+        FEEDBACK,
+        PURGE,
+        {
             "benefit_group": "Rechtskreis",
             "channel": "Kanal",
             "office_key": "Dienststelle",
             "month": "Monat",
             "offers": "Anzahl angebotener Rückmeldungen (Rücklaufquote)",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "feedback_ballots",
-        persons=(R, C),
-        basis=Basis.STATISTICS,
-        retention=Retention("bis zur nächsten Übertragung in die Ergebnisse (gemischt, in Stapeln)"),
-        deleted_by="storage.ballots:move",
-        data_class="Anonyme Rückmeldungen und Prüfergebnisse",
-        columns={
+        (R, C),
+        Basis.STATISTICS,
+        Retention("bis zur nächsten Übertragung in die Ergebnisse (gemischt, in Stapeln)"),
+        "storage.ballots:move",
+        {
             "id": "zufällige Kennung",
             "kind": "Antwort oder Bewertung",
             "payload": "die Antworten bis zur Übertragung",
         },
-    )
-    + column_items(
+    ),
+    Table(
         "feedback_tokens",
-        persons=(R,),
-        basis=Basis.STATISTICS,
-        retention=Retention("bis zur Nutzung oder zum Ablauf (14 Tage)"),
-        deleted_by=PURGE,
-        data_class="Anonyme Rückmeldungen und Prüfergebnisse",
-        columns={
+        (R,),
+        Basis.STATISTICS,
+        Retention("bis zur Nutzung oder zum Ablauf (14 Tage)"),
+        PURGE,
+        {
             "token_hash": "Hash des Rückmeldelinks (einmal nutzbar)",
             "benefit_group": "Rechtskreis",
             "office_id": "Dienststelle",
@@ -284,7 +276,7 @@ _FEEDBACK = (
             "month": "Monat",
             "valid_until": "Ablauf",
         },
-    )
+    ),
 )
 
 TABLE_ITEMS: tuple[Item, ...] = (

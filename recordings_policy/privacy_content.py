@@ -52,20 +52,21 @@ def _retentions(items: Iterable[Item], policy: RetentionPolicy) -> str:
     return "; ".join(sorted({item.retention.describe(policy) for item in items}))
 
 
+def _facts_table(*rows: tuple[str, str]) -> Table:
+    return Table(("Angabe", "Inhalt"), rows)
+
+
 def _controller(facts: OfficeFacts) -> Section:
     return Section(
         "Verantwortlicher und Datenschutzbeauftragte/r",
         (
-            Table(
-                ("Angabe", "Inhalt"),
-                (
-                    ("Verantwortlicher (Art. 4 Nr. 7 DSGVO)", facts.get("controller")),
-                    ("Anschrift", facts.get("controller_address")),
-                    ("Vertretung", facts.get("controller_representative")),
-                    ("Datenschutzbeauftragte/r", facts.get("dpo_name")),
-                    ("Kontakt", facts.get("dpo_contact")),
-                    ("Stelle für Betroffenenrechte", facts.get("contact_for_rights")),
-                ),
+            _facts_table(
+                ("Verantwortlicher (Art. 4 Nr. 7 DSGVO)", facts.get("controller")),
+                ("Anschrift", facts.get("controller_address")),
+                ("Vertretung", facts.get("controller_representative")),
+                ("Datenschutzbeauftragte/r", facts.get("dpo_name")),
+                ("Kontakt", facts.get("dpo_contact")),
+                ("Stelle für Betroffenenrechte", facts.get("contact_for_rights")),
             ),
         ),
     )
@@ -75,17 +76,14 @@ def _hosting(facts: OfficeFacts, deployment: Deployment) -> Section:
     return Section(
         "Empfänger, Hosting und Drittländer",
         (
-            Table(
-                ("Angabe", "Inhalt"),
-                (
-                    ("Betrieb der Server", facts.get("hosting_operator")),
-                    ("Standort der Server", facts.get("hosting_location")),
-                    ("Auftragsverarbeiter (Art. 28 DSGVO)", facts.get("processors")),
-                    ("Übermittlung in Drittländer (Art. 44 ff. DSGVO)", facts.get("third_country_transfer")),
-                    ("Öffentliche Adresse", deployment.public_url or f"{TO_FILL} (PUBLIC_URL nicht gesetzt)"),
-                    ("Datenbank", deployment.database),
-                    ("TURN-Relay", "eingerichtet (TURN_URLS)" if deployment.turn else "nicht eingerichtet"),
-                ),
+            _facts_table(
+                ("Betrieb der Server", facts.get("hosting_operator")),
+                ("Standort der Server", facts.get("hosting_location")),
+                ("Auftragsverarbeiter (Art. 28 DSGVO)", facts.get("processors")),
+                ("Übermittlung in Drittländer (Art. 44 ff. DSGVO)", facts.get("third_country_transfer")),
+                ("Öffentliche Adresse", deployment.public_url or f"{TO_FILL} (PUBLIC_URL nicht gesetzt)"),
+                ("Datenbank", deployment.database),
+                ("TURN-Relay", "eingerichtet (TURN_URLS)" if deployment.turn else "nicht eingerichtet"),
             ),
             Paragraph(
                 "Der Dienst lädt keine Schriften, Skripte oder Bilder von Dritten; Bild und Ton gehen von Gerät zu "

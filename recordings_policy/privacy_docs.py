@@ -10,13 +10,14 @@ small TOML file and is never invented: a missing fact is printed as to be filled
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
 import jinja2
+
+from recordings_policy.retention import read_toml
 
 __all__ = [
     "TO_FILL",
@@ -82,12 +83,7 @@ def load_facts(path: Path | None) -> OfficeFacts:
     """The facts file (TOML, flat keys as in ``OfficeFacts``); none given: every fact is to be filled in."""
     if path is None:
         return OfficeFacts()
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise InvalidFacts(f"{path}: cannot be read ({exc.strerror})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidFacts(f"{path}: not valid TOML ({exc})") from exc
+    data = read_toml(path, InvalidFacts)
     unknown = sorted(set(data) - set(_LABELS))
     if unknown:
         raise InvalidFacts(f"{path}: unknown keys {', '.join(unknown)} (known: {', '.join(_LABELS)})")

@@ -17,7 +17,7 @@ from typing import Any
 
 from recordings_policy.errors import InvalidPolicy, NotStored
 
-__all__ = ["DEFAULT_POLICY", "Category", "Anchor", "Rule", "RetentionPolicy", "load_policy"]
+__all__ = ["DEFAULT_POLICY", "Category", "Anchor", "Rule", "RetentionPolicy", "load_policy", "read_toml"]
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.toml")
 
@@ -143,14 +143,19 @@ def _rule(category: Category, table: Any) -> Rule:
     return Rule(category, True, timedelta(days=days), anchor)
 
 
+def read_toml(path: Path, error: type[Exception]) -> dict[str, Any]:
+    """The TOML file at ``path``; ``error`` (with the path in its message) when it cannot be read or parsed."""
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML ({exc})") from exc
+
+
 def load_policy(path: Path = DEFAULT_POLICY) -> RetentionPolicy:
     """Read and validate the policy file; ``InvalidPolicy`` names the problem and the file."""
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise InvalidPolicy(f"{path}: cannot be read ({exc.strerror})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidPolicy(f"{path}: not valid TOML ({exc})") from exc
+    data = read_toml(path, InvalidPolicy)
     try:
         return RetentionPolicy.from_mapping(data)
     except InvalidPolicy as exc:

@@ -31,6 +31,7 @@ __all__ = [
     "MAX_EVENTS_PER_PARTICIPANT",
     "CORROBORATION_WINDOW",
     "CLIENT_KINDS",
+    "BROWSER_CLASSES",
     "parse_event",
     "split_peer",
     "counterpart",
@@ -57,6 +58,7 @@ class EventKind(enum.StrEnum):
     ICE_ERROR = "ice_error"
     TURN = "turn"
     MEDIA_ERROR = "media_error"
+    BROWSER = "browser"
     PROOF_ISSUED = "proof_issued"
     # Written by the server itself: an offer or answer it relayed ("offer/recipient": this
     # participant's offer to the recipient), TURN credentials it issued to this participant.
@@ -66,7 +68,14 @@ class EventKind(enum.StrEnum):
 
 # What a browser may report itself; the other kinds are written by the server.
 CLIENT_KINDS = frozenset(
-    {EventKind.CONNECTION, EventKind.ICE_GATHERED, EventKind.ICE_ERROR, EventKind.TURN, EventKind.MEDIA_ERROR}
+    {
+        EventKind.CONNECTION,
+        EventKind.ICE_GATHERED,
+        EventKind.ICE_ERROR,
+        EventKind.TURN,
+        EventKind.MEDIA_ERROR,
+        EventKind.BROWSER,
+    }
 )
 
 # "timeout": the page gave up waiting for a connection (a relay-only path without a
@@ -75,6 +84,8 @@ _CONNECTION_STATES = frozenset({"new", "connecting", "connected", "disconnected"
 _CANDIDATE_TYPES = ("host", "srflx", "prflx", "relay")
 _MEDIA_CLASSES = frozenset({"denied", "missing", "in_use", "failed"})
 _TURN = frozenset({"reachable", "unreachable", "none"})
+# What a browser lacks that a call needs (web/static/js/capable.js): the class, never the user agent.
+BROWSER_CLASSES = frozenset({"no_webrtc", "no_media_devices", "insecure_context"})
 _ERROR_CODE = re.compile(r"^[0-9]{1,3}$")
 
 
@@ -130,7 +141,7 @@ def parse_event(kind: object, detail: object) -> tuple[EventKind, str]:
     if event not in CLIENT_KINDS or not isinstance(detail, str) or len(detail) > 32:
         raise InvalidAttemptEvent("kind or detail")
     value, peer = split_peer(detail)
-    if peer is not None and (peer not in _PEER_ROLES or event is EventKind.MEDIA_ERROR):
+    if peer is not None and (peer not in _PEER_ROLES or event in (EventKind.MEDIA_ERROR, EventKind.BROWSER)):
         raise InvalidAttemptEvent("peer")
     suffix = f"/{peer}" if peer else ""
     if event is EventKind.CONNECTION and value in _CONNECTION_STATES:
@@ -142,6 +153,8 @@ def parse_event(kind: object, detail: object) -> tuple[EventKind, str]:
     if event is EventKind.TURN and value in _TURN:
         return event, value + suffix
     if event is EventKind.MEDIA_ERROR and value in _MEDIA_CLASSES:
+        return event, value
+    if event is EventKind.BROWSER and value in BROWSER_CLASSES:
         return event, value
     raise InvalidAttemptEvent("detail")
 

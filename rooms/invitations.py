@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from jwt.types import Options
 
 from rooms.errors import InvitationExpired, InvitationInvalid, InvitationNotYetValid
 
@@ -117,17 +119,21 @@ class InvitationSigner:
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self._kid})
 
+    def _decode(self, token: str, options: Options) -> dict[str, Any]:
+        """The claims of ``token``, signed with our key for our audience and issuer; ``jwt.PyJWTError`` otherwise."""
+        return jwt.decode(
+            token,
+            self._public,
+            algorithms=[ALGORITHM],
+            audience=self.audience,
+            issuer=self.issuer,
+            options={**options, "strict_aud": True},
+        )
+
     def _subject_of_genuine(self, token: str) -> str | None:
         """The session of a token whose signature and claims hold, only its time does not."""
         try:
-            claims = jwt.decode(
-                token,
-                self._public,
-                algorithms=[ALGORITHM],
-                audience=self.audience,
-                issuer=self.issuer,
-                options={"verify_nbf": False, "verify_exp": False, "verify_iat": False, "strict_aud": True},
-            )
+            claims = self._decode(token, {"verify_nbf": False, "verify_exp": False, "verify_iat": False})
         except jwt.PyJWTError:
             return None
         sub = claims.get("sub")
@@ -148,17 +154,7 @@ class InvitationSigner:
         if _FORBIDDEN_HEADERS & header.keys():
             raise InvitationInvalid("forbidden header")
         try:
-            claims = jwt.decode(
-                token,
-                self._public,
-                algorithms=[ALGORITHM],
-                audience=self.audience,
-                issuer=self.issuer,
-                options={
-                    "require": ["iss", "aud", "typ", "exp", "nbf", "jti", "sub"],
-                    "strict_aud": True,
-                },
-            )
+            claims = self._decode(token, {"require": ["iss", "aud", "typ", "exp", "nbf", "jti", "sub"]})
         except jwt.ExpiredSignatureError as exc:
             raise InvitationExpired("expired", session_id=self._subject_of_genuine(token)) from exc
         except jwt.ImmatureSignatureError as exc:

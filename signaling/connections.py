@@ -68,6 +68,10 @@ class Connections:
         # copy of the request's headers goes (the request stays, to abort its transport).
         environ.clear()
         environ["aiohttp.request"] = request
+        # Sockets per participant are capped, on every node together: twenty extra sockets
+        # would be twenty more connections to hold (the event budget is per participant).
+        if not await self._s.presence.claim(peer, self._s.sockets_per_participant):
+            raise refused("too_many_sockets", "Too many pages open; close one and try again.")
         self._s.transports.connected(request)
         await self._enter(peer)
 
@@ -183,6 +187,8 @@ class Connections:
         if request is not None:
             s.transports.left(request)  # a transport that stays gets the connect deadline again
         peer = s.peers.remove(sid)
+        if peer is not None:
+            await s.presence.release(peer)
         if peer is None or peer.session_id is None or peer.participant_id is None:
             return
         session_id, participant_id = peer.session_id, peer.participant_id

@@ -18,7 +18,10 @@ change):
   ``message`` handler python-socketio registers (``eio.handlers``, set through the public
   ``eio.on``): the server's own evidence that media and photos never cross it. The same
   wrapper answers an event packet without a name (``2[]``), which python-socketio
-  cannot dispatch (it reads ``data[0]`` before any hook).
+  cannot dispatch (it reads ``data[0]`` before any hook), and closes the connection of a
+  frame the library cannot decode, without the traceback engine.io would log. Event
+  handlers run in tasks of their own (``async_handlers``), so what fails inside the
+  message handler is the library's decoding (``_malformed``).
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ from typing import Any
 import engineio
 import socketio
 from aiohttp import web
-from socketio.packet import ACK, Packet
+from socketio.packet import ACK, CONNECT, DISCONNECT, Packet
 
-from signaling.rate_limit import SocketRateLimit, Verdict
+from signaling.rate_limit import QuietLog, SocketRateLimit, Verdict
 
 __all__ = ["RESERVED", "GuardedNamespace", "Traffic", "count_inbound", "nameless_event"]
 
@@ -61,12 +64,14 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         namespace: str = "/",
         *,
         on_refused: Callable[[str], None] = lambda code: None,
+        owner: Callable[[str], str] = lambda sid: sid,
     ) -> None:
         super().__init__(namespace)
         self._events = dict(events)
-        self._on_refused = on_refused  # told the error code of every event refused here
+        self.on_refused = on_refused  # told the error code of every event refused here
         self._allowed = frozenset(self._events) - RESERVED
-        self.rate_limit = SocketRateLimit()
+        self.rate_limit = SocketRateLimit(key=owner)
+        self.quiet = QuietLog(logger)
 
     def _from_library(self, event: str, args: tuple[Any, ...]) -> bool:
         """A ``connect`` or ``disconnect`` the library itself dispatches (see the module)."""
@@ -86,25 +91,37 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             finally:
                 if event == "disconnect":
                     self.rate_limit.forget(args[0])
+        sid = args[0]
         if not isinstance(event, str) or event in RESERVED or event not in self._allowed:
             reserved = isinstance(event, str) and event in RESERVED
-            logger.warning("refused a client event: %s", "reserved name" if reserved else "unknown name")
-            code, message = (
-                ("reserved_event", "Reserved event name.") if reserved else ("unknown_event", "Unknown event.")
-            )
-            self._on_refused(code)
-            return _reply(code, message)
-        sid = args[0]
+            self.quiet.warning("refused client events: " + ("reserved name" if reserved else "unknown name"))
+            code = "reserved_event" if reserved else "unknown_event"
+            return await self.refuse(sid, code, "Reserved event name." if reserved else "Unknown event.")
+        if len(args) > 2:  # python-socketio passes every further argument on
+            self.quiet.warning("refused client events: more than one argument")
+            return await self.refuse(sid, "bad_payload", "One argument per event.")
         verdict = self.rate_limit.check(sid, event)
         if verdict == Verdict.REFUSE:
-            self._on_refused("rate_limited")
+            self.on_refused("rate_limited")
             return _reply("rate_limited", "Too many events; slow down.")
         if verdict == Verdict.DISCONNECT:
-            logger.warning("disconnecting a socket that kept flooding %s events", event)
-            self._on_refused("flooding")
-            await self.abort(sid)
+            await self.drop(sid)
             return None
         return await self._events[event](*args)
+
+    async def refuse(self, sid: str, code: str, message: str) -> dict[str, Any] | None:
+        """Refuse an event of ``sid``: it costs a strike, and the last strike drops the socket."""
+        if self.rate_limit.strike(sid) == Verdict.DISCONNECT:
+            await self.drop(sid)
+            return None
+        self.on_refused(code)
+        return _reply(code, message)
+
+    async def drop(self, sid: str) -> None:
+        """Disconnect a socket that kept sending refused events."""
+        self.quiet.warning("disconnected a socket that kept sending refused events")
+        self.on_refused("flooding")
+        await self.abort(sid)
 
     async def abort(self, sid: str) -> None:
         """Drop the connection at once: engine.io's CLOSE packet waits for a client that
@@ -174,22 +191,53 @@ def nameless_event(data: str | bytes) -> tuple[str, int | None] | None:
     return namespace, ack
 
 
-def count_inbound(eio: engineio.AsyncServer, traffic: Traffic, on_refused: Callable[[str], None]) -> None:
-    """Count every engine.io message the clients send, then hand it on as before; an event
-    without a name is answered ``unknown_event`` here (``nameless_event``)."""
+def _malformed(data: str | bytes, exc: Exception) -> bool:
+    """Whether ``exc`` came from a frame the library cannot read, not from a bug of ours.
+
+    Event handlers run in tasks of their own (``trigger_event``); what runs inside the
+    message handler is the library's decoding and dispatch, and only for CONNECT and
+    DISCONNECT packets our own handlers too.
+    """
+    if isinstance(exc, RecursionError | UnicodeError):
+        return True
+    try:
+        packet = Packet(encoded_packet=data)
+    except Exception:
+        return True  # it does not even decode
+    if packet.packet_type not in (CONNECT, DISCONNECT):
+        return True
+    # What python-socketio raises for packets a client must not send (``_handle_eio_message``).
+    return isinstance(exc, ValueError) and str(exc).startswith(("Unexpected", "Unknown packet"))
+
+
+def count_inbound(eio: engineio.AsyncServer, traffic: Traffic, guard: GuardedNamespace) -> None:
+    """Count every engine.io message the clients send, then hand it on as before.
+
+    An event without a name is refused here (``nameless_event``), at a strike's cost; a
+    frame the library cannot decode closes its connection, with one quiet log line and no
+    traceback (engine.io would log one, and the client learns nothing from it).
+    """
     handler = eio.handlers["message"]
 
     async def counted(eio_sid: str, data: str | bytes) -> Any:
         traffic.count(data)
         nameless = nameless_event(data)
         if nameless is None:
-            return await handler(eio_sid, data)
-        logger.warning("refused a client event: no event name")
-        on_refused("unknown_event")
+            try:
+                return await handler(eio_sid, data)
+            except Exception as exc:
+                if not _malformed(data, exc):
+                    raise
+                guard.quiet.warning(f"closed a connection after a malformed frame ({type(exc).__name__})")
+                guard.on_refused("bad_payload")
+                await eio.disconnect(eio_sid)
+                return None
         namespace, ack = nameless
-        if ack is not None:
-            reply = Packet(ACK, namespace=namespace, id=ack, data=[_reply("unknown_event", "Unknown event.")])
-            await eio.send(eio_sid, reply.encode())
+        guard.quiet.warning("refused client events: no event name")
+        sid = guard.server.manager.sid_from_eio_sid(eio_sid, namespace)
+        reply = await guard.refuse(sid, "unknown_event", "Unknown event.") if sid else None
+        if ack is not None and reply is not None:
+            await eio.send(eio_sid, Packet(ACK, namespace=namespace, id=ack, data=[reply]).encode())
         return None
 
     eio.on("message", counted)

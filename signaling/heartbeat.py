@@ -4,8 +4,9 @@ Everything a node writes to Redis has a TTL; this loop refreshes it every third 
 TTL for the sockets the node still holds. When the node dies, its entries lapse.
 
 Redis restart: each beat writes this node's presence and waiting entries again (with the
-original join and arrival times), so a Redis that came back empty is whole again within
-one beat, a third of the TTL. Waiting entries removed meanwhile are not re-added.
+original join and arrival times), and the pending grace deadlines every node keeps a copy
+of (``RedisPresence.refresh``), so a Redis that came back empty is whole again within one
+beat, a third of the TTL. Waiting entries removed meanwhile are not re-added.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Heartbeat:
         for peer in peers:
             if self._index.by_sid.get(peer.sid) is peer:
                 continue
+            await self._presence.release(peer)
             if peer.in_call:
                 await self._presence.leave(peer)
             elif peer.waiting and peer.session_id and peer.participant_id:

@@ -5,7 +5,11 @@ keeps one hash per call socket, ``P:peer:<sid>`` (participant, role, instance, c
 join time), and one set per call, ``P:call:<session>`` (the sids). Each hash has a TTL
 that the owning node refreshes while the socket lives, so the sockets of a killed node
 drop out by themselves. The refresh writes the whole hash and set membership again, so
-a Redis that restarted empty is filled again by the nodes that hold the sockets. The
+a Redis that restarted empty is filled again by the nodes that hold the sockets; it also
+writes back every pending grace deadline (``P:gone``) that Redis lost, from the copy each
+node keeps of all of them, so a grace outlives a Redis restart even when the node that
+started it died too. ``P:sockets:<participant>`` (sid -> expiry) counts a participant's
+sockets on every node, for the cap per participant; refreshed alike. The
 relay path never reads any of this: it checks the local index.
 
 Nodes die without saying so. Two sorted sets, scored by deadlines on Redis's clock, let
@@ -26,7 +30,11 @@ from redis.asyncio import Redis
 
 from signaling.peers import Peer, PeerIndex
 
-__all__ = ["Presence", "LocalPresence", "RedisPresence", "CallMember", "Member"]
+__all__ = ["Presence", "LocalPresence", "RedisPresence", "CallMember", "Member", "SOCKETS_PER_PARTICIPANT"]
+
+# Pages of one participant open at once, on every node together: the waiting page, the
+# call, the end page, a second tab, and sockets of a network switch not yet timed out.
+SOCKETS_PER_PARTICIPANT = 6
 
 CallMember = dict[str, str | None]  # the wire form: participant, role, instance
 Member = tuple[str, str]  # (session id, participant id)
@@ -66,6 +74,13 @@ class Presence(Protocol):
     async def sockets_of(self, session_id: str, participant_id: str) -> list[str]:
         """The sids of the participant's call sockets, on any node."""
 
+    async def claim(self, peer: Peer, cap: int) -> bool:
+        """Count ``peer`` (not yet in the local index) among its participant's sockets on
+        every node; False when the participant holds ``cap`` already."""
+
+    async def release(self, peer: Peer) -> None:
+        """``peer``'s socket is gone: it no longer counts."""
+
 
 class LocalPresence:
     """Presence of a single node: its own index is the whole truth."""
@@ -92,6 +107,12 @@ class LocalPresence:
         return [p.sid for p in self._index.sockets_of(participant_id) if p.in_call]
 
     async def refresh(self, peers: Iterable[Peer]) -> None:
+        pass
+
+    async def claim(self, peer: Peer, cap: int) -> bool:
+        return peer.participant_id is None or len(self._index.sockets_of(peer.participant_id)) < cap
+
+    async def release(self, peer: Peer) -> None:
         pass
 
     async def schedule_gone(self, session_id: str, participant_id: str, seconds: float) -> bool:
@@ -125,6 +146,45 @@ if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due
 """
 
+# KEYS[1]: the grace set; ARGV: member, deadline, member, deadline, ... as this node saw
+# them. Writes back those still pending that the set lost (a Redis that restarted empty),
+# never one whose deadline passed (taken already, or about to be), never over a newer one;
+# returns every pending member with its deadline, for the next write-back.
+_KEEP_PENDING = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #ARGV, 2 do
+  local deadline = tonumber(ARGV[i + 1])
+  if deadline > now then redis.call('ZADD', KEYS[1], 'NX', deadline, ARGV[i]) end
+end
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'WITHSCORES')
+"""
+
+# KEYS[1]: a participant's sockets (sid -> expiry); ARGV: TTL (ms), cap, sid. Counts the
+# sid unless the participant holds ``cap`` live sockets already; 1 when counted.
+_CLAIM = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[3]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+
+# KEYS: participants' socket sets; ARGV[1]: TTL (ms), ARGV[i + 1]: a sid of KEYS[i].
+_HOLD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], now + tonumber(ARGV[1]), ARGV[i + 1])
+  redis.call('PEXPIRE', KEYS[i], ARGV[1])
+end
+return #KEYS
+"""
+
 _TAKE_AT_ONCE = 500
 
 
@@ -137,6 +197,11 @@ class RedisPresence:
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
         self._schedule = redis.register_script(_SCHEDULE)
         self._take_due = redis.register_script(_TAKE_DUE)
+        self._keep_pending = redis.register_script(_KEEP_PENDING)
+        self._claim = redis.register_script(_CLAIM)
+        self._hold = redis.register_script(_HOLD)
+        # Every pending grace of the cluster as last seen: member -> deadline (ms, Redis's clock).
+        self._pending: dict[str, int] = {}
         self._watch_key = f"{prefix}:watch"
         self._gone_key = f"{prefix}:gone"
 
@@ -146,6 +211,19 @@ class RedisPresence:
 
     def _peer(self, sid: str) -> str:
         return f"{self._prefix}:peer:{sid}"
+
+    def _held(self, participant_id: str) -> str:
+        return f"{self._prefix}:sockets:{participant_id}"
+
+    async def claim(self, peer: Peer, cap: int) -> bool:
+        if peer.participant_id is None:
+            return True
+        counted = await self._claim(keys=[self._held(peer.participant_id)], args=[self._ttl_ms, cap, peer.sid])
+        return bool(counted)
+
+    async def release(self, peer: Peer) -> None:
+        if peer.participant_id is not None:
+            await self._redis.zrem(self._held(peer.participant_id), peer.sid)
 
     def _call(self, session_id: str) -> str:
         return f"{self._prefix}:call:{session_id}"
@@ -181,8 +259,23 @@ class RedisPresence:
 
     async def schedule_gone(self, session_id: str, participant_id: str, seconds: float) -> bool:
         ms = max(1, int(seconds * 1000))
-        await self._schedule(keys=[self._gone_key], args=[ms, f"{session_id} {participant_id}"])
+        member = f"{session_id} {participant_id}"
+        await self._schedule(keys=[self._gone_key], args=[ms, member])
+        score = await self._redis.zscore(self._gone_key, member)
+        if score is not None:
+            self._pending[member] = int(score)
         return True
+
+    async def _keep_graces(self) -> None:
+        """Write back the pending graces Redis lost; remember all that are pending now.
+
+        Every node keeps every pending grace, not only its own: the node that started one
+        may be gone (drained, killed) when Redis restarts, and the grace must still end.
+        """
+        args: list[Any] = [x for member, deadline in self._pending.items() for x in (member, deadline)]
+        raw: Any = await self._keep_pending(keys=[self._gone_key], args=args)
+        it = iter(raw)
+        self._pending = {member.decode(): int(float(score)) for member, score in zip(it, it, strict=True)}
 
     async def _take(self, key: str) -> list[list[str]]:
         raw: Any = await self._take_due(keys=[key], args=[_TAKE_AT_ONCE])
@@ -248,6 +341,12 @@ class RedisPresence:
         return found
 
     async def refresh(self, peers: Iterable[Peer]) -> None:
+        await self._keep_graces()
+        peers = list(peers)
+        held = [p for p in peers if p.participant_id]
+        if held:
+            keys = [self._held(p.participant_id or "") for p in held]
+            await self._hold(keys=keys, args=[self._ttl_ms, *(p.sid for p in held)])
         in_call = [p for p in peers if p.in_call and p.session_id and p.participant_id]
         if not in_call:
             return

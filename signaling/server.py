@@ -35,7 +35,7 @@ from signaling.lobby import Lobby
 from signaling.mesh import Mesh, peer_room
 from signaling.metrics import NoMetrics, SignalingMetrics
 from signaling.peers import Peer, PeerIndex
-from signaling.presence import LocalPresence, Presence
+from signaling.presence import SOCKETS_PER_PARTICIPANT, LocalPresence, Presence
 from signaling.transport import Transports
 
 __all__ = ["SignalingServer"]
@@ -70,6 +70,7 @@ class SignalingServer:
         self.lobby: Lobby
         self.peers = PeerIndex()
         self.presence: Presence = LocalPresence(self.peers)
+        self.sockets_per_participant = SOCKETS_PER_PARTICIPANT
         self._closed = False
         origins: str | list[str] | None = None
         if settings.public_url:
@@ -81,13 +82,12 @@ class SignalingServer:
             cors_allowed_origins=origins,
             client_manager=client_manager or InlineManager(),  # one node: rooms in memory
             max_http_buffer_size=256 * 1024,
-            ping_interval=20,
-            ping_timeout=20,
+            ping_interval=settings.socket_ping_interval_seconds,
+            ping_timeout=settings.socket_ping_timeout_seconds,
             logger=False,
             engineio_logger=False,
         )
         self.traffic = Traffic()
-        count_inbound(self.sio.eio, self.traffic, self.metrics.refused)
         self.transports = Transports(self.sio.handle_request, settings.socket_connect_timeout_seconds)
         self.mesh = Mesh(self.sio, self.peers)
         self.connections = Connections(self, credentials)
@@ -110,8 +110,10 @@ class SignalingServer:
                 **{name: self._acked(handler) for name, handler in events.items()},
             },
             on_refused=self.metrics.refused,
+            owner=self._owner,
         )
         self.sio.register_namespace(self.namespace)
+        count_inbound(self.sio.eio, self.traffic, self.namespace)
 
     def attach(self, app: web.Application) -> None:
         self.transports.attach(app)
@@ -164,6 +166,15 @@ class SignalingServer:
             return {"ok": True, **(result or {})}
 
         return wrapper
+
+    def _owner(self, sid: str) -> str:
+        """Whose event budget a socket draws from: its participant's, across their sockets."""
+        peer = self.peers.by_sid.get(sid)
+        if peer is not None and peer.participant_id is not None:
+            return f"p:{peer.participant_id}"
+        if peer is not None and peer.account_id is not None:
+            return f"a:{peer.account_id}"
+        return sid
 
     def now(self) -> Any:
         return self.settings.clock()
@@ -314,6 +325,10 @@ class SignalingServer:
 
     async def third_removed(self, session_id: str, participant_id: str) -> None:
         await self.mesh.remove(session_id, participant_id)
+
+    async def peer_unsupported(self, session_id: str, participant_id: str, reason: str) -> None:
+        payload = {"participant": participant_id, "reason": reason}
+        await self.sio.emit("peer.unsupported", payload, room=f"call:{session_id}")
 
     # ---------------------------------------------------------------- presence (other nodes)
 

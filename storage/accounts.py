@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LoginSession, PasswordLinkRow, User
-from storage.rows import from_row
+from storage.rows import by_key, from_row
 from storage.users import ROLES, Account, create_user, hash_token, set_password
 
 __all__ = [
@@ -136,9 +136,7 @@ async def _other_active_admins(db: AsyncSession, user_id: int) -> int:
 
 async def set_active(db: AsyncSession, user_id: int, active: bool) -> UserRow:
     """Deactivate (ends every login, spends every password link) or reactivate."""
-    user = await db.get(User, user_id, with_for_update=True)
-    if user is None:
-        raise AccountsError("unknown")
+    user = await by_key(db, User, user_id, AccountsError("unknown"), for_update=True)
     if not active and user.role == "admin" and user.active and await _other_active_admins(db, user.id) == 0:
         raise AccountsError("last_admin")
     user.active = active
@@ -153,9 +151,7 @@ async def assign(db: AsyncSession, user_id: int, role: str, office_id: int | Non
     """Change role and office; the last active administrator keeps the role."""
     if role not in ROLES:
         raise AccountsError("role")
-    user = await db.get(User, user_id, with_for_update=True)
-    if user is None:
-        raise AccountsError("unknown")
+    user = await by_key(db, User, user_id, AccountsError("unknown"), for_update=True)
     if user.role == "admin" and role != "admin" and user.active and await _other_active_admins(db, user.id) == 0:
         raise AccountsError("last_admin")
     if user.role != role:

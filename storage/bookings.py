@@ -22,7 +22,7 @@ from booking.errors import BookingClosed, BookingNotFound, SlotTaken, SlotUnavai
 from storage.availability import load_schedule
 from storage.erasure import checkpoint
 from storage.models import BookingRow
-from storage.rows import from_row, one_row
+from storage.rows import by_key, from_row, one_row
 
 __all__ = [
     "NEXT_FREE",
@@ -152,9 +152,7 @@ async def get_booking(db: AsyncSession, booking_id: str, *, for_update: bool = F
 
 
 async def save_booking(db: AsyncSession, appointment: Appointment) -> None:
-    row = await db.get(BookingRow, appointment.id)
-    if row is None:
-        raise BookingNotFound(appointment.id)
+    row = await by_key(db, BookingRow, appointment.id, BookingNotFound(appointment.id))
     row.status = appointment.status.value
     row.phone = appointment.phone
     await db.flush()

@@ -1,42 +1,94 @@
-"""Rows the evaluation's further tables read: sessions by month and pre-call checks
-(the figures are computed in ``application.reporting``)."""
+"""Rows the evaluation's grid is planned from (``application.reporting`` plans it).
+
+Every row is read whole, with no office or month filter: the suppression is planned over
+the whole grid of offices x months (``feedback.grid``), never per request. ``data_state``
+is a cheap fingerprint of these tables, so a planned grid is kept until the data change.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from feedback.months import month_bounds, month_of
-from storage.models import CheckVerdictRow, CounselSessionRow
+from feedback.grid_figures import NO_OFFICE, Ballot
+from feedback.months import month_of
+from feedback.questionnaire import Answers, Rating
+from storage.models import CaseworkerRatingRow, CounselSessionRow, FeedbackOfferCountRow, FeedbackResponseRow, Office
+from storage.rows import from_row
 
-__all__ = ["session_months", "check_counts"]
+__all__ = ["ballots", "offers", "sessions", "ratings", "office_ids", "data_state"]
+
+OfficeMonth = tuple[int, str]
 
 
-async def session_months(
-    db: AsyncSession, group: str, *, office_id: int | None = None, month: str | None = None
-) -> list[tuple[str, str]]:
-    """(Berlin month it ended, outcome) of the group's settled sessions."""
-    stmt = select(CounselSessionRow.ended_at, CounselSessionRow.outcome).where(
-        CounselSessionRow.benefit_group == group,
+async def ballots(db: AsyncSession, groups: Sequence[str]) -> dict[str, list[Ballot]]:
+    """Every moved answer of the groups, as the grid sees it (office 0: none)."""
+    found: dict[str, list[Ballot]] = {g: [] for g in groups}
+    rows = await db.scalars(select(FeedbackResponseRow).where(FeedbackResponseRow.benefit_group.in_(tuple(groups))))
+    for r in rows:
+        found[r.benefit_group].append(
+            Ballot(r.office_id or NO_OFFICE, r.month, r.channel, r.questionnaire_version, from_row(Answers, r))
+        )
+    return found
+
+
+async def offers(db: AsyncSession, groups: Sequence[str]) -> dict[str, dict[tuple[int, str, str], int]]:
+    """Offered links per (office, month, channel) of each group: the counters as stored."""
+    found: dict[str, dict[tuple[int, str, str], int]] = {g: {} for g in groups}
+    stmt = select(FeedbackOfferCountRow).where(FeedbackOfferCountRow.benefit_group.in_(tuple(groups)))
+    for r in await db.scalars(stmt):
+        found[r.benefit_group][(int(r.office_key), r.month, r.channel)] = int(r.offers)
+    return found
+
+
+async def sessions(db: AsyncSession, groups: Sequence[str]) -> dict[str, list[tuple[int, str, str]]]:
+    """(office, Berlin month it ended, outcome) of each group's settled sessions."""
+    found: dict[str, list[tuple[int, str, str]]] = {g: [] for g in groups}
+    stmt = select(
+        CounselSessionRow.benefit_group,
+        CounselSessionRow.office_id,
+        CounselSessionRow.ended_at,
+        CounselSessionRow.outcome,
+    ).where(
+        CounselSessionRow.benefit_group.in_(tuple(groups)),
         CounselSessionRow.outcome.is_not(None),
         CounselSessionRow.ended_at.is_not(None),
     )
-    if office_id is not None:
-        stmt = stmt.where(CounselSessionRow.office_id == office_id)
-    if month:
-        since, until = month_bounds(month)
-        stmt = stmt.where(CounselSessionRow.ended_at >= since, CounselSessionRow.ended_at < until)
-    rows = (await db.execute(stmt)).all()
-    return [(month_of(ended), str(outcome)) for ended, outcome in rows if ended is not None]
+    for group, office, ended, outcome in (await db.execute(stmt)).all():
+        if ended is not None:
+            found[str(group)].append((int(office or 0), month_of(ended), str(outcome)))
+    return found
 
 
-async def check_counts(db: AsyncSession, group: str, *, month: str | None = None) -> Counter[tuple[str, str, str]]:
-    """(month, device class, verdict) → number of the group's pre-call checks (all offices)."""
-    stmt = select(CheckVerdictRow.month, CheckVerdictRow.device_class, CheckVerdictRow.verdict).where(
-        CheckVerdictRow.benefit_group == group
+async def ratings(db: AsyncSession, groups: Sequence[str]) -> dict[str, list[tuple[int, str, Rating]]]:
+    """(office, month, rating) of each group's caseworker ratings."""
+    found: dict[str, list[tuple[int, str, Rating]]] = {g: [] for g in groups}
+    stmt = select(CaseworkerRatingRow).where(CaseworkerRatingRow.benefit_group.in_(tuple(groups)))
+    for r in await db.scalars(stmt):
+        found[r.benefit_group].append((r.office_id or 0, r.month, Rating(r.effort, r.technical_quality)))
+    return found
+
+
+async def office_ids(db: AsyncSession) -> list[int]:
+    return [int(i) for i in await db.scalars(select(Office.id))]
+
+
+async def data_state(db: AsyncSession) -> tuple[object, ...]:
+    """A fingerprint of everything the grid is planned from: counts, sums and extremes
+    of each table (answer ids are random, so a replaced answer changes them)."""
+    answers = select(func.count(), func.min(FeedbackResponseRow.id), func.max(FeedbackResponseRow.id))
+    rated = select(func.count(), func.min(CaseworkerRatingRow.id), func.max(CaseworkerRatingRow.id))
+    offered = select(
+        func.count(), func.sum(FeedbackOfferCountRow.offers), func.min(FeedbackOfferCountRow.month),
+        func.max(FeedbackOfferCountRow.month),
+    )  # fmt: skip
+    settled = select(func.count(), func.min(CounselSessionRow.id), func.max(CounselSessionRow.id)).where(
+        CounselSessionRow.outcome.is_not(None), CounselSessionRow.ended_at.is_not(None)
     )
-    if month:
-        stmt = stmt.where(CheckVerdictRow.month == month)
-    return Counter((str(m), str(d), str(v)) for m, d, v in (await db.execute(stmt)).all())
+    offices = select(func.count(), func.max(Office.id))
+    state: list[object] = []
+    for stmt in (answers, rated, offered, settled, offices):
+        state.extend((await db.execute(stmt)).one())
+    return tuple(state)

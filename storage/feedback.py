@@ -10,18 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from feedback.errors import TokenExpired, TokenInvalid
 from feedback.export import ResponseRecord
-from feedback.questionnaire import VERSION, Answers, Rating
+from feedback.questionnaire import VERSION, Answers
 from feedback.tokens import FeedbackContext, expiry_day, hash_token, month_of, new_short_code, new_token
 from storage.models import (
     BookingRow,
     CaseworkerRatingRow,
-    CounselSessionRow,
     FeedbackBookingOfferRow,
     FeedbackOfferCountRow,
     FeedbackOfferRow,
@@ -41,11 +40,8 @@ __all__ = [
     "booking_context",
     "token_context",
     "was_rated",
-    "offer_counts",
     "records",
     "responses",
-    "ratings",
-    "session_outcomes",
     "offices",
 ]
 
@@ -188,57 +184,12 @@ async def responses(
     return [StoredResponse(_context(r), from_row(Answers, r), r.questionnaire_version) for r in rows]
 
 
-async def ratings(
-    db: AsyncSession, group: str, *, office_id: int | None = None, month: str | None = None
-) -> list[Rating]:
-    rows = await db.scalars(
-        select(CaseworkerRatingRow).where(*_filters(CaseworkerRatingRow, group, office_id, month))  # type: ignore[arg-type]
-    )
-    return [Rating(r.effort, r.technical_quality) for r in rows]
-
-
-async def session_outcomes(
-    db: AsyncSession,
-    group: str,
-    *,
-    office_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[str]:
-    """The outcomes of the group's ended sessions (ended in [since, until) when given)."""
-    stmt = select(CounselSessionRow.outcome).where(
-        CounselSessionRow.benefit_group == group, CounselSessionRow.outcome.is_not(None)
-    )
-    if office_id is not None:
-        stmt = stmt.where(CounselSessionRow.office_id == office_id)
-    if since is not None:
-        stmt = stmt.where(CounselSessionRow.ended_at >= since)
-    if until is not None:
-        stmt = stmt.where(CounselSessionRow.ended_at < until)
-    return [str(o) for o in await db.scalars(stmt)]
-
-
 def records(stored: list[StoredResponse]) -> list[ResponseRecord]:
     """What the record-level export may see of each answer (it anonymises them further)."""
     return [
         ResponseRecord(item.context.office_id, item.context.month, item.context.channel, item.version, item.answers)
         for item in stored
     ]
-
-
-async def offer_counts(
-    db: AsyncSession, group: str, *, office_id: int | None = None, month: str | None = None
-) -> dict[str, int]:
-    """Offered links per channel (the aggregate counters, never per person)."""
-    stmt = select(FeedbackOfferCountRow.channel, func.sum(FeedbackOfferCountRow.offers)).where(
-        FeedbackOfferCountRow.benefit_group == group
-    )
-    if office_id is not None:
-        stmt = stmt.where(FeedbackOfferCountRow.office_key == office_id)
-    if month:
-        stmt = stmt.where(FeedbackOfferCountRow.month == month)
-    rows = await db.execute(stmt.group_by(FeedbackOfferCountRow.channel))
-    return {str(channel): int(total or 0) for channel, total in rows}
 
 
 async def offices(db: AsyncSession) -> list[tuple[int, str]]:

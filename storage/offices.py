@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.errors import InvalidOffice
 from booking.offices import OfficeDetails, OpeningHours, hours_from_json
 from storage.models import AbsenceRow, Office
-from storage.rows import from_row
+from storage.rows import by_key, from_row
 
 __all__ = [
     "OfficeView",
@@ -83,9 +83,7 @@ async def create_office(db: AsyncSession, details: OfficeDetails) -> int:
 
 
 async def update_office(db: AsyncSession, office_id: int, details: OfficeDetails) -> None:
-    row = await db.get(Office, office_id)
-    if row is None:
-        raise InvalidOffice("unknown")
+    row = await by_key(db, Office, office_id, InvalidOffice("unknown"))
     if await _name_taken(db, details.name, office_id):
         raise InvalidOffice("name_taken")
     row.name = details.name

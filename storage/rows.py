@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-__all__ = ["from_row", "one_row"]
+__all__ = ["from_row", "one_row", "by_key"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -21,6 +21,14 @@ def from_row(cls: type[T], row: object, **converted: Any) -> T:
     fields that need more than a copy (an enum, a parsed column)."""
     names = [f.name for f in fields(cls) if f.init and f.name not in converted]  # type: ignore[arg-type]
     return cls(**{name: getattr(row, name) for name in names}, **converted)
+
+
+async def by_key(db: AsyncSession, model: type[R], key: object, missing: Exception, *, for_update: bool = False) -> R:
+    """The row of ``model`` with primary key ``key`` (from the session when it holds it), or raise ``missing``."""
+    row = await db.get(model, key, with_for_update=for_update)
+    if row is None:
+        raise missing
+    return row
 
 
 async def one_row(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms.errors import SessionNotFound
 from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, SessionState
 from storage.models import CounselSessionRow, ParticipantRow
+from storage.rows import by_key, one_row
 
 __all__ = [
     "Participant",
@@ -79,19 +80,14 @@ async def add_session(db: AsyncSession, session: CounselSession) -> None:
 
 
 async def get_session(db: AsyncSession, session_id: str, *, for_update: bool = False) -> CounselSession:
-    stmt = select(CounselSessionRow).where(CounselSessionRow.id == session_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = await db.scalar(stmt)
-    if row is None:
-        raise SessionNotFound(session_id)
+    row = await one_row(
+        db, CounselSessionRow, CounselSessionRow.id, session_id, SessionNotFound(session_id), for_update=for_update
+    )
     return _to_domain(row)
 
 
 async def save_session(db: AsyncSession, session: CounselSession) -> None:
-    row = await db.get(CounselSessionRow, session.id)
-    if row is None:
-        raise SessionNotFound(session.id)
+    row = await by_key(db, CounselSessionRow, session.id, SessionNotFound(session.id))
     row.state = session.state.value
     row.outcome = session.outcome.value if session.outcome else None
     row.ended_at = session.ended_at

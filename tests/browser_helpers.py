@@ -61,3 +61,22 @@ async def tab_to(page: Any, selector: str, limit: int = 60) -> None:
         if await page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
             return
     raise AssertionError(f"Tab never reached {selector}")
+
+
+async def until(page: Any, predicate: str, arg: Any = None, seconds: float = 15) -> Any:
+    """Evaluate an async ``predicate`` until it resolves truthy; its value.
+
+    Playwright's ``wait_for_function`` does not await a promise (any promise counts as
+    truthy at once), so predicates that read ``getStats()`` poll here. Works with a
+    Playwright page and with ``load_tests.firefox.FirefoxPage`` alike.
+    """
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        value = await page.evaluate(predicate, arg)
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still false after {seconds} s: {predicate[:100]}")
+        await asyncio.sleep(0.2)  # a poll of the page's state, as wait_for_function polls

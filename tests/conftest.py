@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import os
 import re
@@ -337,3 +338,25 @@ async def browser(chromium: str) -> AsyncIterator[Any]:
             yield connected
         finally:
             await connected.close()  # closes the contexts this test made, then disconnects
+
+
+@pytest.fixture(scope="session")
+def firefox_process() -> Iterator[Any]:
+    """Debian's headless Firefox ESR, started once per test session (fake camera and microphone)."""
+    from load_tests.firefox import FirefoxProcess, available
+
+    need(available(), "Firefox ESR at /usr/bin/firefox-esr")
+    process = FirefoxProcess(preexec_fn=_ends_with_parent).start()
+    asyncio.run(process.warm_up())  # no loop runs while a sync fixture is set up
+    yield process
+    process.close()
+
+
+@pytest.fixture
+async def firefox(firefox_process: Any) -> AsyncIterator[Any]:
+    """A WebDriver BiDi session of this test's own on the shared Firefox; each page a user context of its own."""
+    from load_tests.firefox import Firefox
+
+    session = await Firefox(firefox_process).start()
+    yield session
+    await session.close()

@@ -63,6 +63,8 @@ class RawSocket:
                 text = str(msg.data)
                 if text == "2":
                     await self.ws.send_str("3")
+                elif text == "1":  # engine.io CLOSE: the server ended the connection
+                    break
                 elif text.startswith("40"):
                     self.events.append(["\0connected", json.loads(text[2:] or "null")])
                 elif text.startswith("44"):

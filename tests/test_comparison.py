@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import random
 import xml.etree.ElementTree as ET
-from collections import Counter
-from dataclasses import dataclass
 
 import pytest
 
 from feedback import charts
 from feedback.channels import band_position, channel_cells
 from feedback.comparison import compare, newcombe_difference, newcombe_paired
-from feedback.effort import effort_cells
-from feedback.equipment import equipment_cells
-from feedback.evaluation import GroupInputs, build_details, build_evaluation
-from feedback.gap import gap_cells, paired_counts
+from feedback.evaluation import build_evaluation
+from feedback.gap import paired_counts
+from feedback.grid_figures import Ballot, build_group_grid
+from feedback.grid_report import grid_details, grid_report
+from feedback.periods import parse_period
 from feedback.questionnaire import Answers, Rating
-from feedback.reasons import REASONS, reason_cells, reason_counts
 from feedback.report import build_report
-from feedback.trend import hidden_months, trend_cells
 
 
 def r4(value: float) -> float:
@@ -107,12 +104,8 @@ def test_generated_groups_with_known_shares_give_those_shares_and_their_differen
     assert (by_metric["recommend"].low, by_metric["recommend"].high) == (expected.low, expected.high)
     # each side keeps its own n; nothing of both groups together is published
     assert (by_metric["recommend"].sgb2_n, by_metric["recommend"].sgb3_n) == (200, 100)
-
-    gap = gap_cells(sgb2, responses(80, 70, 10, 40))[0]
+    # the pairs of the gap within a group: both, only recommend, only next, neither
     assert paired_counts(responses(80, 70, 10, 40)) == (80, 70, 10, 40)
-    assert r4(gap.estimate) == r4(0.75 - 0.45)  # type: ignore[arg-type]
-    paired = newcombe_paired(80, 70, 10, 40)
-    assert (gap.low, gap.high, gap.note) == (paired.low, paired.high, "")
 
 
 def test_a_difference_never_reveals_a_suppressed_cell() -> None:
@@ -122,94 +115,6 @@ def test_a_difference_never_reveals_a_suppressed_cell() -> None:
     assert all(d.suppressed and d.difference is None and d.sgb2_count is None for d in compare([sgb2, sgb3]))
     # one group alone is never compared with anything
     assert compare([sgb2]) == ()
-
-
-def test_the_paired_interval_is_withheld_when_it_would_give_a_small_cell_away() -> None:
-    # 3 people would recommend but not take the next appointment by video
-    report = build_report("sgb2", responses(20, 3, 7, 10), [], [])
-    cell = gap_cells(report, responses(20, 3, 7, 10))[0]
-    assert not cell.suppressed and r4(cell.estimate) == r4(23 / 40 - 27 / 40)  # type: ignore[arg-type]
-    assert (cell.low, cell.high, cell.note) == (None, None, "interval_withheld")
-    small = build_report("sgb2", responses(2, 1, 0, 1), [], [])
-    assert gap_cells(small, responses(2, 1, 0, 1))[0].suppressed
-
-
-@dataclass(frozen=True)
-class WithReasons:
-    recommend: str
-    next_by_video: str
-    reasons: object
-
-
-def test_reasons_are_read_from_a_follow_up_field_and_suppressed_like_any_distribution() -> None:
-    generated = (
-        [WithReasons("yes", "no", ["prefer_in_person"])] * 12
-        + [WithReasons("yes", "no", "documents")] * 6
-        + [WithReasons("no", "no", ["no_device"])] * 2
-        + [WithReasons("yes", "yes", None)] * 9
-    )
-    counts = reason_counts(generated)
-    assert counts == (Counter({"prefer_in_person": 12, "documents": 6, "no_device": 2}), 20)
-    cells = {c.category: c for c in reason_cells(*counts)}
-    assert list(cells) == list(REASONS)
-    assert r4(cells["prefer_in_person"].estimate) == 0.6 and cells["prefer_in_person"].n == 20  # type: ignore[arg-type]
-    # 2 and the zeros are hidden; they hold only 2 answers, which 20 − 12 would give away,
-    # so the next smallest reason (6) is hidden with them
-    assert cells["no_device"].suppressed and cells["documents"].suppressed
-    assert sum(counts[0][c] for c, cell in cells.items() if cell.suppressed) >= 5  # type: ignore[index]
-
-    # other spellings of the field and the codes count as the same reasons
-    @dataclass(frozen=True)
-    class OtherSpelling:
-        not_video_reasons: tuple[str, ...]
-
-    assert reason_counts([OtherSpelling(("in_person", "mobile_data"))] * 2) == (
-        Counter({"prefer_in_person": 2, "data_costs": 2}),
-        2,
-    )
-    # answers of questionnaire version 1 have no follow-up: no reasons table at all
-    assert reason_counts(responses(5, 5, 5, 5)) is None
-
-
-def test_several_reasons_per_person_are_each_a_split_of_their_own() -> None:
-    generated = [WithReasons("no", "no", "prefer_in_person,documents")] * 6 + [
-        WithReasons("no", "no", ["prefer_in_person"])
-    ] * 6
-    cells = {c.category: c for c in reason_cells(*reason_counts(generated))}  # type: ignore[misc]
-    assert cells["prefer_in_person"].suppressed  # 12 of 12: the "not chosen" count is 0
-    assert cells["documents"].count == 6 and cells["documents"].n == 12
-
-
-def test_equipment_shares_per_month_hide_small_device_classes_and_verdicts() -> None:
-    counts = {
-        ("2026-10", "smartphone", "video"): 30,
-        ("2026-10", "smartphone", "audio_only"): 6,
-        ("2026-10", "smartphone", "not_possible"): 8,
-        ("2026-10", "computer", "video"): 10,
-        ("2026-10", "tablet", "video"): 2,
-        ("2026-11", "smartphone", "video"): 3,
-    }
-    cells = {(c.month, c.metric, c.category): c for c in equipment_cells(counts)}
-    phone_video = cells[("2026-10", "smartphone", "video")]
-    assert (phone_video.count, phone_video.n, r4(phone_video.estimate)) == (30, 44, r4(30 / 44))  # type: ignore[arg-type]
-    # tablet (2) hidden, and a second device class with it so 2 cannot be subtracted out
-    assert cells[("2026-10", "device_class", "tablet")].suppressed
-    assert cells[("2026-10", "device_class", "computer")].suppressed
-    assert cells[("2026-10", "device_class", "smartphone")].count == 44
-    # computers: 10 checks, all "video": the zero cells are hidden, and so is the 10
-    assert all(cells[("2026-10", "computer", v)].suppressed for v in ("video", "audio_only", "not_possible"))
-    assert all(c.suppressed for (m, _d, _v), c in cells.items() if m == "2026-11")
-
-
-def test_the_trend_hides_small_months_and_enough_others_that_no_month_can_be_subtracted() -> None:
-    series = {"2026-09": (10, 20), "2026-10": (2, 3), "2026-11": (12, 18), "2026-12": (9, 30)}
-    assert hidden_months(series) == {"2026-10", "2026-11"}  # 2 of 3 alone; 2026-11 is next smallest
-    cells = {c.month: c for c in trend_cells("recommend", series)}
-    assert list(cells) == sorted(series)
-    assert cells["2026-09"].count == 10 and not cells["2026-09"].suppressed
-    assert cells["2026-10"].suppressed and cells["2026-11"].suppressed
-    # all months fine: nothing hidden
-    assert hidden_months({"2026-09": (10, 20), "2026-10": (6, 12)}) == set()
 
 
 def test_band_position_reads_the_whole_interval() -> None:
@@ -222,34 +127,33 @@ def test_band_position_reads_the_whole_interval() -> None:
     assert video.note == band_position(video.low, video.high)  # type: ignore[arg-type]
 
 
-def test_effort_distribution_is_the_caseworkers_own_and_suppressed() -> None:
-    ratings = [Rating(4, 3)] * 6 + [Rating(5, 4)] * 5 + [Rating(2, 4)] * 1
-    cells = {(c.metric, c.category): c for c in effort_cells(ratings)}
-    assert cells[("effort", "4")].count == 6 and cells[("effort", "4")].n == 12
-    assert cells[("effort", "2")].suppressed and cells[("effort", "5")].suppressed
-
-
 def test_details_and_charts_of_a_generated_evaluation() -> None:
+    """The further tables of one group read from its grid: trend by month within a quarter,
+    the caseworkers' ratings as their own distribution, and the charts drawn from them."""
     months = ["2026-09"] * 20 + ["2026-10"] * 20
     answered = responses(15, 10, 5, 10)
-    inputs = GroupInputs(
-        responses=list(zip(months, answered, strict=True)),
-        ratings=[Rating(4, 4)] * 10,
-        sessions=[("2026-09", "video")] * 6 + [("2026-09", "phone")] * 6,
-        checks={("2026-09", "smartphone", "video"): 12},
+    ballots = [Ballot(1, m, "video", "2", a) for m, a in zip(months, answered, strict=True)]
+    steps = [Rating(4, 4)] * 10 + [Rating(s, s) for s in (1, 2, 3, 5) * 5]
+    ratings = [(1, m, r) for m in ("2026-09", "2026-10") for r in steps]
+    held = {"video": 6, "phone": 6, "in_person": 5, "technical_failure": 5, "no_show": 5}
+    sessions = [(1, m, o) for m in ("2026-09", "2026-10") for o, times in held.items() for _ in range(times)]
+    grid = build_group_grid(
+        "sgb2", ballots, [1], ("2026-09", "2026-10"), version="2", offers={}, sessions=sessions, ratings=ratings
     )
-    report = build_report("sgb2", answered, inputs.ratings, [o for _m, o in inputs.sessions])
-    details = build_details(report, inputs)
+    quarter = parse_period("2026-Q3")
+    report = grid_report(grid, 1, quarter)
+    details = grid_details(grid, report, 1, quarter)
     evaluation = build_evaluation([report], [details])
     assert evaluation.comparison == ()
-    assert details.months("trend") == ["2026-09", "2026-10"]
-    # September: all 20 would recommend (no "not yes" to hide behind) → hidden, and October
-    # with it, since the whole selection's figure minus October would give September away
+    assert details.months("trend") == ["2026-09"]  # the quarter's months that are on the grid
+    # September: all 20 would recommend: "not yes" is 0, so the share is hidden
     assert details.cell("trend", "recommend", "yes", "2026-09").suppressed
-    assert details.cell("trend", "recommend", "yes", "2026-10").suppressed
-    assert details.cell("trend", "next_by_video", "yes", "2026-09").count == 15
-    assert details.cell("trend", "next_by_video", "yes", "2026-10").count == 5
-    assert details.cell("trend", "video_share", "yes", "2026-09").count == 6
+    video = details.cell("trend", "video_share", "video", "2026-09")
+    assert (video.count, video.n) == (6, 27)
+    # the caseworkers' effort in September: 30 ratings, "4" 10 times; every step shown
+    effort = {c.category: c for c in details.table("effort") if c.metric == "effort"}
+    assert effort["4"].count == 10 and effort["4"].n == 30 and not effort["1"].suppressed
+    assert not report.figure("rating_effort").suppressed
 
     svg = charts.bars(
         "c1",

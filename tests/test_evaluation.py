@@ -25,13 +25,15 @@ from web.keys import DB
 
 pytestmark = pytest.mark.usefixtures("database")
 
-NOW = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
+# A closed month (``feedback.periods.closed_through``) by the real clock, which the
+# command line reads: the grid publishes closed months only.
+NOW = datetime(2026, 10, 10, 10, 0, tzinfo=UTC)
 _CELL = re.compile(
     r'data-group="(sgb[23])" data-metric="([a-z_]+)" data-category="([a-z_]*)" data-estimate="([0-9.\-]*)"'
 )
 
 
-async def add_response(app, group: str, answers: Answers, month: str = "2026-11", channel: str = "video") -> None:  # type: ignore[no-untyped-def]
+async def add_response(app, group: str, answers: Answers, month: str = "2026-10", channel: str = "video") -> None:  # type: ignore[no-untyped-def]
     """Store one answer the way the form does: mint a token, then use it up (into the ballot box)."""
     token, digest = new_token()
     context = FeedbackContext(group, 1, channel, month)
@@ -103,7 +105,8 @@ async def test_page_shows_both_groups_apart_and_hides_small_cells(seeded) -> Non
     assert cells[("sgb2", "recommend", "yes")] == "0.6667"
     assert cells[("sgb2", "next_by_video", "yes")] == "0.3333"
     assert cells[("sgb2", "recommend_minus_next", "")] == "0.3333"
-    assert cells[("sgb2", "satisfaction", "")] == "4.0000"
+    # a mean is shown only where every step of its scale is: nobody answered 1 or 2 here
+    assert cells[("sgb2", "satisfaction", "")] == ""
     assert "66,7 %" in html and "<svg" in html
     # the complementary cell: "don't know" is 0, so "no" (5) would follow from the total
     assert cells[("sgb2", "recommend", "no")] == "" and cells[("sgb2", "recommend", "dont_know")] == ""
@@ -174,7 +177,14 @@ async def test_pooled_requests_are_refused(seeded) -> None:  # type: ignore[no-u
     assert resp.status == 400
     assert (await resp.json())["error"]["code"] == "pooled"
     assert (await seeded.get("/evaluation/export?format=pdf&group=sgb2")).status == 400
-    assert (await seeded.get("/evaluation?month=2026-13")).status == 400
+    for period in ("2026-13", "2026-07..2026-09", "2026-10-01", "ALL"):
+        resp = await seeded.get(f"/evaluation?period={period}")
+        assert resp.status == 400, period
+        assert "Diesen Zeitraum gibt es im Raster nicht" in await resp.text()
+        resp = await seeded.get(f"/evaluation/export?format=json&group=sgb2&period={period}")
+        assert resp.status == 400 and (await resp.json())["error"]["code"] == "bad_period"
+    # the record-level export takes no period: every record names its month
+    assert (await seeded.get("/evaluation/export?format=json&group=sgb2&responses=1&period=2026-Q4")).status == 400
 
 
 async def test_responses_of_one_group_in_random_order(seeded) -> None:  # type: ignore[no-untyped-def]
@@ -201,13 +211,18 @@ async def test_responses_of_one_group_in_random_order(seeded) -> None:  # type: 
 
 
 async def test_filters_narrow_the_figures(seeded, app) -> None:  # type: ignore[no-untyped-def]
-    html = await (await seeded.get("/evaluation?month=2026-10")).text()
+    html = await (await seeded.get("/evaluation?period=2026-09")).text()
     assert all(value == "" for value in page_cells(html).values())
-    html = await (await seeded.get("/evaluation?month=2026-11&office=1")).text()
-    assert page_cells(html)[("sgb2", "recommend", "yes")] == "0.6667"
+    for period in ("2026-10", "2026-Q4", "2026-H2", "2026", "all"):
+        html = await (await seeded.get(f"/evaluation?period={period}&office=1")).text()
+        assert page_cells(html)[("sgb2", "recommend", "yes")] == "0.6667", period
+    # the choices are the grid's periods, in words; the one shown is selected
+    html = await (await seeded.get("/evaluation?period=2026-Q4")).text()
+    assert '<option value="2026-Q4" selected>4. Quartal 2026</option>' in html
+    assert '<option value="2026-10" >Oktober 2026</option>' in html and '<option value="2026-H2" >' in html
 
 
-async def test_cli_export_refuses_pooling_and_writes_one_group(seeded, settings, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_cli_export_refuses_pooling_and_writes_one_group(seeded, settings, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     if settings.database_schema:
         monkeypatch.setenv("DATABASE_SCHEMA", settings.database_schema)
@@ -224,6 +239,15 @@ async def test_cli_export_refuses_pooling_and_writes_one_group(seeded, settings,
         assert ("" if row["suppressed"] else f"{row['estimate']:.4f}") == cells[
             ("sgb2", row["metric"], row["category"])
         ]
+    quarter = tmp_path / "q4.json"
+    args = ["export", "--group", "sgb2", "--format", "json", "--period", "2026-Q4", "--output", str(quarter)]
+    assert await asyncio.to_thread(cli, args) == 0
+    assert json.loads(quarter.read_text())["filters"] == {"office": None, "period": "2026-Q4"}
+    capsys.readouterr()
+    for period in ("2026-07..2026-09", "2026-10-01", "Q4"):
+        args = ["export", "--group", "sgb2", "--format", "json", "--period", period]
+        assert await asyncio.to_thread(cli, args) == 2
+        assert capsys.readouterr().err.strip() == "--period: 2026-07, 2026-Q3, 2026-H2, 2026 or all"
     xlsx = tmp_path / "sgb3.xlsx"
     assert await asyncio.to_thread(cli, ["export", "--group", "sgb3", "--format", "xlsx", "--output", str(xlsx)]) == 0
     assert openpyxl.load_workbook(xlsx).sheetnames == ["sgb3", "sgb3 details"]

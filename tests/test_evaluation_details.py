@@ -12,7 +12,6 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,10 +19,12 @@ import aiohttp_jinja2
 import openpyxl
 import pytest
 
-from feedback.comparison import newcombe_difference, newcombe_paired
-from feedback.evaluation import GroupInputs, build_details, build_evaluation
+from feedback.comparison import newcombe_difference
+from feedback.evaluation import build_evaluation
+from feedback.grid_figures import Ballot, build_group_grid
+from feedback.grid_report import grid_details, grid_report
+from feedback.periods import parse_period
 from feedback.questionnaire import Answers
-from feedback.report import build_report
 from rooms.check import DeviceClass, Verdict
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import ballots, checks, sessions, users
@@ -37,11 +38,12 @@ from web.views import evaluation as evaluation_view
 
 pytestmark = pytest.mark.usefixtures("database")
 
-NOW = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
-OCTOBER = datetime(2026, 10, 14, 10, 0, tzinfo=UTC)
+# Closed months by the real clock (the command line reads it): the grid shows closed months.
+NOW = datetime(2026, 10, 10, 10, 0, tzinfo=UTC)
+SEPTEMBER = datetime(2026, 9, 14, 10, 0, tzinfo=UTC)
 _DETAIL = re.compile(
     r'data-group="(sgb[23])" data-table="([a-z_]+)" data-metric="([a-z_]+)" data-category="([a-z_0-9]*)" '
-    r'data-month="([0-9-]*)" data-estimate="([0-9.\-]*)" data-low="([0-9.\-]*)" data-high="([0-9.\-]*)" '
+    r'data-month="([0-9QH-]*)" data-estimate="([0-9.\-]*)" data-low="([0-9.\-]*)" data-high="([0-9.\-]*)" '
     r'data-suppressed="(true|false)"'
 )
 _COMPARISON = re.compile(
@@ -81,7 +83,7 @@ async def add_rating(app, group: str, effort: int, quality: int) -> None:  # typ
                 benefit_group=group,
                 office_id=1,
                 channel="video",
-                month="2026-11",
+                month="2026-10",
                 effort=effort,
                 technical_quality=quality,
             )
@@ -108,14 +110,14 @@ async def known(app, client):  # type: ignore[no-untyped-def]
     """SGB II: 40 answers over two months with known pairs; SGB III: 30 answers; sessions,
     caseworker ratings and pre-call checks for both."""
     for answer in pairs(6, 9, 3, 2):
-        await add_response(app, "sgb2", answer, month="2026-10")
+        await add_response(app, "sgb2", answer, month="2026-09")
     for answer in pairs(7, 7, 3, 3):
-        await add_response(app, "sgb2", answer, month="2026-11")
+        await add_response(app, "sgb2", answer, month="2026-10")
     for answer in pairs(15, 5, 5, 5):
-        await add_response(app, "sgb3", answer, month="2026-11")
+        await add_response(app, "sgb3", answer, month="2026-10")
     fallbacks = ["phone"] * 5 + ["in_person"] * 5 + ["technical_failure"] * 5 + ["no_show"] * 5
     for outcome in ["video"] * 6 + fallbacks:
-        await add_session(app, "sgb2", outcome, OCTOBER)
+        await add_session(app, "sgb2", outcome, SEPTEMBER)
     for outcome in ["video"] * 5 + ["phone"] * 5:
         await add_session(app, "sgb2", outcome, NOW)
     for outcome in ["video"] * 10 + fallbacks:
@@ -134,7 +136,7 @@ async def known(app, client):  # type: ignore[no-untyped-def]
             (DeviceClass.TABLET, Verdict.VIDEO, 2),
         ):
             for _ in range(times):
-                await checks.record_verdict(db, device, verdict, "sgb2", "2026-11")
+                await checks.record_verdict(db, device, verdict, "sgb2", "2026-10")
     return await log_in_evaluator(app, client)
 
 
@@ -150,7 +152,7 @@ def page_comparison(html: str) -> dict[tuple[str, str], tuple[str, str, str]]:
 
 
 def detail_key(group: str, row: dict[str, Any]) -> Key:
-    return (group, row["table"], row["metric"], row["category"] or "", row["month"] or "")
+    return (group, row["table"], row["metric"], row["category"] or "", row["period"] or "")
 
 
 def detail_value(row: dict[str, Any]) -> tuple[str, str, str, bool]:
@@ -175,22 +177,24 @@ async def test_page_shows_the_known_figures_and_every_export_carries_the_same(
     assert comparison[("recommend", "yes")] == (four(29 / 40 - 20 / 30), four(expected.low), four(expected.high))
     expected = newcombe_difference(11, 36, 10, 30)
     assert comparison[("outcome", "video")] == (four(11 / 36 - 10 / 30), four(expected.low), four(expected.high))
-    # the paired gap within SGB II: 13 both, 16 only recommend, 6 only next, 5 neither
-    paired = newcombe_paired(13, 16, 6, 5)
-    assert details[("sgb2", "gap", "recommend_minus_next", "", "")] == (
-        four(0.25),
-        four(paired.low),
-        four(paired.high),
-        False,
-    )
-    # the trend: October 15 of 20 would recommend, November 14 of 20
-    assert details[("sgb2", "trend", "recommend", "yes", "2026-10")][0] == four(15 / 20)
-    assert details[("sgb2", "trend", "recommend", "yes", "2026-11")][0] == four(14 / 20)
-    assert details[("sgb2", "trend", "video_share", "yes", "2026-10")][0] == four(6 / 26)
-    # equipment: 23 smartphone checks, 12 of them "video works"; tablets (2) hidden with computers
-    assert details[("sgb2", "equipment", "smartphone", "video", "2026-11")][0] == four(12 / 23)
-    assert details[("sgb2", "equipment", "device_class", "tablet", "2026-11")][3] is True
-    assert details[("sgb2", "equipment", "device_class", "computer", "2026-11")][3] is True
+    # the gap within SGB II: 29 of 40 would recommend, 20 of 40 take the next by video; its
+    # paired interval needs the cross-table of both questions, not planned on the grid
+    assert details[("sgb2", "gap", "recommend_minus_next", "", "")] == (four(0.25), "", "", False)
+    one = json.loads(await (await known.get("/evaluation/export?format=json&group=sgb2")).read())
+    assert one["groups"]["sgb2"]["tables"]["gap"][0]["note"] == "interval_withheld"
+    # the trend over all months runs by quarter, within a quarter by month; a shown point is
+    # the true share (SGB II would recommend: Q3 = September 15 of 20, Q4 = October 14 of 20),
+    # a hidden one is a gap (here the grid keeps the categories whole over both months: the
+    # small "no" and "don't know" of each month would otherwise hide in every longer period)
+    truth = {"2026-Q3": four(15 / 20), "2026-Q4": four(14 / 20), "2026-10": four(14 / 20)}
+    trend = {k[4]: v for k, v in details.items() if k[:4] == ("sgb2", "trend", "recommend", "yes")}
+    assert set(trend) == {"2026-Q3", "2026-Q4"}
+    assert all(v[3] or v[0] == truth[month] for month, v in trend.items())
+    quarter = page_details(await (await known.get("/evaluation?period=2026-Q4")).text())
+    trend = {k[4]: v for k, v in quarter.items() if k[:4] == ("sgb2", "trend", "recommend", "yes")}
+    assert set(trend) == {"2026-10"} and all(v[3] or v[0] == truth[m] for m, v in trend.items())
+    # the pre-call checks carry no office: not on the grid, so no equipment table
+    assert not [k for k in details if k[1] == "equipment"]
     # the channels: video 11 of 36 against the band; the caseworkers' effort ratings
     assert details[("sgb2", "channels", "outcome", "video", "")][0] == four(11 / 36)
     assert details[("sgb2", "effort", "effort", "4", "")][0] == four(6 / 16)
@@ -266,7 +270,8 @@ async def test_charts_have_titles_text_alternatives_and_their_tables(known) -> N
     ns = "{http://www.w3.org/2000/svg}"
     charts = _svgs(html)
     ids = {c.get("id") for c in charts}
-    assert {"chart-seed", "chart-comparison", "chart-gap", "chart-equipment", "chart-channels", "chart-effort"} <= ids
+    # (no equipment chart: the pre-call checks carry no office and are not on the grid)
+    assert {"chart-seed", "chart-comparison", "chart-gap", "chart-channels", "chart-effort"} <= ids
     assert {"chart-trend-recommend", "chart-trend-next-by-video", "chart-trend-video-share"} <= ids
     for chart in charts:
         assert chart.get("role") == "img"
@@ -286,16 +291,16 @@ async def test_charts_have_titles_text_alternatives_and_their_tables(known) -> N
 
 
 async def test_print_view_per_office_and_period(known) -> None:  # type: ignore[no-untyped-def]
-    resp = await known.get("/evaluation/print?office=1&month=2026-11")
+    resp = await known.get("/evaluation/print?office=1&period=2026-Q4")
     assert resp.status == 200
     html = await resp.text()
-    assert "Jobcenter" in html and "2026-11" in html and 'data-print="evaluation"' in html
+    assert "Jobcenter" in html and "4. Quartal 2026" in html and 'data-print="evaluation"' in html
     details = page_details(html)
-    # October is outside the period
-    assert not [k for k in details if k[4] == "2026-10"]
-    assert details[("sgb2", "trend", "recommend", "yes", "2026-11")][0] == four(14 / 20)
-    assert len(_svgs(html)) >= 8
-    assert (await known.get("/evaluation/print?month=2026-13")).status == 400
+    # September is outside the period: the trend runs over the quarter's months
+    assert {k[4] for k in details if k[4]} == {"2026-10"}
+    assert len(_svgs(html)) >= 7
+    for bad in ("2026-13", "2026-09-01", "2026-09..2026-10"):
+        assert (await known.get(f"/evaluation/print?period={bad}")).status == 400
 
 
 async def test_no_new_figure_gives_a_suppressed_cell_away(app, client) -> None:  # type: ignore[no-untyped-def]
@@ -342,55 +347,36 @@ async def test_evaluation_page_and_print_view_pass_axe(known, server, browser, s
         assert violations == [], (path, violations)
 
 
-@dataclass(frozen=True)
-class AnswersWithReasons(Answers):
-    """An answer of a questionnaire that asks for reasons (version 2), generated here."""
-
-    reasons: tuple[str, ...] = ()
-
-
 def test_reasons_render_as_chart_and_table_when_answers_carry_them(app) -> None:  # type: ignore[no-untyped-def]
-    base = Answers("yes", "no", 4, 4, "smartphone", "no", None)
-    generated = (
-        [AnswersWithReasons(**base.as_dict(), reasons=("prefer_in_person",))] * 12
-        + [AnswersWithReasons(**base.as_dict(), reasons=("documents",))] * 8
-        + [AnswersWithReasons(**base.as_dict(), reasons=("no_device",))] * 5
-        + [AnswersWithReasons(**base.as_dict(), reasons=("technical_problems",))] * 2
-        + [AnswersWithReasons(**base.as_dict(), reasons=("no_private_place",))] * 2
-        + [AnswersWithReasons(**base.as_dict(), reasons=("data_costs",))] * 1
-    )
-    inputs = GroupInputs(responses=[("2026-11", a) for a in generated], ratings=[], sessions=[], checks={})
-    reports = [build_report("sgb2", generated, [], []), build_report("sgb3", [], [], [])]
-    details = [build_details(reports[0], inputs), build_details(reports[1], GroupInputs([], [], [], {}))]
-    result = build_evaluation(reports, details)
+    def answer(why: str | None) -> Ballot:
+        gap = why is not None  # would recommend, but not next time by video: asked why
+        answers = Answers("yes", "no" if gap else "yes", 4, 4, "smartphone", "no", None, why_not_video=why)
+        return Ballot(1, "2026-10", "video", "2", answers)
+
+    reasons = {"prefer_in_person": 12, "documents": 8, "no_device": 5, "technical": 2, "no_private_place": 2}
+    generated = [answer(why) for why, times in {**reasons, "data_costs": 1}.items() for _ in range(times)]
+    generated += [answer(None)] * 5  # no gap: not asked
+    grids = [
+        build_group_grid(g, generated if g == "sgb2" else [], [1], ("2026-10",), version="2", offers={}, sessions=[])
+        for g in ("sgb2", "sgb3")
+    ]
+    period = parse_period("2026-Q4")
+    reports = [grid_report(grid, 1, period) for grid in grids]
+    result = build_evaluation(reports, [grid_details(g, r, 1, period) for g, r in zip(grids, reports, strict=True)])
     i18n.use_language("de")
     context = {
-        **evaluation_view._detail_context(result),
+        **evaluation_view._detail_context(result, period),
         "metric_labels": evaluation_view.METRIC_LABELS,
         "category_labels": evaluation_view.CATEGORY_LABELS,
     }
     html = aiohttp_jinja2.get_env(app).get_template("evaluation/details.html").render(context)
     cells = page_details(html)
+    # 30 gave a reason: the 35 respondents less the 5 not asked (both shown)
     assert cells[("sgb2", "reasons", "reason", "prefer_in_person", "")][0] == four(12 / 30)
     assert cells[("sgb2", "reasons", "reason", "no_device", "")][0] == four(5 / 30)
     # 2 + 2 + 1 + 0 answers are hidden together: at least 5, so nothing else must go
     for small in ("technical_problems", "no_private_place", "data_costs", "other"):
         assert cells[("sgb2", "reasons", "reason", small, "")] == ("", "", "", True)
     assert "spricht lieber persönlich" in html and 'id="chart-reasons"' in html
-    # SGB III has no reasons of its own: its column says so instead of borrowing any figure
-    assert not [k for k in cells if k[0] == "sgb3" and k[1] == "reasons"]
-
-
-def test_questionnaire_2_follow_up_feeds_the_reasons() -> None:
-    from feedback.reasons import reason_counts
-
-    def answer(why: str | None) -> Answers:
-        return Answers("yes", "no", 4, 4, "smartphone", "no", None, why_not_video=why)
-
-    found = reason_counts([answer("technical"), answer("documents"), answer("no_answer"), answer(None)])
-    assert found is not None
-    counts, respondents = found
-    # "Technical problems" is the questionnaire's "technical"; "keine Angabe" and "not asked"
-    # give no reason and do not count as respondents.
-    assert reason_counts([answer(None), answer(None)]) is None  # nobody was asked
-    assert counts == {"technical_problems": 1, "documents": 1} and respondents == 2
+    # SGB III has no answers: every reason of its column is hidden, none borrowed
+    assert all(v[3] for k, v in cells.items() if k[0] == "sgb3" and k[1] == "reasons")

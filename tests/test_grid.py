@@ -10,6 +10,7 @@ on the same data with today's per-page suppression it finds some.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -30,7 +31,7 @@ from feedback.grid_figures import (
 )
 from feedback.grid_report import grid_details, grid_report
 from feedback.periods import Period, closed_through, month_span, parse_period, periods_of
-from feedback.questionnaire import NO_ANSWER, Answers, Rating
+from feedback.questionnaire import NO_ANSWER, NOT_ASKED, Answers, Rating
 from feedback.report import CHANNELS, OUTCOMES
 from feedback.suppression import shown, suppress_counts
 from tests.grid_probe import cells, recovered
@@ -211,6 +212,8 @@ def _group(seed: int, group: str, scale: float = 1.0) -> tuple[GroupGrid, list[i
                 answers = Answers(values["recommend"], values["next_by_video"], rng.choice([5, 4, 3, 2, 1, None]), None,
                                   values["device"], values["setup_help"], None, why_not_video=why)  # fmt: skip
                 channel = rng.choice(["video"] * 4 + ["phone", "in_person"])
+                if channel != "video":  # the device questions are asked after a video session only
+                    answers = replace(answers, device=NOT_ASKED, setup_help=NOT_ASKED)
                 ballots.append(Ballot(office, month, channel, rng.choice(["2"] * 5 + ["1"]), answers))
                 offers[(office, month, channel)] = offers.get((office, month, channel), 0) + 1 + rng.randint(0, 2)
                 sessions.append((office, month, rng.choice(["video"] * 5 + ["phone", "in_person", "no_show"])))
@@ -340,3 +343,25 @@ def test_one_requests_report_and_tables_come_from_the_grid() -> None:
     assert {c.metric for c in details.table("effort")} == {"effort", "technical_quality"}
     tiny = grid_report(sgb2, offices[-1], parse_period(calendar[0]))
     assert tiny.respondents is None and all(f.suppressed for f in tiny.figures)
+
+
+def test_device_shares_are_over_those_asked_after_a_video_session() -> None:
+    """Issue 26 on the grid: "not asked" (after phone or in person) is its own category of
+    the respondents' plan, and the device shares are over the n minus "not asked"."""
+    grid, offices, calendar = _group(2, "sgb2", scale=4)
+    table = grid.questions["device"]
+    assert NOT_ASKED in table.categories
+    shown = 0
+    for office in (*offices, ALL_OFFICES):
+        for period in periods_of(calendar):
+            figures = grid_report(grid, office, period).metric("device")
+            assert NOT_ASKED not in {f.category for f in figures}
+            n, not_asked = table.n(office, period), table.count(office, period, NOT_ASKED)
+            for figure in figures:
+                if figure.suppressed:
+                    continue
+                shown += 1
+                assert n is not None and not_asked is not None and figure.n == n - not_asked
+                assert figure.count == table.count(office, period, figure.category)
+    assert shown > 0
+    assert recovered(_grid_publisher(table), offices, calendar, table.categories) == []

@@ -129,3 +129,16 @@ def test_the_socket_edge_overrides_no_private_method() -> None:
         text = path.read_text()
         for private in ("_send_eio_packet", "eio._async", "_getters", "_putters", "_handle_event(", "_handle_connect("):
             assert private not in text, (path.name, private)
+
+
+def test_what_the_malformed_frame_guard_relies_on() -> None:
+    """``signaling.events._malformed``: inside the engine.io message handler only the
+    library's decoding and dispatch run (event handlers in tasks of their own), and the
+    library refuses client packets it must not get with these ValueErrors."""
+    message = inspect.getsource(socketio.AsyncServer._handle_eio_message)
+    for text in ("Unexpected binary packet", "Unexpected CONNECT_ERROR packet", "Unknown packet type"):
+        assert text in message, text
+    assert "self.start_background_task(\n                self._handle_event_internal" in inspect.getsource(
+        socketio.AsyncServer._handle_event  # noqa: SLF001
+    )
+    assert socketio.AsyncServer(async_mode="aiohttp").async_handlers

@@ -275,9 +275,10 @@ async def test_a_drain_of_150_sockets_exhausts_no_redis_pool(cluster: Cluster) -
     None may fail for want of a Redis connection (redis-py's own pool stops at 100)."""
     a, b = cluster.a, cluster.b
     cw, csrf, dashboard = await _caseworker(cluster, b)
-    sessions = [await create_session(cw, csrf) for _ in range(10)]  # type: ignore[arg-type]
+    # Five call pages per session: a participant holds at most SOCKETS_PER_PARTICIPANT.
+    sessions = [await create_session(cw, csrf) for _ in range(DRAIN_SOCKETS // 5)]  # type: ignore[arg-type]
     sockets = [
-        cluster.client(cw, {"role": "caseworker", "session": sessions[i % 10][0], "instance": instance()})
+        cluster.client(cw, {"role": "caseworker", "session": sessions[i % len(sessions)][0], "instance": instance()})
         for i in range(DRAIN_SOCKETS)
     ]
     for start in range(0, DRAIN_SOCKETS, 25):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -170,3 +171,35 @@ async def test_redis_restart_is_resynced(restartable: Restartable) -> None:
 
 async def _equals(value: Awaitable[Any], expected: Any) -> bool:
     return bool(await value == expected)
+
+
+async def test_a_grace_outlives_a_redis_restart_and_the_node_that_started_it(restartable: Restartable) -> None:
+    """Node A drains, its recipient never returns, Redis restarts inside the grace: node B
+    still reports ``peer.gone``, at the original deadline (issue 27)."""
+    r, cluster = restartable, restartable.cluster
+    a, b = cluster.a, cluster.b
+    cw, csrf, dashboard = await _caseworker(cluster, b)
+    _, caseworker, _, participant = await _call(cluster, cw, csrf, dashboard, b, a)
+    a.terminate()
+    assert await a.wait_exit(15) == 0
+    assert (await caseworker.next("peer.left"))["participant"] == participant
+    left_at = time.monotonic()
+    grace = float(a.env["REJOIN_GRACE_SECONDS"])
+    assert await r.redis.zcard(f"{r.prefix}:gone") == 1
+    # Two beats of B after the grace was scheduled: B has seen it (it reads the pending
+    # graces first in a beat, then refreshes its caseworker's presence).
+    hash_key = f"{r.prefix}:peer:{caseworker.sio.get_sid()}"
+    for _ in range(2):
+        before_ms = await r.redis.pttl(hash_key)
+
+        async def b_has_beaten(before: int = before_ms) -> bool:
+            return bool(await r.redis.pttl(hash_key) > before)
+
+        await _until(r, "a heartbeat of node B", b_has_beaten)
+    await r.restart()
+    assert await r.redis.zcard(f"{r.prefix}:gone") == 0  # Redis lost it
+    gone = await caseworker.next("peer.gone", timeout=grace + WITHIN)
+    assert gone == {"participant": participant}
+    assert time.monotonic() - left_at >= grace - 0.5  # the original deadline, not a new one, nor at once
+    with pytest.raises(asyncio.TimeoutError):  # told once
+        await caseworker.next("peer.gone", timeout=2)

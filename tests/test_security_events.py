@@ -58,7 +58,13 @@ async def _call(server: Any, new_client: Any, closing: list[Any]) -> dict[str, A
     await raw.connect({"role": "recipient", "session": session_id, "instance": instance()})
     joined = await caseworker.next("peer.joined")
     assert joined["participant"] == participant
-    return {"caseworker": caseworker, "raw": raw, "participant": participant, "session": session_id}
+    return {
+        "caseworker": caseworker,
+        "raw": raw,
+        "participant": participant,
+        "session": session_id,
+        "cookie": cookie_header(rc),
+    }
 
 
 async def test_client_sent_disconnect_and_connect_change_nothing(server, app, new_client, closing, caplog) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import timedelta
 from functools import partial
@@ -10,10 +10,12 @@ from pathlib import Path
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from aiortc import RTCIceServer
 
+from application.reporting import Reporting
 from booking.links import ManageLinks
-from recordings_policy import load_policy
+from recordings_policy import RetentionPolicy, load_policy
 from rooms.invitation_codes import InvitationCodes
 from rooms.invitations import InvitationSigner, load_or_create_key
 from rooms.proof import ProofSigner
@@ -43,6 +45,7 @@ from web.keys import (
     ECHO,
     ENGINE,
     INVITATION_CODES,
+    INVITATION_LIMITER,
     LOGIN_THROTTLE,
     MANAGE_LINKS,
     METRICS,
@@ -52,6 +55,7 @@ from web.keys import (
     PROOF_SIGNER,
     PURGER,
     REDIS,
+    REPORTING,
     SETTINGS,
     SIGNALING,
     SIGNER,
@@ -70,7 +74,7 @@ from web.middlewares import (
 )
 from web.passwords import PasswordChecks, apply_hash_cost
 from web.purger import Purger
-from web.rate_limit import RateLimiter
+from web.rate_limit import INVITATIONS_PER_HOUR, RateLimiter
 from web.settings import Settings
 from web.templating import setup_templates
 from web.views import (
@@ -105,6 +109,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     app[ENGINE] = engine
     app[DB] = sessionmaker_for(engine)
+    app[REPORTING] = Reporting(app[DB], settings.clock)
     key = load_or_create_key(settings.signing_key_path)
     app[MANAGE_LINKS] = ManageLinks(key)
     app[INVITATION_CODES] = InvitationCodes(key)
@@ -127,6 +132,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             app[REDIS] = redis
             purge_lock = IntervalLock(redis, settings.redis_prefix, "purge", settings.purge_interval_seconds)
             app[BOOKING_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix)  # one limit for every node
+            app[INVITATION_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix, *INVITATIONS_PER_HOUR)
             stack.push_async_callback(redis.aclose)
             fanout = signaling.sio.manager
             assert isinstance(fanout, RedisFanout)
@@ -199,32 +205,23 @@ async def _close_sockets(app: web.Application) -> None:
         await app[ECHO].close()
 
 
-def create_app(settings: Settings) -> web.Application:
-    """Build the whole application for ``settings``; nothing is opened until startup.
+def _middlewares(current_version: Callable[[str], str | None]) -> list[Middleware]:
+    """The request pipeline, outermost first."""
+    return [
+        signaling_passthrough,
+        request_id_middleware,
+        static_compression,
+        security_headers,
+        immutable_static(current_version),
+        error_middleware,
+        language_middleware,
+        login_middleware,
+        csrf_middleware,
+    ]
 
-    Raises ``InvalidPolicy`` when the retention policy file is not valid, so a server
-    never runs with a policy nobody checked.
-    """
-    policy = load_policy(settings.policy_path)
-    modules = JsModules(_HERE / "static")
 
-    def current_version(rel: str) -> str | None:
-        return modules.version.get(rel) or static_version(app, rel)
-
-    app = web.Application(
-        middlewares=[
-            signaling_passthrough,
-            request_id_middleware,
-            static_compression,
-            security_headers,
-            immutable_static(current_version),
-            error_middleware,
-            language_middleware,
-            login_middleware,
-            csrf_middleware,
-        ],
-        client_max_size=1024 * 1024,
-    )
+def _add_services(app: web.Application, settings: Settings, policy: RetentionPolicy) -> Metrics:
+    """The settings, the policy and the in-process services the views and the server share."""
     app[SETTINGS] = settings
     app[POLICY] = policy
     metrics = app[METRICS] = Metrics()
@@ -235,11 +232,17 @@ def create_app(settings: Settings) -> web.Application:
         else None
     )
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
-    # Modules first: served rewritten, their imports versioned (web/assets.py).
-    app.router.add_get(r"/static/{path:.+\.js}", modules.handler)
+    app[INVITATION_LIMITER] = RateLimiter(settings.clock, *INVITATIONS_PER_HOUR)
     app[LOGIN_THROTTLE] = LoginThrottle(
         settings.clock, per_address=settings.login_attempts_per_address, node_burst=settings.login_attempts_per_node
     )
+    return metrics
+
+
+def _add_routes(app: web.Application, settings: Settings, modules: JsModules, metrics: Metrics) -> None:
+    """The static files and templates, then every view's routes, in their order of matching."""
+    # Modules first: served rewritten, their imports versioned (web/assets.py).
+    app.router.add_get(r"/static/{path:.+\.js}", modules.handler)
     static = app.router.add_static("/static", _HERE / "static", name="static", append_version=True)
     setup_templates(app, static)
     aiohttp_jinja2.get_env(app).globals["static_url"] = static_url(app, modules)
@@ -260,6 +263,10 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(delivery_routes)
     for module in (attempts, proof, third):
         app.router.add_routes(module.routes)
+
+
+def _add_signaling(app: web.Application, settings: Settings, policy: RetentionPolicy, metrics: Metrics) -> None:
+    """The signalling server on ``/socket.io/``, fanned out over Redis where one is configured."""
     fanout = None
     if settings.redis_url:
         # Websocket transport only, so any node may take any reconnect: no sticky sessions.
@@ -279,6 +286,24 @@ def create_app(settings: Settings) -> web.Application:
     signaling.attach(app)
     app[SIGNALING] = signaling
     app[NOTIFIER] = signaling
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the whole application for ``settings``; nothing is opened until startup.
+
+    Raises ``InvalidPolicy`` when the retention policy file is not valid, so a server
+    never runs with a policy nobody checked.
+    """
+    policy = load_policy(settings.policy_path)
+    modules = JsModules(_HERE / "static")
+
+    def current_version(rel: str) -> str | None:
+        return modules.version.get(rel) or static_version(app, rel)
+
+    app = web.Application(middlewares=_middlewares(current_version), client_max_size=1024 * 1024)
+    metrics = _add_services(app, settings, policy)
+    _add_routes(app, settings, modules, metrics)
+    _add_signaling(app, settings, policy, metrics)
     app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_resources)
     return app

@@ -63,6 +63,7 @@ STAFF_SOURCES = frozenset(
         "web/templates/attempts.html",
         "web/templates/_invitation.html",
         "web/templates/_live_waiting.html",
+        "web/templates/_dashboard_i18n.html",
         "web/templates/_waiting_alerts.html",
         "web/templates/_third.html",
     }

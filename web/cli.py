@@ -17,8 +17,8 @@ from application import administration, reporting
 from application.database import migrate_schema, opened
 from application.retention import PurgeExpired, PurgeReport
 from feedback import export
-from feedback.errors import TooFewAnswers
-from feedback.months import valid_month
+from feedback.errors import BadPeriod, TooFewAnswers
+from feedback.periods import Period, parse_period
 from feedback.report import GROUPS
 from recordings_policy import InvalidPolicy, RetentionPolicy, load_policy
 from web import admin_cli, privacy_cli
@@ -58,16 +58,17 @@ async def _export(
     group: str,
     fmt: str,
     office_id: int | None,
-    month: str | None,
+    period: Period,
     responses: bool,
 ) -> bytes:
-    filters = reporting.Filters(office_id, month)
     async with opened(settings.database_url, settings.database_schema) as db:
+        use_cases = reporting.Reporting(db, settings.clock)
         if responses:
-            return await reporting.export_responses(db, (group,), filters, fmt)
+            return await use_cases.export_responses((group,), office_id, fmt)
         comparison = group == "comparison"
         groups = () if comparison else (group,)
-        return await reporting.export_figures(db, groups, filters, fmt, comparison=comparison, name_version=False)
+        filters = reporting.Filters(office_id, period)
+        return await use_cases.export_figures(groups, filters, fmt, comparison=comparison, name_version=False)
 
 
 _POOLED = (
@@ -77,6 +78,9 @@ _POOLED = (
 )
 
 
+_PERIODS = "--period: 2026-07, 2026-Q3, 2026-H2, 2026 or all"
+
+
 def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     if args.comparison and (args.group or args.responses):
         print("--comparison: ohne --group und --responses. / without --group and --responses.", file=sys.stderr)
@@ -84,12 +88,17 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     if args.group not in GROUPS and not args.comparison:
         print(_POOLED, file=sys.stderr)
         return 2
-    if args.month and not valid_month(args.month):
-        print("--month: YYYY-MM", file=sys.stderr)
+    try:
+        period = parse_period(args.period)
+    except BadPeriod:
+        print(_PERIODS, file=sys.stderr)
+        return 2
+    if args.responses and period.kind != "all":
+        print("--responses: ohne --period (jede Antwort nennt ihren Monat). / without --period.", file=sys.stderr)
         return 2
     try:
         group = "comparison" if args.comparison else args.group
-        body = asyncio.run(_export(settings, group, args.format, args.office, args.month or None, args.responses))
+        body = asyncio.run(_export(settings, group, args.format, args.office, period, args.responses))
     except TooFewAnswers:
         print("Weniger als 5 Antworten: nicht ausgegeben. / Fewer than 5 answers.", file=sys.stderr)
         return 2
@@ -159,7 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("--format", choices=export.FORMATS, default="csv")
     exporter.add_argument("--output", help="file to write (default: standard output)")
     exporter.add_argument("--office", type=int, help="only this office id")
-    exporter.add_argument("--month", help="only this month, YYYY-MM")
+    exporter.add_argument(
+        "--period",
+        default="all",
+        help="a period of the grid: a month 2026-07, a quarter 2026-Q3, a half-year 2026-H2, a year 2026, "
+        "or all (default); free date ranges are refused",
+    )
     exporter.add_argument("--responses", action="store_true", help="the anonymous responses, in random order")
     exporter.add_argument(
         "--comparison", action="store_true", help="the differences SGB II − SGB III, Newcombe intervals (no --group)"

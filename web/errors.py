@@ -95,7 +95,7 @@ _DOMAIN: dict[str, tuple[int, str]] = {
         400,
         N_("This feedback link is not valid, or it was used already: each link records answers once."),
     ),
-    "bad_period": (400, _BAD_REQUEST),
+    "bad_period": (400, N_("This period is not on the grid. Use 2026-07, 2026-Q3, 2026-H2, 2026 or all.")),
     "invalid_answer": (400, N_("Some answers are not valid.")),
     "already_rated": (409, N_("This session has already been rated.")),
     "pooled": (400, N_("SGB II and SGB III are never pooled. Please choose one group: SGB II or SGB III.")),

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from application.notifier import Notifier
+from application.reporting import Reporting
 from booking.links import ManageLinks
 from recordings_policy import RetentionPolicy
 from rooms.invitation_codes import InvitationCodes
@@ -44,6 +45,7 @@ __all__ = [
     "ECHO",
     "MANAGE_LINKS",
     "BOOKING_LIMITER",
+    "INVITATION_LIMITER",
     "METRICS",
     "DRAIN",
     "REDIS",
@@ -51,6 +53,7 @@ __all__ = [
     "PASSWORD_CHECKS",
     "INVITATION_CODES",
     "PROOF_SIGNER",
+    "REPORTING",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -62,6 +65,8 @@ WAITING_ROOM = web.AppKey("waiting_room", WaitingRoom)
 MANAGE_LINKS = web.AppKey("manage_links", ManageLinks)
 # Per node, or (with Redis) shared by every node.
 BOOKING_LIMITER: web.AppKey[Limiter] = web.AppKey("booking_limiter")
+# Invitations (e-mail and SMS) a caseworker sends: per hour, per node or shared alike.
+INVITATION_LIMITER: web.AppKey[Limiter] = web.AppKey("invitation_limiter")
 PROOF_SIGNER = web.AppKey("proof_signer", ProofSigner)
 SIGNALING: web.AppKey[SignalingServer] = web.AppKey("signaling")
 # What a use case tells the live pages (the signalling server implements it).
@@ -78,3 +83,5 @@ REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
 LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")
 PASSWORD_CHECKS: web.AppKey[PasswordChecks] = web.AppKey("password_checks")
 INVITATION_CODES = web.AppKey("invitation_codes", InvitationCodes)
+# The evaluation's use cases and the grids they planned (kept until the data change).
+REPORTING = web.AppKey("reporting", Reporting)

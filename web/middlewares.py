@@ -10,6 +10,7 @@ from aiohttp import web
 
 from application import login
 from web.bodies import read_form
+from web.cookie_setting import set_private_cookie
 from web.cookies import CSRF_COOKIE, LANG_COOKIE, LOGIN_COOKIE
 from web.i18n import LANGUAGES, STAFF_LANGUAGES, current_language, negotiate, set_pseudo, use_language
 from web.keys import DB, SETTINGS
@@ -224,12 +225,5 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     response = await handler(request)
     anon = request.get("anon_csrf")
     if anon and anon != request.cookies.get(CSRF_COOKIE) and not response.prepared:
-        response.set_cookie(
-            CSRF_COOKIE,
-            anon,
-            httponly=True,
-            samesite="Lax",
-            secure=request.app[SETTINGS].secure_cookies,
-            path="/",
-        )
+        set_private_cookie(request, response, CSRF_COOKIE, anon)
     return response

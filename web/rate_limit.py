@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["RateLimiter", "Limiter"]
+__all__ = ["RateLimiter", "Limiter", "INVITATIONS_PER_HOUR"]
+
+# (capacity, per minute) of a caseworker's invitations by e-mail and SMS: 20 at once and
+# 20 an hour, well above a day of sessions, far below a script sending to a number list.
+INVITATIONS_PER_HOUR = (20, 20 / 60)
 
 
 class Limiter(Protocol):

@@ -68,6 +68,8 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     event: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The office the entry concerns (its admin reads it); None: every office, or none known.
+    office_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PasswordLinkRow(Base):

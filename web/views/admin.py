@@ -304,12 +304,13 @@ async def assign(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/admin/audit")
 async def audit_view(request: web.Request) -> web.StreamResponse:
-    _admin(request)
+    account = _admin(request)
     try:
         before = int(request.query.get("before", "0")) or None
     except ValueError:
         before = None
-    page = await admin.audit_page(request.app[DB], before)
+    # An office's admin reads that office's entries; an admin without an office, all.
+    page = await admin.audit_page(request.app[DB], before, account.office_id)
     return aiohttp_jinja2.render_template("admin/audit.html", request, {"rows": page.rows, "older": page.older})
 
 

@@ -6,12 +6,13 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from application.login import LOGIN_LIFETIME, Refusal, log_in, log_out
+from web.cookie_setting import set_private_cookie
 from web.cookies import LOGIN_COOKIE
 from web.i18n import gettext as _
 from web.keys import DB, LOGIN_THROTTLE, METRICS, PASSWORD_CHECKS, SETTINGS
 from web.login_throttle import client_address
 from web.passwords import PasswordChecksBusy
-from web.views.common import form_str, now, redirect, set_cookie
+from web.views.common import form_str, now, redirect
 
 __all__ = ["routes"]
 
@@ -75,7 +76,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         request.app[METRICS].logins_failed.inc()
         return again(_("User name or password is wrong."), 401)
     response = web.HTTPSeeOther(next_path or _HOME[result.account.role])
-    set_cookie(request, response, LOGIN_COOKIE, result.token, max_age=int(LOGIN_LIFETIME.total_seconds()))
+    set_private_cookie(request, response, LOGIN_COOKIE, result.token, max_age=int(LOGIN_LIFETIME.total_seconds()))
     raise response
 
 

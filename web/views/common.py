@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from application.login import Account
-from web.keys import SETTINGS, TURN
+from rooms.invitations import invitation_window
+from rooms.session import CounselSession
+from web.keys import SETTINGS, SIGNER, TURN
 
 __all__ = [
     "BERLIN",
@@ -20,7 +22,7 @@ __all__ = [
     "origin",
     "form_str",
     "ice_servers",
-    "set_cookie",
+    "invitation_link",
 ]
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -52,6 +54,12 @@ def origin(request: web.Request) -> str:
     return configured.rstrip("/") if configured else str(request.url.origin())
 
 
+def invitation_link(request: web.Request, session: CounselSession, jti: str) -> str:
+    """An invitation link: the recipient's (the session's jti) or a third person's (their id)."""
+    not_before, expires = invitation_window(session.created_at, session.scheduled_at)
+    return f"{origin(request)}/join/{request.app[SIGNER].issue(session.id, jti, not_before, expires)}"
+
+
 def form_str(form: Any, name: str, limit: int = 200) -> str:
     value = form.get(name, "")
     return value.strip()[:limit] if isinstance(value, str) else ""
@@ -64,18 +72,3 @@ def ice_servers(request: web.Request, pseudonym: str) -> list[dict[str, object]]
     if issuer is None:
         return []
     return [issuer.issue(pseudonym, now(request)).ice_server()]
-
-
-def set_cookie(
-    request: web.Request, response: web.StreamResponse, name: str, value: str, *, max_age: int, path: str = "/"
-) -> None:
-    """Every cookie a view sets: HTTP only, same-site Lax, secure where the site is."""
-    response.set_cookie(
-        name,
-        value,
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[SETTINGS].secure_cookies,
-        path=path,
-        max_age=max_age,
-    )

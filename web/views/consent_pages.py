@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from application.consenting import give_consent
 from consent import texts
+from rooms.session import CounselSession
 from web.i18n import current_language
 from web.i18n import gettext as _
 from web.keys import DB, POLICY
@@ -43,14 +44,21 @@ def _shown(request: web.Request, text: texts.ConsentText) -> texts.ConsentText:
     return text.filled(request.app[POLICY].facts())
 
 
+def _consent_page(
+    request: web.Request, session: CounselSession, text: texts.ConsentText, **context: object
+) -> web.StreamResponse:
+    """The consent form with ``text`` (as shown) rendered."""
+    return recipient_page(
+        request, "recipient/consent.html", session, text=text, body=render_consent_text(text.body), **context
+    )
+
+
 @routes.get(rf"/s/{SID}/consent", name="consent")
 async def consent_form(request: web.Request) -> web.StreamResponse:
     session, _participant, _consented = await recipient_of(request)
     session.ensure_joinable()
     text = _shown(request, texts.current_text(current_language()))
-    return recipient_page(
-        request, "recipient/consent.html", session, text=text, body=render_consent_text(text.body), error=None
-    )
+    return _consent_page(request, session, text, error=None)
 
 
 @routes.post(rf"/s/{SID}/consent")
@@ -61,15 +69,7 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
     shown = _shown(request, texts.current_text(current_language()))
     if form.get("switch_language"):
         # The language switcher: the text in the new language, the tick kept, nothing recorded.
-        return recipient_page(
-            request,
-            "recipient/consent.html",
-            session,
-            text=shown,
-            body=render_consent_text(shown.body),
-            error=None,
-            agreed=form.get("agree") == "yes",
-        )
+        return _consent_page(request, session, shown, error=None, agreed=form.get("agree") == "yes")
     if form_str(form, "action") == "decline":
         redirect(f"/s/{session.id}/no-consent")
     language = form_str(form, "language", 8)
@@ -81,15 +81,7 @@ async def consent_submit(request: web.Request) -> web.StreamResponse:
             if form.get("agree") != "yes"
             else _("The consent text has changed. Please read it again.")
         )
-        return recipient_page(
-            request,
-            "recipient/consent.html",
-            session,
-            text=shown,
-            body=render_consent_text(shown.body),
-            error=message,
-            status=400,
-        )
+        return _consent_page(request, session, shown, error=message, status=400)
     await give_consent(request.app[DB], participant, text, now(request))
     redirect(f"/s/{session.id}/wait")
 

@@ -10,16 +10,17 @@ from feedback import export
 from feedback.channels import BAND
 from feedback.equipment import DEVICES, VERDICT_LABELS, VERDICTS
 from feedback.evaluation import Evaluation
-from feedback.months import valid_month
+from feedback.periods import Period, parse_period, periods_of
 from feedback.questionnaire import N_, QUESTIONS, VERSION, VERSIONS
 from feedback.reasons import REASON_LABELS
 from feedback.report import CHANNELS, OUTCOMES, distributions_for
 from feedback.suppression import MIN_CELL
 from web.evaluation_charts import page_charts
-from web.keys import DB
+from web.i18n import gettext as _
+from web.keys import REPORTING
 from web.views.common import require_role
 
-__all__ = ["routes", "parse_filters"]
+__all__ = ["routes", "parse_office", "period_label"]
 
 routes = web.RouteTableDef()
 
@@ -63,16 +64,40 @@ DETAIL_LABELS = {
 }
 
 
-def parse_filters(office: str, month: str) -> tuple[int | None, str | None]:
-    """Office id and month from query values; empty means all."""
-    office_id = None
-    if office:
-        if not office.isdigit() or len(office) > 9:
-            raise web.HTTPBadRequest()
-        office_id = int(office)
-    if month and not valid_month(month):
+# Over a half-year, a year or ``all`` the trend runs by quarter (``grid_details``).
+QUARTER_LABELS = {
+    "trend:recommend": N_("Would recommend video, by quarter"),
+    "trend:next_by_video": N_("Next appointment by video, by quarter"),
+    "trend:video_share": N_("Sessions held by video, by quarter"),
+}
+MONTH_NAMES = (
+    N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+    N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
+)  # fmt: skip
+
+
+def period_label(value: str | Period) -> str:
+    """A grid period in words of the page's language: "Juli 2026", "3. Quartal 2026",
+    "2. Halbjahr 2026", "Jahr 2026", "alle Monate"."""
+    period = parse_period(value) if isinstance(value, str) else value
+    if period.kind == "month":
+        return f"{_(MONTH_NAMES[period.index - 1])} {period.year}"
+    if period.kind == "quarter":
+        return _("Quarter %(number)d %(year)d") % {"number": period.index, "year": period.year}
+    if period.kind == "half":
+        return _("Half-year %(number)d %(year)d") % {"number": period.index, "year": period.year}
+    if period.kind == "year":
+        return _("Year %(year)d") % {"year": period.year}
+    return _("all months")
+
+
+def parse_office(office: str) -> int | None:
+    """Office id from a query value; empty means all offices."""
+    if not office:
+        return None
+    if not office.isdigit() or len(office) > 9:
         raise web.HTTPBadRequest()
-    return office_id, month or None
+    return int(office)
 
 
 def _version(request: web.Request) -> str:
@@ -84,16 +109,20 @@ def _version(request: web.Request) -> str:
 
 
 def _filters(request: web.Request) -> reporting.Filters:
-    """Office, month and questionnaire version from the query (400 on a malformed one)."""
-    office_id, month = parse_filters(request.query.get("office", ""), request.query.get("month", ""))
-    return reporting.Filters(office_id, month, _version(request))
+    """Office, period of the grid and questionnaire version from the query (400 on a
+    malformed one; a period off the grid raises ``BadPeriod``)."""
+    office_id = parse_office(request.query.get("office", ""))
+    period = parse_period(request.query.get("period", "") or "all")
+    return reporting.Filters(office_id, period, _version(request))
 
 
-def _detail_context(result: Evaluation) -> dict[str, object]:
+def _detail_context(result: Evaluation, period: Period) -> dict[str, object]:
+    labels = {**DETAIL_LABELS, **(QUARTER_LABELS if period.kind not in ("month", "quarter") else {})}
     return {
         "evaluation": result,
-        "charts": page_charts(result, DETAIL_LABELS),
-        "detail_labels": DETAIL_LABELS,
+        "charts": page_charts(result, labels),
+        "detail_labels": labels,
+        "period_label": period_label,
         "devices": DEVICES,
         "verdicts": VERDICTS,
         "band": BAND,
@@ -105,10 +134,10 @@ async def _page(request: web.Request, template: str, **extra: object) -> web.Str
     """The evaluation page or its print view: both groups side by side, with the filters."""
     require_role(request, "evaluator")
     filters = _filters(request)
-    result, offices = await reporting.evaluation_page(request.app[DB], filters)
-    office_id = filters.office_id
+    page = await request.app[REPORTING].evaluation_page(filters)
+    result, offices, office_id = page.evaluation, page.offices, filters.office_id
     context: dict[str, object] = {
-        **_detail_context(result),
+        **_detail_context(result, filters.period),
         "reports": list(result.reports),
         "metric_labels": METRIC_LABELS,
         "category_labels": CATEGORY_LABELS,
@@ -116,7 +145,9 @@ async def _page(request: web.Request, template: str, **extra: object) -> web.Str
         "version": filters.version,
         "offices": offices,
         "office": request.query.get("office", ""),
-        "month": request.query.get("month", ""),
+        "period": filters.period.key,
+        "period_name": period_label(filters.period),
+        "periods": [(p.key, period_label(p)) for p in periods_of(page.calendar)],
         "office_name": dict(offices).get(office_id, f"#{office_id}") if office_id is not None else None,
         "min_cell": MIN_CELL,
         **extra,
@@ -146,10 +177,12 @@ async def export_figures(request: web.Request) -> web.StreamResponse:
     groups = tuple(request.query.getall("group", []))
     filters = _filters(request)
     if request.query.get("responses") == "1":
-        body = await reporting.export_responses(request.app[DB], groups, filters, fmt)
+        if filters.period.kind != "all":  # the records carry their month; no period filter
+            raise web.HTTPBadRequest()
+        body = await request.app[REPORTING].export_responses(groups, filters.office_id, fmt)
         stem = f"rueckmeldungen-{groups[0]}"
     else:
-        body = await reporting.export_figures(request.app[DB], groups, filters, fmt)
+        body = await request.app[REPORTING].export_figures(groups, filters, fmt)
         stem = "auswertung-" + "-".join(groups)
     return web.Response(
         body=body,

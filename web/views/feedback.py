@@ -12,7 +12,6 @@ from aiohttp import web
 from markupsafe import Markup
 
 from application import feedback_intake as intake
-from application.feedback_intake import session_context
 from feedback.errors import InvalidAnswer, TokenInvalid
 from feedback.questionnaire import (
     COMMENT_LIMIT,
@@ -31,7 +30,6 @@ from web.views.common import form_str, now, origin, redirect, require_role
 __all__ = [
     "routes",
     "FEEDBACK_COOKIE",
-    "session_context",
     "answer_message",
 ]
 

@@ -19,7 +19,7 @@ from web.delivery import DeliveryFailed
 from web.errors import N_
 from web.i18n import gettext as _
 from web.i18n import translator
-from web.keys import DB, SETTINGS
+from web.keys import DB, INVITATION_LIMITER, SETTINGS
 from web.views.common import form_str, now, redirect, require_role
 from web.views.session_page import mailer, render_session_page, short_link, sms_gateway
 
@@ -39,6 +39,10 @@ _REFUSALS = {
         N_("The sending service is not available right now. Nothing was sent; please try again later."),
     ),
     "too_long": (500, N_("The text is too long for an SMS.")),
+    "limit": (
+        429,
+        N_("You have sent many invitations in the last hour. Nothing was sent; please try again in a few minutes."),
+    ),
 }
 
 
@@ -59,6 +63,11 @@ async def _session(request: web.Request) -> CounselSession:
     return session
 
 
+async def _within_limit(request: web.Request, session: CounselSession) -> bool:
+    """One more invitation of the session's caseworker this hour (shared by every node with Redis)."""
+    return await request.app[INVITATION_LIMITER].hit(f"invitations:{session.caseworker_id}")
+
+
 @routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/invite/email")
 async def send_email(request: web.Request) -> web.StreamResponse:
     session = await _session(request)
@@ -69,6 +78,8 @@ async def send_email(request: web.Request) -> web.StreamResponse:
     typed = {"email": address}
     if not _EMAIL.match(address):
         return await _again(request, session, "email", typed)
+    if not await _within_limit(request, session):
+        return await _again(request, session, "limit", typed)
     link = await short_link(request, session)
     try:
         await sender.send(
@@ -98,6 +109,8 @@ async def send_sms(request: web.Request) -> web.StreamResponse:
     text = sms_text(translator(session.language), await short_link(request, session), session.scheduled_at)
     if sms_length(text).segments > MAX_SEGMENTS:
         return await _again(request, session, "too_long", typed)
+    if not await _within_limit(request, session):
+        return await _again(request, session, "limit", typed)
     try:
         await gateway.send(number, text)
     except DeliveryFailed as exc:

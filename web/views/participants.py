@@ -11,9 +11,10 @@ from aiohttp import web
 from application.joining import Cookie, Handover, Participant, continue_here, open_invitation, visit
 from rooms.invitations import Invitation, invitation_window
 from rooms.session import CounselSession
+from web.cookie_setting import set_private_cookie
 from web.cookies import LANG_COOKIE, PARTICIPANT_COOKIE, participant_cookie, split_participant_cookie
 from web.keys import DB, NOTIFIER
-from web.views.common import now, set_cookie
+from web.views.common import now
 
 __all__ = [
     "SID",
@@ -60,10 +61,10 @@ def hand_over(request: web.Request, handover: Handover) -> NoReturn:
     response = web.HTTPSeeOther(f"/s/{session.id}")
     if LANG_COOKIE not in request.cookies and "lang" not in request.query:
         # The caseworker chose the invitation's language; the person can still switch.
-        set_cookie(request, response, LANG_COOKIE, session.language, max_age=365 * 86400)
+        set_private_cookie(request, response, LANG_COOKIE, session.language, max_age=365 * 86400)
     if handover.participant_id is not None and handover.secret is not None:
         _, expires = invitation_window(session.created_at, session.scheduled_at)
-        set_cookie(
+        set_private_cookie(
             request,
             response,
             PARTICIPANT_COOKIE,

@@ -17,11 +17,12 @@ from application.third import pending_role
 from feedback.tokens import TOKEN_LIFETIME
 from rooms import waiting_estimate
 from rooms.session import Admission, CounselSession, SessionState
+from web.cookie_setting import set_private_cookie
 from web.i18n import babel_locale
 from web.i18n import gettext as _
 from web.keys import DB, SETTINGS, SIGNER
 from web.views.check_page import render_check
-from web.views.common import ice_servers, now, redirect, set_cookie
+from web.views.common import ice_servers, invitation_link, now, redirect
 from web.views.participants import (
     SID,
     continue_on_this_device,
@@ -51,25 +52,46 @@ async def continue_here_view(request: web.Request) -> web.StreamResponse:
 
 @routes.get(rf"/s/{SID}", name="landing")
 async def landing(request: web.Request) -> web.StreamResponse:
-    session, _participant, consented = await recipient_of(request)
+    session, participant, consented = await recipient_of(request)
     session.ensure_joinable()
-    return recipient_page(request, "recipient/landing.html", session, consented=consented)
+    return recipient_page(
+        request,
+        "recipient/landing.html",
+        session,
+        consented=consented,
+        copy_link=_own_link(request, session, participant),
+        report_url=f"/api/attempts/{session.id}",
+    )
+
+
+def _own_link(request: web.Request, session: CounselSession, participant: Participant) -> str:
+    """The link to open in another browser: the person's own invitation link."""
+    jti = session.invitation_jti if participant.role == "recipient" else participant.id
+    return invitation_link(request, session, jti)
 
 
 @routes.get(rf"/s/{SID}/check", name="recipient_check")
 async def device_check(request: web.Request) -> web.StreamResponse:
     """The device and connection check from the invitation, before consent and waiting room."""
-    session, _participant, _consented = await recipient_of(request)
+    session, participant, _consented = await recipient_of(request)
     session.ensure_joinable()
-    return render_check(request, session.id, f"/s/{session.id}/fallback?reason=check_failed")
+    return render_check(
+        request, session.id, f"/s/{session.id}/fallback?reason=check_failed", _own_link(request, session, participant)
+    )
 
 
-@routes.get(rf"/s/{SID}/wait", name="wait")
-async def waiting_room(request: web.Request) -> web.StreamResponse:
+async def _consented_recipient(request: web.Request) -> tuple[CounselSession, Participant]:
+    """The recipient of a joinable session who has consented; to the consent form otherwise."""
     session, participant, consented = await recipient_of(request)
     session.ensure_joinable()
     if not consented:
         redirect(f"/s/{session.id}/consent")
+    return session, participant
+
+
+@routes.get(rf"/s/{SID}/wait", name="wait")
+async def waiting_room(request: web.Request) -> web.StreamResponse:
+    session, participant = await _consented_recipient(request)
     if participant.admission is Admission.ADMITTED:
         redirect(f"/s/{session.id}/call")
     if participant.admission is Admission.DECLINED:
@@ -100,10 +122,7 @@ def _estimate_words(pace: float, moment: datetime, scheduled_at: datetime | None
 
 @routes.get(rf"/s/{SID}/call", name="recipient_call")
 async def call(request: web.Request) -> web.StreamResponse:
-    session, participant, consented = await recipient_of(request)
-    session.ensure_joinable()
-    if not consented:
-        redirect(f"/s/{session.id}/consent")
+    session, participant = await _consented_recipient(request)
     if participant.admission is not Admission.ADMITTED:
         redirect(f"/s/{session.id}/wait")
     servers = ice_servers(request, participant.id)
@@ -119,6 +138,8 @@ async def call(request: web.Request) -> web.StreamResponse:
         self_role=participant.role,
         # The third person's role while the recipient has yet to agree or refuse, else "".
         third_asked=await pending_role(request.app[DB], session.id) if participant.role == "recipient" else "",
+        copy_link=_own_link(request, session, participant),
+        report_url=f"/api/attempts/{session.id}",
     )
     return page
 
@@ -143,7 +164,7 @@ async def _feedback_link(request: web.Request, session: CounselSession, particip
 def _remember_link(request: web.Request, response: web.StreamResponse, session_id: str, token: str | None) -> None:
     if token:
         lifetime = int(TOKEN_LIFETIME.total_seconds())
-        set_cookie(request, response, _LINK_COOKIE, token, path=f"/s/{session_id}/ended", max_age=lifetime)
+        set_private_cookie(request, response, _LINK_COOKIE, token, path=f"/s/{session_id}/ended", max_age=lifetime)
 
 
 @routes.get(rf"/s/{SID}/ended", name="ended")

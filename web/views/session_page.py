@@ -15,16 +15,15 @@ from application.joining import short_code
 from application.sessions import session_page
 from feedback.questionnaire import RATING_QUESTIONS
 from rooms.invitation_text import sms_length, sms_text
-from rooms.invitations import invitation_window
 from rooms.session import CounselSession, Outcome
 from rooms.third import ThirdRole
 from web.delivery import HttpSmsGateway, Mailer
 from web.i18n import translator
-from web.keys import DB, INVITATION_CODES, SETTINGS, SIGNER
+from web.keys import DB, INVITATION_CODES, SETTINGS
 from web.settings import Settings
-from web.views.common import local, origin
+from web.views.common import invitation_link, local, origin
 
-__all__ = ["render_session_page", "short_link", "invitation_link", "mailer", "sms_gateway"]
+__all__ = ["render_session_page", "short_link", "mailer", "sms_gateway"]
 
 
 def mailer(settings: Settings) -> Mailer | None:
@@ -52,12 +51,6 @@ def sms_gateway(settings: Settings) -> HttpSmsGateway | None:
 async def short_link(request: web.Request, session: CounselSession) -> str:
     """The session's short link for its current jti."""
     return f"{origin(request)}/j/{await short_code(request.app[DB], request.app[INVITATION_CODES], session)}"
-
-
-def invitation_link(request: web.Request, session: CounselSession, jti: str) -> str:
-    """An invitation link: the recipient's (the session's jti) or the third person's (their id)."""
-    not_before, expires = invitation_window(session.created_at, session.scheduled_at)
-    return f"{origin(request)}/join/{request.app[SIGNER].issue(session.id, jti, not_before, expires)}"
 
 
 async def _invitation_card(request: web.Request, session: CounselSession) -> dict[str, Any]:

@@ -10,9 +10,8 @@ from application.third import add_third, answer, remove_third
 from rooms.third import ThirdRole
 from web.bodies import read_json
 from web.keys import DB, NOTIFIER, WAITING_ROOM
-from web.views.common import form_str, now, redirect, require_role
+from web.views.common import form_str, invitation_link, now, redirect, require_role
 from web.views.participants import SID, recipient_of
-from web.views.session_page import invitation_link
 
 __all__ = ["routes"]
 

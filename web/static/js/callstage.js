@@ -13,6 +13,14 @@ export class CallStage {
     this.mediaErrorText = document.getElementById("media-error-text");
     this.extraVideos = new Map(); // participant id -> tile beyond the first remote
     this.graceTimer = 0;
+    // iOS pauses media elements while the page is in the background: play them again when
+    // the person comes back (after a gesture, if the browser insists on one).
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState !== "visible") return;
+      document.querySelectorAll("video, audio").forEach((media) => {
+        if (media.srcObject && media.paused) play(media);
+      });
+    });
   }
 
   setStatus(key) {
@@ -45,6 +53,15 @@ export class CallStage {
   showMediaError(key) {
     if (this.mediaErrorText) this.mediaErrorText.textContent = t(key);
     if (this.mediaError) this.mediaError.hidden = false;
+  }
+
+  /** The other side's browser cannot make video calls: say so (`reason`: its class). */
+  showPeerUnsupported(reason) {
+    const notice = document.getElementById("peer-unsupported");
+    if (!notice) return;
+    notice.dataset.reason = typeof reason === "string" ? reason : "";
+    notice.hidden = false;
+    this.setStatus("peer_unsupported");
   }
 
   /** Point at the fallback link (and the proof) that the media-error box carries. */
@@ -146,12 +163,20 @@ export class CallStage {
   }
 }
 
+/**
+ * Play `media` (a video or the sound of a tile). Autoplay with sound can be blocked until
+ * the person interacts with the page: retried on every gesture until it plays. iOS counts
+ * a touch's end (pointerup, touchend) as the activation, not its start.
+ */
 function play(media) {
-  // Autoplay with sound can be blocked until the user interacts with the page.
   media.play().catch((err) => {
     if (err?.name !== "NotAllowedError") return;
-    const resume = () => media.play().catch(() => {});
-    document.addEventListener("pointerdown", resume, { once: true });
-    document.addEventListener("keydown", resume, { once: true });
+    const gestures = ["pointerup", "touchend", "click", "keydown"];
+    const resume = () =>
+      media.play().then(
+        () => gestures.forEach((name) => document.removeEventListener(name, resume)),
+        () => {},
+      );
+    gestures.forEach((name) => document.addEventListener(name, resume));
   });
 }
