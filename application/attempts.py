@@ -1,5 +1,7 @@
 """The attempt log and the proof of a failed attempt: steps and reported events are
-recorded per participant; the caseworker reads the log; a failed attempt earns a proof."""
+recorded per participant, and so is what the server itself saw (the connection set-up
+it relayed, the TURN credentials it issued); the caseworker reads the log; a failed
+attempt that the other device does not contradict earns a proof."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from application.notifier import Notifier
-from rooms.attempts import AttemptEvent, EventKind, assess
-from rooms.errors import NoFailedAttempt
+from rooms.attempts import Assessment, AttemptEvent, EventKind, assess, relayed_detail
+from rooms.errors import FailureContradicted, NoFailedAttempt
 from rooms.proof import ProofFacts, facts_for
 from rooms.session import CounselSession
 from storage import attempts, sessions
@@ -20,6 +22,8 @@ from storage.sessions import Participant
 __all__ = [
     "log_event",
     "report_event",
+    "note_relayed",
+    "note_turn_issued",
     "has_failed",
     "issue_proof",
     "AttemptLog",
@@ -96,18 +100,49 @@ async def unsupported_browser(db: Sessions, caseworker_id: int, session_id: str)
     return next((reason for reason in lacking.values() if reason), None)
 
 
+async def note_relayed(
+    db: Sessions, session_id: str, sender_id: str, addressee_id: str | None, event: str, moment: datetime
+) -> None:
+    """The signalling server relayed ``event`` (offer or answer) from one participant to
+    another (or to the whole call): recorded for the sender, as the server's own evidence."""
+    async with db.begin() as tx:
+        roles = {p.id: p for p in await sessions.participants_of(tx, session_id)}
+        sender = roles.get(sender_id)
+        if sender is None:
+            return
+        addressee = roles.get(addressee_id) if addressee_id else None
+        detail = relayed_detail(event, addressee.role if addressee else None)
+        await attempts.record(tx, session_id, sender.id, sender.role, EventKind.RELAYED, moment, detail)
+
+
+async def note_turn_issued(db: Sessions, participant: Participant, moment: datetime) -> None:
+    """TURN credentials were issued to this participant's call page (the server's evidence)."""
+    async with db.begin() as tx:
+        await log_event(tx, participant, EventKind.TURN_ISSUED, moment)
+
+
+async def _assessment(tx: AsyncSession, session_id: str, participant_id: str) -> Assessment:
+    """This participant's events weighed against the others' and the server's records."""
+    events = await attempts.events_of(tx, session_id)
+    server_kinds = (EventKind.RELAYED, EventKind.TURN_ISSUED)
+    own = [e for pid, e in events if pid == participant_id and e.kind not in server_kinds]
+    others = [e for pid, e in events if pid != participant_id and e.kind not in server_kinds]
+    server = [e for _pid, e in events if e.kind in server_kinds]
+    return assess(own, others, server)
+
+
 async def has_failed(db: Sessions, session_id: str, participant_id: str) -> bool:
-    """Whether this participant's attempt failed (then a proof can be had)."""
+    """Whether this participant's attempt failed, uncontradicted (then a proof can be had)."""
     async with db() as tx:
-        own = [e for _pid, e in await attempts.events_of(tx, session_id, participant_id)]
-    return assess(own).failed
+        return (await _assessment(tx, session_id, participant_id)).failed
 
 
 async def issue_proof(db: Sessions, session: CounselSession, participant: Participant, moment: datetime) -> ProofFacts:
     """The facts of a failed attempt, for a signed proof; the issue is logged."""
     async with db.begin() as tx:
-        own = [e for _pid, e in await attempts.events_of(tx, session.id, participant.id)]
-        assessment = assess(own)
+        assessment = await _assessment(tx, session.id, participant.id)
+        if assessment.contradicted:
+            raise FailureContradicted(session.id)
         if not assessment.failed:
             raise NoFailedAttempt(session.id)
         office = await office_info(tx, session.office_id)

@@ -3,8 +3,12 @@
 Events hold a kind and a short detail drawn from a closed vocabulary (a connection
 state, candidate types, a STUN/TURN error code, a media error class) — never an
 address, a candidate string, a device name or any free text. ``assess`` reads one
-participant's events and says what was tried and what failed; the proof of a failed
-attempt (``rooms.proof``) is issued only when it finds a failure.
+participant's events and says what was tried and what failed; given also the other
+device's events and what the server itself saw (the connection set-up it relayed, the
+TURN credentials it issued), it weighs a claimed failure against them: a failure the
+other device contradicts (it saw the same link connected, and still does) is no failure.
+The proof of a failed attempt (``rooms.proof``) is issued only when a failure stands,
+and names the evidence it rests on.
 """
 
 from __future__ import annotations
@@ -13,27 +17,34 @@ import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rooms.errors import InvalidAttemptEvent
 
 __all__ = [
     "EventKind",
+    "Evidence",
     "Failure",
     "Step",
     "AttemptEvent",
     "Assessment",
     "MAX_EVENTS_PER_PARTICIPANT",
+    "CORROBORATION_WINDOW",
     "CLIENT_KINDS",
     "BROWSER_CLASSES",
     "parse_event",
     "split_peer",
+    "counterpart",
     "media_error_class",
+    "relayed_detail",
     "assess",
 ]
 
 # A page reports a handful of events per connection; more is a loop or a flood.
 MAX_EVENTS_PER_PARTICIPANT = 300
+# Both ends of a link that really broke notice within seconds of each other (ICE consent
+# checks); the other device's reports up to this long after a claimed failure count.
+CORROBORATION_WINDOW = timedelta(seconds=20)
 
 
 class EventKind(enum.StrEnum):
@@ -49,6 +60,10 @@ class EventKind(enum.StrEnum):
     MEDIA_ERROR = "media_error"
     BROWSER = "browser"
     PROOF_ISSUED = "proof_issued"
+    # Written by the server itself: an offer or answer it relayed ("offer/recipient": this
+    # participant's offer to the recipient), TURN credentials it issued to this participant.
+    RELAYED = "relayed"
+    TURN_ISSUED = "turn_issued"
 
 
 # What a browser may report itself; the other kinds are written by the server.
@@ -104,6 +119,19 @@ def split_peer(detail: str) -> tuple[str, str | None]:
     return value, peer or None
 
 
+def counterpart(role: str) -> str:
+    """The other end of the link that makes the appointment: the caseworker's is the
+    recipient; everybody else's is the caseworker."""
+    return "recipient" if role == "caseworker" else "caseworker"
+
+
+def relayed_detail(event: str, addressee_role: str | None) -> str:
+    """The server's record of relaying ``event`` (offer or answer) to a role (or to all)."""
+    if event not in ("offer", "answer") or (addressee_role is not None and addressee_role not in _PEER_ROLES):
+        raise InvalidAttemptEvent("relayed")
+    return f"{event}/{addressee_role}" if addressee_role else event
+
+
 def parse_event(kind: object, detail: object) -> tuple[EventKind, str]:
     """A browser's report, validated against the closed vocabulary; raises ``InvalidAttemptEvent``."""
     try:
@@ -137,6 +165,16 @@ class Failure(enum.StrEnum):
     DROPPED = "dropped"
 
 
+class Evidence(enum.StrEnum):
+    """What an assessment rests on (the proof names it in plain words)."""
+
+    OWN = "own"  # the reports of the device asking for the proof
+    OTHER = "other"  # the other device's reports on the same link, which agree
+    SET_UP = "set_up"  # the server relayed the connection set-up (offer and answer) between both
+    NO_SET_UP = "no_set_up"  # the server relayed no complete set-up between both
+    TURN = "turn"  # the server issued TURN (relay server) credentials to this device
+
+
 class Step(enum.StrEnum):
     """What was tried, in the order a recipient goes."""
 
@@ -150,6 +188,7 @@ class Step(enum.StrEnum):
 
 
 _STEP_KINDS = frozenset(s.value for s in Step)
+_LOST = ("failed", "disconnected", "timeout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +205,73 @@ class Assessment:
     failures: tuple[Failure, ...]
     first_at: datetime | None
     last_at: datetime | None
+    # What the assessment rests on; empty when only one device's events were read.
+    evidence: tuple[Evidence, ...] = ()
+    # The other device saw the same link connected, and still did shortly after the claim.
+    contradicted: bool = False
+    # When the failure began: the first lost state after the last "connected", or a media error.
+    claim_at: datetime | None = None
 
     @property
     def failed(self) -> bool:
-        return bool(self.failures)
+        return bool(self.failures) and not self.contradicted
+
+    @property
+    def one_sided(self) -> bool:
+        """Only this device's reports (with the server's own records): the other said nothing."""
+        return Evidence.OWN in self.evidence and Evidence.OTHER not in self.evidence
 
 
-def assess(events: Iterable[AttemptEvent]) -> Assessment:
+def _link_states(events: Iterable[AttemptEvent], role: str, other: str, until: datetime) -> list[str]:
+    """The connection states ``role``'s device reported for its link to ``other`` up to ``until``."""
+    states = []
+    for event in events:
+        if event.kind is EventKind.CONNECTION and event.role == role and event.at <= until:
+            state, peer = split_peer(event.detail)
+            if peer is None or peer == other:
+                states.append(state)
+    return states
+
+
+def _set_up(server: Sequence[AttemptEvent], role: str, other: str) -> bool:
+    """Whether the server relayed an offer one way and an answer the other between both."""
+    seen = set()
+    for event in server:
+        if event.kind is EventKind.RELAYED and event.role in (role, other):
+            kind, to = split_peer(event.detail)
+            if to is None or to == (other if event.role == role else role):
+                seen.add((kind, event.role))
+    return any(("offer", a) in seen and ("answer", b) in seen for a, b in ((role, other), (other, role)))
+
+
+def _weigh(own: Assessment, role: str, other: Sequence[AttemptEvent], server: Sequence[AttemptEvent]) -> Assessment:
+    """The own assessment held against the other device's reports and the server's records."""
+    peer = counterpart(role)
+    # What the other device had said by shortly after the claimed failure: a real break is
+    # seen by both within seconds; a lone report while the other still sees the call
+    # connected stays contradicted, also when the call ends later.
+    anchor = own.claim_at or own.last_at
+    assert anchor is not None  # only called with events
+    until = anchor + CORROBORATION_WINDOW
+    seen = _link_states(sorted(other, key=lambda e: e.at), peer, role, until)
+    evidence = [Evidence.OWN]
+    if seen:
+        evidence.append(Evidence.OTHER)
+    if _set_up(server, role, peer):
+        evidence.append(Evidence.SET_UP)
+    elif Step.CONNECTING in own.tried:
+        evidence.append(Evidence.NO_SET_UP)
+    if any(e.kind is EventKind.TURN_ISSUED and e.role == role for e in server):
+        evidence.append(Evidence.TURN)
+    contradicted = bool(own.failures) and bool(seen) and seen[-1] == "connected"
+    return Assessment(own.tried, own.failures, own.first_at, own.last_at, tuple(evidence), contradicted, own.claim_at)
+
+
+def assess(
+    events: Iterable[AttemptEvent],
+    other: Iterable[AttemptEvent] | None = None,
+    server: Iterable[AttemptEvent] = (),
+) -> Assessment:
     """What one participant's events say: the steps reached and what failed.
 
     A failure is: a camera/microphone that could not be used; a connection that was
@@ -180,32 +279,50 @@ def assess(events: Iterable[AttemptEvent]) -> Assessment:
     state is not connected again (an ICE restart that worked is no failure). In a call
     of three only the link that makes the appointment counts: the caseworker's link to
     the recipient, everybody else's link to the caseworker.
+
+    With ``other`` (the other participants' events) and ``server`` (what the server
+    recorded itself) the failure is weighed: when the other device's last report on the
+    same link, up to ``CORROBORATION_WINDOW`` after the claimed failure began, is
+    "connected", a failure reported by this device alone is contradicted.
     """
-    ordered: Sequence[AttemptEvent] = sorted(events, key=lambda e: e.at)
+    ordered: Sequence[AttemptEvent] = sorted(
+        (e for e in events if e.kind not in (EventKind.RELAYED, EventKind.TURN_ISSUED)), key=lambda e: e.at
+    )
     tried: set[Step] = set()
     failures: list[Failure] = []
     ever_connected = False
     last_state: str | None = None
+    lost_at: datetime | None = None  # the first lost state since the last "connected"
+    media_at: datetime | None = None
     for event in ordered:
         if event.kind is EventKind.CONNECTION:
             state, peer = split_peer(event.detail)
-            if peer is not None and peer != ("recipient" if event.role == "caseworker" else "caseworker"):
+            if peer is not None and peer != counterpart(event.role):
                 continue
             tried.add(Step.CONNECTING)
             last_state = state
             if state == "connected":
                 ever_connected = True
+                lost_at = None
                 tried.add(Step.CONNECTED)
+            elif state in _LOST and lost_at is None:
+                lost_at = event.at
         elif event.kind is EventKind.MEDIA_ERROR and Failure.MEDIA_UNAVAILABLE not in failures:
             failures.append(Failure.MEDIA_UNAVAILABLE)
+            media_at = event.at
         elif event.kind.value in _STEP_KINDS:
             tried.add(Step(event.kind.value))
     # "closed" is our own hang-up (and close() fires no event): no failure.
-    if last_state in ("failed", "disconnected", "timeout"):
+    if last_state in _LOST:
         failures.append(Failure.DROPPED if ever_connected else Failure.NO_CONNECTION)
-    return Assessment(
+    claims = [at for at in (media_at, lost_at if last_state in _LOST else None) if at is not None]
+    own = Assessment(
         tried=tuple(s for s in Step if s in tried),
         failures=tuple(failures),
         first_at=ordered[0].at if ordered else None,
         last_at=ordered[-1].at if ordered else None,
+        claim_at=min(claims) if claims else None,
     )
+    if other is None or not ordered:
+        return own
+    return _weigh(own, ordered[0].role, list(other), list(server))

@@ -10,6 +10,7 @@ RoomsError
 ├── CheckOfferInvalid        the browser's offer could not be answered
 ├── InvalidAttemptEvent      an attempt-log report outside the closed vocabulary
 ├── NoFailedAttempt          a proof was asked for an attempt that did not fail
+│   └── FailureContradicted  the other device saw the same call connected
 ├── ProofInvalid             a proof code is forged, altered or expired (no reason given)
 ├── CallFull                 three participants are in the call already
 ├── ThirdPersonError         adding or joining a third person is not possible
@@ -38,6 +39,7 @@ __all__ = [
     "CheckOfferInvalid",
     "InvalidAttemptEvent",
     "NoFailedAttempt",
+    "FailureContradicted",
     "ProofInvalid",
     "CallFull",
     "ThirdPersonError",
@@ -101,6 +103,12 @@ class InvalidAttemptEvent(RoomsError):
 
 class NoFailedAttempt(RoomsError):
     code: ClassVar[str] = "no_failed_attempt"
+
+
+class FailureContradicted(NoFailedAttempt):
+    """A device reported a failure, but the other device saw the same link connected."""
+
+    code: ClassVar[str] = "failure_contradicted"
 
 
 class ProofInvalid(RoomsError):

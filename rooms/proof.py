@@ -2,6 +2,8 @@
 
 The payload holds the facts a person may need to show that a video appointment failed
 for technical reasons (§ 32 SGB II): when, which office, what was tried, what failed.
+The facts include what the proof rests on (``Evidence``: this device's reports, the other
+device's, the server's own records); a proof of old without them states nothing on it.
 The code carries them itself, so verifying needs no stored row: the attempt log may be
 purged after its three months and the proof still verifies until it expires. Anything
 wrong with a code — forged, altered by one character, expired, unknown version — is the
@@ -21,7 +23,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from rooms.attempts import Assessment, Failure, Step
+from rooms.attempts import Assessment, Evidence, Failure, Step
 from rooms.errors import ProofInvalid
 
 __all__ = ["PROOF_VALIDITY", "MAX_CODE_LENGTH", "ProofFacts", "ProofSigner", "facts_for"]
@@ -32,6 +34,7 @@ MAX_CODE_LENGTH = 1200
 _PURPOSE = b"vb-attempt-proof:1:"
 _STEP_CODES = {s: c for s, c in zip(Step, "lkcwaot", strict=True)}
 _FAILURE_CODES = {f: c for f, c in zip(Failure, "nmd", strict=True)}
+_EVIDENCE_CODES = {e: c for e, c in zip(Evidence, "ocsnt", strict=True)}
 
 
 def _b64(data: bytes) -> str:
@@ -63,6 +66,12 @@ class ProofFacts:
     reference: str
     tried: tuple[Step, ...]
     failures: tuple[Failure, ...]
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def one_sided(self) -> bool:
+        """It rests on the asking device's reports (and the server's), not the other's."""
+        return Evidence.OWN in self.evidence and Evidence.OTHER not in self.evidence
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -77,6 +86,7 @@ class ProofFacts:
             "r": self.reference,
             "t": "".join(_STEP_CODES[s] for s in self.tried),
             "f": "".join(_FAILURE_CODES[f] for f in self.failures),
+            "b": "".join(_EVIDENCE_CODES[e] for e in self.evidence),
         }
 
     @classmethod
@@ -85,6 +95,7 @@ class ProofFacts:
             raise ProofInvalid()
         steps = {c: s for s, c in _STEP_CODES.items()}
         failures = {c: f for f, c in _FAILURE_CODES.items()}
+        evidence = {c: e for e, c in _EVIDENCE_CODES.items()}
         try:
             scheduled = data["s"]
             return cls(
@@ -98,6 +109,7 @@ class ProofFacts:
                 reference=str(data["r"]),
                 tried=tuple(steps[c] for c in str(data["t"])),
                 failures=tuple(failures[c] for c in str(data["f"])),
+                evidence=tuple(evidence[c] for c in str(data.get("b", ""))),
             )
         except (KeyError, TypeError, ValueError, OverflowError):
             raise ProofInvalid() from None
@@ -130,6 +142,7 @@ def facts_for(
         reference=session_id[:8],
         tried=assessment.tried,
         failures=assessment.failures,
+        evidence=assessment.evidence,
     )
 
 

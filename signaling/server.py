@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from application.admission import Admissions
+from application.attempts import note_relayed
 from recordings_policy import Category, RetentionPolicy
 from rooms.errors import NotAdmitted
 from rooms.session import Outcome
@@ -60,6 +61,9 @@ class SignalingServer:
         self.metrics: SignalingMetrics = metrics or NoMetrics()
         # Session id -> when its first offer was relayed through this node, until the answer.
         self._offered: dict[str, float] = {}
+        # (session, sender, addressee, event) whose first relay is in the attempt log already.
+        self._witnessed: set[tuple[str, str, str | None, str]] = set()
+        self._db: async_sessionmaker[AsyncSession] | None = None
         self._policy = policy
         self.admissions: Admissions
         self.waiting: WaitingRoom
@@ -125,6 +129,7 @@ class SignalingServer:
         Without ``presence`` the call membership is this node's own index (one node).
         """
         self.admissions = Admissions(db, waiting_room, self.settings.clock)
+        self._db = db
         self.waiting = waiting_room
         self.lobby = Lobby(self.sio, self.admissions, waiting_room)
         if presence is not None:
@@ -206,7 +211,8 @@ class SignalingServer:
     async def _relay(self, sid: str, event: str, body: dict[str, Any], to: str | None = None) -> None:
         peer = self._call_member(sid)
         assert peer.session_id is not None
-        # The consent gate, from memory only: the relay path does no database I/O.
+        # The consent gate, from memory only: relaying does no database I/O (only the first
+        # offer and answer between two participants are written to the attempt log, after the relay).
         if not peer.consented:
             raise Refusal("consent_required", "Consent is required first.")
         if self.peers.unconsented_in_call(peer.session_id, exclude=peer.participant_id):
@@ -217,6 +223,19 @@ class SignalingServer:
         await self.sio.emit(event, body, room=room, skip_sid=sid)
         self.metrics.relayed(event)
         self._time_set_up(peer.session_id, event)
+        if event in ("offer", "answer"):
+            await self._witness(peer.session_id, peer.participant_id, to, event)
+
+    async def _witness(self, session_id: str, sender: str | None, to: str | None, event: str) -> None:
+        """The server's own evidence for the attempt log: the first offer and answer relayed
+        between two participants (after the relay itself, so it never delays the call)."""
+        key = (session_id, sender or "", to, event)
+        if self._db is None or sender is None or key in self._witnessed:
+            return
+        if len(self._witnessed) > 10_000:  # bound memory; a repeat record is harmless
+            self._witnessed.clear()
+        self._witnessed.add(key)
+        await note_relayed(self._db, session_id, sender, to, event, self.now())
 
     def _time_set_up(self, session_id: str, event: str) -> None:
         """Set-up time: an offer to the next answer in the call (set-up or renegotiation), both through this node."""

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from recordings_policy import load_policy
-from rooms.attempts import AttemptEvent, EventKind, Failure, Step, assess, parse_event
+from rooms.attempts import AttemptEvent, EventKind, Evidence, Failure, Step, assess, parse_event
 from rooms.errors import InvalidAttemptEvent, ProofInvalid
 from rooms.proof import PROOF_VALIDITY, ProofSigner, facts_for
 from rooms.session import BenefitGroup, CounselSession
@@ -92,12 +92,51 @@ def test_assessment_tells_failures_from_a_recovered_connection() -> None:
     assert not assess([]).failed
 
 
+def _by(role: str, *items: tuple[EventKind, str]) -> list[AttemptEvent]:
+    return [AttemptEvent(T0 + i * SECOND, role, kind, detail) for i, (kind, detail) in enumerate(items)]
+
+
+def test_a_failure_the_other_device_contradicts_is_no_failure() -> None:
+    claim = _by(
+        "recipient", (EventKind.CONNECTION, "connected/caseworker"), (EventKind.CONNECTION, "failed/caseworker")
+    )
+    seen_connected = _by("caseworker", (EventKind.CONNECTION, "connected/recipient"))
+    relayed = _by("caseworker", (EventKind.RELAYED, "offer/recipient")) + _by(
+        "recipient", (EventKind.RELAYED, "answer/caseworker")
+    )
+    forged = assess(claim, seen_connected, relayed)
+    assert forged.failures == (Failure.DROPPED,) and forged.contradicted and not forged.failed
+    # A lone media error is weighed the same way.
+    media = assess(_by("recipient", (EventKind.MEDIA_ERROR, "denied")), seen_connected, relayed)
+    assert media.contradicted and not media.failed
+    # The call ending later (the forger's page closed) does not turn the claim true.
+    later = seen_connected + [AttemptEvent(T0 + 60 * SECOND, "caseworker", EventKind.CONNECTION, "failed/recipient")]
+    assert assess(claim, later, relayed).contradicted
+    # The interpreter's link says nothing about the recipient's.
+    interpreter = _by("interpreter", (EventKind.CONNECTION, "connected/recipient"))
+    assert assess(claim, interpreter, relayed).failed
+
+    # A genuine drop: the other device saw the link connected, then lose it too.
+    lost = _by("caseworker", (EventKind.CONNECTION, "connected/recipient"), (EventKind.CONNECTION, "failed/recipient"))
+    genuine = assess(claim, lost, relayed + _by("recipient", (EventKind.TURN_ISSUED, "")))
+    assert genuine.failed and not genuine.one_sided
+    assert genuine.evidence == (Evidence.OWN, Evidence.OTHER, Evidence.SET_UP, Evidence.TURN)
+
+    # One-sided: the other page was closed; the server relayed an offer but never an answer.
+    never = _by("recipient", (EventKind.ADMITTED, ""), (EventKind.CONNECTION, "timeout/caseworker"))
+    alone = assess(never, [], _by("caseworker", (EventKind.RELAYED, "offer/recipient")))
+    assert alone.failed and alone.one_sided
+    assert alone.evidence == (Evidence.OWN, Evidence.NO_SET_UP)
+
+
 def test_proof_verifies_and_anything_else_is_just_invalid() -> None:
     signer = ProofSigner(Ed25519PrivateKey.generate())
-    assessment = assess(_events((EventKind.ADMITTED, ""), (EventKind.CONNECTION, "timeout")))
+    assessment = assess(_events((EventKind.ADMITTED, ""), (EventKind.CONNECTION, "timeout")), [], [])
+    assert assessment.evidence == (Evidence.OWN, Evidence.NO_SET_UP)
     facts = facts_for(assessment, now=T0, office="Jobcenter Köln", session_id=str(uuid.uuid4()), scheduled_at=None)
     code = signer.sign(facts)
     assert signer.verify(code, T0 + SECOND) == facts
+    assert signer.verify(code, T0).evidence == (Evidence.OWN, Evidence.NO_SET_UP)
     assert signer.verify(code[:40] + "\n" + code[40:], T0) == facts  # typed from paper
 
     body, signature = code.split(".")
@@ -171,12 +210,45 @@ async def test_media_failure_gives_a_proof_in_the_persons_language_and_german(ne
     assert "Camera or microphone could not be used." in html
     assert "Kamera oder Mikrofon konnten nicht genutzt werden." in html
     code = html.split('id="proof-code">', 1)[1].split("<", 1)[0]
+    # The caseworker's page reported nothing: the proof says it rests on one device alone.
+    assert "The other device reported nothing about this connection" in html
+    assert "Das andere Gerät hat zu dieser Verbindung nichts gemeldet" in html
 
     anyone = await new_client()
     valid = await (await anyone.get("/proof", params={"code": code})).text()
     assert 'id="proof-valid"' in valid and session_id[:8] in valid
+    assert "Das andere Gerät hat zu dieser Verbindung nichts gemeldet" in valid
     forged = await (await anyone.get("/proof", params={"code": code.replace(".", ".A", 1)})).text()
     assert 'id="proof-invalid"' in forged and session_id[:8] not in forged
+
+
+async def test_a_forged_failure_report_gets_no_proof(new_client) -> None:  # type: ignore[no-untyped-def]
+    caseworker = await new_client()
+    csrf = await login(caseworker)
+    session_id, join_path = await create_session(caseworker, csrf)
+    recipient = await new_client()
+    await join_and_consent(recipient, join_path)
+    api = f"/api/attempts/{session_id}"
+    await caseworker.post(api, json={"kind": "connection", "detail": "connected/recipient"})
+    await recipient.post(api, json={"kind": "connection", "detail": "connected/caseworker"})
+    # The recipient's page claims the call broke; the caseworker's page saw it connected.
+    forged = await recipient.post(api, json={"kind": "connection", "detail": "failed/caseworker"})
+    assert forged.status == 200
+
+    page = await recipient.get(f"/s/{session_id}/proof?lang=en")
+    assert page.status == 409
+    html = await page.text()
+    assert "saw your video call connected" in html and 'id="way-out"' in html
+    assert f"/s/{session_id}/fallback" in html and 'id="proof-code"' not in html
+    assert 'id="proof-link"' not in await (await recipient.get(f"/s/{session_id}/ended")).text()
+
+    # Once the caseworker's page loses the link too, the failure stands: a proof resting on both.
+    await caseworker.post(api, json={"kind": "connection", "detail": "failed/recipient"})
+    genuine = await recipient.get(f"/s/{session_id}/proof?lang=en")
+    assert genuine.status == 200
+    text = await genuine.text()
+    assert "The reports of the other device in the same appointment, which agree." in text
+    assert "reported nothing" not in text
 
 
 @pytest.mark.usefixtures("database")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from tests.test_browser import PHONE, _call_with_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+MB = 1_000_000
 
 
 # Every link receives sound: audio packets with energy in them (the fake microphone beeps).
@@ -73,6 +76,18 @@ NO_VIDEO_SENT = """async () => {
   return links.length === 2 && inactive && (await frames()) === before;
 }"""
 
+# Each link's bytes per minute, sent and received together (getStats), over `ms`.
+LINK_RATES = """async (ms) => {
+  const read = async () => Object.fromEntries(await Promise.all(
+    [...window.vbCall.links()].map(async ([id, link]) => [id, await link.bytes()])));
+  const first = await read();
+  const start = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const last = await read();
+  const minutes = (performance.now() - start) / 60000;
+  return Object.fromEntries(Object.keys(last).map((id) => [id, (last[id] - (first[id] ?? 0)) / minutes]));
+}"""
+
 # What each link carried (peerlink.js, getStats) and the page's counter read after them.
 COUNTED = """async () => {
   const links = [];
@@ -118,7 +133,36 @@ async def _three_in_call(browser: Any, server: Any) -> tuple[Any, Any, Any, str]
         await _until(page, ALL_LINKS_HEAR, 2)
     states = await cw.evaluate("Object.values(window.vbCall.states())")
     assert states == ["connected", "connected"]
+
+    # Who is who: every tile labelled by role, visibly and as the video's name.
+    assert await _tiles(cw) == {"recipient": "Leistungsberechtigte Person", "interpreter": "Dolmetscher/in"}
+    assert await _tiles(rc) == {"caseworker": "Fachkraft", "interpreter": "Dolmetscher/in"}
+    assert await _tiles(interpreter) == {"caseworker": "Fachkraft", "recipient": "Leistungsberechtigte Person"}
+    # A desktop shows both others the same size; a phone a speaker and a thumbnail.
+    wide = await _tile_widths(cw)
+    assert len(wide) == 2 and abs(wide[0] - wide[1]) <= 2
+    narrow = await _tile_widths(rc)
+    assert len(narrow) == 2 and narrow[1] < narrow[0] / 2
     return cw, rc, interpreter, link
+
+
+async def _tiles(page: Any) -> dict[str, str]:
+    """Role -> visible label of each remote tile; each video named after its label."""
+    tiles = await page.evaluate(
+        """() => [...document.querySelectorAll('.stage .tile')].map((tile) => [
+             tile.dataset.role, tile.querySelector('.tile-label').textContent,
+             tile.querySelector('video').getAttribute('aria-label')])"""
+    )
+    assert all(label and label in name for _role, label, name in tiles), tiles
+    return {role: label for role, label, _name in tiles}
+
+
+async def _tile_widths(page: Any) -> list[float]:
+    return list(
+        await page.evaluate(
+            "() => [...document.querySelectorAll('.stage .tile')].map((t) => t.getBoundingClientRect().width)"
+        )
+    )
 
 
 async def _interpreter_joins(browser: Any, server: Any, cw: Any, rc: Any) -> tuple[Any, str]:
@@ -138,8 +182,10 @@ async def _interpreter_joins(browser: Any, server: Any, cw: Any, rc: Any) -> tup
     assert "Dolmetsch" in (await rc.text_content("#third-ask-text") or "")
     await rc.click("#third-agree")
     await rc.locator("#third-ask").wait_for(state="hidden")
-    await desk.reload()
-    link = await desk.input_value("#third-link")
+    # The caseworker's call page shows the link at once (third.answered), no reload.
+    await cw.locator("#third-link-box").wait_for(state="visible")
+    link = await cw.input_value("#call-third-link")
+    assert "/join/" in link
 
     # The interpreter's own link: own consent, waits, is admitted from the dashboard.
     interpreter = await _consent_as_third(browser, link)
@@ -202,6 +248,23 @@ async def test_sound_only_holds_on_every_link_also_for_a_third_who_joins_later(b
     await cw.wait_for_function(LINK_SENDS, arg=[interpreter_id, "normal"], timeout=15000)
     await interpreter.wait_for_function(LINK_SENDS, arg=[recipient, "audio"], timeout=15000)
     assert await rc.evaluate("document.querySelector('#datamode').value") == "audio"
+
+    # Every link's sound plays (its own <audio>: no video frame is needed), on every page;
+    # the stage says why it shows no picture.
+    for page in (cw, rc, interpreter):
+        await _until(page, ALL_LINKS_HEAR, 2)
+    assert await rc.locator("#audio-only-note").is_visible()
+    assert "Nur Ton" in (await rc.text_content("#audio-only-note") or "")
+
+    # The bound holds per link (≤ 0.5 MB per minute, both ways): measured on the
+    # recipient's page; the caseworker–interpreter link keeps its video. Figures in
+    # docs/performance.md: DATA_WINDOW_SECONDS=15.
+    window = float(os.environ.get("DATA_WINDOW_SECONDS", "6"))
+    rates = await rc.evaluate(LINK_RATES, window * 1000)
+    other = await cw.evaluate(LINK_RATES, window * 1000)
+    print(f"three-person Nur Ton, MB/min per link (recipient's page): {rates}; caseworker's page: {other}")
+    assert len(rates) == 2 and all(0 < rate <= 0.5 * MB for rate in rates.values()), rates
+    assert other[interpreter_id] > 0.5 * MB  # the others still see each other
 
     # The recipient's counter counts both links.
     counted = await rc.evaluate(COUNTED)

@@ -63,6 +63,14 @@ _DOMAIN: dict[str, tuple[int, str]] = {
         409,
         N_("No failed connection attempt has been recorded for you in this appointment."),
     ),
+    "failure_contradicted": (
+        409,
+        N_(
+            "The other device in this appointment saw your video call connected. So this server cannot "
+            "confirm a failed connection attempt. If picture or sound did not work for you, please arrange "
+            "your appointment by phone or in person."
+        ),
+    ),
     "proof_invalid": (400, _BAD_REQUEST),
     "call_full": (409, N_("The call already has three participants. Nobody else can join.")),
     "third_person": (409, N_("That is not possible at this point.")),

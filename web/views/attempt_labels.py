@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rooms.attempts import AttemptEvent, EventKind, Step, split_peer
+from rooms.attempts import AttemptEvent, EventKind, Evidence, Step, split_peer
 from web.i18n import gettext as _
 
-__all__ = ["step_label", "failure_label", "event_label"]
+__all__ = ["step_label", "failure_label", "event_label", "evidence_labels"]
 
 
 def step_label(step: Step | str) -> str:
@@ -26,6 +26,26 @@ def failure_label(failure: str) -> str:
         "media_unavailable": _("Camera or microphone could not be used."),
         "dropped": _("The video connection broke off and could not be re-established."),
     }[failure]
+
+
+def evidence_labels(evidence: tuple[Evidence, ...]) -> list[str]:
+    """What a proof rests on, in plain words; a one-sided proof says the other device was silent."""
+    words = {
+        Evidence.OWN: _("The reports of the device for which this proof was issued."),
+        Evidence.OTHER: _("The reports of the other device in the same appointment, which agree."),
+        Evidence.SET_UP: _("The server's own record: it passed on the connection set-up between both devices."),
+        Evidence.NO_SET_UP: _("The server's own record: no complete connection set-up passed between both devices."),
+        Evidence.TURN: _("The server's own record: it gave this device access to its relay server (TURN)."),
+    }
+    lines = [words[e] for e in evidence]
+    if Evidence.OWN in evidence and Evidence.OTHER not in evidence:
+        lines.append(
+            _(
+                "The other device reported nothing about this connection (for example, because its page was "
+                "closed). This proof therefore rests only on the evidence listed here."
+            )
+        )
+    return lines
 
 
 def _role_label(role: str) -> str:
@@ -56,6 +76,10 @@ def event_label(event: AttemptEvent) -> str:
         return _("Browser cannot make video calls: {kind}").format(kind=value)
     if kind is EventKind.CHECK:
         return _("Device and connection check: {verdict}").format(verdict=value)
+    if kind is EventKind.RELAYED:
+        return _("Server passed on: {step}").format(step=value) + link
+    if kind is EventKind.TURN_ISSUED:
+        return _("Server issued relay server (TURN) access")
     if kind is EventKind.PROOF_ISSUED:
         return _("Proof of the attempt issued")
     if kind is EventKind.CONSENT:

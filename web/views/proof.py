@@ -19,7 +19,7 @@ from rooms.proof import MAX_CODE_LENGTH, ProofFacts
 from web import i18n
 from web.i18n import gettext as _
 from web.keys import DB, PROOF_SIGNER
-from web.views.attempt_labels import failure_label, step_label
+from web.views.attempt_labels import evidence_labels, failure_label, step_label
 from web.views.common import BERLIN, now, origin
 from web.views.participants import SID, recipient_of
 
@@ -63,6 +63,7 @@ def _rendered(facts: ProofFacts, language: str) -> dict[str, Any]:
                 "code": _("Verification code"),
                 "issued": _("Issued"),
                 "valid": _("Verifiable until"),
+                "basis": _("This proof rests on"),
             },
             "office": facts.office,
             "reference": facts.reference,
@@ -70,6 +71,8 @@ def _rendered(facts: ProofFacts, language: str) -> dict[str, Any]:
             "scheduled": _time(facts.scheduled_at, language) if facts.scheduled_at else None,
             "tried": [step_label(s) for s in facts.tried],
             "failed": [failure_label(f) for f in facts.failures],
+            "basis": evidence_labels(facts.evidence),
+            "one_sided": facts.one_sided,
             "issued": _time(facts.issued_at, language),
             "valid": _time(facts.expires_at, language),
             "verify_hint": _("Check this proof at {url} with the code, or scan the QR code."),

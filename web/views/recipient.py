@@ -9,7 +9,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from babel.dates import format_timedelta
 
-from application.attempts import has_failed
+from application.attempts import has_failed, note_turn_issued
 from application.calls import feedback_token
 from application.consenting import enter_waiting_room
 from application.joining import Participant
@@ -125,13 +125,16 @@ async def call(request: web.Request) -> web.StreamResponse:
     session, participant = await _consented_recipient(request)
     if participant.admission is not Admission.ADMITTED:
         redirect(f"/s/{session.id}/wait")
+    servers = ice_servers(request, participant.id)
+    if servers:  # TURN is configured: the server's own record that this page got credentials
+        await note_turn_issued(request.app[DB], participant, now(request))
     page = recipient_page(
         request,
         "call.html",
         session,
         role="recipient",
         ended_url=f"/s/{session.id}/ended",
-        ice_servers=json.dumps(ice_servers(request, participant.id)),
+        ice_servers=json.dumps(servers),
         self_role=participant.role,
         # The third person's role while the recipient has yet to agree or refuse, else "".
         third_asked=await pending_role(request.app[DB], session.id) if participant.role == "recipient" else "",

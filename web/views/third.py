@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from application.sessions import own_session, session_page
 from application.third import add_third, answer, remove_third
 from rooms.third import ThirdRole
 from web.bodies import read_json
 from web.keys import DB, NOTIFIER, WAITING_ROOM
-from web.views.common import form_str, now, redirect, require_role
+from web.views.common import form_str, invitation_link, now, redirect, require_role
 from web.views.participants import SID, recipient_of
 
 __all__ = ["routes"]
@@ -57,3 +58,19 @@ async def remove(request: web.Request) -> web.StreamResponse:
     if removed is None:
         raise web.HTTPNotFound()
     return web.json_response({"ok": True, "participant": removed})
+
+
+@routes.get(rf"/api/third/{SID}/link", name="third_link")
+async def third_link(request: web.Request) -> web.StreamResponse:
+    """The third person's link for the caseworker's call page, fetched on ``third.answered``:
+    ``{"role": …, "link": …}`` once the recipient agreed, else ``{"link": null}``. (Never in
+    the event itself: that reaches the recipient's pages too.)"""
+    account = require_role(request, "caseworker")
+    session = await own_session(request.app[DB], account.id, request.match_info["session_id"])
+    if session is None:
+        raise web.HTTPNotFound()
+    third = (await session_page(request.app[DB], session)).third
+    body: dict[str, str | None] = {"role": None, "link": None}
+    if third.person is not None and third.agreed and session.joinable:
+        body = {"role": third.person.role, "link": invitation_link(request, session, third.person.id)}
+    return web.json_response(body, headers={"Cache-Control": "no-store"})

@@ -126,7 +126,7 @@ class Call {
         this.send(event, { ...payload, to: participant });
       },
       localStream: () => this.media.stream,
-      attach: (stream) => this.stage.attach(participant, stream, () => this.mark("vb:video")),
+      attach: (stream) => this.stage.attach(peer, stream, () => this.mark("vb:video")),
       detach: () => this.stage.release(participant),
       watch: (conn, onTimeout) =>
         this.attempts.watch(conn, { hasTurn: this.iceServers.length > 0, onTimeout, peerRole: peer.role }),

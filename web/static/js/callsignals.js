@@ -141,5 +141,6 @@ function wireSession(call, on) {
   });
   on("third.answered", ({ agreed } = {}) => {
     if (call.role === "caseworker") call.stage.setStatusText(t(agreed ? "third_agreed" : "third_refused"));
+    call.main.dispatchEvent(new CustomEvent("vbcall:third-answered", { detail: { agreed: agreed === true } }));
   });
 }

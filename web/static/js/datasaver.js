@@ -85,6 +85,10 @@ class DataSaver {
     }
     writeStatus(this.peerNote, text);
     this.main.dataset.peerSending = peerSending;
+    for (const link of links) {
+      const tile = this.main.querySelector(`.tile[data-participant="${CSS.escape(link.participant)}"]`);
+      if (tile) tile.dataset.sending = link.peerSending; // "audio": the tile shows no picture
+    }
   }
 
   /** Read every link now; show the total and offer a mode when a link stays weak. */

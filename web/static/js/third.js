@@ -9,7 +9,31 @@ const THIRD_ROLES = ["interpreter", "companion"];
 /** `call`: call.js's Call. */
 export function start(call) {
   startRemoval(call);
+  startLink(call);
   startQuestion(call);
+}
+
+/** The caseworker's page shows the third person's link the moment the recipient agrees
+ * (fetched: the event reaches every page of the session, the link is for the caseworker). */
+function startLink(call) {
+  const box = document.getElementById("third-link-box");
+  const input = document.getElementById("call-third-link");
+  if (!box || !input || call.role !== "caseworker") return;
+  const show = async () => {
+    try {
+      const response = await fetch(`/api/third/${encodeURIComponent(call.session)}/link`, {
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      const { link } = response.ok ? await response.json() : {};
+      input.value = link || "";
+      box.hidden = !link;
+    } catch (err) {
+      console.warn("call: fetching the third person's link failed:", err?.message);
+    }
+  };
+  call.main.addEventListener("vbcall:third-answered", show);
+  show(); // agreed before this add-on loaded
 }
 
 function startRemoval(call) {
