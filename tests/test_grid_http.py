@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from feedback.periods import Period, closed_through, month_span, periods_of
 from feedback.equipment import DEVICES, VERDICTS
+from feedback.periods import Period, closed_through, month_span, periods_of
 from rooms.check import DeviceClass, Verdict
 from storage import checks, users
 from storage.models import FeedbackResponseRow, Office
