@@ -78,7 +78,7 @@ bench: install $(VENV)/.bench
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o web/locale/messages.pot .
-	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching -i web/locale/messages.pot -d web/locale -D messages
 
 # Which msgids each language still lacks (exit 1 if any); fill them with
 # `.venv/bin/python -m web.catalogues fill FILE.json` ({"ar": {"msgid": "msgstr"}, ...}).

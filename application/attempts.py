@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from application.notifier import Notifier
 from rooms.attempts import AttemptEvent, EventKind, assess
 from rooms.errors import NoFailedAttempt
 from rooms.proof import ProofFacts, facts_for
@@ -16,7 +17,15 @@ from storage import attempts, sessions
 from storage.availability import office_info
 from storage.sessions import Participant
 
-__all__ = ["log_event", "report_event", "has_failed", "issue_proof", "AttemptLog", "attempt_log"]
+__all__ = [
+    "log_event",
+    "report_event",
+    "has_failed",
+    "issue_proof",
+    "AttemptLog",
+    "attempt_log",
+    "unsupported_browser",
+]
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -47,6 +56,7 @@ async def _reporter(
 
 async def report_event(
     db: Sessions,
+    notifier: Notifier,
     session_id: str,
     caseworker_id: int | None,
     cookie: tuple[str, str] | None,
@@ -54,12 +64,36 @@ async def report_event(
     detail: str,
     moment: datetime,
 ) -> bool | None:
-    """A call page's connection event; None when the reporter is nobody of this session."""
+    """A page's event; None when the reporter is nobody of this session. A browser that
+    cannot make video calls (``browser``) is told to the caseworker's call page too."""
     async with db.begin() as tx:
         participant = await _reporter(tx, session_id, caseworker_id, cookie)
         if participant is None:
             return None
-        return await log_event(tx, participant, kind, moment, detail)
+        stored = await log_event(tx, participant, kind, moment, detail)
+    if stored and kind is EventKind.BROWSER and participant.role != "caseworker":
+        await notifier.peer_unsupported(session_id, participant.id, detail)
+    return stored
+
+
+async def unsupported_browser(db: Sessions, caseworker_id: int, session_id: str) -> str | None:
+    """What the other side's browser lacks (its class) when the last browser it used could
+    not make video calls; None when it could, as far as the log knows, or when the session
+    is not this caseworker's."""
+    async with db() as tx:
+        session = await sessions.get_session(tx, session_id)
+        if session.caseworker_id != caseworker_id:
+            return None
+        events = await attempts.events_of(tx, session_id)
+    lacking: dict[str, str | None] = {}
+    for participant_id, event in events:
+        if event.role == "caseworker":
+            continue
+        if event.kind is EventKind.BROWSER:
+            lacking[participant_id] = event.detail
+        elif event.kind in (EventKind.LINK_OPENED, EventKind.CONNECTION, EventKind.CHECK, EventKind.MEDIA_ERROR):
+            lacking[participant_id] = None  # a browser that got further (or a new one)
+    return next((reason for reason in lacking.values() if reason), None)
 
 
 async def has_failed(db: Sessions, session_id: str, participant_id: str) -> bool:

@@ -27,6 +27,10 @@ class Notifier(Protocol):
     async def third_removed(self, session_id: str, participant_id: str) -> None:
         """The third person is removed from the call."""
 
+    async def peer_unsupported(self, session_id: str, participant_id: str, reason: str) -> None:
+        """A participant's browser cannot make video calls (``peer.unsupported``; ``reason``
+        from ``rooms.attempts.BROWSER_CLASSES``): the caseworker's call page says so."""
+
 
 class NoNotifier:
     """A notifier for command lines and tests without a live edge: tells nobody."""
@@ -44,4 +48,7 @@ class NoNotifier:
         return None
 
     async def third_removed(self, session_id: str, participant_id: str) -> None:
+        return None
+
+    async def peer_unsupported(self, session_id: str, participant_id: str, reason: str) -> None:
         return None

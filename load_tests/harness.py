@@ -335,18 +335,14 @@ async def setups(
     await pages.call_passes(target, http, calls)  # what the browsers hold before they connect
     for i in range(min(5, calls)):
         await asyncio.wait_for(one(i), 60)
-    sources = await pages.grant_sources(target, http)
     async with around() if around is not None else contextlib.nullcontext():  # e.g. a profiler
         cpu_before = server_cpu_ms(target)
         with LagMonitor() as monitor:
             found = await asyncio.gather(*(asyncio.wait_for(one(i), 120) for i in range(calls)), return_exceptions=True)
         cpu = server_cpu_ms(target) - cpu_before
     times = [t for t in found if isinstance(t, float)]
-    after = await pages.grant_sources(target, http)
     return {
         "calls": calls,
-        # (a) only: of the timed connects, how many were decided from the page's pass.
-        "grants": {k: after[k] - sources.get(k, 0.0) for k in after},
         # Both connects, the offer, the answer, 16 candidates, both disconnects.
         "server_cpu_ms_per_set_up": round(cpu / max(1, calls), 2),
         "completed": len(times),

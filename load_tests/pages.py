@@ -75,19 +75,3 @@ async def dashboard_pass(target: Target, http: aiohttp.ClientSession) -> Guest:
     assert target.dashboard is not None
     headers = await _with_pass(http, f"{target.url_for(0)}/dashboard", target.dashboard.headers)
     return Guest(headers, target.dashboard.auth)
-
-
-async def grant_sources(target: Target, http: aiohttp.ClientSession) -> dict[str, float]:
-    """How many connects that presented a pass were decided from it or from the database,
-    summed over the target's nodes (its ``/metrics``); empty for targets without them."""
-    if not target.pairs:
-        return {}
-    found: dict[str, float] = {"pass": 0.0, "database": 0.0}
-    for node in range(len(target.nodes)):
-        async with http.get(f"{target.url_for(node)}/metrics") as resp:
-            text = await resp.text()
-        for line in text.splitlines():
-            if line.startswith("videoberatung_connect_grants_total{"):
-                source = line.split('source="', 1)[1].split('"', 1)[0]
-                found[source] = found.get(source, 0.0) + float(line.rsplit(" ", 1)[1])
-    return found

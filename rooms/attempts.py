@@ -25,6 +25,7 @@ __all__ = [
     "Assessment",
     "MAX_EVENTS_PER_PARTICIPANT",
     "CLIENT_KINDS",
+    "BROWSER_CLASSES",
     "parse_event",
     "split_peer",
     "media_error_class",
@@ -46,12 +47,20 @@ class EventKind(enum.StrEnum):
     ICE_ERROR = "ice_error"
     TURN = "turn"
     MEDIA_ERROR = "media_error"
+    BROWSER = "browser"
     PROOF_ISSUED = "proof_issued"
 
 
 # What a browser may report itself; the other kinds are written by the server.
 CLIENT_KINDS = frozenset(
-    {EventKind.CONNECTION, EventKind.ICE_GATHERED, EventKind.ICE_ERROR, EventKind.TURN, EventKind.MEDIA_ERROR}
+    {
+        EventKind.CONNECTION,
+        EventKind.ICE_GATHERED,
+        EventKind.ICE_ERROR,
+        EventKind.TURN,
+        EventKind.MEDIA_ERROR,
+        EventKind.BROWSER,
+    }
 )
 
 # "timeout": the page gave up waiting for a connection (a relay-only path without a
@@ -60,6 +69,8 @@ _CONNECTION_STATES = frozenset({"new", "connecting", "connected", "disconnected"
 _CANDIDATE_TYPES = ("host", "srflx", "prflx", "relay")
 _MEDIA_CLASSES = frozenset({"denied", "missing", "in_use", "failed"})
 _TURN = frozenset({"reachable", "unreachable", "none"})
+# What a browser lacks that a call needs (web/static/js/capable.js): the class, never the user agent.
+BROWSER_CLASSES = frozenset({"no_webrtc", "no_media_devices", "insecure_context"})
 _ERROR_CODE = re.compile(r"^[0-9]{1,3}$")
 
 
@@ -102,7 +113,7 @@ def parse_event(kind: object, detail: object) -> tuple[EventKind, str]:
     if event not in CLIENT_KINDS or not isinstance(detail, str) or len(detail) > 32:
         raise InvalidAttemptEvent("kind or detail")
     value, peer = split_peer(detail)
-    if peer is not None and (peer not in _PEER_ROLES or event is EventKind.MEDIA_ERROR):
+    if peer is not None and (peer not in _PEER_ROLES or event in (EventKind.MEDIA_ERROR, EventKind.BROWSER)):
         raise InvalidAttemptEvent("peer")
     suffix = f"/{peer}" if peer else ""
     if event is EventKind.CONNECTION and value in _CONNECTION_STATES:
@@ -114,6 +125,8 @@ def parse_event(kind: object, detail: object) -> tuple[EventKind, str]:
     if event is EventKind.TURN and value in _TURN:
         return event, value + suffix
     if event is EventKind.MEDIA_ERROR and value in _MEDIA_CLASSES:
+        return event, value
+    if event is EventKind.BROWSER and value in BROWSER_CLASSES:
         return event, value
     raise InvalidAttemptEvent("detail")
 

@@ -22,6 +22,14 @@ class SignalingSettings(Protocol):
         """How long after ``peer.left`` a participant may come back before ``peer.gone``."""
 
     @property
+    def socket_ping_interval_seconds(self) -> float:
+        """How often the server pings a socket (engine.io heartbeat)."""
+
+    @property
+    def socket_ping_timeout_seconds(self) -> float:
+        """How long after a ping without answer the socket counts as gone."""
+
+    @property
     def socket_connect_timeout_seconds(self) -> float:
         """An engine.io connection that has not sent the socket.io CONNECT by then is closed."""
 

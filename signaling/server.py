@@ -78,8 +78,8 @@ class SignalingServer:
             cors_allowed_origins=origins,
             client_manager=client_manager or InlineManager(),  # one node: rooms in memory
             max_http_buffer_size=256 * 1024,
-            ping_interval=20,
-            ping_timeout=20,
+            ping_interval=settings.socket_ping_interval_seconds,
+            ping_timeout=settings.socket_ping_timeout_seconds,
             logger=False,
             engineio_logger=False,
         )
@@ -306,6 +306,10 @@ class SignalingServer:
 
     async def third_removed(self, session_id: str, participant_id: str) -> None:
         await self.mesh.remove(session_id, participant_id)
+
+    async def peer_unsupported(self, session_id: str, participant_id: str, reason: str) -> None:
+        payload = {"participant": participant_id, "reason": reason}
+        await self.sio.emit("peer.unsupported", payload, room=f"call:{session_id}")
 
     # ---------------------------------------------------------------- presence (other nodes)
 

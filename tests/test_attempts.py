@@ -35,6 +35,8 @@ def test_reports_are_held_to_a_closed_vocabulary() -> None:
     assert parse_event("ice_gathered", "relay+host") == (EventKind.ICE_GATHERED, "host+relay")
     assert parse_event("ice_error", "701") == (EventKind.ICE_ERROR, "701")
     assert parse_event("media_error", "denied") == (EventKind.MEDIA_ERROR, "denied")
+    assert parse_event("browser", "no_webrtc") == (EventKind.BROWSER, "no_webrtc")
+    assert parse_event("browser", "insecure_context") == (EventKind.BROWSER, "insecure_context")
     assert parse_event("connection", "failed/interpreter") == (EventKind.CONNECTION, "failed/interpreter")
     assert parse_event("ice_gathered", "relay+host/caseworker") == (EventKind.ICE_GATHERED, "host+relay/caseworker")
     for kind, detail in [
@@ -49,6 +51,8 @@ def test_reports_are_held_to_a_closed_vocabulary() -> None:
         ("connection", None),
         ("connection", "failed/admin"),
         ("media_error", "denied/caseworker"),
+        ("browser", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)"),  # never a user agent
+        ("browser", "no_webrtc/caseworker"),
     ]:
         with pytest.raises(InvalidAttemptEvent):
             parse_event(kind, detail)
@@ -200,3 +204,39 @@ async def test_attempt_log_is_purged_with_the_session_metadata(settings, db, clo
     await purge(db, policy, T0 + timedelta(days=90, seconds=30))
     async with db() as s:
         assert await s.scalar(select(func.count()).select_from(AttemptEventRow)) == 0
+
+
+async def test_a_browser_that_cannot_call_is_logged_by_class_and_told_to_the_caseworker(  # type: ignore[no-untyped-def]
+    server, new_client
+) -> None:
+    from tests.sio import Peer, instance
+
+    caseworker = await new_client()
+    csrf = await login(caseworker)
+    session_id, join_path = await create_session(caseworker, csrf)
+    recipient = await new_client()
+    await join_and_consent(recipient, join_path)
+    call_page = Peer()
+    try:
+        auth = {"role": "caseworker", "session": session_id, "instance": instance()}
+        await call_page.connect(server, caseworker, auth)
+        await call_page.next("call.peers")
+        assert (await (await caseworker.get(f"/api/attempts/{session_id}/browser")).json()) == {"reason": None}
+
+        sent = await recipient.post(f"/api/attempts/{session_id}", json={"kind": "browser", "detail": "no_webrtc"})
+        assert sent.status == 200
+        told = await call_page.next("peer.unsupported")
+        assert told["reason"] == "no_webrtc" and isinstance(told["participant"], str)
+    finally:
+        await call_page.close()
+    # A call page opened later asks; another caseworker learns nothing; the recipient may not ask.
+    assert (await (await caseworker.get(f"/api/attempts/{session_id}/browser")).json()) == {"reason": "no_webrtc"}
+    other = await new_client()
+    await login(other, "kollege")
+    assert (await (await other.get(f"/api/attempts/{session_id}/browser")).json()) == {"reason": None}
+    assert (await recipient.get(f"/api/attempts/{session_id}/browser")).url.path == "/login"
+    page = await (await caseworker.get(f"/sessions/{session_id}/attempts")).text()
+    assert "Browser kann keine Videoanrufe führen: no_webrtc" in page
+    # A browser of that person that got further (a connection) ends it.
+    await recipient.post(f"/api/attempts/{session_id}", json={"kind": "connection", "detail": "connecting"})
+    assert (await (await caseworker.get(f"/api/attempts/{session_id}/browser")).json()) == {"reason": None}

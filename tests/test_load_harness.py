@@ -33,8 +33,6 @@ async def test_harness_runs_every_scenario(name: str) -> None:
     [setups] = result["setups"]
     assert setups["calls"] == 5 and setups["p99_ms"] is not None
     if name == "ours":
-        # Each timed connect (both sides of 5 calls) was decided from its page's pass.
-        assert setups["grants"] == {"pass": 10.0, "database": 0.0}
         # Every waiting recipient was admitted by the bot caseworker, none refused, both when
         # they arrive on a schedule and all at once.
         assert [(a["recipients"], a["rate"]) for a in result["admits"]] == [(5, 20), (5, 0)]
@@ -130,7 +128,6 @@ async def test_layouts_set_up_and_admit_on_postgres_and_on_two_nodes_sharing_red
     for key, _ in layouts.LAYOUTS:
         [setups] = found[key]["setups"]
         assert (setups["calls"], setups["completed"], setups["failures"]) == (5, 5, [])
-        assert setups["grants"] == {"pass": 10.0, "database": 0.0}  # on PostgreSQL, and across nodes
         assert [(a["recipients"], a["rate"]) for a in found[key]["admits"]] == [(5, 20), (5, 0)]
         for admits in found[key]["admits"]:
             assert (admits["admitted"], admits["admit_refused"], admits["failures"]) == (5, 0, [])

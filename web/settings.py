@@ -38,6 +38,10 @@ class Settings:
     invitation_issuer: str = "videoberatung"
     invitation_audience: str = "videoberatung:join"
     rejoin_grace_seconds: float = 30.0
+    # socket.io heartbeats: a silent socket counts as gone after interval + timeout. A
+    # shorter drop (a tunnel, Wi-Fi to mobile data) never reaches the grace at all.
+    socket_ping_interval_seconds: float = 20.0
+    socket_ping_timeout_seconds: float = 20.0
     # After this long in the waiting room the page offers a phone or in-person appointment.
     waiting_patience_seconds: float = 900.0
     policy_path: Path = DEFAULT_POLICY
@@ -128,6 +132,8 @@ class Settings:
             public_url=env.get("PUBLIC_URL") or None,
             secure_cookies=env.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             rejoin_grace_seconds=float(env.get("REJOIN_GRACE_SECONDS", "30")),
+            socket_ping_interval_seconds=float(env.get("SOCKET_PING_INTERVAL_SECONDS", "20")),
+            socket_ping_timeout_seconds=float(env.get("SOCKET_PING_TIMEOUT_SECONDS", "20")),
             waiting_patience_seconds=float(env.get("WAITING_PATIENCE_SECONDS", "900")),
             policy_path=Path(env.get("POLICY_PATH") or DEFAULT_POLICY),
             purge_interval_seconds=float(env.get("PURGE_INTERVAL_SECONDS", "3600")),

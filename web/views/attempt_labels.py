@@ -52,6 +52,8 @@ def event_label(event: AttemptEvent) -> str:
         return _("Relay server (TURN): {state}").format(state=value) + link
     if kind is EventKind.MEDIA_ERROR:
         return _("Camera/microphone error: {kind}").format(kind=value)
+    if kind is EventKind.BROWSER:
+        return _("Browser cannot make video calls: {kind}").format(kind=value)
     if kind is EventKind.CHECK:
         return _("Device and connection check: {verdict}").format(verdict=value)
     if kind is EventKind.PROOF_ISSUED:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from application.attempts import attempt_log, report_event
+from application.attempts import attempt_log, report_event, unsupported_browser
 from rooms.attempts import assess, parse_event
 from web.bodies import read_json
-from web.keys import DB
+from web.keys import DB, NOTIFIER
 from web.views.attempt_labels import event_label, failure_label, step_label
 from web.views.common import local, now, require_role
 from web.views.participants import SID, cookie_of
@@ -30,10 +30,21 @@ async def report(request: web.Request) -> web.StreamResponse:
     account = request.get("account")
     caseworker_id = account.id if account is not None and account.role == "caseworker" else None
     session_id, cookie = request.match_info["session_id"], cookie_of(request)
-    stored = await report_event(request.app[DB], session_id, caseworker_id, cookie, kind, detail, now(request))
+    stored = await report_event(
+        request.app[DB], request.app[NOTIFIER], session_id, caseworker_id, cookie, kind, detail, now(request)
+    )
     if stored is None:
         raise web.HTTPForbidden()
     return web.json_response({"ok": stored})
+
+
+@routes.get(rf"/api/attempts/{SID}/browser", name="peer_browser")
+async def peer_browser(request: web.Request) -> web.StreamResponse:
+    """For the caseworker's call page once its socket is up: whether the other side's
+    browser cannot make video calls (``{"reason": class or null}``)."""
+    account = require_role(request, "caseworker")
+    reason = await unsupported_browser(request.app[DB], account.id, request.match_info["session_id"])
+    return web.json_response({"reason": reason})
 
 
 @routes.get(rf"/sessions/{SID}/attempts", name="attempt_log")

@@ -48,6 +48,7 @@ REASONS = {
     "connection": N_("The connection check failed."),
     "call_failed": N_("The video call broke off or did not start."),
     "waited_too_long": N_("The wait was too long."),
+    "browser": N_("This browser cannot make video calls."),
 }
 
 

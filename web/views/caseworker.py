@@ -11,6 +11,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from application import calls, sessions
+from application.attempts import unsupported_browser
 from application.login import Account
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from web.errors import FormError
@@ -131,8 +132,11 @@ async def caseworker_call(request: web.Request) -> web.StreamResponse:
             "role": "caseworker",
             "ended_url": f"/sessions/{session.id}/outcome",
             "fallback_url": f"/sessions/{session.id}/outcome",
+            "peer_browser_url": f"/api/attempts/{session.id}/browser",
             # A random pseudonym: coturn's logs must not name the caseworker.
             "ice_servers": json.dumps(ice_servers(request, secrets.token_hex(8))),
+            # Told before this page opened (else live: peer.unsupported).
+            "peer_unsupported": await unsupported_browser(request.app[DB], account.id, session.id),
         },
     )
     return page

@@ -23,14 +23,19 @@ def verdict_texts() -> dict[str, str]:
     }
 
 
-def render_check(request: web.Request, session_id: str | None, fallback_url: str | None) -> web.StreamResponse:
-    """The check page, standalone or for one invitation (then with the way to a fallback booking)."""
+def render_check(
+    request: web.Request, session_id: str | None, fallback_url: str | None, copy_link: str | None = None
+) -> web.StreamResponse:
+    """The check page, standalone or for one invitation (then with the way to a fallback
+    booking, the link to open in another browser, and the attempt log)."""
     return aiohttp_jinja2.render_template(
         "check.html",
         request,
         {
             "session_id": session_id,
             "fallback_url": fallback_url,
+            "copy_link": copy_link,
+            "report_url": f"/api/attempts/{session_id}" if session_id else None,
             "verdict_texts": verdict_texts(),
             # The browser's side of the check may use the configured TURN as well.
             "ice_servers": json.dumps(ice_servers(request, "check")),

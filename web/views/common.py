@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from application.login import Account
-from web.keys import SETTINGS, TURN
+from rooms.invitations import invitation_window
+from rooms.session import CounselSession
+from web.keys import SETTINGS, SIGNER, TURN
 
 __all__ = [
     "BERLIN",
@@ -20,6 +22,7 @@ __all__ = [
     "origin",
     "form_str",
     "ice_servers",
+    "invitation_link",
 ]
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -49,6 +52,12 @@ def require_role(request: web.Request, role: str) -> Account:
 def origin(request: web.Request) -> str:
     configured = request.app[SETTINGS].public_url
     return configured.rstrip("/") if configured else str(request.url.origin())
+
+
+def invitation_link(request: web.Request, session: CounselSession, jti: str) -> str:
+    """An invitation link: the recipient's (the session's jti) or a third person's (their id)."""
+    not_before, expires = invitation_window(session.created_at, session.scheduled_at)
+    return f"{origin(request)}/join/{request.app[SIGNER].issue(session.id, jti, not_before, expires)}"
 
 
 def form_str(form: Any, name: str, limit: int = 200) -> str:

@@ -22,7 +22,7 @@ from web.i18n import babel_locale
 from web.i18n import gettext as _
 from web.keys import DB, SETTINGS, SIGNER
 from web.views.check_page import render_check
-from web.views.common import ice_servers, now, redirect
+from web.views.common import ice_servers, invitation_link, now, redirect
 from web.views.participants import (
     SID,
     continue_on_this_device,
@@ -52,17 +52,32 @@ async def continue_here_view(request: web.Request) -> web.StreamResponse:
 
 @routes.get(rf"/s/{SID}", name="landing")
 async def landing(request: web.Request) -> web.StreamResponse:
-    session, _participant, consented = await recipient_of(request)
+    session, participant, consented = await recipient_of(request)
     session.ensure_joinable()
-    return recipient_page(request, "recipient/landing.html", session, consented=consented)
+    return recipient_page(
+        request,
+        "recipient/landing.html",
+        session,
+        consented=consented,
+        copy_link=_own_link(request, session, participant),
+        report_url=f"/api/attempts/{session.id}",
+    )
+
+
+def _own_link(request: web.Request, session: CounselSession, participant: Participant) -> str:
+    """The link to open in another browser: the person's own invitation link."""
+    jti = session.invitation_jti if participant.role == "recipient" else participant.id
+    return invitation_link(request, session, jti)
 
 
 @routes.get(rf"/s/{SID}/check", name="recipient_check")
 async def device_check(request: web.Request) -> web.StreamResponse:
     """The device and connection check from the invitation, before consent and waiting room."""
-    session, _participant, _consented = await recipient_of(request)
+    session, participant, _consented = await recipient_of(request)
     session.ensure_joinable()
-    return render_check(request, session.id, f"/s/{session.id}/fallback?reason=check_failed")
+    return render_check(
+        request, session.id, f"/s/{session.id}/fallback?reason=check_failed", _own_link(request, session, participant)
+    )
 
 
 async def _consented_recipient(request: web.Request) -> tuple[CounselSession, Participant]:
@@ -120,6 +135,8 @@ async def call(request: web.Request) -> web.StreamResponse:
         self_role=participant.role,
         # The third person's role while the recipient has yet to agree or refuse, else "".
         third_asked=await pending_role(request.app[DB], session.id) if participant.role == "recipient" else "",
+        copy_link=_own_link(request, session, participant),
+        report_url=f"/api/attempts/{session.id}",
     )
     return page
 

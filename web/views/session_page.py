@@ -15,14 +15,13 @@ from application.joining import short_code
 from application.sessions import session_page
 from feedback.questionnaire import RATING_QUESTIONS
 from rooms.invitation_text import sms_length, sms_text
-from rooms.invitations import invitation_window
 from rooms.session import CounselSession, Outcome
 from rooms.third import ThirdRole
 from web.delivery import HttpSmsGateway, Mailer
 from web.i18n import translator
-from web.keys import DB, INVITATION_CODES, SETTINGS, SIGNER
+from web.keys import DB, INVITATION_CODES, SETTINGS
 from web.settings import Settings
-from web.views.common import local, origin
+from web.views.common import invitation_link, local, origin
 
 __all__ = ["render_session_page", "short_link", "mailer", "sms_gateway"]
 
@@ -54,12 +53,6 @@ async def short_link(request: web.Request, session: CounselSession) -> str:
     return f"{origin(request)}/j/{await short_code(request.app[DB], request.app[INVITATION_CODES], session)}"
 
 
-def _link(request: web.Request, session: CounselSession, jti: str) -> str:
-    """An invitation link: the recipient's (the session's jti) or the third person's (their id)."""
-    not_before, expires = invitation_window(session.created_at, session.scheduled_at)
-    return f"{origin(request)}/join/{request.app[SIGNER].issue(session.id, jti, not_before, expires)}"
-
-
 async def _invitation_card(request: web.Request, session: CounselSession) -> dict[str, Any]:
     link = await short_link(request, session)
     settings = request.app[SETTINGS]
@@ -84,7 +77,7 @@ async def render_session_page(request: web.Request, session: CounselSession, sta
         request,
         {
             "session": session,
-            "link": _link(request, session, session.invitation_jti) if session.joinable else None,
+            "link": invitation_link(request, session, session.invitation_jti) if session.joinable else None,
             **(await _invitation_card(request, session) if session.joinable else {}),
             "deliveries": facts.deliveries,
             "participants": facts.recipients,
@@ -97,7 +90,7 @@ async def render_session_page(request: web.Request, session: CounselSession, sta
             "preselect": "video" if request.query.get("connected") == "1" else None,
             "third": third.person,
             "third_agreed": third.agreed,
-            "third_link": _link(request, session, third.person.id)
+            "third_link": invitation_link(request, session, third.person.id)
             if third.person and third.agreed and session.joinable
             else None,
             "third_roles": [r.value for r in ThirdRole],

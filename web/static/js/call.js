@@ -10,6 +10,7 @@ import { PeerLink, isPolite, withAudioPtime } from "./peerlink.js";
 import { CallStage } from "./callstage.js";
 import { LocalMedia } from "./callmedia.js";
 import { newInstanceId, onPageLeave, preloadModules } from "./page.js";
+import { tellIfUnsupported } from "./unsupported.js";
 
 // Data channels of a link, by the pair they belong to (docs/protocol.md, "Data channels").
 const CHANNELS_ALL = ["vb-control"];
@@ -44,6 +45,12 @@ class Call {
   start() {
     this.stage.setStatus("connecting");
     document.getElementById("hangup")?.addEventListener("click", () => this.hangup());
+    // No WebRTC or no camera API: say what to do instead, tell the log (the server tells the
+    // caseworker: peer.unsupported), and start neither camera nor links.
+    if (tellIfUnsupported()) {
+      this.stage.setStatus("unsupported");
+      return Promise.resolve();
+    }
     // Withdrawal (withdraw.js) loads with the first click if it has not loaded yet.
     const withdraw = document.getElementById("withdraw");
     withdraw?.addEventListener("click", () => import("./withdraw.js").then((addOn) => addOn.withdraw(this, withdraw)));
@@ -91,12 +98,20 @@ class Call {
   openLink(peer) {
     const participant = peer.participant;
     const pair = this.isPair({ peer });
-    const link = new PeerLink(peer, {
-      polite: isPolite(this.self, peer),
-      iceServers: this.iceServers,
-      channels: pair ? CHANNELS_PAIR : CHANNELS_ALL,
-      hooks: this.linkHooks(peer),
-    });
+    let link;
+    try {
+      link = new PeerLink(peer, {
+        polite: isPolite(this.self, peer),
+        iceServers: this.iceServers,
+        channels: pair ? CHANNELS_PAIR : CHANNELS_ALL,
+        hooks: this.linkHooks(peer),
+      });
+    } catch (err) {
+      // E.g. a browser that refuses to make a connection (privacy settings): no link.
+      console.warn("call: cannot create a connection:", err?.name);
+      this.stage.showConnectionFailed();
+      return null;
+    }
     this.links.set(participant, link);
     for (const fn of this.linkWatchers) fn(link);
     this.main.dispatchEvent(new CustomEvent("vbcall:links"));
@@ -155,8 +170,7 @@ class Call {
     if (!link || !link.pc || link.peer.instance !== next.instance) {
       // New page on the other side (first contact or a reload): start from scratch.
       this.closeLink(next.participant);
-      this.openLink(next);
-      this.stage.setStatus("connecting");
+      if (this.openLink(next)) this.stage.setStatus("connecting");
       return;
     }
     // Same page, its network dropped and came back.
@@ -164,6 +178,16 @@ class Call {
       link.resync();
       if (link.state === "connected") this.stage.setStatus("connected");
     }
+  }
+
+  /** The caseworker's page: whether the other side's browser cannot make video calls. */
+  askPeerBrowser() {
+    const url = this.main.dataset.peerBrowserUrl;
+    if (!url) return;
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : {}))
+      .then(({ reason } = {}) => reason && this.stage.showPeerUnsupported(reason))
+      .catch(() => {});
   }
 
   peerGone(participant) {

@@ -44,6 +44,8 @@ function wireConnection(call, socket) {
     // Our own network came back: the path has probably changed.
     if (everConnected) for (const link of call.links.values()) link.resync();
     everConnected = true;
+    // Told before this socket was in the call room? (after it, peer.unsupported tells)
+    call.askPeerBrowser();
     if (call.firstLink()?.state === "connected") call.stage.setStatus("connected");
     else if (!call.links.size) call.stage.setStatus("waiting_for_peer");
   });
@@ -97,6 +99,8 @@ function wirePeers(call, on) {
   on("peer.gone", ({ participant } = {}) => {
     if (call.links.has(participant)) call.peerGone(participant);
   });
+  // The other side's browser cannot make video calls (it was told what to do instead).
+  on("peer.unsupported", ({ reason } = {}) => call.stage.showPeerUnsupported(reason));
   on("offer", (message) => call.linkFrom(message)?.onDescription("offer", message.sdp));
   on("answer", (message) => call.linkFrom(message)?.onDescription("answer", message.sdp));
   on("candidate", (message) => call.linkFrom(message)?.onCandidate(message));

@@ -54,6 +54,15 @@ export class CallStage {
     if (this.mediaError) this.mediaError.hidden = false;
   }
 
+  /** The other side's browser cannot make video calls: say so (`reason`: its class). */
+  showPeerUnsupported(reason) {
+    const notice = document.getElementById("peer-unsupported");
+    if (!notice) return;
+    notice.dataset.reason = typeof reason === "string" ? reason : "";
+    notice.hidden = false;
+    this.setStatus("peer_unsupported");
+  }
+
   /** Point at the fallback link (and the proof) that the media-error box carries. */
   showConnectionFailed() {
     this.setStatus("failed");

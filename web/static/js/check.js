@@ -4,6 +4,7 @@
 // only the verdict, the device class and the group.
 import { t } from "./i18n.js";
 import { mediaErrorKey, writeStatus } from "./page.js";
+import { tellIfUnsupported } from "./unsupported.js";
 
 // Figures in the page's language ("182,4 Mbit/s", "%0,5"): the Babel locale of the page.
 const pageLocale = document.documentElement.dataset.locale || document.documentElement.lang || undefined;
@@ -28,7 +29,17 @@ function formatFigure(value, unit) {
 }
 
 const root = document.getElementById("check");
-if (root) start(root);
+if (root) {
+  // A browser that cannot call at all is told so (and what to do) instead of blaming the camera.
+  const missing = tellIfUnsupported();
+  if (missing) {
+    window.vbCheck = { state: () => root.dataset.state, verdict: () => null };
+    writeStatus(document.getElementById("check-status"), t(`unsupported_${missing}`));
+    root.dataset.state = "unsupported";
+  } else {
+    start(root);
+  }
+}
 
 const PINGS = 30;
 const PING_INTERVAL_MS = 100;

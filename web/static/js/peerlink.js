@@ -10,6 +10,9 @@
 const POLITE_OFFER_WAIT_MS = 3000;
 // How long the polite side leaves an ICE restart to the impolite side.
 const POLITE_RESTART_WAIT_MS = 2500;
+// How long a link may stay "disconnected" before it restarts ICE: the same path comes back
+// by itself, but after a network switch (Wi-Fi to mobile data) only new candidates help.
+const DISCONNECTED_RESTART_MS = 2000;
 
 // The lower rank offers first (is impolite) in a pair; equal ranks compare ids.
 const RANK = { caseworker: 0, recipient: 1, interpreter: 2, companion: 2 };
@@ -127,8 +130,9 @@ export class PeerLink extends EventTarget {
         hooks.state("connected");
         break;
       case "disconnected":
-        // Often transient (network switch); ICE recovers or goes to "failed".
+        // Often transient; if it lasts, restart ICE rather than wait for "failed".
         hooks.state("reconnecting");
+        this.#restartIfStillDisconnected();
         break;
       case "failed":
         if (!this.restartedAfterFailure) {
@@ -142,6 +146,14 @@ export class PeerLink extends EventTarget {
       default:
         break;
     }
+  }
+
+  #restartIfStillDisconnected() {
+    const conn = this.pc;
+    clearTimeout(this.disconnectTimer);
+    this.disconnectTimer = setTimeout(() => {
+      if (conn === this.pc && conn.connectionState === "disconnected") this.requestIceRestart();
+    }, DISCONNECTED_RESTART_MS);
   }
 
   /** Bytes this link carried so far, both ways (getStats; read by linkstats.js, loaded when asked). */
@@ -190,6 +202,7 @@ export class PeerLink extends EventTarget {
     const conn = this.pc;
     this.pc = null;
     clearTimeout(this.fallbackTimer);
+    clearTimeout(this.disconnectTimer);
     conn.onnegotiationneeded = conn.onicecandidate = conn.ontrack = conn.onconnectionstatechange = null;
     conn.close();
     this.closed = true;
