@@ -66,6 +66,7 @@ class _Rows:
     offers: dict[str, dict[tuple[int, str, str], int]]
     sessions: dict[str, list[tuple[int, str, str]]]
     ratings: dict[str, list[Any]]
+    checks: dict[str, list[tuple[str, str, str]]]
     offices: list[int]
 
     def calendar(self, last: str) -> tuple[str, ...]:
@@ -74,6 +75,7 @@ class _Rows:
         months += [m for rows in self.offers.values() for (_o, m, _c) in rows]
         months += [m for rows in self.sessions.values() for (_o, m, _x) in rows]
         months += [m for rows in self.ratings.values() for (_o, m, _r) in rows]
+        months += [m for rows in self.checks.values() for (m, _d, _v) in rows]
         return month_span(min(months), last) if months else ()
 
 
@@ -83,6 +85,7 @@ async def _read_rows(db: AsyncSession) -> _Rows:
         await grid_rows.offers(db, GROUPS),
         await grid_rows.sessions(db, GROUPS),
         await grid_rows.ratings(db, GROUPS),
+        await grid_rows.checks(db, GROUPS),
         await grid_rows.office_ids(db),
     )
 
@@ -185,4 +188,5 @@ def _plan(rows: _Rows, group: str, version: str, calendar: tuple[str, ...]) -> G
         offers=rows.offers[group],
         sessions=rows.sessions[group],
         ratings=rows.ratings[group],
+        checks=rows.checks[group],
     )

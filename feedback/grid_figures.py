@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from feedback.cells import Cell, hidden, share
 from feedback.comparison import Difference, newcombe_difference
+from feedback.equipment import equipment_table
 from feedback.grid import GridTable, count_rows, plan, tabulate, totals_of
 from feedback.periods import Period
 from feedback.questionnaire import NO_ANSWER, NOT_ASKED, QUESTIONS, Answers, Rating
@@ -64,6 +65,7 @@ class GroupGrid:
     offers: GridTable  # offered links by channel
     outcomes: GridTable  # settled sessions by outcome
     ratings: Mapping[str, GridTable]  # effort, technical_quality -> caseworker ratings by step
+    equipment: GridTable  # pre-call checks: device classes (office axis) x periods, by verdict
 
 
 VIDEO_ONLY = ("device", "setup_help")  # asked after a video session only (issue 26)
@@ -115,11 +117,13 @@ def build_group_grid(
     offers: Mapping[tuple[int, str, str], int],
     sessions: Sequence[tuple[int, str, str]],
     ratings: Sequence[tuple[int, str, Rating]] = (),
+    checks: Sequence[tuple[str, str, str]] = (),
 ) -> GroupGrid:
     """Plan and tabulate one group: ``ballots`` of every version (the respondents of
     ``version`` answer the questions, all of them count for the response rates), ``offers``
     per (office, month, channel), ``sessions`` as (office, month ended, outcome) and the
-    caseworkers' ``ratings`` as (office, month, rating)."""
+    caseworkers' ``ratings`` as (office, month, rating), the pre-call ``checks`` as (month,
+    device class, verdict) (``feedback.equipment``)."""
     require_group(group)
     inside = set(calendar)
     own = [b for b in ballots if b.version == version and b.month in inside]
@@ -140,6 +144,7 @@ def build_group_grid(
         _population(offered, CHANNELS, offices, calendar),
         _population(settled, OUTCOMES, offices, calendar),
         {m: tabulate(rating_layout, rated[m], SCALE) for m in RATED},
+        equipment_table(checks, calendar),
     )
 
 

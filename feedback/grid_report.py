@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from feedback.cells import Cell, hidden, share
 from feedback.channels import channel_cells
+from feedback.equipment import equipment_cells
 from feedback.evaluation import GroupDetails
-from feedback.grid import GridTable
+from feedback.grid import ALL_OFFICES, GridTable
 from feedback.grid_figures import (
     SCALE,
     VIDEO_ONLY,
@@ -84,8 +85,8 @@ def _ratings(grid: GroupGrid, office: int | None, period: Period) -> list[Cell]:
 def grid_details(grid: GroupGrid, report: GroupReport, office: int | None, period: Period) -> GroupDetails:
     """The further tables of one group in one cell: the gap, the reasons, the channels, the
     caseworkers' ratings, and the trend over the months of ``period`` (over its quarters
-    when the period is a year, a half-year or ``all``). The equipment table (pre-call
-    checks carry no office) is not on the grid yet and stays empty."""
+    when the period is a year, a half-year or ``all``), and for all offices only the
+    equipment from the pre-call checks (they carry no office: no figure per office)."""
     kind = "month" if period.kind in ("month", "quarter") else "quarter"
     trend: list[Cell] = []
     for metric, (source, category) in SERIES.items():
@@ -111,7 +112,7 @@ def grid_details(grid: GroupGrid, report: GroupReport, office: int | None, perio
             )
             for c in reason_cells(grid, office, period)
         ),
-        "equipment": (),
+        "equipment": tuple(equipment_cells(grid.equipment, period)) if office is ALL_OFFICES else (),
         "channels": tuple(channel_cells(report)),
         "effort": tuple(_ratings(grid, office, period)),
         "trend": tuple(trend),

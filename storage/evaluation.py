@@ -15,10 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from feedback.grid_figures import NO_OFFICE, Ballot
 from feedback.months import month_of
 from feedback.questionnaire import Answers, Rating
-from storage.models import CaseworkerRatingRow, CounselSessionRow, FeedbackOfferCountRow, FeedbackResponseRow, Office
+from storage.models import (
+    CaseworkerRatingRow,
+    CheckVerdictRow,
+    CounselSessionRow,
+    FeedbackOfferCountRow,
+    FeedbackResponseRow,
+    Office,
+)
 from storage.rows import from_row
 
-__all__ = ["ballots", "offers", "sessions", "ratings", "office_ids", "data_state"]
+__all__ = ["ballots", "offers", "sessions", "ratings", "checks", "office_ids", "data_state"]
 
 OfficeMonth = tuple[int, str]
 
@@ -71,6 +78,17 @@ async def ratings(db: AsyncSession, groups: Sequence[str]) -> dict[str, list[tup
     return found
 
 
+async def checks(db: AsyncSession, groups: Sequence[str]) -> dict[str, list[tuple[str, str, str]]]:
+    """(month, device class, verdict) of each group's pre-call checks (they carry no office)."""
+    found: dict[str, list[tuple[str, str, str]]] = {g: [] for g in groups}
+    stmt = select(
+        CheckVerdictRow.benefit_group, CheckVerdictRow.month, CheckVerdictRow.device_class, CheckVerdictRow.verdict
+    ).where(CheckVerdictRow.benefit_group.in_(tuple(groups)))
+    for group, month, device, verdict in (await db.execute(stmt)).all():
+        found[str(group)].append((str(month), str(device), str(verdict)))
+    return found
+
+
 async def office_ids(db: AsyncSession) -> list[int]:
     return [int(i) for i in await db.scalars(select(Office.id))]
 
@@ -87,8 +105,9 @@ async def data_state(db: AsyncSession) -> tuple[object, ...]:
     settled = select(func.count(), func.min(CounselSessionRow.id), func.max(CounselSessionRow.id)).where(
         CounselSessionRow.outcome.is_not(None), CounselSessionRow.ended_at.is_not(None)
     )
+    checked = select(func.count(), func.min(CheckVerdictRow.id), func.max(CheckVerdictRow.id))
     offices = select(func.count(), func.max(Office.id))
     state: list[object] = []
-    for stmt in (answers, rated, offered, settled, offices):
+    for stmt in (answers, rated, offered, settled, checked, offices):
         state.extend((await db.execute(stmt)).one())
     return tuple(state)

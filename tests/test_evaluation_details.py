@@ -43,7 +43,7 @@ NOW = datetime(2026, 10, 10, 10, 0, tzinfo=UTC)
 SEPTEMBER = datetime(2026, 9, 14, 10, 0, tzinfo=UTC)
 _DETAIL = re.compile(
     r'data-group="(sgb[23])" data-table="([a-z_]+)" data-metric="([a-z_]+)" data-category="([a-z_0-9]*)" '
-    r'data-month="([0-9QH-]*)" data-estimate="([0-9.\-]*)" data-low="([0-9.\-]*)" data-high="([0-9.\-]*)" '
+    r'data-month="([0-9QH-]*|all)" data-estimate="([0-9.\-]*)" data-low="([0-9.\-]*)" data-high="([0-9.\-]*)" '
     r'data-suppressed="(true|false)"'
 )
 _COMPARISON = re.compile(
@@ -193,8 +193,20 @@ async def test_page_shows_the_known_figures_and_every_export_carries_the_same(
     quarter = page_details(await (await known.get("/evaluation?period=2026-Q4")).text())
     trend = {k[4]: v for k, v in quarter.items() if k[:4] == ("sgb2", "trend", "recommend", "yes")}
     assert set(trend) == {"2026-10"} and all(v[3] or v[0] == truth[m] for m, v in trend.items())
-    # the pre-call checks carry no office: not on the grid, so no equipment table
-    assert not [k for k in details if k[1] == "equipment"]
+    # the pre-call checks (all in October) on the grid of all offices x periods: smartphones
+    # 23 of 42 checks, 12 of them video; the two tablets hide, and the computers with them
+    # (small parts pooled); the quarters hide, as September alone (no checks) would show 0
+    equipment = {k[2:]: v for k, v in details.items() if k[:2] == ("sgb2", "equipment")}
+    assert {k[2] for k in equipment} == {"all", "2026-Q3", "2026-Q4"}
+    assert equipment[("device_class", "smartphone", "all")][::3] == (four(23 / 42), False)
+    assert equipment[("smartphone", "video", "all")][::3] == (four(12 / 23), False)
+    assert equipment[("device_class", "tablet", "all")][3] and equipment[("device_class", "computer", "all")][3]
+    assert all(v[3] for k, v in equipment.items() if k[2] != "all")
+    # they carry no office: a single office's page leaves them out
+    office = re.search(r'<option value="(\d+)"', html)
+    assert office is not None
+    single = await (await known.get(f"/evaluation?office={office.group(1)}")).text()
+    assert 'id="equipment"' not in single and 'id="equipment"' in html
     # the channels: video 11 of 36 against the band; the caseworkers' effort ratings
     assert details[("sgb2", "channels", "outcome", "video", "")][0] == four(11 / 36)
     assert details[("sgb2", "effort", "effort", "4", "")][0] == four(6 / 16)
@@ -270,8 +282,7 @@ async def test_charts_have_titles_text_alternatives_and_their_tables(known) -> N
     ns = "{http://www.w3.org/2000/svg}"
     charts = _svgs(html)
     ids = {c.get("id") for c in charts}
-    # (no equipment chart: the pre-call checks carry no office and are not on the grid)
-    assert {"chart-seed", "chart-comparison", "chart-gap", "chart-channels", "chart-effort"} <= ids
+    assert {"chart-equipment", "chart-seed", "chart-comparison", "chart-gap", "chart-channels", "chart-effort"} <= ids
     assert {"chart-trend-recommend", "chart-trend-next-by-video", "chart-trend-video-share"} <= ids
     for chart in charts:
         assert chart.get("role") == "img"

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 
 from feedback.comparison import compare, newcombe_difference
+from feedback.equipment import DEVICES, VERDICTS, equipment_cells, equipment_table
 from feedback.errors import BadPeriod, FeedbackError
 from feedback.grid import ALL_OFFICES, GridTable, grid_table
 from feedback.grid_figures import (
@@ -225,8 +226,14 @@ def _group(seed: int, group: str, scale: float = 1.0) -> tuple[GroupGrid, list[i
                             Rating(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5]), rng.choice([1, 2, 3, 4, 4, 5, 5])),
                         )
                     )
+    # the pre-call checks carry no office: per month, skewed device classes and verdicts
+    checks = [
+        (month, rng.choices(DEVICES, (10, 1, 4))[0], rng.choices(VERDICTS, (8, 2, 1))[0])
+        for month in calendar
+        for _ in range(int(rng.expovariate(1 / (6 * scale))))
+    ]
     grid = build_group_grid(
-        group, ballots, offices, calendar, version="2", offers=offers, sessions=sessions, ratings=ratings
+        group, ballots, offices, calendar, version="2", offers=offers, sessions=sessions, ratings=ratings, checks=checks
     )
     return grid, offices, calendar
 
@@ -237,6 +244,9 @@ def test_every_population_of_a_group_holds_on_the_grid(seed: int) -> None:
     tables = [*grid.questions.values(), grid.channels, grid.offers, grid.outcomes, *grid.ratings.values()]
     for table in tables:
         assert recovered(_grid_publisher(table), offices, calendar, table.categories) == []
+    # the checks: verdicts on the office axis (all offices the only office), device classes
+    equipment = grid.equipment
+    assert recovered(_grid_publisher(equipment), equipment.layout.offices, calendar, DEVICES) == []
     layouts = {id(t.layout) for t in grid.questions.values()}
     assert len(layouts) == 1  # one plan for the respondents: their n is one cell everywhere
     assert grid.channels.categories == CHANNELS and grid.outcomes.categories == OUTCOMES
@@ -339,7 +349,11 @@ def test_one_requests_report_and_tables_come_from_the_grid() -> None:
     assert [c.month for c in details.table("trend") if c.metric == "recommend"] == [
         p.key for p in periods_of(calendar) if p.kind == "quarter" and p.key.startswith(year.key)
     ]
-    assert details.table("equipment") == ()
+    equipment = details.table("equipment")
+    assert equipment and {c.month for c in equipment} == {year.key} | {
+        c.month for c in details.table("trend") if c.metric == "recommend"
+    }
+    assert grid_details(sgb2, first, offices[0], year).table("equipment") == ()  # no office: all offices only
     assert {c.metric for c in details.table("effort")} == {"effort", "technical_quality"}
     tiny = grid_report(sgb2, offices[-1], parse_period(calendar[0]))
     assert tiny.respondents is None and all(f.suppressed for f in tiny.figures)
@@ -365,3 +379,57 @@ def test_device_shares_are_over_those_asked_after_a_video_session() -> None:
                 assert figure.count == table.count(office, period, figure.category)
     assert shown > 0
     assert recovered(_grid_publisher(table), offices, calendar, table.categories) == []
+
+
+def _equipment(seed: int) -> tuple[list[tuple[str, str, str]], tuple[str, ...]]:
+    """Skewed checks of one group: many smartphones, few tablets, video mostly works."""
+    rng = random.Random(seed)
+    _offices, calendar, _size = _shape(rng)
+    mean = rng.choice([5.0, 12.0, 25.0])
+    return [
+        (month, rng.choices(DEVICES, (10, 1, 4))[0], rng.choices(VERDICTS, (8, 2, 1))[0])
+        for month in calendar
+        for _ in range(int(rng.expovariate(1 / mean)))
+    ], calendar
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_equipment_cell_shown_anywhere_recovers_a_hidden_one(seed: int) -> None:
+    """The equipment table as the page publishes it, for all offices and every period: its
+    shares' counts and n's (device classes over all checks, verdicts within a device class)
+    solved as one linear system, with the verdicts as the grid's second axis."""
+    checks, calendar = _equipment(seed)
+    table = equipment_table(checks, calendar)
+    axis = {verdict: number for number, verdict in enumerate(VERDICTS, start=1)}
+    truth: dict[tuple[int, str, str], int] = {}
+    for month, device, verdict in checks:
+        truth[(axis[verdict], month, device)] = truth.get((axis[verdict], month, device), 0) + 1
+    published: dict[tuple[int | None, str, str], int | None] = {}
+    for period in periods_of(calendar):
+        for cell in equipment_cells(table, period):
+            if cell.month != period.key:
+                continue  # a sub-period's row: the same cell as its own request
+            if cell.metric == "device_class":
+                published[(None, period.key, cell.category)] = cell.count
+                if cell.n is not None:
+                    published[(None, period.key, "")] = cell.n
+            else:
+                published[(axis[cell.category], period.key, cell.metric)] = cell.count
+                if cell.n is not None:
+                    published[(None, period.key, cell.metric)] = cell.n
+    for (verdict, key, device), value in published.items():
+        if value is not None:  # a shown cell is the true count
+            months = parse_period(key).months(calendar)
+            kinds = DEVICES if device == "" else (device,)
+            verdicts = axis.values() if verdict is None else (verdict,)
+            assert value == sum(truth.get((v, m, d), 0) for v in verdicts for m in months for d in kinds)
+
+    def publish(verdict: int | None, period: Period, device: str) -> int | None:
+        return published.get((verdict, period.key, device))
+
+    shown_cells = [v for v in published.values() if v is not None]
+    assert shown_cells and None in published.values()  # the data show some cells and hide others
+    leaks = recovered(publish, list(axis.values()), calendar, DEVICES)
+    # a sum the page never shows (one verdict over all device classes) is no leak unless
+    # the plan hides it: every cell the plan hides stays unknown
+    assert [c for c in leaks if _grid_publisher(table)(*c) is None] == []

@@ -6,7 +6,8 @@ every cell an evaluator can ask for: each office and all offices x every month, 
 half-year, year and ``all``. ``tests.grid_probe.recovered`` solves the published counts
 and n's as one linear system and must find no hidden cell that follows from the shown
 ones: neither "all offices minus one office" nor "the year minus a quarter" nor any
-combination recovers anything.
+combination recovers anything. The same holds for the equipment table of the pre-call
+checks (all offices only: verdicts x periods by device class).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from feedback.equipment import DEVICES, VERDICTS
 from feedback.periods import Period, closed_through, month_span, periods_of
-from storage import users
+from rooms.check import DeviceClass, Verdict
+from storage import checks, users
 from storage.models import FeedbackResponseRow, Office
 from tests.conftest import PASSWORD, csrf_from
 from tests.grid_probe import recovered
@@ -67,6 +70,12 @@ async def _store(app: Any, rng: random.Random, calendar: tuple[str, ...]) -> lis
                             **_answers(rng),
                         )
                     )
+    async with app[DB].begin() as db:  # pre-call checks: no office, skewed device classes
+        for month in calendar:
+            for _ in range(int(rng.expovariate(1 / 9))):
+                device = rng.choices(DEVICES, (10, 1, 4))[0]
+                verdict = rng.choices(VERDICTS, (8, 2, 1))[0]
+                await checks.record_verdict(db, DeviceClass(device), Verdict(verdict), "sgb2", month)
     return offices
 
 
@@ -85,6 +94,7 @@ async def test_no_two_requests_recover_a_hidden_cell(app, client, clock) -> None
     assert resp.status == 303
 
     published: dict[tuple[int | None, str], dict[str, int | None]] = {}
+    equipment: dict[tuple[int | None, str, str], int | None] = {}  # (verdict, period, device)
     for office in (*offices, None):
         for period in periods_of(calendar):
             query = f"format=json&group=sgb2&version=2&period={period.key}" + (f"&office={office}" if office else "")
@@ -95,6 +105,14 @@ async def test_no_two_requests_recover_a_hidden_cell(app, client, clock) -> None
             data = document["groups"]["sgb2"]
             cell = {f["category"]: f["count"] for f in data["figures"] if f["metric"] == "recommend"}
             published[(office, period.key)] = {"": data["respondents"], **cell}
+            rows = [r for r in data["tables"]["equipment"] if r["period"] == period.key]
+            assert bool(rows) == (office is None)  # the checks carry no office: all offices only
+            for row in rows:
+                if row["metric"] == "device_class":
+                    equipment[(None, period.key, row["category"])] = row["count"]
+                    equipment[(None, period.key, "")] = equipment.get((None, period.key, "")) or row["n"]
+                else:
+                    equipment[(VERDICTS.index(row["category"]) + 1, period.key, row["metric"])] = row["count"]
 
     def publish(office: int | None, period: Period, category: str) -> int | None:
         return published[(office, period.key)][category]
@@ -103,5 +121,10 @@ async def test_no_two_requests_recover_a_hidden_cell(app, client, clock) -> None
     hidden = [v for cell in published.values() for v in cell.values() if v is None]
     assert shown and hidden  # the data hide some cells and show others
     assert recovered(publish, offices, calendar, CATEGORIES) == []
+    # the equipment table: verdicts x periods by device class, solved the same way; one
+    # verdict over all device classes is never published, so it is no leak
+    assert [v for v in equipment.values() if v is not None] and None in equipment.values()
+    leaks = recovered(lambda v, p, d: equipment.get((v, p.key, d)), [1, 2, 3], calendar, DEVICES)
+    assert [c for c in leaks if c[0] is None or (c[0], c[1].key, c[2]) in equipment] == []
     # every request read the one plan of the group (planned once per version, not per request)
     assert app[REPORTING].plans == 1
