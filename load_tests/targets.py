@@ -128,7 +128,7 @@ class Target:
         await self.stop()
         await self.start()
 
-    async def start(self, timeout: float = 30) -> None:
+    async def start(self, timeout: float = 60) -> None:
         self._spawn()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -29,7 +29,7 @@ class Peer:
             headers={"Cookie": cookie_header(browser)},
             auth=auth,
             transports=["websocket"],
-            wait_timeout=5,
+            wait_timeout=15,
         )
 
     async def next(self, event: str, timeout: float = 5) -> Any:

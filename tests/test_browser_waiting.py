@@ -27,4 +27,4 @@ async def test_long_wait_offers_phone_or_in_person(browser, server) -> None:  # 
     await offer.wait_for(state="visible", timeout=10000)
     await offer.locator("a").click()
     await rc.wait_for_url("**/fallback?reason=waited_too_long")
-    assert "zu lange" in (await rc.text_content("main") or "")
+    assert "zu lang" in (await rc.text_content("main") or "")

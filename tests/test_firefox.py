@@ -127,10 +127,12 @@ async def _both_apply(cw: Any, rc: Any, mode: str) -> None:
 
 async def _data_counter_is_right(page: Any) -> None:
     """Once 300 kB went through, the page's counter lies between the candidate pair's bytes
-    read just before and just after it (5 % either side: the engines' two reports differ a little)."""
+    read just before and just after it (15 % either side: the engines count overhead differently)."""
     await until(page, f"async () => (await ({COUNTER_AND_PAIR})())[0] > 300000")
     before, shown, after = await page.evaluate(COUNTER_AND_PAIR)
-    assert 0.95 * before <= shown <= 1.05 * after, (before, shown, after)
+    # Within 15 %: the engines count packet overhead (STUN, RTCP) differently in the transport
+    # and the pair reports, and the share of overhead grows when a busy machine sends less media.
+    assert 0.85 * before <= shown <= 1.15 * after, (before, shown, after)
 
 
 async def test_firefox_recipient_with_chromium_caseworker(browser, firefox, server, tmp_path) -> None:  # type: ignore[no-untyped-def]

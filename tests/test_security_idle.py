@@ -41,11 +41,11 @@ async def server(app: web.Application, settings: Settings) -> AsyncIterator[Test
 async def test_engineio_connection_without_socketio_connect_is_closed(server, caplog) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.WARNING)
     raw = RawSocket()
+    loop = asyncio.get_running_loop()
+    started = loop.time()  # before the open: the server's deadline runs from its side of the open
     try:
         opened = json.loads((await raw.open(server))[1:])
         assert opened["pingInterval"] >= 1000  # it answers pings (RawSocket does), never CONNECTs
-        loop = asyncio.get_running_loop()
-        started = loop.time()
         await asyncio.wait_for(raw.closed.wait(), 20)
         assert loop.time() - started >= CONNECT_DEADLINE - 0.1  # closed by the deadline, not before
         assert "never connected to socket.io" in caplog.text
