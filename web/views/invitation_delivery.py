@@ -6,8 +6,6 @@ delivery state (sent / failed, channel, time) is stored with the session.
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
 
 from application.invitation_delivery import record_delivery, sendable_session
@@ -21,23 +19,16 @@ from web.i18n import gettext as _
 from web.i18n import translator
 from web.keys import DB, INVITATION_LIMITER, SETTINGS
 from web.views.common import form_str, now, redirect, require_role
+from web.views.sending import EMAIL, SEND_REFUSALS
 from web.views.session_page import mailer, render_session_page, short_link, sms_gateway
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
-EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 # Why nothing was sent -> (status of the session page shown again, the card's message).
 _REFUSALS = {
-    "email": (400, N_("Please enter a valid e-mail address, for example name@example.de.")),
-    "phone": (400, N_("Please enter a valid mobile number, for example 0151 23456789.")),
-    "rejected": (400, N_("The address or number was refused. Please check it and try again.")),
-    "timeout": (504, N_("The sending service did not answer in time. Nothing was sent; please try again later.")),
-    "unavailable": (
-        502,
-        N_("The sending service is not available right now. Nothing was sent; please try again later."),
-    ),
+    **SEND_REFUSALS,
     "too_long": (500, N_("The text is too long for an SMS.")),
     "limit": (
         429,

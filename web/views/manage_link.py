@@ -20,7 +20,7 @@ from web.keys import DB, MANAGE_LINK_LIMITER, SETTINGS
 from web.templating import when
 from web.views.booking import TOKEN, manage_page, managed
 from web.views.common import form_str, now, origin, redirect
-from web.views.invitation_delivery import EMAIL
+from web.views.sending import EMAIL, SEND_REFUSALS
 from web.views.session_page import mailer, sms_gateway
 
 __all__ = ["routes"]
@@ -29,14 +29,7 @@ routes = web.RouteTableDef()
 
 # Why nothing was sent -> (status of the confirmation shown again, its message).
 _REFUSALS = {
-    "email": (400, N_("Please enter a valid e-mail address, for example name@example.de.")),
-    "phone": (400, N_("Please enter a valid mobile number, for example 0151 23456789.")),
-    "rejected": (400, N_("The address or number was refused. Please check it and try again.")),
-    "timeout": (504, N_("The sending service did not answer in time. Nothing was sent; please try again later.")),
-    "unavailable": (
-        502,
-        N_("The sending service is not available right now. Nothing was sent; please try again later."),
-    ),
+    **SEND_REFUSALS,
     "closed": (409, N_("This appointment was already cancelled or has taken place.")),
     "limit": (429, N_("This link was sent several times in the last hour. Please try again later.")),
 }
