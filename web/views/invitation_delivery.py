@@ -29,7 +29,7 @@ routes = web.RouteTableDef()
 # Why nothing was sent -> (status of the session page shown again, the card's message).
 _REFUSALS = {
     **SEND_REFUSALS,
-    "too_long": (500, N_("The text is too long for an SMS.")),
+    "too_long": (422, N_("The text is too long for an SMS.")),
     "limit": (
         429,
         N_("You have sent many invitations in the last hour. Nothing was sent; please try again in a few minutes."),
