@@ -78,16 +78,22 @@ def _free_port() -> int:
 class FirefoxProcess:
     """One headless Firefox process listening for WebDriver BiDi (started once, sessions come and go)."""
 
-    def __init__(self, executable: str = FIREFOX, preexec_fn: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        executable: str = FIREFOX,
+        preexec_fn: Callable[[], None] | None = None,
+        prefs: dict[str, Any] | None = None,
+    ) -> None:
         self._executable = executable
         self._preexec_fn = preexec_fn  # e.g. the test suite's: end with the parent process
+        self._prefs = {**PREFS, **(prefs or {})}  # e.g. the suite's camera frame rate
         self._profile = Path(tempfile.mkdtemp(prefix="vb-firefox-"))
         self._proc: subprocess.Popen[bytes] | None = None
         self._drain: threading.Thread | None = None
         self.port = 0
 
     def start(self, timeout: float = 60) -> FirefoxProcess:
-        prefs = "".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n" for k, v in PREFS.items())
+        prefs = "".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n" for k, v in self._prefs.items())
         (self._profile / "user.js").write_text(prefs)
         self.port = _free_port()
         self._proc = subprocess.Popen(

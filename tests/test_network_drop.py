@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from load_tests.browser import ARGS
 from rooms.attempts import EventKind, assess, split_peer
 from storage import attempts
 from tests.browser_helpers import until
+from tests.conftest import chromium_args
 from tests.netns import Netns, netns
 from tests.test_browser import VIDEO_FLOWS, _admit, _caseworker_creates_session
 from web.app import create_app
@@ -65,7 +65,7 @@ async def cut_off(server: Any, tmp_path: Any) -> AsyncIterator[tuple[Netns, Any,
             inner = await pw.chromium.launch(
                 executable_path=str(ns.chromium_wrapper(tmp_path)),
                 # Camera and microphone need a secure context; this plain-http origin is one by decree.
-                args=[*ARGS, f"--unsafely-treat-insecure-origin-as-secure={base}", "--accept-lang=de-DE,de"],
+                args=[*chromium_args(), f"--unsafely-treat-insecure-origin-as-secure={base}", "--accept-lang=de-DE,de"],
                 headless=True,
             )
             try:
