@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import Reasoned
 from storage.models import LoginSession, PasswordLinkRow, User
 from storage.rows import by_key, from_row
 from storage.users import ROLES, Account, create_user, hash_token, set_password
@@ -34,12 +35,8 @@ PASSWORD_LINK_LIFETIME = timedelta(hours=72)
 MIN_PASSWORD_LENGTH = 12
 
 
-class AccountsError(Exception):
+class AccountsError(Reasoned):
     """``reason``: username_taken, last_admin, unknown, role, link_invalid, password_short."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
