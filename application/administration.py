@@ -169,21 +169,8 @@ async def invite_user(
     async with db.begin() as session:
         if office_id is not None and await offices.get_office(session, office_id) is None:
             raise AccountsError("office")
-        return await _invite(session, passwords, username, display_name, role, office_id, now, "")
-
-
-async def _invite(
-    session: AsyncSession,
-    passwords: Passwords,
-    username: str,
-    display_name: str,
-    role: str,
-    office_id: int | None,
-    now: datetime,
-    via: str,
-) -> str:
-    created, token = await accounts.invite_user(session, passwords, username, display_name, role, office_id, now)
-    await audit.audit(session, "admin.user_created", now, _via(f"user={created.id} role={created.role}", via))
+        created, token = await accounts.invite_user(session, passwords, username, display_name, role, office_id, now)
+        await audit.audit(session, "admin.user_created", now, f"user={created.id} role={created.role}")
     return token
 
 
@@ -238,7 +225,9 @@ async def invite_by_operator(
 ) -> str:
     """An account made by the operator on the server; returns its set-password token."""
     async with db.begin() as session:
-        return await _invite(session, passwords, username, display_name, role, office_id, now, "cli")
+        created, token = await accounts.invite_user(session, passwords, username, display_name, role, office_id, now)
+        await audit.audit(session, "admin.user_created", now, _via(f"user={created.id} role={created.role}", "cli"))
+    return token
 
 
 async def _user_id(session: AsyncSession, username: str) -> int:
