@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.errors import DomainError, Reasoned
+from rooms.domain_errors import DomainError, Reasoned
 
 __all__ = [
     "BookingError",

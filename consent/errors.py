@@ -7,7 +7,7 @@ ConsentError
 
 from __future__ import annotations
 
-from domain.errors import DomainError
+from rooms.domain_errors import DomainError
 
 __all__ = ["ConsentError", "UnknownText", "ConsentMissing"]
 

@@ -14,7 +14,7 @@ FeedbackError
 
 from __future__ import annotations
 
-from domain.errors import DomainError
+from rooms.domain_errors import DomainError
 
 __all__ = [
     "FeedbackError",

@@ -7,7 +7,7 @@ PolicyError
 
 from __future__ import annotations
 
-from domain.errors import DomainError
+from rooms.domain_errors import DomainError
 
 __all__ = ["PolicyError", "InvalidPolicy", "NotStored"]
 

@@ -26,7 +26,7 @@ RoomsError
 
 from __future__ import annotations
 
-from domain.errors import DomainError
+from rooms.domain_errors import DomainError
 
 __all__ = [
     "RoomsError",

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Reasoned
+from rooms.domain_errors import Reasoned
 from storage.models import LoginSession, PasswordLinkRow, User
 from storage.passwords import Passwords
 from storage.rows import by_key, from_row

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from booking.errors import BookingError, InvalidOffice, LinkError, LinkExpired
-from domain.errors import DomainError, Reasoned
+from rooms.domain_errors import DomainError, Reasoned
 from rooms.errors import FailureContradicted, NoFailedAttempt, RoomsError
 
 

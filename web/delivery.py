@@ -17,7 +17,7 @@ from typing import Protocol
 import aiohttp
 import aiosmtplib
 
-from domain.errors import Reasoned
+from rooms.domain_errors import Reasoned
 
 __all__ = ["DeliveryFailed", "Mailer", "SmsProvider", "HttpSmsGateway"]
 

@@ -1,5 +1,8 @@
 """The root of every domain error, and the one way a domain error names its wire code.
 
+Shared by the domain packages (rooms, consent, recordings_policy, booking, feedback); it
+lives here, in the core domain package, rather than in a top-level package of its own.
+
 Each domain package keeps its own tree (``booking/errors.py``, ``rooms/errors.py``, …);
 a class names its code where it is declared::
 
