@@ -22,6 +22,7 @@ from storage import accounts, audit, offices, users
 from storage.accounts import AccountsError, UserRow
 from storage.models import AuditRow
 from storage.offices import Holiday, OfficeView
+from storage.passwords import Passwords
 from storage.users import ROLES, Account
 
 __all__ = [
@@ -149,7 +150,14 @@ def office_choice(account: Account, raw: str) -> int | None:
 
 
 async def invite_user(
-    db: Db, account: Account, username: str, display_name: str, role: str, office: str, now: datetime
+    db: Db,
+    passwords: Passwords,
+    account: Account,
+    username: str,
+    display_name: str,
+    role: str,
+    office: str,
+    now: datetime,
 ) -> str:
     """A new account without a password; returns the token of its set-password link."""
     username = username.lower()
@@ -161,14 +169,8 @@ async def invite_user(
     async with db.begin() as session:
         if office_id is not None and await offices.get_office(session, office_id) is None:
             raise AccountsError("office")
-        return await _invite(session, username, display_name, role, office_id, now, "")
-
-
-async def _invite(
-    session: AsyncSession, username: str, display_name: str, role: str, office_id: int | None, now: datetime, via: str
-) -> str:
-    created, token = await accounts.invite_user(session, username, display_name, role, office_id, now)
-    await audit.audit(session, "admin.user_created", now, _via(f"user={created.id} role={created.role}", via))
+        created, token = await accounts.invite_user(session, passwords, username, display_name, role, office_id, now)
+        await audit.audit(session, "admin.user_created", now, f"user={created.id} role={created.role}")
     return token
 
 
@@ -209,9 +211,9 @@ async def password_link_user(db: Db, token: str, now: datetime) -> UserRow:
         return await accounts.password_link_user(session, token, now)
 
 
-async def set_password(db: Db, token: str, password: str, now: datetime) -> None:
+async def set_password(db: Db, passwords: Passwords, token: str, password: str, now: datetime) -> None:
     async with db.begin() as session:
-        user = await accounts.use_password_link(session, token, password, now)
+        user = await accounts.use_password_link(session, passwords, token, password, now)
         await audit.audit(session, "password.set", now, f"user={user.id}")
 
 
@@ -219,11 +221,13 @@ async def set_password(db: Db, token: str, password: str, now: datetime) -> None
 
 
 async def invite_by_operator(
-    db: Db, username: str, display_name: str, role: str, office_id: int | None, now: datetime
+    db: Db, passwords: Passwords, username: str, display_name: str, role: str, office_id: int | None, now: datetime
 ) -> str:
     """An account made by the operator on the server; returns its set-password token."""
     async with db.begin() as session:
-        return await _invite(session, username, display_name, role, office_id, now, "cli")
+        created, token = await accounts.invite_user(session, passwords, username, display_name, role, office_id, now)
+        await audit.audit(session, "admin.user_created", now, _via(f"user={created.id} role={created.role}", "cli"))
+    return token
 
 
 async def _user_id(session: AsyncSession, username: str) -> int:
@@ -249,14 +253,22 @@ async def password_link_by_name(db: Db, username: str, now: datetime) -> str:
 
 
 async def create_first_user(
-    db: Db, username: str, password: str, role: str, display_name: str, now: datetime, *, if_none: bool
+    db: Db,
+    passwords: Passwords,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str,
+    now: datetime,
+    *,
+    if_none: bool,
 ) -> bool:
     """``videoberatung create-user``: an account with a password; with ``if_none`` only
     when there is no account yet (False then)."""
     async with db.begin() as session:
         if if_none and await users.count_users(session) > 0:
             return False
-        await users.create_user(session, username, password, display_name=display_name, role=role, now=now)
+        await users.create_user(session, passwords, username, password, display_name=display_name, role=role, now=now)
     return True
 
 

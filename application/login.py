@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, login_throttle, users
+from storage.passwords import Passwords
 from storage.users import Account
 
 __all__ = [
@@ -24,8 +25,7 @@ __all__ = [
     "log_in",
     "log_out",
     "logged_in",
-    "verify_password",
-    "use_hash_cost",
+    "Passwords",
 ]
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -47,8 +47,12 @@ class LoggedIn:
     token: str
 
 
-async def log_in(db: Sessions, verify: Verify, username: str, password: str, moment: datetime) -> LoggedIn | Refusal:
-    """Check a password; at most ``MAX_ATTEMPTS`` are ever checked per user name in a window."""
+async def log_in(
+    db: Sessions, passwords: Passwords, verify: Verify, username: str, password: str, moment: datetime
+) -> LoggedIn | Refusal:
+    """Check a password; at most ``MAX_ATTEMPTS`` are ever checked per user name in a window.
+
+    ``verify`` checks with ``passwords`` off the event loop (the edge's thread pool)."""
     async with db.begin() as tx:
         # Counted before the password is checked, in one statement: concurrent attempts
         # count exactly.
@@ -58,7 +62,7 @@ async def log_in(db: Sessions, verify: Verify, username: str, password: str, mom
     if attempt > login_throttle.MAX_ATTEMPTS:
         return Refusal.LOCKED
     async with db() as tx:
-        account, password_hash = await users.credentials(tx, username)
+        account, password_hash = await users.credentials(tx, passwords, username)
     # An unknown name is checked against a dummy hash of equal cost.
     verified = await verify(password_hash, password)
     if account is None or not verified:
@@ -82,13 +86,3 @@ async def logged_in(db: Sessions, token: str, moment: datetime) -> tuple[Account
     """The account behind a login cookie and its CSRF token, or None (unknown or expired)."""
     async with db() as session:
         return await users.find_login_session(session, token, moment)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    """Whether ``password`` matches the stored argon2id hash (blocking: the edge runs it off the loop)."""
-    return users.verify_password(password_hash, password)
-
-
-def use_hash_cost(time_cost: int, memory_kib: int, parallelism: int) -> None:
-    """The argon2id cost of new hashes for this process (from the settings)."""
-    users.use_hash_cost(time_cost, memory_kib, parallelism)

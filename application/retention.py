@@ -8,6 +8,7 @@ business (``web.purger``). The report holds counts only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,15 +19,13 @@ from storage.purge import PurgeReport, purge
 __all__ = ["PurgeExpired", "PurgeReport"]
 
 
+@dataclass(frozen=True)
 class PurgeExpired:
     """The use case: delete what the policy no longer allows to keep, as of ``clock()``."""
 
-    def __init__(
-        self, db: async_sessionmaker[AsyncSession], policy: RetentionPolicy, clock: Callable[[], datetime]
-    ) -> None:
-        self._db = db
-        self._policy = policy
-        self._clock = clock
+    db: async_sessionmaker[AsyncSession]
+    policy: RetentionPolicy
+    clock: Callable[[], datetime]
 
     async def __call__(self) -> PurgeReport:
-        return await purge(self._db, self._policy, self._clock())
+        return await purge(self.db, self.policy, self.clock())

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from application.consenting import record_consent
 from application.notifier import Notifier
 from consent.records import Scope
 from rooms.errors import InvitationRevoked, SessionNotFound, ThirdExists, ThirdNotAgreed, WrongInvitation
@@ -78,16 +79,9 @@ async def answer(db: Sessions, notifier: Notifier, participant: Participant, agr
         if agree:
             current = await consents.current_consent(tx, participant.id)
             assert current is not None
-            await consents.record_consent(
-                tx,
-                participant_id=participant.id,
-                session_id=session.id,
-                role=participant.role,
-                now=moment,
-                text_version=current.text_version,
-                text_sha256=current.text_sha256,
-                language=current.language,
-                scopes=current.scopes | {Scope.THIRD_PERSON},
+            scopes = current.scopes | {Scope.THIRD_PERSON}
+            await record_consent(
+                tx, participant, moment, current.text_version, current.text_sha256, current.language, scopes
             )
         else:
             await sessions.set_admission(tx, person.id, Admission.DECLINED)

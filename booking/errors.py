@@ -19,7 +19,8 @@ BookingError
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+
+from rooms.domain_errors import DomainError, Reasoned
 
 __all__ = [
     "BookingError",
@@ -39,67 +40,47 @@ __all__ = [
 ]
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     """Root of every booking error."""
 
-    code: ClassVar[str] = "bad_request"
 
-
-class SlotUnavailable(BookingError):
-    code: ClassVar[str] = "slot_unavailable"
-
+class SlotUnavailable(BookingError, code="slot_unavailable"):
     def __init__(self, alternatives: list[datetime] | None = None) -> None:
         super().__init__(type(self).__name__)
         self.alternatives = alternatives or []
 
 
-class SlotTaken(SlotUnavailable):
-    code: ClassVar[str] = "slot_taken"
+class SlotTaken(SlotUnavailable, code="slot_taken"): ...
 
 
-class SlotInPast(SlotUnavailable):
-    code: ClassVar[str] = "slot_in_past"
+class SlotInPast(SlotUnavailable, code="slot_in_past"): ...
 
 
-class OutsideAvailability(SlotUnavailable):
-    code: ClassVar[str] = "outside_availability"
+class OutsideAvailability(SlotUnavailable, code="outside_availability"): ...
 
 
-class InvalidPhone(BookingError):
-    code: ClassVar[str] = "invalid_phone"
+class InvalidPhone(BookingError, code="invalid_phone"): ...
 
 
-class InvalidHours(BookingError):
-    code: ClassVar[str] = "invalid_hours"
+class InvalidHours(BookingError, code="invalid_hours"): ...
 
 
-class InvalidOffice(BookingError):
-    code: ClassVar[str] = "invalid_office"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class InvalidOffice(BookingError, Reasoned, code="invalid_office"): ...
 
 
-class ChoiceNotAllowed(BookingError):
-    code: ClassVar[str] = "choice_not_allowed"
+class ChoiceNotAllowed(BookingError, code="choice_not_allowed"): ...
 
 
-class BookingNotFound(BookingError):
-    code: ClassVar[str] = "booking_not_found"
+class BookingNotFound(BookingError, code="booking_not_found"): ...
 
 
-class BookingClosed(BookingError):
-    code: ClassVar[str] = "booking_closed"
+class BookingClosed(BookingError, code="booking_closed"): ...
 
 
-class LinkError(BookingError):
-    code: ClassVar[str] = "link_invalid"
+class LinkError(BookingError, code="link_invalid"): ...
 
 
-class LinkExpired(LinkError):
-    code: ClassVar[str] = "link_expired"
+class LinkExpired(LinkError, code="link_expired"): ...
 
 
-class LinkInvalid(LinkError):
-    code: ClassVar[str] = "link_invalid"
+class LinkInvalid(LinkError, code="link_invalid"): ...

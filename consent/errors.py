@@ -7,20 +7,16 @@ ConsentError
 
 from __future__ import annotations
 
-from typing import ClassVar
+from rooms.domain_errors import DomainError
 
 __all__ = ["ConsentError", "UnknownText", "ConsentMissing"]
 
 
-class ConsentError(Exception):
+class ConsentError(DomainError):
     """Root of every error the consent domain raises."""
 
-    code: ClassVar[str] = "bad_request"
+
+class UnknownText(ConsentError, code="unknown_text"): ...
 
 
-class UnknownText(ConsentError):
-    code: ClassVar[str] = "unknown_text"
-
-
-class ConsentMissing(ConsentError):
-    code: ClassVar[str] = "consent_required"
+class ConsentMissing(ConsentError, code="consent_required"): ...

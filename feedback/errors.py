@@ -14,7 +14,7 @@ FeedbackError
 
 from __future__ import annotations
 
-from typing import ClassVar
+from rooms.domain_errors import DomainError
 
 __all__ = [
     "FeedbackError",
@@ -30,32 +30,24 @@ __all__ = [
 ]
 
 
-class FeedbackError(Exception):
+class FeedbackError(DomainError):
     """Root of every error the feedback domain raises."""
 
-    code: ClassVar[str] = "bad_request"
+
+class TokenError(FeedbackError, code="feedback_invalid"): ...
 
 
-class TokenError(FeedbackError):
-    code: ClassVar[str] = "feedback_invalid"
+class TokenInvalid(TokenError, code="feedback_invalid"): ...
 
 
-class TokenInvalid(TokenError):
-    code: ClassVar[str] = "feedback_invalid"
+class TokenUsed(TokenError, code="feedback_used"): ...
 
 
-class TokenUsed(TokenError):
-    code: ClassVar[str] = "feedback_used"
+class TokenExpired(TokenError, code="feedback_expired"): ...
 
 
-class TokenExpired(TokenError):
-    code: ClassVar[str] = "feedback_expired"
-
-
-class InvalidAnswer(FeedbackError):
+class InvalidAnswer(FeedbackError, code="invalid_answer"):
     """``field`` names the question; ``reason`` is one of: missing, choice, range, too_long."""
-
-    code: ClassVar[str] = "invalid_answer"
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
@@ -63,26 +55,21 @@ class InvalidAnswer(FeedbackError):
         self.reason = reason
 
 
-class AlreadyRated(FeedbackError):
-    code: ClassVar[str] = "already_rated"
+class AlreadyRated(FeedbackError, code="already_rated"): ...
 
 
-class PooledRequest(FeedbackError):
-    code: ClassVar[str] = "pooled"
+class PooledRequest(FeedbackError, code="pooled"): ...
 
 
-class TooFewAnswers(FeedbackError):
-    code: ClassVar[str] = "too_few_answers"
+class TooFewAnswers(FeedbackError, code="too_few_answers"): ...
 
 
-class BadPeriod(FeedbackError):
+class BadPeriod(FeedbackError, code="bad_period"):
     """A period that is not on the fixed grid (month, quarter, half-year, year, ``all``).
 
     Free date ranges are refused on purpose: two overlapping ranges differ by a sliver
     the grid's suppression never saw.
     """
-
-    code: ClassVar[str] = "bad_period"
 
     def __init__(self, value: str) -> None:
         super().__init__(f"not a period on the grid: {value!r}")

@@ -198,6 +198,7 @@ async def _fixture(database_url: str, pairs: int, waiting: int, fresh: int = 0, 
     from rooms.session import Admission, BenefitGroup, CounselSession
     from storage import consents, sessions, users
     from storage.db import create_engine, migrate, sessionmaker_for
+    from storage.passwords import Passwords
     from web.cookies import LOGIN_COOKIE, PARTICIPANT_COOKIE, participant_cookie
 
     now = datetime.now(UTC)
@@ -208,7 +209,7 @@ async def _fixture(database_url: str, pairs: int, waiting: int, fresh: int = 0, 
     try:
         async with sessionmaker_for(engine).begin() as db:
             account = await users.create_user(
-                db, "bench", secrets.token_urlsafe(16), display_name="Bench", role="caseworker", now=now
+                db, Passwords(), "bench", secrets.token_urlsafe(16), display_name="Bench", role="caseworker", now=now
             )
             token, _ = await users.open_login_session(db, account, now)
             login = {"Cookie": f"{LOGIN_COOKIE}={token}"}

@@ -7,20 +7,16 @@ PolicyError
 
 from __future__ import annotations
 
-from typing import ClassVar
+from rooms.domain_errors import DomainError
 
 __all__ = ["PolicyError", "InvalidPolicy", "NotStored"]
 
 
-class PolicyError(Exception):
+class PolicyError(DomainError):
     """Root of every error the recordings policy raises."""
 
-    code: ClassVar[str] = "bad_request"
+
+class InvalidPolicy(PolicyError, code="invalid_policy"): ...
 
 
-class InvalidPolicy(PolicyError):
-    code: ClassVar[str] = "invalid_policy"
-
-
-class NotStored(PolicyError):
-    code: ClassVar[str] = "forbidden"
+class NotStored(PolicyError, code="forbidden"): ...

@@ -52,24 +52,30 @@ def _retentions(items: Iterable[Item], policy: RetentionPolicy) -> str:
     return "; ".join(sorted({item.retention.describe(policy) for item in items}))
 
 
-def _facts_table(*rows: tuple[str, str]) -> Table:
-    return Table(("Angabe", "Inhalt"), rows)
+# The office's facts each document shows: (label, key in ``OfficeFacts``).
+_CONTROLLER_FACTS = (
+    ("Verantwortlicher (Art. 4 Nr. 7 DSGVO)", "controller"),
+    ("Anschrift", "controller_address"),
+    ("Vertretung", "controller_representative"),
+    ("Datenschutzbeauftragte/r", "dpo_name"),
+    ("Kontakt", "dpo_contact"),
+    ("Stelle für Betroffenenrechte", "contact_for_rights"),
+)
+_HOSTING_FACTS = (
+    ("Betrieb der Server", "hosting_operator"),
+    ("Standort der Server", "hosting_location"),
+    ("Auftragsverarbeiter (Art. 28 DSGVO)", "processors"),
+    ("Übermittlung in Drittländer (Art. 44 ff. DSGVO)", "third_country_transfer"),
+)
+
+
+def _facts_table(facts: OfficeFacts, labelled: Iterable[tuple[str, str]], *more: tuple[str, str]) -> Table:
+    """The facts named in ``labelled`` (label, key), then ``more`` rows of the deployment."""
+    return Table(("Angabe", "Inhalt"), (*((label, facts.get(key)) for label, key in labelled), *more))
 
 
 def _controller(facts: OfficeFacts) -> Section:
-    return Section(
-        "Verantwortlicher und Datenschutzbeauftragte/r",
-        (
-            _facts_table(
-                ("Verantwortlicher (Art. 4 Nr. 7 DSGVO)", facts.get("controller")),
-                ("Anschrift", facts.get("controller_address")),
-                ("Vertretung", facts.get("controller_representative")),
-                ("Datenschutzbeauftragte/r", facts.get("dpo_name")),
-                ("Kontakt", facts.get("dpo_contact")),
-                ("Stelle für Betroffenenrechte", facts.get("contact_for_rights")),
-            ),
-        ),
-    )
+    return Section("Verantwortlicher und Datenschutzbeauftragte/r", (_facts_table(facts, _CONTROLLER_FACTS),))
 
 
 def _hosting(facts: OfficeFacts, deployment: Deployment) -> Section:
@@ -77,10 +83,8 @@ def _hosting(facts: OfficeFacts, deployment: Deployment) -> Section:
         "Empfänger, Hosting und Drittländer",
         (
             _facts_table(
-                ("Betrieb der Server", facts.get("hosting_operator")),
-                ("Standort der Server", facts.get("hosting_location")),
-                ("Auftragsverarbeiter (Art. 28 DSGVO)", facts.get("processors")),
-                ("Übermittlung in Drittländer (Art. 44 ff. DSGVO)", facts.get("third_country_transfer")),
+                facts,
+                _HOSTING_FACTS,
                 ("Öffentliche Adresse", deployment.public_url or f"{TO_FILL} (PUBLIC_URL nicht gesetzt)"),
                 ("Datenbank", deployment.database),
                 ("TURN-Relay", "eingerichtet (TURN_URLS)" if deployment.turn else "nicht eingerichtet"),

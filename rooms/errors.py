@@ -26,7 +26,7 @@ RoomsError
 
 from __future__ import annotations
 
-from typing import ClassVar
+from rooms.domain_errors import DomainError
 
 __all__ = [
     "RoomsError",
@@ -54,90 +54,67 @@ __all__ = [
 ]
 
 
-class RoomsError(Exception):
+class RoomsError(DomainError):
     """Root of every error the rooms domain raises."""
 
-    code: ClassVar[str] = "bad_request"
 
-
-class IllegalTransition(RoomsError):
-    code: ClassVar[str] = "conflict"
-
+class IllegalTransition(RoomsError, code="conflict"):
     def __init__(self, kind: str, current: str, target: str) -> None:
         super().__init__(f"{kind}: cannot go from {current} to {target}")
         self.current = current
         self.target = target
 
 
-class SessionNotFound(RoomsError):
-    code: ClassVar[str] = "not_found"
+class SessionNotFound(RoomsError, code="not_found"): ...
 
 
-class SessionClosed(RoomsError):
-    code: ClassVar[str] = "session_closed"
+class SessionClosed(RoomsError, code="session_closed"): ...
 
 
-class NotAdmitted(RoomsError):
-    code: ClassVar[str] = "not_admitted"
+class NotAdmitted(RoomsError, code="not_admitted"): ...
 
 
-class CheckBusy(RoomsError):
-    code: ClassVar[str] = "check_busy"
-
+class CheckBusy(RoomsError, code="check_busy"):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(f"all echo peers busy, retry in {retry_after_seconds}s")
         self.retry_after_seconds = retry_after_seconds
 
 
-class CheckNotFound(RoomsError):
-    code: ClassVar[str] = "check_not_found"
+class CheckNotFound(RoomsError, code="check_not_found"): ...
 
 
-class CheckOfferInvalid(RoomsError):
-    code: ClassVar[str] = "check_offer_invalid"
+class CheckOfferInvalid(RoomsError, code="check_offer_invalid"): ...
 
 
-class InvalidAttemptEvent(RoomsError):
-    code: ClassVar[str] = "bad_request"
+class InvalidAttemptEvent(RoomsError, code="bad_request"): ...
 
 
-class NoFailedAttempt(RoomsError):
-    code: ClassVar[str] = "no_failed_attempt"
+class NoFailedAttempt(RoomsError, code="no_failed_attempt"): ...
 
 
-class FailureContradicted(NoFailedAttempt):
+class FailureContradicted(NoFailedAttempt, code="failure_contradicted"):
     """A device reported a failure, but the other device saw the same link connected."""
 
-    code: ClassVar[str] = "failure_contradicted"
+
+class ProofInvalid(RoomsError, code="proof_invalid"): ...
 
 
-class ProofInvalid(RoomsError):
-    code: ClassVar[str] = "proof_invalid"
+class CallFull(RoomsError, code="call_full"): ...
 
 
-class CallFull(RoomsError):
-    code: ClassVar[str] = "call_full"
+class ThirdPersonError(RoomsError, code="third_person"): ...
 
 
-class ThirdPersonError(RoomsError):
-    code: ClassVar[str] = "third_person"
+class ThirdExists(ThirdPersonError, code="third_exists"): ...
 
 
-class ThirdExists(ThirdPersonError):
-    code: ClassVar[str] = "third_exists"
+class ThirdNotAgreed(ThirdPersonError, code="third_not_agreed"): ...
 
 
-class ThirdNotAgreed(ThirdPersonError):
-    code: ClassVar[str] = "third_not_agreed"
+class WrongInvitation(ThirdPersonError, code="wrong_invitation"): ...
 
 
-class WrongInvitation(ThirdPersonError):
-    code: ClassVar[str] = "wrong_invitation"
-
-
-class InvitationError(RoomsError):
-    code: ClassVar[str] = "invitation_invalid"
-
+class InvitationError(RoomsError, code="invitation_invalid"):
     # Set when the invitation was genuine but cannot be used now (early, expired,
     # withdrawn), so the error page can name the appointment and its office.
     session_id: str | None = None
@@ -147,17 +124,13 @@ class InvitationError(RoomsError):
         self.session_id = session_id
 
 
-class InvitationExpired(InvitationError):
-    code: ClassVar[str] = "invitation_expired"
+class InvitationExpired(InvitationError, code="invitation_expired"): ...
 
 
-class InvitationNotYetValid(InvitationError):
-    code: ClassVar[str] = "invitation_not_yet_valid"
+class InvitationNotYetValid(InvitationError, code="invitation_not_yet_valid"): ...
 
 
-class InvitationInvalid(InvitationError):
-    code: ClassVar[str] = "invitation_invalid"
+class InvitationInvalid(InvitationError, code="invitation_invalid"): ...
 
 
-class InvitationRevoked(InvitationError):
-    code: ClassVar[str] = "invitation_revoked"
+class InvitationRevoked(InvitationError, code="invitation_revoked"): ...

@@ -11,10 +11,10 @@ beat, a third of the TTL. Waiting entries removed meanwhile are not re-added.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 
+from application.periodic import PeriodicTask
 from rooms.waiting_room import WaitingRoom
 from signaling.peers import Peer, PeerIndex
 from signaling.presence import Presence
@@ -31,12 +31,11 @@ class Heartbeat:
         self._index = index
         self._presence = presence
         self._waiting = waiting
-        self._interval = ttl_seconds / 3
-        self._task: asyncio.Task[None] | None = None
+        # A failed beat (Redis away for a moment) is logged; the next comes before the TTL runs out.
+        self._task = PeriodicTask("presence heartbeat", self.beat, ttl_seconds / 3, log=logger)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="presence-heartbeat")
+        self._task.start()
 
     async def beat(self) -> None:
         peers = list(self._index.by_sid.values())
@@ -66,19 +65,5 @@ class Heartbeat:
                 if not self._index.sockets_of(peer.participant_id):
                     await self._waiting.away(peer.session_id, peer.participant_id)
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.beat()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # Redis away for a moment: the next beat comes before the TTL runs out.
-                logger.exception("presence heartbeat failed")
-
     async def close(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._task.close()

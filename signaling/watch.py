@@ -10,10 +10,10 @@ server, which tells the call ``peer.left`` and, after the grace, ``peer.gone``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from application.periodic import PeriodicTask
 from signaling.presence import Presence
 
 __all__ = ["PresenceWatch"]
@@ -30,12 +30,11 @@ class PresenceWatch:
         self._presence = presence
         self._lapsed = lapsed
         self._grace_ended = grace_ended
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
+        # A failed round (Redis away for a moment) is logged; what is due stays in Redis for the next.
+        self._task = PeriodicTask("presence watch", self.sweep, interval, log=logger)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="presence-watch")
+        self._task.start()
 
     async def sweep(self) -> None:
         """One round: lapsed sockets first, so a grace they start is seen on the next round."""
@@ -44,19 +43,5 @@ class PresenceWatch:
         for session_id, participant_id in await self._presence.gone_due():
             await self._grace_ended(session_id, participant_id)
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # Redis away for a moment: what is due stays in Redis for the next round.
-                logger.exception("presence watch failed")
-
     async def close(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._task.close()

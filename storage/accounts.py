@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rooms.domain_errors import Reasoned
 from storage.models import LoginSession, PasswordLinkRow, User
+from storage.passwords import Passwords
 from storage.rows import by_key, from_row
 from storage.users import ROLES, Account, create_user, hash_token, set_password
 
@@ -34,12 +36,8 @@ PASSWORD_LINK_LIFETIME = timedelta(hours=72)
 MIN_PASSWORD_LENGTH = 12
 
 
-class AccountsError(Exception):
+class AccountsError(Reasoned):
     """``reason``: username_taken, last_admin, unknown, role, link_invalid, password_short."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,13 @@ async def issue_password_link(db: AsyncSession, user_id: int, now: datetime) -> 
 
 
 async def invite_user(
-    db: AsyncSession, username: str, display_name: str, role: str, office_id: int | None, now: datetime
+    db: AsyncSession,
+    passwords: Passwords,
+    username: str,
+    display_name: str,
+    role: str,
+    office_id: int | None,
+    now: datetime,
 ) -> tuple[Account, str]:
     """A new account without a usable password, and its one-time set-password token."""
     username = username.strip().lower()
@@ -92,7 +96,14 @@ async def invite_user(
         raise AccountsError("username_taken")
     # Nobody knows this password: the account is usable only after the link was used.
     account = await create_user(
-        db, username, secrets.token_urlsafe(32), display_name=display_name, role=role, now=now, office_id=office_id
+        db,
+        passwords,
+        username,
+        secrets.token_urlsafe(32),
+        display_name=display_name,
+        role=role,
+        now=now,
+        office_id=office_id,
     )
     return account, await issue_password_link(db, account.id, now)
 
@@ -107,7 +118,9 @@ async def password_link_user(db: AsyncSession, token: str, now: datetime) -> Use
     return _row(user)
 
 
-async def use_password_link(db: AsyncSession, token: str, password: str, now: datetime) -> UserRow:
+async def use_password_link(
+    db: AsyncSession, passwords: Passwords, token: str, password: str, now: datetime
+) -> UserRow:
     """Set the password and spend the link; every open login of the account ends."""
     user = await password_link_user(db, token, now)
     if len(password) < MIN_PASSWORD_LENGTH or len(password) > 1024:
@@ -115,7 +128,7 @@ async def use_password_link(db: AsyncSession, token: str, password: str, now: da
     spent = await db.execute(delete(PasswordLinkRow).where(PasswordLinkRow.token_hash == hash_token(token)))
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         raise AccountsError("link_invalid")  # used concurrently
-    await set_password(db, user.id, password)
+    await set_password(db, passwords, user.id, password)
     await _end_logins(db, user.id)
     return user
 

@@ -10,23 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent.records import ConsentRecord, Scope
 from storage.models import ConsentRow
+from storage.rows import from_row
 
 __all__ = ["record_consent", "current_consent", "withdraw_consent", "consents_of_session"]
 
 
 def _to_domain(row: ConsentRow) -> ConsentRecord:
-    return ConsentRecord(
-        id=row.id,
-        participant_id=row.participant_id,
-        session_id=row.session_id,
-        role=row.role,
-        given_at=row.given_at,
-        text_version=row.text_version,
-        text_sha256=row.text_sha256,
-        language=row.language,
-        scopes=frozenset(Scope(s) for s in row.scopes.split(",") if s),
-        withdrawn_at=row.withdrawn_at,
-    )
+    return from_row(ConsentRecord, row, scopes=frozenset(Scope(s) for s in row.scopes.split(",") if s))
 
 
 async def record_consent(

@@ -25,6 +25,7 @@ __all__ = [
     "sessions_of_caseworker",
     "open_sessions_of",
     "add_participant",
+    "insert_participant",
     "find_participant",
     "get_participant",
     "set_admission",
@@ -136,18 +137,34 @@ async def add_participant(
     """
     secret = secrets.token_urlsafe(32)
     admission = Admission.ADMITTED if role == "caseworker" else Admission.WAITING
+    participant = await insert_participant(db, session_id, role, hash_secret(secret), admission, now, via_link=via_link)
+    return participant, secret
+
+
+async def insert_participant(
+    db: AsyncSession,
+    session_id: str,
+    role: str,
+    secret_hash: str,
+    admission: Admission,
+    now: datetime,
+    *,
+    via_link: bool = False,
+) -> Participant:
+    """The one insert of a participant row: ``secret_hash`` is its cookie secret's
+    ``hash_secret``, or a marker while nobody holds one (``storage.third``)."""
     row = ParticipantRow(
         id=str(uuid.uuid4()),
         session_id=session_id,
         role=role,
-        secret_hash=hash_secret(secret),
+        secret_hash=secret_hash,
         admission=admission.value,
         created_at=now,
         via_link=via_link,
     )
     db.add(row)
     await db.flush()
-    return Participant(row.id, session_id, role, admission), secret
+    return Participant(row.id, session_id, role, admission)
 
 
 async def find_participant(db: AsyncSession, participant_id: str, secret: str) -> Participant | None:

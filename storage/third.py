@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import uuid
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -13,7 +12,7 @@ from consent.records import Scope
 from rooms.session import Admission
 from rooms.third import THIRD_ROLES
 from storage.models import ConsentRow, ParticipantRow
-from storage.sessions import Participant, hash_secret
+from storage.sessions import Participant, hash_secret, insert_participant
 
 __all__ = ["add_third", "active_third", "claim", "admitted_count", "recipient_agreed"]
 
@@ -27,17 +26,7 @@ def _domain(row: ParticipantRow) -> Participant:
 
 
 async def add_third(db: AsyncSession, session_id: str, role: str, now: datetime) -> Participant:
-    row = ParticipantRow(
-        id=str(uuid.uuid4()),
-        session_id=session_id,
-        role=role,
-        secret_hash=_UNCLAIMED + secrets.token_hex(31),
-        admission=Admission.WAITING.value,
-        created_at=now,
-    )
-    db.add(row)
-    await db.flush()
-    return _domain(row)
+    return await insert_participant(db, session_id, role, _UNCLAIMED + secrets.token_hex(31), Admission.WAITING, now)
 
 
 async def active_third(db: AsyncSession, session_id: str) -> Participant | None:

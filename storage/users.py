@@ -7,13 +7,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import login_throttle
 from storage.models import LoginSession, Office, User
+from storage.passwords import Passwords
 
 __all__ = [
     "Account",
@@ -26,33 +25,14 @@ __all__ = [
     "find_login_session",
     "close_login_session",
     "credentials",
-    "verify_password",
     "throttle_locked_until",
     "record_login_failure",
     "clear_login_failures",
     "ensure_default_office",
     "set_password",
-    "use_hash_cost",
 ]
 
 ROLES = ("caseworker", "evaluator", "admin")
-_hasher = PasswordHasher()
-# A dummy hash so unknown user names cost as much time as wrong passwords.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-def use_hash_cost(time_cost: int, memory_kib: int, parallelism: int) -> None:
-    """The argon2id cost of new hashes and of the dummy one, for this process (from ``Settings``).
-
-    The default is argon2-cffi's (RFC 9106 low-memory); tests lower it. A stored hash is
-    always verified with the cost written in it.
-    """
-    global _hasher, _DUMMY_HASH
-    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) == (time_cost, memory_kib, parallelism):
-        return
-    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
-    _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
 
 LOGIN_SESSION_LIFETIME = timedelta(hours=10)
 THROTTLE_WINDOW = login_throttle.WINDOW
@@ -89,6 +69,7 @@ async def ensure_default_office(db: AsyncSession, name: str = "Jobcenter") -> in
 
 async def create_user(
     db: AsyncSession,
+    passwords: Passwords,
     username: str,
     password: str,
     *,
@@ -105,7 +86,7 @@ async def create_user(
     user = User(
         username=username.strip().lower(),
         display_name=display_name,
-        password_hash=_hasher.hash(password),
+        password_hash=passwords.hash(password),
         role=role,
         office_id=office_id,
         created_at=now,
@@ -119,34 +100,26 @@ async def count_users(db: AsyncSession) -> int:
     return int(await db.scalar(select(func.count()).select_from(User)) or 0)
 
 
-async def credentials(db: AsyncSession, username: str) -> tuple[Account | None, str]:
+async def credentials(db: AsyncSession, passwords: Passwords, username: str) -> tuple[Account | None, str]:
     """The account and its password hash; an unknown name gets a dummy hash of the same cost."""
     user = await db.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active:
         # A deactivated account costs the same as an unknown name and never logs in.
-        return None, _DUMMY_HASH
+        return None, passwords.dummy_hash
     return _account(user), user.password_hash
 
 
-def verify_password(password_hash: str, password: str) -> bool:
-    """The argon2 check itself (CPU-bound, ~100 ms): run it off the event loop."""
-    try:
-        return bool(_hasher.verify(password_hash, password))
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-async def authenticate(db: AsyncSession, username: str, password: str) -> Account | None:
+async def authenticate(db: AsyncSession, passwords: Passwords, username: str, password: str) -> Account | None:
     """Check a password on the calling thread (command line only; the web uses ``credentials``)."""
-    account, password_hash = await credentials(db, username)
-    return account if verify_password(password_hash, password) and account else None
+    account, password_hash = await credentials(db, passwords, username)
+    return account if passwords.verify(password_hash, password) and account else None
 
 
-async def set_password(db: AsyncSession, user_id: int, password: str) -> None:
+async def set_password(db: AsyncSession, passwords: Passwords, user_id: int, password: str) -> None:
     user = await db.get(User, user_id)
     if user is None:
         raise ValueError("unknown user")
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = passwords.hash(password)
     await db.flush()
 
 

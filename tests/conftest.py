@@ -26,10 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import users
 from storage.db import create_engine, migrate, sessionmaker_for
+from storage.passwords import Passwords
 from web.access_log import RedactingAccessLogger
 from web.app import create_app
 from web.keys import DB
-from web.passwords import apply_hash_cost
 from web.settings import Settings
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -38,6 +38,8 @@ PASSWORD = "correct horse battery"
 # argon2id at its smallest cost: the same code and hash format, without 0.1 s of CPU a hash
 # (the production cost is Settings' default; tests/test_storage.py checks a hash made with it).
 CHEAP_ARGON2: dict[str, Any] = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
+# The hashes of the accounts tests make directly, at the cost of the tests' settings.
+TEST_PASSWORDS = Passwords(time_cost=1, memory_kib=8, parallelism=1)
 
 
 def need(condition: bool, what: str) -> None:
@@ -119,12 +121,15 @@ async def settings(tmp_path: Path, clock: Clock, request: pytest.FixtureRequest)
         clock=clock,
         **CHEAP_ARGON2,
     )
-    apply_hash_cost(settings)
     engine = create_engine(url, schema=schema)
     await migrate(engine)
     async with sessionmaker_for(engine).begin() as db:
-        await users.create_user(db, "fachkraft", PASSWORD, display_name="Frau Beispiel", role="caseworker", now=clock())
-        await users.create_user(db, "kollege", PASSWORD, display_name="Herr Anders", role="caseworker", now=clock())
+        await users.create_user(
+            db, TEST_PASSWORDS, "fachkraft", PASSWORD, display_name="Frau Beispiel", role="caseworker", now=clock()
+        )
+        await users.create_user(
+            db, TEST_PASSWORDS, "kollege", PASSWORD, display_name="Herr Anders", role="caseworker", now=clock()
+        )
     await engine.dispose()
     yield settings
     if schema:

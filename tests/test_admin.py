@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from booking.availability import BERLIN
 from storage import users
-from tests.conftest import PASSWORD, csrf_from, login
+from tests.conftest import PASSWORD, TEST_PASSWORDS, csrf_from, login
 
 ADDRESS = "Musterstraße 12\n10115 Berlin"
 
@@ -15,7 +15,14 @@ ADDRESS = "Musterstraße 12\n10115 Berlin"
 async def _admin(db, clock, office_id=None) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
         await users.create_user(
-            s, "chefin", PASSWORD, display_name="Frau Chefin", role="admin", now=clock(), office_id=office_id
+            s,
+            TEST_PASSWORDS,
+            "chefin",
+            PASSWORD,
+            display_name="Frau Chefin",
+            role="admin",
+            now=clock(),
+            office_id=office_id,
         )
 
 
@@ -135,8 +142,8 @@ async def test_last_active_admin_stays_and_deactivated_accounts_cannot_log_in(
     )
     assert own
     async with db() as s:
-        admin = await users.authenticate(s, "chefin", PASSWORD)
-        caseworker = await users.authenticate(s, "fachkraft", PASSWORD)
+        admin = await users.authenticate(s, TEST_PASSWORDS, "chefin", PASSWORD)
+        caseworker = await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)
     assert admin and caseworker
     resp = await client.post(f"/admin/users/{admin.id}/deactivate", data={"csrf_token": csrf})
     assert resp.status == 409 and "last active administrator" in await resp.text()
@@ -178,7 +185,7 @@ async def test_office_admin_sees_only_own_office(client, db, clock) -> None:  # 
     assert (await client.get(f"/admin/offices/{other}")).status == 404
     assert (await client.get("/admin/offices/new")).status == 403
     async with db() as s:
-        caseworker = await users.authenticate(s, "fachkraft", PASSWORD)
+        caseworker = await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)
     assert caseworker
     resp = await client.post(f"/admin/users/{caseworker.id}/deactivate", data={"csrf_token": csrf})
     assert resp.status == 404

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from storage import users
 from storage.models import User
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import PASSWORD, TEST_PASSWORDS, csrf_from
 
 ADDRESS = "Musterstraße 12\n10115 Berlin"
 
@@ -48,7 +48,7 @@ async def _audit(client) -> set[str]:  # type: ignore[no-untyped-def]
 
 async def test_an_offices_admin_reads_only_that_offices_audit(database, client, new_client, db, clock) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
-        await users.create_user(s, "chefin", PASSWORD, display_name="Alle", role="admin", now=clock())
+        await users.create_user(s, TEST_PASSWORDS, "chefin", PASSWORD, display_name="Alle", role="admin", now=clock())
     csrf = await _login_admin(client, "chefin")
     office_a = await _office(client, csrf, "Amt A")
     office_b = await _office(client, csrf, "Amt B")
@@ -58,7 +58,7 @@ async def test_an_offices_admin_reads_only_that_offices_audit(database, client, 
         in_a = await s.scalar(select(User.id).where(User.username == "in_a"))
         in_b = await s.scalar(select(User.id).where(User.username == "in_b"))
         await users.create_user(
-            s, "leitung_a", PASSWORD, display_name="A", role="admin", now=clock(), office_id=office_a
+            s, TEST_PASSWORDS, "leitung_a", PASSWORD, display_name="A", role="admin", now=clock(), office_id=office_a
         )
         await s.commit()
     everything = {f"office={office_a}", f"office={office_b}", f"user={in_a}", f"user={in_b}"}

@@ -13,7 +13,7 @@ from booking.availability import BERLIN
 from booking.links import ManageLinks
 from storage import bookings, users
 from storage.models import AuditRow, Office
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, TEST_PASSWORDS, login
 from web.keys import DB, MANAGE_LINKS
 
 
@@ -25,7 +25,7 @@ def _next_monday(hour: int) -> datetime:
 
 async def _book(app, channel: Channel, phone: str | None = "+49301234567") -> str:  # type: ignore[no-untyped-def]
     async with app[DB]() as db:
-        caseworker = await users.authenticate(db, "fachkraft", PASSWORD)
+        caseworker = await users.authenticate(db, TEST_PASSWORDS, "fachkraft", PASSWORD)
     assert caseworker
     request = BookingRequest(
         caseworker_id=caseworker.id,
@@ -89,8 +89,12 @@ async def test_office_admin_sees_number_of_own_office_only(app, server, new_clie
         other = Office(name="Anderswo", address="")
         s.add(other)
         await s.flush()
-        await users.create_user(s, "chefin", PASSWORD, display_name="A", role="admin", now=clock(), office_id=office_id)
-        await users.create_user(s, "fremd", PASSWORD, display_name="B", role="admin", now=clock(), office_id=other.id)
+        await users.create_user(
+            s, TEST_PASSWORDS, "chefin", PASSWORD, display_name="A", role="admin", now=clock(), office_id=office_id
+        )
+        await users.create_user(
+            s, TEST_PASSWORDS, "fremd", PASSWORD, display_name="B", role="admin", now=clock(), office_id=other.id
+        )
     clock.now = _next_monday(8)
     admin = await new_client()
     page = await admin.get("/login")

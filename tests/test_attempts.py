@@ -17,7 +17,7 @@ from rooms.session import BenefitGroup, CounselSession
 from storage import attempts, sessions, users
 from storage.models import AttemptEventRow
 from storage.purge import purge
-from tests.conftest import PASSWORD, create_session, join_and_consent, login
+from tests.conftest import PASSWORD, TEST_PASSWORDS, create_session, join_and_consent, login
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -254,7 +254,7 @@ async def test_a_forged_failure_report_gets_no_proof(new_client) -> None:  # typ
 @pytest.mark.usefixtures("database")
 async def test_attempt_log_is_purged_with_the_session_metadata(settings, db, clock) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
-        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        account = await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)
         session = CounselSession(
             id=str(uuid.uuid4()),
             caseworker_id=account.id,

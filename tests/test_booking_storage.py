@@ -16,7 +16,7 @@ from recordings_policy import load_policy
 from storage import availability, bookings, users
 from storage.models import BookingRow
 from storage.purge import purge
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_PASSWORDS
 
 # Monday 1 June 2026, 07:00 Berlin: the whole default week lies ahead.
 NOW = datetime(2026, 6, 1, 7, tzinfo=BERLIN).astimezone(UTC)
@@ -25,7 +25,7 @@ SLOT = datetime(2026, 6, 1, 9, tzinfo=BERLIN).astimezone(UTC)
 
 async def _caseworker(db) -> int:  # type: ignore[no-untyped-def]
     async with db() as s:
-        return (await users.authenticate(s, "fachkraft", PASSWORD)).id
+        return (await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)).id
 
 
 def _request(caseworker_id: int, start: datetime = SLOT, key: str | None = None) -> BookingRequest:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_PASSWORDS
 from web.keys import ECHO
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -149,7 +149,9 @@ async def test_finished_call_to_feedback_to_evaluator_export(browser, server, ap
     from web.keys import DB
 
     async with app[DB].begin() as db:
-        await users.create_user(db, "auswertung", PASSWORD, display_name="Eva", role="evaluator", now=datetime.now(UTC))
+        await users.create_user(
+            db, TEST_PASSWORDS, "auswertung", PASSWORD, display_name="Eva", role="evaluator", now=datetime.now(UTC)
+        )
     cw, rc = await _call_with_video(browser, server)
     # The caseworker ends the call and records that it was held by video.
     session_path = urlsplit(cw.url).path.removesuffix("/call")

@@ -18,7 +18,7 @@ from rooms.invitation_codes import gsm7_length
 from rooms.invitation_text import SMS_LIMIT
 from storage import users
 from storage.models import Office
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_PASSWORDS
 from tests.test_appointment_detail import _book, _next_monday
 from tests.test_browser import PHONE, _caseworker_creates_session  # noqa: F401
 from tests.test_invitation_delivery import gateway, smtp  # noqa: F401
@@ -60,7 +60,7 @@ async def _login(browser, base: str, username: str, password: str = PASSWORD):  
 
 async def test_admin_creates_office_and_caseworker_who_sets_password_and_logs_in(browser, server, db, clock) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     async with db.begin() as s:
-        await users.create_user(s, "chefin", PASSWORD, display_name="Chefin", role="admin", now=clock())
+        await users.create_user(s, TEST_PASSWORDS, "chefin", PASSWORD, display_name="Chefin", role="admin", now=clock())
     base = _base(server)
     admin = await _login(browser, base, "chefin")
     await admin.wait_for_url(f"{base}/admin")

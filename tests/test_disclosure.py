@@ -27,7 +27,7 @@ from feedback.export import QUASI_IDENTIFIERS
 from feedback.questionnaire import NO_ANSWER, WHY_NOT_VIDEO
 from storage import users
 from storage.models import FeedbackOfferCountRow, FeedbackResponseRow
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import PASSWORD, TEST_PASSWORDS, csrf_from
 from web.keys import DB
 
 pytestmark = [pytest.mark.usefixtures("sqlite_only"), pytest.mark.timeout(300)]
@@ -135,7 +135,9 @@ def _recoverable(document: dict[str, Any], answered_all_versions: dict[str, int 
 
 async def test_no_suppressed_cell_is_recoverable_anywhere(app, client, clock) -> None:  # type: ignore[no-untyped-def]
     async with app[DB].begin() as db:
-        await users.create_user(db, "auswertung", PASSWORD, display_name="Eva Luator", role="evaluator", now=clock())
+        await users.create_user(
+            db, TEST_PASSWORDS, "auswertung", PASSWORD, display_name="Eva Luator", role="evaluator", now=clock()
+        )
     page = await client.get("/login")
     resp = await client.post(
         "/login",

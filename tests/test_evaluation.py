@@ -19,7 +19,7 @@ from feedback.tokens import FeedbackContext, new_token
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import ballots, sessions, users
 from storage.models import FeedbackTokenRow
-from tests.conftest import PASSWORD, csrf_from, login
+from tests.conftest import PASSWORD, TEST_PASSWORDS, csrf_from, login
 from web.cli import main as cli
 from web.keys import DB
 
@@ -68,7 +68,9 @@ def answers(recommend: str, next_by_video: str, device: str, satisfaction: int) 
 async def seeded(app, client):  # type: ignore[no-untyped-def]
     """SGB II: 15 answers, enough to show most cells; SGB III: 3 answers, nothing shown."""
     async with app[DB].begin() as db:
-        await users.create_user(db, "auswertung", PASSWORD, display_name="Eva Luator", role="evaluator", now=NOW)
+        await users.create_user(
+            db, TEST_PASSWORDS, "auswertung", PASSWORD, display_name="Eva Luator", role="evaluator", now=NOW
+        )
     for _ in range(5):
         await add_response(app, "sgb2", answers("yes", "yes", "smartphone", 5))
         await add_response(app, "sgb2", answers("yes", "no", "computer", 3))

@@ -29,7 +29,7 @@ from rooms.check import DeviceClass, Verdict
 from rooms.session import BenefitGroup, CounselSession, Outcome
 from storage import ballots, checks, sessions, users
 from storage.models import CaseworkerRatingRow
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import PASSWORD, TEST_PASSWORDS, csrf_from
 from tests.test_evaluation import add_response
 from web import i18n
 from web.cli import main as cli
@@ -94,7 +94,9 @@ async def log_in_evaluator(app, client) -> Any:  # type: ignore[no-untyped-def]
     # Answers wait in the ballot box until the mover takes them into the results.
     await ballots.move(app[DB])
     async with app[DB].begin() as db:
-        await users.create_user(db, "auswertung", PASSWORD, display_name="Eva Luator", role="evaluator", now=NOW)
+        await users.create_user(
+            db, TEST_PASSWORDS, "auswertung", PASSWORD, display_name="Eva Luator", role="evaluator", now=NOW
+        )
     resp = await client.get("/login")
     resp = await client.post(
         "/login",

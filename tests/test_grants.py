@@ -10,7 +10,7 @@ import pytest
 from consent.records import ALL_SCOPES
 from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, SessionState
 from storage import consents, grants, sessions, users
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_PASSWORDS
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -35,9 +35,11 @@ async def _session(s, account_id: int) -> str:  # type: ignore[no-untyped-def]
 
 async def test_staff_grant_reads_login_session_and_own_session(db) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
-        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        account = await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)
         assert account
-        other = await users.create_user(s, "kollegin", "y" * 12, display_name="K", role="caseworker", now=NOW)
+        other = await users.create_user(
+            s, TEST_PASSWORDS, "kollegin", "y" * 12, display_name="K", role="caseworker", now=NOW
+        )
         token, _ = await users.open_login_session(s, account, NOW)
         mine = await _session(s, account.id)
         theirs = await _session(s, other.id)
@@ -72,7 +74,7 @@ async def test_staff_grant_reads_login_session_and_own_session(db) -> None:  # t
 
 async def test_recipient_grant_checks_secret_role_and_current_consent(db) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
-        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        account = await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)
         assert account
         session_id = await _session(s, account.id)
         recipient, secret = await sessions.add_participant(s, session_id, "recipient", NOW)

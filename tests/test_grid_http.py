@@ -26,7 +26,7 @@ from feedback.periods import Period, closed_through, month_span, periods_of
 from rooms.check import DeviceClass, Verdict
 from storage import checks, users
 from storage.models import FeedbackResponseRow, Office
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import PASSWORD, TEST_PASSWORDS, csrf_from
 from tests.grid_probe import recovered
 from web.keys import DB, REPORTING
 
@@ -84,7 +84,9 @@ async def test_no_two_requests_recover_a_hidden_cell(app, client, clock) -> None
     calendar = month_span("2025-11", closed_through(NOW))
     offices = await _store(app, random.Random(29), calendar)
     async with app[DB].begin() as db:
-        await users.create_user(db, "auswertung", PASSWORD, display_name="Eva Luator", role="evaluator", now=NOW)
+        await users.create_user(
+            db, TEST_PASSWORDS, "auswertung", PASSWORD, display_name="Eva Luator", role="evaluator", now=NOW
+        )
     page = await client.get("/login")
     resp = await client.post(
         "/login",

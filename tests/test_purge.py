@@ -23,7 +23,7 @@ from storage.models import (
     ParticipantRow,
 )
 from storage.purge import purge
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_PASSWORDS
 from web import cli
 from web.app import create_app
 from web.keys import PURGER
@@ -35,7 +35,7 @@ DAY = timedelta(days=1)
 async def _session(db, created: datetime, ended: datetime | None) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """A session with one consenting recipient; return (session id, participant id)."""
     async with db.begin() as s:
-        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        account = await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)
         session = CounselSession(
             id=str(uuid.uuid4()),
             caseworker_id=account.id,
@@ -79,7 +79,7 @@ async def test_purge_deletes_exactly_what_is_due(db) -> None:  # type: ignore[no
     async with db.begin() as s:
         for day in (0, 1, 2, 80):
             await audit.audit(s, "login.ok", T0 + day * DAY, "role=caseworker")
-        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        account = await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)
         expired_token, _ = await users.open_login_session(s, account, T0)
         valid_token, _ = await users.open_login_session(s, account, T0 + 91 * DAY)
 

@@ -16,7 +16,7 @@ from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, Sess
 from storage import consents, sessions, users
 from storage.db import create_engine, migrate
 from storage.models import User
-from tests.conftest import CHEAP_ARGON2, PASSWORD
+from tests.conftest import CHEAP_ARGON2, PASSWORD, TEST_PASSWORDS
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -36,10 +36,10 @@ async def test_migration_is_idempotent_and_complete(settings) -> None:  # type: 
 
 async def test_passwords_are_argon2_and_checked(db) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
-        assert await users.authenticate(s, "fachkraft", PASSWORD) is not None
-        assert await users.authenticate(s, "FachKraft ", PASSWORD) is not None
-        assert await users.authenticate(s, "fachkraft", "nope") is None
-        assert await users.authenticate(s, "nobody", PASSWORD) is None
+        assert await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD) is not None
+        assert await users.authenticate(s, TEST_PASSWORDS, "FachKraft ", PASSWORD) is not None
+        assert await users.authenticate(s, TEST_PASSWORDS, "fachkraft", "nope") is None
+        assert await users.authenticate(s, TEST_PASSWORDS, "nobody", PASSWORD) is None
     async with db() as s:
         hashes = (await s.scalars(select(User.password_hash))).all()
     assert hashes and all(h.startswith("$argon2id$v=19$m=8,t=1,p=1$") for h in hashes)  # the tests' cost
@@ -48,7 +48,7 @@ async def test_passwords_are_argon2_and_checked(db) -> None:  # type: ignore[no-
 def test_production_hashes_keep_argon2_cffi_default_cost(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from argon2.profiles import RFC_9106_LOW_MEMORY
 
-    from web.passwords import apply_hash_cost
+    from web.passwords import passwords_for
     from web.settings import Settings
 
     default = Settings(instance_path=tmp_path, database_url="sqlite+aiosqlite://")
@@ -57,11 +57,8 @@ def test_production_hashes_keep_argon2_cffi_default_cost(tmp_path) -> None:  # t
         RFC_9106_LOW_MEMORY.memory_cost,
         RFC_9106_LOW_MEMORY.parallelism,
     )
-    apply_hash_cost(default)
-    try:
-        assert users._hasher.hash("x" * 12).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-    finally:
-        apply_hash_cost(replace(default, **CHEAP_ARGON2))
+    assert passwords_for(default).hash("x" * 12).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert passwords_for(replace(default, **CHEAP_ARGON2)).hash("x" * 12).startswith("$argon2id$v=19$m=8,t=1,p=1$")
     with pytest.raises(ValueError):
         replace(default, argon2_memory_kib=4)
     with pytest.raises(ValueError):
@@ -71,15 +68,17 @@ def test_production_hashes_keep_argon2_cffi_default_cost(tmp_path) -> None:  # t
 async def test_duplicate_username_is_refused_and_nothing_lost(db) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(IntegrityError):
         async with db.begin() as s:
-            await users.create_user(s, "fachkraft", "x" * 12, display_name="Dup", role="caseworker", now=NOW)
+            await users.create_user(
+                s, TEST_PASSWORDS, "fachkraft", "x" * 12, display_name="Dup", role="caseworker", now=NOW
+            )
     async with db() as s:
         assert await users.count_users(s) == 2
-        assert await users.authenticate(s, "fachkraft", PASSWORD) is not None
+        assert await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD) is not None
 
 
 async def test_session_round_trip_keeps_aware_utc_times(db) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
-        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        account = await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)
         assert account
         session = CounselSession(
             id=str(uuid.uuid4()),
@@ -109,7 +108,7 @@ async def test_session_round_trip_keeps_aware_utc_times(db) -> None:  # type: ig
 
 async def test_participants_and_consent(db) -> None:  # type: ignore[no-untyped-def]
     async with db.begin() as s:
-        account = await users.authenticate(s, "fachkraft", PASSWORD)
+        account = await users.authenticate(s, TEST_PASSWORDS, "fachkraft", PASSWORD)
         assert account
         session_id = str(uuid.uuid4())
         await sessions.add_session(

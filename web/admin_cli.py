@@ -20,6 +20,7 @@ from application.administration import ROLES, AccountsError
 from application.database import opened
 from booking.errors import InvalidOffice
 from booking.offices import parse_office
+from web.passwords import passwords_for
 from web.settings import Settings
 
 __all__ = ["add_commands", "run", "COMMANDS"]
@@ -77,7 +78,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return f"office {office_id} created"
 
     async def user_invite(db: Db) -> str:
-        token = await admin.invite_by_operator(db, args.username, args.name, args.role, args.office, moment)
+        token = await admin.invite_by_operator(
+            db, passwords_for(settings), args.username, args.name, args.role, args.office, moment
+        )
         return f"one-time password link (72 h): {_link(settings, token)}"
 
     async def set_active(db: Db) -> str:

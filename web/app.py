@@ -52,6 +52,7 @@ from web.keys import (
     METRICS,
     NOTIFIER,
     PASSWORD_CHECKS,
+    PASSWORDS,
     POLICY,
     PROOF_SIGNER,
     PURGER,
@@ -73,7 +74,7 @@ from web.middlewares import (
     security_headers,
     signaling_passthrough,
 )
-from web.passwords import PasswordChecks, apply_hash_cost
+from web.passwords import PasswordChecks, passwords_for
 from web.purger import Purger
 from web.rate_limit import INVITATIONS_PER_HOUR, MANAGE_LINKS_PER_HOUR, RateLimiter
 from web.settings import Settings
@@ -166,10 +167,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[PURGER] = purger
         purger.start()
         stack.push_async_callback(purger.close)
-        apply_hash_cost(settings)
-        passwords = PasswordChecks()
-        app[PASSWORD_CHECKS] = passwords
-        stack.callback(passwords.close)
+        checks = PasswordChecks(app[PASSWORDS])
+        app[PASSWORD_CHECKS] = checks
+        stack.callback(checks.close)
         ballots = BallotMover(
             engine,
             app[DB],
@@ -237,6 +237,7 @@ def _add_services(app: web.Application, settings: Settings, policy: RetentionPol
     app[BOOKING_LIMITER] = RateLimiter(settings.clock)
     app[INVITATION_LIMITER] = RateLimiter(settings.clock, *INVITATIONS_PER_HOUR)
     app[MANAGE_LINK_LIMITER] = RateLimiter(settings.clock, *MANAGE_LINKS_PER_HOUR)
+    app[PASSWORDS] = passwords_for(settings)
     app[LOGIN_THROTTLE] = LoginThrottle(
         settings.clock, per_address=settings.login_attempts_per_address, node_burst=settings.login_attempts_per_node
     )

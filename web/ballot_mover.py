@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from application.ballot_box import MoveBallots, MoveReport
-from web.background import PeriodicTask
+from application.periodic import PeriodicTask
 
 __all__ = ["BallotMover"]
 

@@ -25,6 +25,7 @@ from web import admin_cli, privacy_cli
 from web.app import create_app
 from web.drain import handle_sigterm
 from web.logs import configure
+from web.passwords import passwords_for
 from web.serving import server_options
 from web.settings import Settings
 from web.variables import BadSetting, read_settings
@@ -49,7 +50,7 @@ async def _create_user(
 ) -> bool:
     async with opened(settings.database_url, settings.database_schema) as db:
         return await administration.create_first_user(
-            db, username, password, role, display_name, settings.clock(), if_none=if_none
+            db, passwords_for(settings), username, password, role, display_name, settings.clock(), if_none=if_none
         )
 
 

@@ -17,17 +17,15 @@ from typing import Protocol
 import aiohttp
 import aiosmtplib
 
+from rooms.domain_errors import Reasoned
+
 __all__ = ["DeliveryFailed", "Mailer", "SmsProvider", "HttpSmsGateway"]
 
 logger = logging.getLogger(__name__)
 
 
-class DeliveryFailed(Exception):
+class DeliveryFailed(Reasoned):
     """``reason``: rejected (the address or number was refused), timeout, unavailable."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -36,91 +36,65 @@ def N_(message: str) -> str:
 
 
 _BAD_REQUEST = N_("The request could not be processed.")
+# The titles too long for a row of the table below.
+_NOT_YET_VALID = N_("This invitation link is not valid yet. Please open it shortly before your appointment.")
+_CONTRADICTED = N_(
+    "The other device in this appointment saw your video call connected. So this server cannot "
+    "confirm a failed connection attempt. If picture or sound did not work for you, please arrange "
+    "your appointment by phone or in person."
+)
+_OUTSIDE_HOURS = N_("No appointments are offered at this time. Please choose one of the times shown.")
+_LINK_EXPIRED = N_("This link has expired: the appointment has begun or is over. Please contact your Jobcenter.")
+_FEEDBACK_INVALID = N_("This feedback link is not valid, or it was used already: each link records answers once.")
 
 # Every domain error's wire code -> (HTTP status, title); the title is translated when shown.
 # Built once; a code missing here falls back to the code of the error's parent class.
 _DOMAIN: dict[str, tuple[int, str]] = {
-    "bad_request": (400, _BAD_REQUEST),
     "not_found": (404, N_("This appointment does not exist.")),
     "conflict": (409, N_("That is not possible at this point.")),
     "forbidden": (403, N_("You are not allowed to open this page.")),
     "invitation_expired": (410, N_("This invitation link has expired.")),
-    "invitation_not_yet_valid": (
-        403,
-        N_("This invitation link is not valid yet. Please open it shortly before your appointment."),
-    ),
-    "invitation_revoked": (
-        410,
-        N_("This invitation link was withdrawn. Please ask your caseworker for a new link."),
-    ),
+    "invitation_revoked": (410, N_("This invitation link was withdrawn. Please ask your caseworker for a new link.")),
     "invitation_invalid": (400, N_("This invitation link is not valid.")),
     "session_closed": (410, N_("This appointment has already ended.")),
     "not_admitted": (403, N_("You have not been admitted to this call yet.")),
     "check_busy": (503, N_("All test connections are busy right now. Please try again in a moment.")),
     "check_not_found": (404, N_("This connection test has already ended.")),
     "check_offer_invalid": (400, N_("Your browser's connection offer could not be used.")),
-    "no_failed_attempt": (
-        409,
-        N_("No failed connection attempt has been recorded for you in this appointment."),
-    ),
-    "failure_contradicted": (
-        409,
-        N_(
-            "The other device in this appointment saw your video call connected. So this server cannot "
-            "confirm a failed connection attempt. If picture or sound did not work for you, please arrange "
-            "your appointment by phone or in person."
-        ),
-    ),
-    "proof_invalid": (400, _BAD_REQUEST),
+    "no_failed_attempt": (409, N_("No failed connection attempt has been recorded for you in this appointment.")),
     "call_full": (409, N_("The call already has three participants. Nobody else can join.")),
     "third_person": (409, N_("That is not possible at this point.")),
     "third_exists": (409, N_("This session already has a third person. Remove them first.")),
-    "third_not_agreed": (
-        403,
-        N_("The person you are to accompany has not agreed yet. Please try again in a moment."),
-    ),
-    "wrong_invitation": (
-        403,
-        N_("This link was made for another person. Please use your own invitation link."),
-    ),
+    "third_not_agreed": (403, N_("The person you are to accompany has not agreed yet. Please try again in a moment.")),
+    "wrong_invitation": (403, N_("This link was made for another person. Please use your own invitation link.")),
     "consent_required": (403, N_("Please give your consent first.")),
     "unknown_text": (404, N_("This page does not exist.")),
-    "invalid_policy": (400, _BAD_REQUEST),
-    "feedback_used": (
-        410,
-        N_("This feedback link was already used: your answers were recorded once. Thank you!"),
-    ),
+    "feedback_used": (410, N_("This feedback link was already used: your answers were recorded once. Thank you!")),
     "feedback_expired": (410, N_("This feedback link has expired.")),
-    "feedback_invalid": (
-        400,
-        N_("This feedback link is not valid, or it was used already: each link records answers once."),
-    ),
     "bad_period": (400, N_("This period is not on the grid. Use 2026-07, 2026-Q3, 2026-H2, 2026 or all.")),
     "invalid_answer": (400, N_("Some answers are not valid.")),
     "already_rated": (409, N_("This session has already been rated.")),
     "pooled": (400, N_("SGB II and SGB III are never pooled. Please choose one group: SGB II or SGB III.")),
-    "too_few_answers": (
-        400,
-        N_("Fewer than 5 answers: not shown, to protect the anonymity of the people asked."),
-    ),
+    "too_few_answers": (400, N_("Fewer than 5 answers: not shown, to protect the anonymity of the people asked.")),
     "slot_unavailable": (409, N_("This time was just taken. Please choose another time.")),
     "slot_taken": (409, N_("This time was just taken. Please choose another time.")),
     "slot_in_past": (400, N_("This time lies in the past. Please choose another time.")),
-    "outside_availability": (
-        400,
-        N_("No appointments are offered at this time. Please choose one of the times shown."),
-    ),
     "invalid_phone": (400, N_("Please enter a valid phone number, for example 0151 23456789.")),
     "invalid_hours": (400, N_("The hours are not valid. Use the format 08:00-12:00, 14:00-17:30.")),
-    "invalid_office": (400, _BAD_REQUEST),
     "choice_not_allowed": (400, N_("Your office assigns the caseworker.")),
     "booking_not_found": (404, N_("This appointment does not exist.")),
     "booking_closed": (409, N_("This appointment was already cancelled or has taken place.")),
-    "link_expired": (
-        410,
-        N_("This link has expired: the appointment has begun or is over. Please contact your Jobcenter."),
-    ),
     "link_invalid": (400, N_("This link is not valid. Please use the link from your confirmation.")),
+    # The titles named above: the general one, and those too long for one row.
+    "bad_request": (400, _BAD_REQUEST),
+    "proof_invalid": (400, _BAD_REQUEST),
+    "invalid_policy": (400, _BAD_REQUEST),
+    "invalid_office": (400, _BAD_REQUEST),
+    "invitation_not_yet_valid": (403, _NOT_YET_VALID),
+    "failure_contradicted": (409, _CONTRADICTED),
+    "feedback_invalid": (400, _FEEDBACK_INVALID),
+    "outside_availability": (400, _OUTSIDE_HOURS),
+    "link_expired": (410, _LINK_EXPIRED),
 }
 
 

@@ -6,6 +6,7 @@ Labels and numbers are put into the page language here; the SVG is made on the s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from markupsafe import Markup
 
@@ -49,18 +50,19 @@ def page_charts(evaluation: Evaluation, labels: dict[str, str]) -> dict[str, Mar
     """Chart name → SVG. ``labels`` are the page's translated metric and category labels."""
     reports = {r.group: r for r in evaluation.reports}
     not_shown = _("not shown")
+
+    def bars(name: str, title: str, make: Callable[[str], Sequence[charts.Point]], **options: Any) -> str:
+        """Bars ``chart-<name>``: one series per group, its points made by ``make(group)``."""
+        return charts.bars(f"chart-{name}", title, _series(evaluation, make), not_shown=not_shown, **options)
+
     out: dict[str, str] = {}
-    out["seed"] = charts.bars(
-        "chart-seed",
+    out["seed"] = bars(
+        "seed",
         _("Would recommend video, and next appointment by video, per group"),
-        _series(
-            evaluation,
-            lambda g: [
-                _point(_("would recommend"), reports[g].figure("recommend", "yes")),
-                _point(_("next by video"), reports[g].figure("next_by_video", "yes")),
-            ],
-        ),
-        not_shown=not_shown,
+        lambda g: [
+            _point(_("would recommend"), reports[g].figure("recommend", "yes")),
+            _point(_("next by video"), reports[g].figure("next_by_video", "yes")),
+        ],
     )
     if evaluation.comparison:
         out["comparison"] = _comparison(evaluation, labels, not_shown)
@@ -75,49 +77,33 @@ def page_charts(evaluation: Evaluation, labels: dict[str, str]) -> dict[str, Mar
         not_shown=not_shown,
     )
     if any(d.table("reasons") for d in evaluation.details):
-        out["reasons"] = charts.bars(
-            "chart-reasons",
+        out["reasons"] = bars(
+            "reasons",
             _("Reasons for not next time by video, per group"),
-            _series(
-                evaluation,
-                lambda g: [_point(_(labels["reason:" + c.category]), c) for c in evaluation.detail(g).table("reasons")],
-            ),
-            not_shown=not_shown,
+            lambda g: [_point(_(labels["reason:" + c.category]), c) for c in evaluation.detail(g).table("reasons")],
         )
     equipment_months = sorted({m for d in evaluation.details for m in d.months("equipment")})
     if equipment_months:
-        out["equipment"] = charts.bars(
-            "chart-equipment",
+        out["equipment"] = bars(
+            "equipment",
             _("Pre-call checks where video works, by device class and month"),
-            _series(
-                evaluation,
-                lambda g: [
-                    _point(f"{_(labels['device:' + device])} {month}", _find(evaluation, g, device, month))
-                    for month in equipment_months
-                    for device in DEVICES
-                ],
-            ),
-            not_shown=not_shown,
+            lambda g: [
+                _point(f"{_(labels['device:' + device])} {month}", _find(evaluation, g, device, month))
+                for month in equipment_months
+                for device in DEVICES
+            ],
         )
-    out["channels"] = charts.bars(
-        "chart-channels",
+    out["channels"] = bars(
+        "channels",
         _("How sessions took place, per group, against the BA's estimate of 10–25 % by video"),
-        _series(
-            evaluation,
-            lambda g: [_point(_(labels["outcome:" + o]), reports[g].figure("outcome", o)) for o in OUTCOMES],
-        ),
+        lambda g: [_point(_(labels["outcome:" + o]), reports[g].figure("outcome", o)) for o in OUTCOMES],
         band=BAND,
         band_label=_("BA estimate 10–25 %"),
-        not_shown=not_shown,
     )
-    out["effort"] = charts.bars(
-        "chart-effort",
+    out["effort"] = bars(
+        "effort",
         _("Caseworkers: effort compared with in person (1 much less – 5 much more)"),
-        _series(
-            evaluation,
-            lambda g: [_point(c.category, c) for c in evaluation.detail(g).table("effort") if c.metric == "effort"],
-        ),
-        not_shown=not_shown,
+        lambda g: [_point(c.category, c) for c in evaluation.detail(g).table("effort") if c.metric == "effort"],
     )
     out.update(_trends(evaluation, labels))
     return {name: Markup(svg) for name, svg in out.items()}

@@ -21,6 +21,7 @@ from web.rate_limit import Limiter
 from web.settings import Settings
 
 if TYPE_CHECKING:
+    from application.login import Passwords
     from signaling.echo import EchoChecks
     from signaling.server import SignalingServer
     from web.ballot_mover import BallotMover
@@ -51,6 +52,7 @@ __all__ = [
     "DRAIN",
     "REDIS",
     "LOGIN_THROTTLE",
+    "PASSWORDS",
     "PASSWORD_CHECKS",
     "INVITATION_CODES",
     "PROOF_SIGNER",
@@ -84,6 +86,8 @@ DRAIN: web.AppKey[Drain] = web.AppKey("drain")
 # The node's Redis client (for readiness), None without Redis.
 REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
 LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")
+# Hashes and checks passwords at the settings' argon2 cost (built once in create_app).
+PASSWORDS: web.AppKey[Passwords] = web.AppKey("passwords")
 PASSWORD_CHECKS: web.AppKey[PasswordChecks] = web.AppKey("password_checks")
 INVITATION_CODES = web.AppKey("invitation_codes", InvitationCodes)
 # The evaluation's use cases and the grids they planned (kept until the data change).

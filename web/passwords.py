@@ -9,8 +9,8 @@ threads it starts): the loop always comes first, hashing gets what is left. The 
 ``workers`` threads and at most ``max_pending`` checks queued; beyond that a login is
 refused with ``PasswordChecksBusy`` instead of queueing without bound.
 
-The cost of new hashes comes from ``Settings`` (``apply_hash_cost``): argon2-cffi's default
-in production, a cheap one in tests.
+The hashes themselves are ``Passwords``, built once from ``Settings`` (``passwords_for``):
+argon2-cffi's default cost in production, a cheap one in tests.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from application.login import use_hash_cost, verify_password
+from application.login import Passwords
 from web.settings import Settings
 
-__all__ = ["PasswordChecks", "PasswordChecksBusy", "apply_hash_cost"]
+__all__ = ["PasswordChecks", "PasswordChecksBusy", "passwords_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +39,13 @@ def _lowest_priority() -> None:
         logger.info("password checks run at normal priority on this platform")
 
 
-def apply_hash_cost(settings: Settings) -> None:
+def passwords_for(settings: Settings) -> Passwords:
     """New password hashes (and the dummy hash of unknown names) at the settings' argon2 cost."""
-    use_hash_cost(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+    return Passwords(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
 
 
 class PasswordChecksBusy(Exception):
@@ -49,9 +53,10 @@ class PasswordChecksBusy(Exception):
 
 
 class PasswordChecks:
-    """Owned by the app; ``close()`` is safe to call twice."""
+    """Checks with ``passwords``; owned by the app; ``close()`` is safe to call twice."""
 
-    def __init__(self, workers: int = 2, max_pending: int = 16) -> None:
+    def __init__(self, passwords: Passwords, workers: int = 2, max_pending: int = 16) -> None:
+        self.passwords = passwords
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2", initializer=_lowest_priority)
         self._max_pending = max_pending
         self._pending = 0
@@ -64,7 +69,7 @@ class PasswordChecks:
         self.checked += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, verify_password, password_hash, password)
+            return await loop.run_in_executor(self._pool, self.passwords.verify, password_hash, password)
         finally:
             self._pending -= 1
 

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from application.periodic import PeriodicTask
 from application.retention import PurgeExpired, PurgeReport
 from recordings_policy import RetentionPolicy
-from web.background import PeriodicTask
 from web.metrics import Metrics
 
 __all__ = ["Purger"]

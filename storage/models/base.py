@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, Dialect, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class Unordered:
+    """A row keyed by a random id (a UUID) with no hidden rowid on SQLite: rows sit in the
+    order of their random ids, not of arrival, so nothing tells which came when."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False, sort_order=-1)
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class UTCDateTime(TypeDecorator[datetime]):

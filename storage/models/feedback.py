@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, UTCDateTime
+from storage.models.base import Base, Unordered, UTCDateTime
 
 
 class FeedbackTokenRow(Base):
@@ -44,10 +44,9 @@ class AnswerContext:
     month: Mapped[str] = mapped_column(String(7))
 
 
-class FeedbackResponseRow(AnswerContext, Base):
+class FeedbackResponseRow(Unordered, AnswerContext, Base):
     __tablename__ = "feedback_responses"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
     questionnaire_version: Mapped[str] = mapped_column(String(8))
     recommend: Mapped[str] = mapped_column(String(16))
     next_by_video: Mapped[str] = mapped_column(String(16))
@@ -59,18 +58,12 @@ class FeedbackResponseRow(AnswerContext, Base):
     why_not_video: Mapped[str | None] = mapped_column(String(24), nullable=True)
     why_not_recommend: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
-    # No hidden rowid on SQLite: rows sit in the order of their random ids, not of arrival.
-    __table_args__ = {"sqlite_with_rowid": False}
 
-
-class CaseworkerRatingRow(AnswerContext, Base):
+class CaseworkerRatingRow(Unordered, AnswerContext, Base):
     __tablename__ = "caseworker_ratings"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
     effort: Mapped[int] = mapped_column(Integer)
     technical_quality: Mapped[int] = mapped_column(Integer)
-
-    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class RatingMarkerRow(Base):
@@ -81,16 +74,13 @@ class RatingMarkerRow(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("counsel_sessions.id", ondelete="CASCADE"), primary_key=True)
 
 
-class FeedbackBallotRow(Base):
+class FeedbackBallotRow(Unordered, Base):
     """An answer or caseworker rating waiting for the mover; ``payload`` is JSON."""
 
     __tablename__ = "feedback_ballots"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(8))  # "response" or "rating"
     payload: Mapped[str] = mapped_column(Text)
-
-    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class FeedbackBookingOfferRow(Base):

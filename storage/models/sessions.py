@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, UTCDateTime
+from storage.models.base import Base, Unordered, UTCDateTime
 
 
 class CounselSessionRow(Base):
@@ -72,19 +72,16 @@ class ConsentRow(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class CheckVerdictRow(Base):
+class CheckVerdictRow(Unordered, Base):
     """One pre-call check's anonymous result: no session, participant, time or address."""
 
     __tablename__ = "check_verdicts"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, autoincrement=False)
     device_class: Mapped[str] = mapped_column(String(16))
     verdict: Mapped[str] = mapped_column(String(16))
     # None for the standalone check (no invitation, so no group).
     benefit_group: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
     month: Mapped[str] = mapped_column(String(7))
-
-    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class InvitationCodeRow(Base):

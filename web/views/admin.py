@@ -21,7 +21,7 @@ from booking.errors import InvalidOffice
 from booking.offices import hours_text, parse_office
 from web.errors import N_
 from web.i18n import gettext as _
-from web.keys import DB
+from web.keys import DB, PASSWORDS
 from web.views.common import form_str, now, origin, redirect, require_role
 
 __all__ = ["routes", "office_message", "account_message", "password_link"]
@@ -256,6 +256,7 @@ async def create_user(request: web.Request) -> web.StreamResponse:
     try:
         token = await admin.invite_user(
             request.app[DB],
+            request.app[PASSWORDS],
             account,
             typed["username"],
             typed["display_name"],
@@ -343,7 +344,7 @@ async def password_set(request: web.Request) -> web.StreamResponse:
     if not isinstance(password, str) or password != repeat:
         return await _password_page(request, token, error=account_message("password_mismatch"), status=400)
     try:
-        await admin.set_password(request.app[DB], token, password, now(request))
+        await admin.set_password(request.app[DB], request.app[PASSWORDS], token, password, now(request))
     except AccountsError as exc:
         if exc.reason == "password_short":
             return await _password_page(request, token, error=account_message(exc.reason), status=400)

@@ -65,7 +65,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         return again(_("Too many login attempts from here. Please wait a minute and try again."), 429)
     try:
         # Off the event loop (PasswordChecks); refused when too many wait already.
-        result = await log_in(request.app[DB], request.app[PASSWORD_CHECKS].verify, username, password, moment)
+        checks = request.app[PASSWORD_CHECKS]
+        result = await log_in(request.app[DB], checks.passwords, checks.verify, username, password, moment)
     except PasswordChecksBusy:
         request.app[METRICS].logins_throttled.inc()
         return again(_("Too many login attempts from here. Please wait a minute and try again."), 429)

@@ -7,9 +7,7 @@ The token travels once in the link, is exchanged at once for an HttpOnly cookie 
 from __future__ import annotations
 
 import aiohttp_jinja2
-import segno
 from aiohttp import web
-from markupsafe import Markup
 
 from application import feedback_intake as intake
 from feedback.errors import InvalidAnswer, TokenInvalid
@@ -25,6 +23,7 @@ from feedback.tokens import looks_like_token, normalise_code
 from web.cookie_setting import set_private_cookie
 from web.i18n import gettext as _
 from web.keys import BOOKING_LIMITER, DB
+from web.qr import qr_svg
 from web.views.common import form_str, now, origin, redirect, require_role
 
 __all__ = [
@@ -216,13 +215,12 @@ async def feedback_card(request: web.Request) -> web.StreamResponse:
     if code is None:
         redirect(f"/appointments/{booking_id}/done")
     short_url = f"{origin(request)}/f"
-    qr = segno.make(f"{short_url}/{code}", error="m")
     return aiohttp_jinja2.render_template(
         "feedback/card.html",
         request,
         {
             "code": _grouped(code),
             "short_url": short_url,
-            "qr_svg": Markup(qr.svg_inline(scale=4, title="QR")),  # segno's own markup, no user input
+            "qr_svg": qr_svg(f"{short_url}/{code}", scale=4, title="QR"),
         },
     )

@@ -6,6 +6,9 @@ delivery state (sent / failed, channel, time) is stored with the session.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from aiohttp import web
 
 from application.invitation_delivery import record_delivery, sendable_session
@@ -18,6 +21,7 @@ from web.errors import N_
 from web.i18n import gettext as _
 from web.i18n import translator
 from web.keys import DB, INVITATION_LIMITER, SETTINGS
+from web.settings import Settings
 from web.views.common import form_str, now, redirect, require_role
 from web.views.sending import EMAIL, SEND_REFUSALS
 from web.views.session_page import mailer, render_session_page, short_link, sms_gateway
@@ -25,6 +29,8 @@ from web.views.session_page import mailer, render_session_page, short_link, sms_
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
+
+_Sender = TypeVar("_Sender")
 
 # Why nothing was sent -> (status of the session page shown again, the card's message).
 _REFUSALS = {
@@ -59,39 +65,54 @@ async def _within_limit(request: web.Request, session: CounselSession) -> bool:
     return await request.app[INVITATION_LIMITER].hit(f"invitations:{session.caseworker_id}")
 
 
-@routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/invite/email")
-async def send_email(request: web.Request) -> web.StreamResponse:
+async def _opened(
+    request: web.Request, service: Callable[[Settings], _Sender | None], field: str, limit: int
+) -> tuple[CounselSession, _Sender, str]:
+    """The caseworker's session, the service that sends (none set up: 404) and what was typed."""
     session = await _session(request)
-    sender = mailer(request.app[SETTINGS])
+    sender = service(request.app[SETTINGS])
     if sender is None:
         raise web.HTTPNotFound()
-    address = form_str(await request.post(), "email", 254)
+    return session, sender, form_str(await request.post(), field, limit)
+
+
+async def _deliver(
+    request: web.Request,
+    session: CounselSession,
+    channel: str,
+    typed: dict[str, str],
+    send: Callable[[], Awaitable[object]],
+) -> web.StreamResponse:
+    """Send within the caseworker's hourly budget; the delivery state is stored either way."""
+    if not await _within_limit(request, session):
+        return await _again(request, session, "limit", typed)
+    try:
+        await send()
+    except DeliveryFailed as exc:
+        await record_delivery(request.app[DB], session.id, channel, "failed", now(request))
+        return await _again(request, session, exc.reason, typed)
+    await record_delivery(request.app[DB], session.id, channel, "sent", now(request))
+    redirect(f"/sessions/{session.id}?sent={channel}#invite")
+
+
+@routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/invite/email")
+async def send_email(request: web.Request) -> web.StreamResponse:
+    session, sender, address = await _opened(request, mailer, "email", 254)
     typed = {"email": address}
     if not EMAIL.match(address):
         return await _again(request, session, "email", typed)
-    if not await _within_limit(request, session):
-        return await _again(request, session, "limit", typed)
-    link = await short_link(request, session)
-    try:
-        await sender.send(
-            address,
-            mail_subject(translator(session.language)),
-            mail_body(translator(session.language), link, session.scheduled_at),
-        )
-    except DeliveryFailed as exc:
-        await record_delivery(request.app[DB], session.id, "email", "failed", now(request))
-        return await _again(request, session, exc.reason, typed)
-    await record_delivery(request.app[DB], session.id, "email", "sent", now(request))
-    redirect(f"/sessions/{session.id}?sent=email#invite")
+
+    async def send() -> None:
+        link = await short_link(request, session)
+        language = translator(session.language)
+        await sender.send(address, mail_subject(language), mail_body(language, link, session.scheduled_at))
+
+    return await _deliver(request, session, "email", typed, send)
 
 
 @routes.post(r"/sessions/{session_id:[0-9a-f-]{36}}/invite/sms")
 async def send_sms(request: web.Request) -> web.StreamResponse:
-    session = await _session(request)
-    gateway = sms_gateway(request.app[SETTINGS])
-    if gateway is None:
-        raise web.HTTPNotFound()
-    raw = form_str(await request.post(), "phone", 40)
+    session, gateway, raw = await _opened(request, sms_gateway, "phone", 40)
     typed = {"phone": raw}
     try:
         number = normalize_phone(raw)
@@ -100,12 +121,4 @@ async def send_sms(request: web.Request) -> web.StreamResponse:
     text = sms_text(translator(session.language), await short_link(request, session), session.scheduled_at)
     if sms_length(text).segments > MAX_SEGMENTS:
         return await _again(request, session, "too_long", typed)
-    if not await _within_limit(request, session):
-        return await _again(request, session, "limit", typed)
-    try:
-        await gateway.send(number, text)
-    except DeliveryFailed as exc:
-        await record_delivery(request.app[DB], session.id, "sms", "failed", now(request))
-        return await _again(request, session, exc.reason, typed)
-    await record_delivery(request.app[DB], session.id, "sms", "sent", now(request))
-    redirect(f"/sessions/{session.id}?sent=sms#invite")
+    return await _deliver(request, session, "sms", typed, lambda: gateway.send(number, text))

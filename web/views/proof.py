@@ -8,10 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp_jinja2
-import segno
 from aiohttp import web
 from babel.dates import format_datetime
-from markupsafe import Markup
 
 from application.attempts import issue_proof
 from rooms.errors import ProofInvalid
@@ -19,6 +17,7 @@ from rooms.proof import MAX_CODE_LENGTH, ProofFacts
 from web import i18n
 from web.i18n import gettext as _
 from web.keys import DB, PROOF_SIGNER
+from web.qr import qr_svg
 from web.views.attempt_labels import evidence_labels, failure_label, step_label
 from web.views.common import BERLIN, now, origin
 from web.views.participants import SID, recipient_of
@@ -94,7 +93,6 @@ async def attempt_proof(request: web.Request) -> web.StreamResponse:
     facts = await issue_proof(request.app[DB], session, participant, now(request))
     code = request.app[PROOF_SIGNER].sign(facts)
     verify_url = f"{origin(request)}/proof"
-    qr = segno.make(f"{verify_url}?code={code}", error="m")
     return aiohttp_jinja2.render_template(
         "proof/proof.html",
         request,
@@ -102,7 +100,7 @@ async def attempt_proof(request: web.Request) -> web.StreamResponse:
             "versions": _versions(facts),
             "code": code,
             "verify_url": verify_url,
-            "qr": Markup(qr.svg_inline(scale=3, title=_("QR code of the verification link"))),
+            "qr": qr_svg(f"{verify_url}?code={code}", scale=3, title=_("QR code of the verification link")),
             "session": session,
         },
     )

@@ -44,27 +44,27 @@ function el(tag, props = {}, children = []) {
   return node;
 }
 
+// A waiting entry's button for the lobby action `name` ("admit", "decline").
+// aria-describedby ties the otherwise identical button names to their entry.
+function lobbyButton(name, variant, labelId) {
+  return el("button", {
+    type: "button",
+    className: `btn ${variant}`,
+    textContent: t(name),
+    dataset: { action: `lobby.${name}` },
+    "aria-describedby": labelId,
+  });
+}
+
 function createEntry(session, participant) {
   const labelId = `wait-${idPart(session)}-${idPart(participant)}`;
   const since = el("span", { className: "waiting-since", id: labelId });
   const position = el("span", { className: "waiting-position" });
   const badge = el("span", { className: "badge" });
-  // aria-describedby ties the otherwise identical button names to their entry.
-  const admit = el("button", {
-    type: "button",
-    className: "btn btn-primary",
-    textContent: t("admit"),
-    dataset: { action: "lobby.admit" },
-    "aria-describedby": labelId,
-  });
-  const decline = el("button", {
-    type: "button",
-    className: "btn btn-secondary",
-    textContent: t("decline"),
-    dataset: { action: "lobby.decline" },
-    "aria-describedby": labelId,
-  });
-  const actions = el("span", { className: "waiting-actions" }, [admit, decline]);
+  const actions = el("span", { className: "waiting-actions" }, [
+    lobbyButton("admit", "btn-primary", labelId),
+    lobbyButton("decline", "btn-secondary", labelId),
+  ]);
   return el("li", { className: "waiting-entry", dataset: { participant } }, [
     el("span", { className: "waiting-info" }, [since, " ", position, " ", badge]),
     actions,

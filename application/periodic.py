@@ -1,8 +1,9 @@
 """One owned background task: started once, a failed round logged, cancelled and awaited on close.
 
-Every in-process worker of the server (the ballot mover, the retention purge, and the
-signalling's heartbeat and presence watch may adopt it) is a :class:`PeriodicTask` around
-one round of its use case; the round itself lives in ``application/``.
+Every in-process worker of the server (the ballot mover and the retention purge in
+``web/``, the presence heartbeat and the presence watch in ``signaling/``) is a
+:class:`PeriodicTask` around one round of its work. It lives here, below both edges, so
+that each of them uses the one owner.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class PeriodicTask:
 
     ``first_at_once`` runs the first round at start (then pauses); otherwise the task pauses
     first. An interval of 0 or less never starts a task (tests drive the rounds themselves).
+    A failed round is logged as "<name> failed" to ``log`` (the owner's logger, if it passes one).
     """
 
     def __init__(
@@ -31,12 +33,14 @@ class PeriodicTask:
         *,
         jitter: Callable[[], float] = lambda: 1.0,
         first_at_once: bool = False,
+        log: logging.Logger = logger,
     ) -> None:
         self._name = name
         self._round = round
         self._interval = interval
         self._jitter = jitter
         self._first_at_once = first_at_once
+        self._log = log
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -59,7 +63,7 @@ class PeriodicTask:
                 raise
             except Exception:
                 # A failed round (database down, a concurrent worker) must not end the loop.
-                logger.exception("%s failed", self._name)
+                self._log.exception("%s failed", self._name)
             await self._sleep()
 
     async def _sleep(self) -> None:
