@@ -6,7 +6,7 @@ band position compares the whole 95 % interval of the video share with the band.
 
 from __future__ import annotations
 
-from feedback.cells import Cell, hidden
+from feedback.cells import Cell, hidden, placed
 from feedback.report import OUTCOMES, GroupReport
 
 __all__ = ["TABLE", "BAND", "band_position", "channel_cells"]
@@ -35,19 +35,5 @@ def channel_cells(report: GroupReport) -> list[Cell]:
             cells.append(hidden(TABLE, "outcome", outcome))
             continue
         note = band_position(figure.low, figure.high) if outcome == "video" else ""
-        cells.append(
-            Cell(
-                TABLE,
-                "outcome",
-                outcome,
-                "",
-                figure.n,
-                figure.count,
-                figure.estimate,
-                figure.low,
-                figure.high,
-                False,
-                note,
-            )
-        )
+        cells.append(placed(figure, TABLE, note=note))
     return cells

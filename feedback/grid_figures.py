@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from feedback.cells import Cell, hidden, share
+from feedback.cells import Cell, hidden, placed, share
 from feedback.comparison import Difference, newcombe_difference
 from feedback.equipment import equipment_table
 from feedback.grid import GridTable, count_rows, plan, tabulate, totals_of
@@ -221,19 +221,8 @@ def gap_cell(grid: GroupGrid, office: int | None, period: Period) -> Cell:
         if count is None or n is None:
             return hidden("gap", "recommend_minus_next", "", period.key)
         shares.append((count / n, n))
-    return Cell(
-        "gap",
-        "recommend_minus_next",
-        "",
-        period.key,
-        shares[0][1],
-        None,
-        shares[0][0] - shares[1][0],
-        None,
-        None,
-        False,
-        "interval_withheld",
-    )
+    difference = Figure("recommend_minus_next", "", shares[0][1], None, shares[0][0] - shares[1][0], None, None, False)
+    return placed(difference, "gap", period.key, "interval_withheld")
 
 
 def response_rates(grid: GroupGrid, office: int | None, period: Period) -> list[Figure]:

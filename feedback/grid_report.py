@@ -8,6 +8,8 @@ only the numbers now come from the plan over the whole grid (``feedback.grid``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from feedback.cells import Cell, hidden, share
 from feedback.channels import channel_cells
 from feedback.equipment import equipment_cells
@@ -94,22 +96,10 @@ def grid_details(grid: GroupGrid, report: GroupReport, office: int | None, perio
         trend += trend_cells(table, metric, category, office, kind, within=period)
     gap = gap_cell(grid, office, period)
     tables = {
-        "gap": (Cell("gap", gap.metric, "", "", gap.n, None, gap.estimate, None, None, gap.suppressed, gap.note),),
+        "gap": (replace(gap, month=""),),
         # the questionnaire's codes under the reasons table's names (``feedback.reasons``)
         "reasons": tuple(
-            Cell(
-                c.table,
-                c.metric,
-                ALIASES.get(c.category, c.category),
-                "",
-                c.n,
-                c.count,
-                c.estimate,
-                c.low,
-                c.high,
-                c.suppressed,
-                c.note,
-            )
+            replace(c, category=ALIASES.get(c.category, c.category), month="")
             for c in reason_cells(grid, office, period)
         ),
         "equipment": tuple(equipment_cells(grid.equipment, period)) if office is ALL_OFFICES else (),

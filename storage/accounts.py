@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms.domain_errors import Reasoned
 from storage.models import LoginSession, PasswordLinkRow, User
 from storage.passwords import Passwords
-from storage.rows import by_key, from_row
+from storage.rows import by_key, from_row, get_as, narrowed
 from storage.users import ROLES, Account, create_user, hash_token, set_password
 
 __all__ = [
@@ -56,15 +56,12 @@ def _row(user: User) -> UserRow:
 
 async def list_users(db: AsyncSession, office_id: int | None) -> list[UserRow]:
     """Users of one office, or of every office when ``office_id`` is None."""
-    stmt = select(User).order_by(User.username)
-    if office_id is not None:
-        stmt = stmt.where(User.office_id == office_id)
-    return [_row(u) for u in await db.scalars(stmt)]
+    users = await db.scalars(narrowed(select(User).order_by(User.username), User.office_id, office_id))
+    return [_row(u) for u in users]
 
 
 async def get_user(db: AsyncSession, user_id: int) -> UserRow | None:
-    user = await db.get(User, user_id)
-    return _row(user) if user else None
+    return await get_as(db, User, user_id, _row)
 
 
 async def issue_password_link(db: AsyncSession, user_id: int, now: datetime) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.appointment import Status
 from storage.models import BookingRow
+from storage.rows import narrowed
 
 __all__ = ["AppointmentLine", "office_appointments"]
 
@@ -32,6 +33,5 @@ async def office_appointments(
         .order_by(BookingRow.starts_at)
         .limit(200)
     )
-    if office_id is not None:
-        stmt = stmt.where(BookingRow.office_id == office_id)
+    stmt = narrowed(stmt, BookingRow.office_id, office_id)
     return [AppointmentLine(r.id, r.caseworker_id, r.channel, r.starts_at) for r in await db.scalars(stmt)]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.errors import InvalidOffice
 from booking.offices import OfficeDetails, OpeningHours, hours_from_json
 from storage.models import AbsenceRow, Office
-from storage.rows import by_key, from_row
+from storage.rows import by_key, from_row, get_as, narrowed
 
 __all__ = [
     "OfficeView",
@@ -49,15 +49,12 @@ def _view(row: Office) -> OfficeView:
 
 async def list_offices(db: AsyncSession, only: int | None = None) -> list[OfficeView]:
     """Every office, or only ``only`` (an administrator of one office sees that one)."""
-    stmt = select(Office).order_by(Office.name)
-    if only is not None:
-        stmt = stmt.where(Office.id == only)
-    return [_view(r) for r in await db.scalars(stmt)]
+    rows = await db.scalars(narrowed(select(Office).order_by(Office.name), Office.id, only))
+    return [_view(r) for r in rows]
 
 
 async def get_office(db: AsyncSession, office_id: int) -> OfficeView | None:
-    row = await db.get(Office, office_id)
-    return _view(row) if row else None
+    return await get_as(db, Office, office_id, _view)
 
 
 async def _name_taken(db: AsyncSession, name: str, other_than: int | None) -> bool:

@@ -3,17 +3,19 @@ every repository."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-__all__ = ["from_row", "one_row", "by_key"]
+__all__ = ["from_row", "one_row", "by_key", "get_as", "narrowed"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S", bound=Select[Any])
 
 
 def from_row(cls: type[T], row: object, **converted: Any) -> T:
@@ -29,6 +31,17 @@ async def by_key(db: AsyncSession, model: type[R], key: object, missing: Excepti
     if row is None:
         raise missing
     return row
+
+
+async def get_as(db: AsyncSession, model: type[R], key: object, convert: Callable[[R], T]) -> T | None:
+    """The row of ``model`` with primary key ``key`` as ``convert`` makes it, or None."""
+    row = await db.get(model, key)
+    return None if row is None else convert(row)
+
+
+def narrowed(stmt: S, column: InstrumentedAttribute[Any], value: object | None) -> S:
+    """``stmt`` limited to the rows whose ``column`` is ``value``; unchanged when ``value`` is None."""
+    return stmt if value is None else stmt.where(column == value)
 
 
 async def one_row(

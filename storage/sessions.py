@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rooms.errors import SessionNotFound
 from rooms.session import Admission, BenefitGroup, CounselSession, Outcome, SessionState
 from storage.models import CounselSessionRow, ParticipantRow
-from storage.rows import by_key, one_row
+from storage.rows import by_key, from_row, get_as, one_row
 
 __all__ = [
     "Participant",
@@ -43,6 +43,10 @@ class Participant:
     session_id: str
     role: str
     admission: Admission
+
+
+def _participant(row: ParticipantRow) -> Participant:
+    return from_row(Participant, row, admission=Admission(row.admission))
 
 
 def _to_domain(row: CounselSessionRow) -> CounselSession:
@@ -171,14 +175,11 @@ async def find_participant(db: AsyncSession, participant_id: str, secret: str) -
     row = await db.get(ParticipantRow, participant_id)
     if row is None or not secrets.compare_digest(row.secret_hash, hash_secret(secret)):
         return None
-    return Participant(row.id, row.session_id, row.role, Admission(row.admission))
+    return _participant(row)
 
 
 async def get_participant(db: AsyncSession, participant_id: str) -> Participant | None:
-    row = await db.get(ParticipantRow, participant_id)
-    if row is None:
-        return None
-    return Participant(row.id, row.session_id, row.role, Admission(row.admission))
+    return await get_as(db, ParticipantRow, participant_id, _participant)
 
 
 async def set_admission(db: AsyncSession, participant_id: str, admission: Admission) -> None:
@@ -230,7 +231,7 @@ async def link_holder(db: AsyncSession, session_id: str) -> Participant | None:
     row = await db.scalar(
         select(ParticipantRow).where(ParticipantRow.session_id == session_id, ParticipantRow.via_link.is_(True))
     )
-    return Participant(row.id, row.session_id, row.role, Admission(row.admission)) if row else None
+    return _participant(row) if row else None
 
 
 async def move_participant(db: AsyncSession, participant_id: str, now: datetime) -> str:
@@ -250,7 +251,7 @@ async def participants_of(db: AsyncSession, session_id: str) -> list[Participant
     rows = await db.scalars(
         select(ParticipantRow).where(ParticipantRow.session_id == session_id).order_by(ParticipantRow.created_at)
     )
-    return [Participant(r.id, r.session_id, r.role, Admission(r.admission)) for r in rows]
+    return [_participant(r) for r in rows]
 
 
 async def recent_ends(db: AsyncSession, caseworker_id: int, since: datetime) -> list[datetime]:

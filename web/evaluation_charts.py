@@ -119,7 +119,7 @@ def _comparison(evaluation: Evaluation, labels: dict[str, str], not_shown: str) 
             [
                 _point(
                     _(labels[d.metric + ":" + d.category]),
-                    Cell("", d.metric, d.category, "", None, None, d.difference, d.low, d.high, d.suppressed),
+                    Cell(d.metric, d.category, None, None, d.difference, d.low, d.high, d.suppressed, table=""),
                     points,
                 )
                 for d in evaluation.comparison

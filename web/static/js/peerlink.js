@@ -53,11 +53,14 @@ export class PeerLink extends EventTarget {
     this.close();
     const conn = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = conn;
-    this.makingOffer = false;
-    this.ignoreOffer = false;
-    this.isSettingRemoteAnswerPending = false;
-    this.restartedAfterFailure = false;
-    this.tracksAttached = false;
+    // Perfect negotiation's flags, and what was done once, for this connection only.
+    this.negotiation = {
+      makingOffer: false,
+      ignoreOffer: false,
+      isSettingRemoteAnswerPending: false,
+      restartedAfterFailure: false,
+      tracksAttached: false,
+    };
     this.channels = new HeldChannels(conn, this.polite, this.channelLabels);
     // Every handler checks `conn === this.pc`: events of a replaced connection are stale.
     conn.onnegotiationneeded = () => this.#negotiate(conn);
@@ -93,13 +96,13 @@ export class PeerLink extends EventTarget {
 
   async #negotiate(conn) {
     try {
-      this.makingOffer = true;
+      this.negotiation.makingOffer = true;
       await conn.setLocalDescription();
       if (conn === this.pc) this.sendDescription();
     } catch (err) {
       if (conn === this.pc) console.warn("call: creating offer failed:", err);
     } finally {
-      if (conn === this.pc) this.makingOffer = false;
+      if (conn === this.pc) this.negotiation.makingOffer = false;
     }
   }
 
@@ -126,7 +129,7 @@ export class PeerLink extends EventTarget {
         hooks.state("connecting");
         break;
       case "connected":
-        this.restartedAfterFailure = false;
+        this.negotiation.restartedAfterFailure = false;
         hooks.state("connected");
         break;
       case "disconnected":
@@ -135,8 +138,8 @@ export class PeerLink extends EventTarget {
         this.#restartIfStillDisconnected();
         break;
       case "failed":
-        if (!this.restartedAfterFailure) {
-          this.restartedAfterFailure = true;
+        if (!this.negotiation.restartedAfterFailure) {
+          this.negotiation.restartedAfterFailure = true;
           hooks.state("reconnecting");
           this.requestIceRestart();
         } else {
@@ -166,8 +169,8 @@ export class PeerLink extends EventTarget {
 
   /** Add our media to the connection (once); triggers negotiation if needed. */
   attachLocalTracks() {
-    if (this.tracksAttached || !this.pc) return;
-    this.tracksAttached = true;
+    if (this.negotiation.tracksAttached || !this.pc) return;
+    this.negotiation.tracksAttached = true;
     clearTimeout(this.fallbackTimer);
     const conn = this.pc;
     const stream = this.hooks.localStream();
@@ -232,17 +235,17 @@ export class PeerLink extends EventTarget {
     if (!conn || typeof sdp !== "string") return;
     try {
       const readyForOffer =
-        !this.makingOffer && (conn.signalingState === "stable" || this.isSettingRemoteAnswerPending);
+        !this.negotiation.makingOffer && (conn.signalingState === "stable" || this.negotiation.isSettingRemoteAnswerPending);
       const offerCollision = type === "offer" && !readyForOffer;
-      this.ignoreOffer = !this.polite && offerCollision;
-      if (this.ignoreOffer) return;
+      this.negotiation.ignoreOffer = !this.polite && offerCollision;
+      if (this.negotiation.ignoreOffer) return;
 
       // No await before setRemoteDescription: candidates that arrive next must be
       // queued behind it on the connection's operations chain.
-      this.isSettingRemoteAnswerPending = type === "answer";
+      this.negotiation.isSettingRemoteAnswerPending = type === "answer";
       const remote = this.hooks.remoteSdp ? this.hooks.remoteSdp(sdp) : sdp;
       await conn.setRemoteDescription({ type, sdp: remote }); // polite: implicit rollback
-      this.isSettingRemoteAnswerPending = false;
+      this.negotiation.isSettingRemoteAnswerPending = false;
       if (type === "offer") {
         if (conn !== this.pc) return;
         // Our tracks go into this answer (addTrack reuses the offered transceivers).
@@ -251,7 +254,7 @@ export class PeerLink extends EventTarget {
         if (conn === this.pc) this.sendDescription();
       }
     } catch (err) {
-      this.isSettingRemoteAnswerPending = false;
+      this.negotiation.isSettingRemoteAnswerPending = false;
       if (conn === this.pc) console.warn(`call: handling ${type} failed:`, err);
     }
   }
@@ -270,7 +273,7 @@ export class PeerLink extends EventTarget {
       });
     } catch (err) {
       // Candidates of an offer we ignored are expected to fail.
-      if (conn === this.pc && !this.ignoreOffer) console.warn("call: adding ICE candidate failed:", err);
+      if (conn === this.pc && !this.negotiation.ignoreOffer) console.warn("call: adding ICE candidate failed:", err);
     }
   }
 }
