@@ -291,23 +291,28 @@ def chromium_args() -> list[str]:
     return [f"{fake}=fps=10" if arg == fake else arg for arg in ARGS]
 
 
+# Debian's chromium-headless-shell: Chromium's headless mode as a binary of its own (the
+# one Playwright runs for headless tests by default), the same engine, WebRTC and DevTools
+# as /usr/bin/chromium without the full browser's own UI renderers (omnibox pop-ups
+# preloaded for every window) - about half the CPU a browser test costs. The full
+# /usr/bin/chromium runs the whole call in ``test_browser.py`` and the network-drop test.
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
+
+
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One headless Chromium per test process (per xdist worker); its DevTools endpoint.
 
-    Debian's Chromium with fake camera and microphone (never a download). Each test
-    connects to it and gets fresh browser contexts (``browser``), so no cookie, storage or
-    permission carries over from one test to the next.
+    Debian's chromium-headless-shell with fake camera and microphone (never a download).
+    Each test connects to it and gets fresh browser contexts (``browser``), so no cookie,
+    storage or permission carries over from one test to the next.
     """
-    from load_tests.browser import CHROMIUM
-
-    need(CHROMIUM.exists(), "Chromium at /usr/bin/chromium")
+    need(HEADLESS_SHELL.exists(), "Chromium's headless shell at /usr/bin/chromium-headless-shell")
     profile = tmp_path_factory.mktemp("chromium")
     # A German user's browser: pages without a chosen language follow Accept-Language
     # (a test wanting another one opens a context with ``locale=``).
     command = [
-        str(CHROMIUM),
-        "--headless",
+        str(HEADLESS_SHELL),
         "--remote-debugging-port=0",
         f"--user-data-dir={profile}",
         *chromium_args(),
@@ -339,6 +344,25 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture
+async def full_chromium() -> AsyncIterator[Any]:
+    """Debian's full Chromium (/usr/bin/chromium, the browser people install), launched by
+    Playwright through ``executable_path``, for a test of its own."""
+    from playwright.async_api import async_playwright
+
+    from load_tests.browser import CHROMIUM
+
+    need(CHROMIUM.exists(), "Chromium at /usr/bin/chromium")
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*chromium_args(), "--accept-lang=de-DE,de"], headless=True
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 @pytest.fixture
@@ -376,3 +400,39 @@ async def firefox(firefox_process: Any) -> AsyncIterator[Any]:
     session = await Firefox(firefox_process).start()
     yield session
     await session.close()
+
+
+def _tree_cpu_seconds() -> float:
+    """CPU seconds of this process and every process below it (reaped children included)."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        times[pid] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    total, todo = 0.0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.fixture(autouse=True)
+def _cpu_account(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With VB_CPU_LOG=FILE: each test's CPU seconds (its worker's whole process tree) to FILE."""
+    target = os.environ.get("VB_CPU_LOG")
+    if not target:
+        yield
+        return
+    before = _tree_cpu_seconds()
+    yield
+    with open(target, "a") as log:
+        log.write(f"{_tree_cpu_seconds() - before:.1f}\t{request.node.nodeid}\n")

@@ -88,6 +88,15 @@ async def test_full_call_from_invitation_to_video_both_ways(browser, server) -> 
             assert enabled and all(e == (pressed == "false") for e in enabled)
 
 
+async def test_the_whole_call_in_the_full_chromium_binary(full_chromium, server) -> None:  # type: ignore[no-untyped-def]
+    """The suite's browser is Chromium's headless shell; this call runs in /usr/bin/chromium."""
+    cw, rc = await _call_with_video(full_chromium, server)
+    for page in (cw, rc):
+        assert await page.evaluate("window.vbCall.state()") == "connected"
+    await rc.click("#mute")
+    assert await rc.get_attribute("#mute", "aria-pressed") == "true"
+
+
 async def test_declined_recipient_sees_the_way_out(browser, server) -> None:  # type: ignore[no-untyped-def]
     base = str(server.make_url("")).rstrip("/")
     cw, link = await _caseworker_creates_session(browser, base)
@@ -226,8 +235,12 @@ async def test_check_page_waits_when_all_echo_peers_are_busy(browser, server) ->
     await page.route("**/api/check/offer", busy_once)
     await page.goto(f"{base}/check")
     # The page says when it retries, then retries by itself and reaches a verdict.
-    await page.wait_for_function("() => window.vbCheck && window.vbCheck.state() === 'busy'")
-    assert "1 Sekunden" in (await page.text_content("#check-status") or "")
+    # (The text is read as the state is seen: the page retries a second later.)
+    status = await page.wait_for_function(
+        "() => window.vbCheck && window.vbCheck.state() === 'busy'"
+        " && document.querySelector('#check-status').textContent"
+    )
+    assert "1 Sekunden" in await status.json_value()
     await page.wait_for_function("() => window.vbCheck.verdict() !== null", timeout=20000)
     assert refused and await page.evaluate("window.vbCheck.verdict()") == "video"
 
