@@ -296,7 +296,9 @@ def chromium_args() -> list[str]:
 # as /usr/bin/chromium without the full browser's own UI renderers (omnibox pop-ups
 # preloaded for every window) - about half the CPU a browser test costs. The full
 # /usr/bin/chromium runs the whole call in ``test_browser.py`` and the network-drop test.
-HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
+# The binary itself: /usr/bin/chromium-headless-shell is a sh wrapper that does not exec,
+# so ending the wrapper would leave the browser running.
+HEADLESS_SHELL = Path("/usr/lib/chromium/chromium-headless-shell")
 
 
 @pytest.fixture(scope="session")
@@ -307,7 +309,7 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     Each test connects to it and gets fresh browser contexts (``browser``), so no cookie,
     storage or permission carries over from one test to the next.
     """
-    need(HEADLESS_SHELL.exists(), "Chromium's headless shell at /usr/bin/chromium-headless-shell")
+    need(HEADLESS_SHELL.exists(), "Chromium's headless shell (Debian's chromium-headless-shell)")
     profile = tmp_path_factory.mktemp("chromium")
     # A German user's browser: pages without a chosen language follow Accept-Language
     # (a test wanting another one opens a context with ``locale=``).

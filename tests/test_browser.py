@@ -233,6 +233,8 @@ async def test_check_page_waits_when_all_echo_peers_are_busy(browser, server) ->
         await route.fulfill(status=503, headers={"Retry-After": "1"}, content_type="application/json", body=body)
 
     await page.route("**/api/check/offer", busy_once)
+    results: list[str] = []
+    page.on("request", lambda r: results.append(r.post_data or "") if r.url.endswith("/api/check/result") else None)
     await page.goto(f"{base}/check")
     # The page says when it retries, then retries by itself and reaches a verdict.
     # (The text is read as the state is seen: the page retries a second later.)
@@ -242,7 +244,7 @@ async def test_check_page_waits_when_all_echo_peers_are_busy(browser, server) ->
     )
     assert "1 Sekunden" in await status.json_value()
     await page.wait_for_function("() => window.vbCheck.verdict() !== null", timeout=20000)
-    assert refused and await page.evaluate("window.vbCheck.verdict()") == "video"
+    assert refused and await page.evaluate("window.vbCheck.verdict()") == "video", results
 
 
 async def test_check_from_invitation_with_no_connection_leads_to_fallback(browser, server) -> None:  # type: ignore[no-untyped-def]
