@@ -349,35 +349,39 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-async def full_chromium() -> AsyncIterator[Any]:
+async def full_chromium(playwright_driver: Any) -> AsyncIterator[Any]:
     """Debian's full Chromium (/usr/bin/chromium, the browser people install), launched by
     Playwright through ``executable_path``, for a test of its own."""
-    from playwright.async_api import async_playwright
-
     from load_tests.browser import CHROMIUM
 
     need(CHROMIUM.exists(), "Chromium at /usr/bin/chromium")
-    async with async_playwright() as pw:
-        launched = await pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=[*chromium_args(), "--accept-lang=de-DE,de"], headless=True
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    launched = await playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), args=[*chromium_args(), "--accept-lang=de-DE,de"], headless=True
+    )
+    try:
+        yield launched
+    finally:
+        await launched.close()
 
 
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[Any]:
-    """The session's Chromium; the contexts and pages a test opens are closed after it."""
+@pytest.fixture(scope="session")
+async def playwright_driver() -> AsyncIterator[Any]:
+    """Playwright's driver (a Node.js process), started once per test process: all tests of
+    a worker share its event loop (``asyncio_default_test_loop_scope``)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        connected = await pw.chromium.connect_over_cdp(chromium)
-        try:
-            yield connected
-        finally:
-            await connected.close()  # closes the contexts this test made, then disconnects
+        yield pw
+
+
+@pytest.fixture
+async def browser(chromium: str, playwright_driver: Any) -> AsyncIterator[Any]:
+    """The session's Chromium; the contexts and pages a test opens are closed after it."""
+    connected = await playwright_driver.chromium.connect_over_cdp(chromium)
+    try:
+        yield connected
+    finally:
+        await connected.close()  # closes the contexts this test made, then disconnects
 
 
 @pytest.fixture(scope="session")

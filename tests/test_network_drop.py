@@ -52,27 +52,24 @@ def app(settings: Settings, request: pytest.FixtureRequest) -> web.Application:
 
 
 @pytest.fixture
-async def cut_off(server: Any, tmp_path: Any) -> AsyncIterator[tuple[Netns, Any, str]]:
+async def cut_off(server: Any, tmp_path: Any, playwright_driver: Any) -> AsyncIterator[tuple[Netns, Any, str]]:
     """The namespace, a Chromium inside it, and the app's base URL as seen from inside."""
-    from playwright.async_api import async_playwright
-
     with netns() as ns:
         # The app listens on the host's end of the pair too, on the same port.
         site = web.TCPSite(server.runner, ns.host_ip, server.port)
         await site.start()
         base = f"http://{ns.host_ip}:{server.port}"
-        async with async_playwright() as pw:
-            inner = await pw.chromium.launch(
-                executable_path=str(ns.chromium_wrapper(tmp_path)),
-                # Camera and microphone need a secure context; this plain-http origin is one by decree.
-                args=[*chromium_args(), f"--unsafely-treat-insecure-origin-as-secure={base}", "--accept-lang=de-DE,de"],
-                headless=True,
-            )
-            try:
-                yield ns, inner, base
-            finally:
-                await inner.close()
-                await site.stop()
+        inner = await playwright_driver.chromium.launch(
+            executable_path=str(ns.chromium_wrapper(tmp_path)),
+            # Camera and microphone need a secure context; this plain-http origin is one by decree.
+            args=[*chromium_args(), f"--unsafely-treat-insecure-origin-as-secure={base}", "--accept-lang=de-DE,de"],
+            headless=True,
+        )
+        try:
+            yield ns, inner, base
+        finally:
+            await inner.close()
+            await site.stop()
 
 
 async def _call_across(browser: Any, server: Any, inner: Any, inner_base: str) -> tuple[Any, Any, str]:
