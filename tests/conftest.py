@@ -7,6 +7,7 @@ import ctypes
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -104,15 +105,46 @@ async def _drop_schema(schema: str) -> None:
         await conn.close()
 
 
+async def _migrate_with_users(url: str, schema: str | None, now: datetime) -> None:
+    """Every migration, then the two caseworkers the tests log in as."""
+    engine = create_engine(url, schema=schema)
+    await migrate(engine)
+    async with sessionmaker_for(engine).begin() as db:
+        for username, name in (("fachkraft", "Frau Beispiel"), ("kollege", "Herr Anders")):
+            await users.create_user(
+                db, TEST_PASSWORDS, username, PASSWORD, display_name=name, role="caseworker", now=now
+            )
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database with the two caseworkers, made once per test process.
+
+    Each test gets a copy of the file (its own database, as before) instead of running all
+    migrations again; the migrations themselves are tested on their own
+    (tests/test_storage.py, tests/test_inventory.py), and every PostgreSQL test still
+    migrates its own schema.
+    """
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    await _migrate_with_users(f"sqlite+aiosqlite:///{path}", None, datetime.now(UTC))
+    return path  # the engine is disposed: the WAL is checkpointed into this one file
+
+
 @pytest.fixture
-async def settings(tmp_path: Path, clock: Clock, request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+async def settings(
+    tmp_path: Path, clock: Clock, request: pytest.FixtureRequest, _sqlite_template: Path
+) -> AsyncIterator[Settings]:
     """Settings on a fresh, migrated database: SQLite unless the test asks for ``database``."""
     kind = request.getfixturevalue("database") if "database" in request.fixturenames else "sqlite"
     schema = None
     if kind == "postgres":
         url, schema = await _postgres_schema()
+        await _migrate_with_users(url, schema, clock())
     else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+        copy = tmp_path / "test.sqlite3"
+        shutil.copyfile(_sqlite_template, copy)
+        url = f"sqlite+aiosqlite:///{copy}"
     settings = Settings(
         instance_path=tmp_path / "instance",
         database_url=url,
@@ -121,16 +153,6 @@ async def settings(tmp_path: Path, clock: Clock, request: pytest.FixtureRequest)
         clock=clock,
         **CHEAP_ARGON2,
     )
-    engine = create_engine(url, schema=schema)
-    await migrate(engine)
-    async with sessionmaker_for(engine).begin() as db:
-        await users.create_user(
-            db, TEST_PASSWORDS, "fachkraft", PASSWORD, display_name="Frau Beispiel", role="caseworker", now=clock()
-        )
-        await users.create_user(
-            db, TEST_PASSWORDS, "kollege", PASSWORD, display_name="Herr Anders", role="caseworker", now=clock()
-        )
-    await engine.dispose()
     yield settings
     if schema:
         await _drop_schema(schema)
@@ -283,12 +305,14 @@ def _ends_with_parent() -> None:
 
 
 def chromium_args() -> list[str]:
-    """load_tests.browser's flags, with the fake camera at 10 frames a second (its default is
-    20): the same pictures and journeys at half the encoding work; ``make bench`` keeps 20."""
+    """load_tests.browser's flags, with the fake camera at 5 frames a second (its default is
+    20; 5 is its lowest): the same pictures and journeys for a quarter of the encoding and
+    decoding work; ``make bench`` keeps 20. Every test waits for frames, none counts them.
+    """
     from load_tests.browser import ARGS
 
     fake = "--use-fake-device-for-media-stream"
-    return [f"{fake}=fps=10" if arg == fake else arg for arg in ARGS]
+    return [f"{fake}=fps=5" if arg == fake else arg for arg in ARGS]
 
 
 # Debian's chromium-headless-shell: Chromium's headless mode as a binary of its own (the
@@ -390,8 +414,8 @@ def firefox_process() -> Iterator[Any]:
     from load_tests.firefox import FirefoxProcess, available
 
     need(available(), "Firefox ESR at /usr/bin/firefox-esr")
-    # The fake camera at 10 frames a second (Firefox's default is 30), as the suite's Chromium.
-    fps = {"media.navigator.video.default_fps": 10}
+    # The fake camera at 5 frames a second (Firefox's default is 30), as the suite's Chromium.
+    fps = {"media.navigator.video.default_fps": 5}
     process = FirefoxProcess(preexec_fn=_ends_with_parent, prefs=fps).start()
     asyncio.run(process.warm_up())  # no loop runs while a sync fixture is set up
     yield process
