@@ -47,6 +47,7 @@ async def run(
     workdir: Path,
     http: aiohttp.ClientSession,
     backends: Backends,
+    fresh_per_scenario: bool = True,
 ) -> dict[str, Any]:
     """Both layouts through ``setups`` and ``admits``; every target disposed of at the end."""
     pairs = max([5, *setups])
@@ -77,12 +78,12 @@ async def run(
         }
         for calls in setups:
             for key, t in made.items():
-                await t.restart()
+                await t.ready(fresh_per_scenario)
                 results[key]["setups"].append(await harness.setups(t, http, calls))
         guests = {key: iter(t.waiting) for key, t in made.items()}
         for n, rate in admits:
             for key, t in made.items():
-                await t.restart()
+                await t.ready(fresh_per_scenario)
                 chosen = [next(guests[key]) for _ in range(n)]
                 results[key]["admits"].append(await admissions.admits(t, http, chosen, rate))
     finally:

@@ -43,6 +43,9 @@ class Sizes:
     # "ours" only: set-ups and admissions again on PostgreSQL and on two nodes with Redis
     # (load_tests/layouts.py), the same sizes as above.
     layouts: bool = True
+    # A freshly started server for every scenario (what the figures need); the suite's
+    # smoke (``tiny``) starts each once: it checks that the harness works, it measures nothing.
+    fresh_per_scenario: bool = True
 
     @classmethod
     def small(cls) -> Sizes:
@@ -68,6 +71,7 @@ class Sizes:
             aiortc_pairs=2,
             browser_calls=2,
             firefox=False,  # tests/test_firefox.py drives Firefox in the suite
+            fresh_per_scenario=False,
         )
 
 
@@ -133,15 +137,15 @@ async def run(sizes: Sizes, names: list[str], backends: layouts.Backends | None 
                 # memory that would flatter the next.
                 for count in sizes.idle:
                     for t in made:
-                        await t.restart()
+                        await t.ready(sizes.fresh_per_scenario)
                         results[t.name]["idle"].append(await harness.idle(t, http, count))
                 for rate in sizes.rates:
                     for t in made:
-                        await t.restart()
+                        await t.ready(sizes.fresh_per_scenario)
                         results[t.name]["relay"].append(await harness.relay(t, http, sizes.pairs, rate, sizes.seconds))
                 for calls in sizes.setups:
                     for t in made:
-                        await t.restart()
+                        await t.ready(sizes.fresh_per_scenario)
                         results[t.name]["setups"].append(await harness.setups(t, http, calls))
                 for t in made:
                     if t.name != "ours":
@@ -149,15 +153,15 @@ async def run(sizes: Sizes, names: list[str], backends: layouts.Backends | None 
                     guests = iter(t.waiting)
                     results[t.name]["admits"] = []
                     for n, rate in sizes.admits:
-                        await t.restart()
+                        await t.ready(sizes.fresh_per_scenario)
                         results[t.name]["admits"].append(
                             await admissions.admits(t, http, [next(guests) for _ in range(n)], rate)
                         )
                     if sizes.aiortc_pairs:
-                        await t.restart()
+                        await t.ready(sizes.fresh_per_scenario)
                         results[t.name]["aiortc"] = await peers.calls(t, http, sizes.aiortc_pairs)
                     if sizes.browser_calls and browser.available():
-                        await t.restart()
+                        await t.ready(sizes.fresh_per_scenario)
                         page_guest = next(guests)
                         results[t.name]["browser"] = await browser.admissions(
                             t, [next(guests) for _ in range(sizes.browser_calls)]
@@ -166,7 +170,7 @@ async def run(sizes: Sizes, names: list[str], backends: layouts.Backends | None 
                         admitted = targets.Guest(recipient.headers[1], recipient.auth[1])
                         results[t.name]["pages"] = await browser.pages(t, t.fresh[0], page_guest, admitted)
                     if sizes.firefox and sizes.browser_calls and firefox_bench.available():
-                        await t.restart()
+                        await t.ready(sizes.fresh_per_scenario)
                         results[t.name]["firefox"] = await firefox_bench.admissions(
                             t, [next(guests) for _ in range(sizes.browser_calls)]
                         )
@@ -174,7 +178,12 @@ async def run(sizes: Sizes, names: list[str], backends: layouts.Backends | None 
                 if sizes.layouts and "ours" in results:
                     await asyncio.gather(*(t.stop() for t in made))  # the layouts have the machine to themselves
                     found_layouts = await layouts.run(
-                        sizes.setups, sizes.admits, Path(tmp) / "layouts", http, backends or layouts.Backends()
+                        sizes.setups,
+                        sizes.admits,
+                        Path(tmp) / "layouts",
+                        http,
+                        backends or layouts.Backends(),
+                        fresh_per_scenario=sizes.fresh_per_scenario,
                     )
         finally:
             await asyncio.gather(*(t.dispose() for t in made))

@@ -128,6 +128,15 @@ class Target:
         await self.stop()
         await self.start()
 
+    @property
+    def running(self) -> bool:
+        return bool(self.procs) and all(proc.poll() is None for proc in self.procs)
+
+    async def ready(self, per_scenario: bool) -> None:
+        """Before a scenario: a fresh process (``per_scenario``), or the running one."""
+        if per_scenario or not self.running:
+            await self.restart()
+
     async def start(self, timeout: float = 60) -> None:
         self._spawn()
         loop = asyncio.get_running_loop()
