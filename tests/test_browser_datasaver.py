@@ -223,9 +223,80 @@ async def _message(page: Any, code: str) -> str:
     return await page.text_content("#photo-message") or ""
 
 
-async def test_photo_arrives_byte_identical_and_never_crosses_the_server(browser, server, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_photos_in_one_call_refused_cancelled_interrupted_and_delivered(browser, server, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """One call, in turn: bad photos refused with a message on both pages; a transfer
+    cancelled by either side and one whose channel closes, leaving nothing partial; then
+    photos that arrive byte-identical and never cross the server."""
     cw, rc = await _call_with_video(browser, server)
     await _channels_open(cw, rc)
+    await _bad_photos(cw, rc)
+    await _cancelled_and_interrupted(cw, rc)
+    await _photos_arrive(cw, rc, server, tmp_path)
+
+
+async def _bad_photos(cw: Any, rc: Any) -> None:
+
+    # Not an image.
+    await rc.set_input_files("#photo-file", files=_file("brief.pdf", "application/pdf", b"%PDF-1.4\n"))
+    assert "kein Foto" in await _message(rc, "not_image")
+    assert "kein Foto" in await _message(cw, "peer_not_image")
+
+    # Claims to be an image, but is not one.
+    await rc.set_input_files("#photo-file", files=_file("foto.jpg", "image/jpeg", b"not a jpeg" * 100))
+    await rc.wait_for_function("() => !window.vbPhoto.busy()")
+    assert "kein Foto" in await _message(rc, "not_image")
+
+    # A 50 MB image is refused before it is read. Made in the page: Playwright passes no file
+    # over 50 MB to a browser it reaches over CDP (one shared Chromium for the suite).
+    await rc.evaluate(
+        """() => {
+          const input = document.querySelector('#photo-file');
+          const bytes = new Uint8Array(50 * 1024 * 1024);
+          bytes.set([0xff, 0xd8, 0xff, 0xe0]);
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], 'riesig.jpg', {type: 'image/jpeg'}));
+          input.files = transfer.files;
+          input.dispatchEvent(new Event('change', {bubbles: true}));
+        }"""
+    )
+    assert "zu groß" in await _message(rc, "too_large")
+    assert "zu groß" in await _message(cw, "peer_too_large")
+
+    assert await cw.locator("#photo-list li").count() == 0
+    assert await rc.evaluate("window.vbCall.state()") == "connected"
+
+
+async def _cancelled_and_interrupted(cw: Any, rc: Any) -> None:
+    photo = _file("bescheid.png", "image/png", _png(2400, 1600))
+    started = "() => window.vbPhoto.progress().received > 0"
+
+    # The sender holds after each chunk (a test hook), so each step below happens mid-transfer.
+    for canceller, closer in ((cw, None), (rc, None), (None, cw)):
+        await rc.evaluate("window.vbPhoto.pause()")
+        await rc.set_input_files("#photo-file", files=photo)
+        await cw.wait_for_function(started, timeout=20000)
+        assert await cw.is_visible("#photo-progress") and await rc.is_visible("#photo-progress")
+        if canceller is not None:
+            await canceller.click("#photo-cancel")
+            other = rc if canceller is cw else cw
+            assert "abgebrochen" in await _message(canceller, "cancelled_by_you")
+            assert "abgebrochen" in await _message(other, "cancelled_by_peer")
+        else:
+            assert closer is not None
+            await closer.evaluate("window.vbPhoto.closeChannel()")
+            assert "unterbrochen" in await _message(cw, "interrupted")
+            assert "unterbrochen" in await _message(rc, "interrupted")
+        await rc.evaluate("window.vbPhoto.resume()")
+        for page in (cw, rc):
+            await page.wait_for_function("() => !window.vbPhoto.busy()")
+            assert not await page.is_visible("#photo-progress")
+        assert await cw.locator("#photo-list li").count() == 0  # nothing partial shown
+
+    # A new channel comes up by itself; the call and photos go on (below).
+    await _channels_open(cw, rc)
+
+
+async def _photos_arrive(cw: Any, rc: Any, server: Any, tmp_path: Any) -> None:
     # The phone's camera opens directly from one button; the other picks a stored photo.
     assert await rc.get_attribute("#photo-camera", "capture") == "environment"
     assert await rc.get_attribute("#photo-camera", "accept") == "image/*"
@@ -271,74 +342,4 @@ async def test_photo_arrives_byte_identical_and_never_crosses_the_server(browser
     await cw.locator("#photo-list li").nth(1).wait_for(timeout=30000)
     await _message(rc, "delivered")
     assert len(await cw.evaluate("window.vbPhoto.received()")) == 2
-    assert await rc.evaluate("window.vbCall.state()") == "connected"
-
-
-async def test_bad_photos_are_refused_with_a_message_on_both_pages(browser, server, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    cw, rc = await _call_with_video(browser, server)
-    await _channels_open(cw, rc)
-
-    # Not an image.
-    await rc.set_input_files("#photo-file", files=_file("brief.pdf", "application/pdf", b"%PDF-1.4\n"))
-    assert "kein Foto" in await _message(rc, "not_image")
-    assert "kein Foto" in await _message(cw, "peer_not_image")
-
-    # Claims to be an image, but is not one.
-    await rc.set_input_files("#photo-file", files=_file("foto.jpg", "image/jpeg", b"not a jpeg" * 100))
-    await rc.wait_for_function("() => !window.vbPhoto.busy()")
-    assert "kein Foto" in await _message(rc, "not_image")
-
-    # A 50 MB image is refused before it is read. Made in the page: Playwright passes no file
-    # over 50 MB to a browser it reaches over CDP (one shared Chromium for the suite).
-    await rc.evaluate(
-        """() => {
-          const input = document.querySelector('#photo-file');
-          const bytes = new Uint8Array(50 * 1024 * 1024);
-          bytes.set([0xff, 0xd8, 0xff, 0xe0]);
-          const transfer = new DataTransfer();
-          transfer.items.add(new File([bytes], 'riesig.jpg', {type: 'image/jpeg'}));
-          input.files = transfer.files;
-          input.dispatchEvent(new Event('change', {bubbles: true}));
-        }"""
-    )
-    assert "zu groß" in await _message(rc, "too_large")
-    assert "zu groß" in await _message(cw, "peer_too_large")
-
-    assert await cw.locator("#photo-list li").count() == 0
-    assert await rc.evaluate("window.vbCall.state()") == "connected"
-
-
-async def test_cancel_and_a_closed_channel_leave_no_photo_and_the_call_goes_on(browser, server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    cw, rc = await _call_with_video(browser, server)
-    await _channels_open(cw, rc)
-    photo = _file("bescheid.png", "image/png", _png(2400, 1600))
-    started = "() => window.vbPhoto.progress().received > 0"
-
-    # The sender holds after each chunk (a test hook), so each step below happens mid-transfer.
-    for canceller, closer in ((cw, None), (rc, None), (None, cw)):
-        await rc.evaluate("window.vbPhoto.pause()")
-        await rc.set_input_files("#photo-file", files=photo)
-        await cw.wait_for_function(started, timeout=20000)
-        assert await cw.is_visible("#photo-progress") and await rc.is_visible("#photo-progress")
-        if canceller is not None:
-            await canceller.click("#photo-cancel")
-            other = rc if canceller is cw else cw
-            assert "abgebrochen" in await _message(canceller, "cancelled_by_you")
-            assert "abgebrochen" in await _message(other, "cancelled_by_peer")
-        else:
-            assert closer is not None
-            await closer.evaluate("window.vbPhoto.closeChannel()")
-            assert "unterbrochen" in await _message(cw, "interrupted")
-            assert "unterbrochen" in await _message(rc, "interrupted")
-        await rc.evaluate("window.vbPhoto.resume()")
-        for page in (cw, rc):
-            await page.wait_for_function("() => !window.vbPhoto.busy()")
-            assert not await page.is_visible("#photo-progress")
-        assert await cw.locator("#photo-list li").count() == 0  # nothing partial shown
-
-    # A new channel came up by itself; the call and photos go on.
-    await _channels_open(cw, rc)
-    await rc.set_input_files("#photo-file", files=photo)
-    await cw.locator("#photo-list li").first.wait_for(timeout=30000)
-    await _message(rc, "delivered")
     assert await rc.evaluate("window.vbCall.state()") == "connected"
