@@ -44,7 +44,8 @@ run: install
 
 # Parallel workers (pytest-xdist): each has its own Chromium, and every test its own database
 # schema, Redis prefix, ports and tmp dir. PYTEST_ARGS for more, e.g. PYTEST_ARGS=-q.
-TEST_WORKERS ?= 4
+# Three on the 2-core machine: 5:13 against 5:51 with four and 5:50 with two (docs/performance.md).
+TEST_WORKERS ?= 3
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy

@@ -87,8 +87,9 @@ def _journey(driver: Any, url: str) -> dict[str, Any]:
     seen["secure"] = driver.execute_script("return window.isSecureContext")
     driver.find_element(By.CSS_SELECTOR, "a.btn-primary").click()
     wait.until(ec.url_contains("/consent"))
-    driver.find_element(By.ID, "agree").click()
-    driver.find_element(By.CSS_SELECTOR, "button[value=agree]").click()
+    # The address changes before the new page's elements can be found: wait for them.
+    wait.until(ec.element_to_be_clickable((By.ID, "agree"))).click()
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "button[value=agree]"))).click()
     wait.until(ec.url_contains("/wait"))
     # The waiting room's own module and socket.io client run: the live position arrives.
     wait.until(lambda d: "1" in d.find_element(By.ID, "position").text)
