@@ -126,28 +126,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     signaling = app[SIGNALING]
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
-        waiting_room: WaitingRoom
-        presence: Presence | None = None
-        purge_lock = None
-        app[REDIS] = None
-        if settings.redis_url:
-            redis = redis_client(settings.redis_url, settings.redis_max_connections)
-            app[REDIS] = redis
-            purge_lock = IntervalLock(redis, settings.redis_prefix, "purge", settings.purge_interval_seconds)
-            app[BOOKING_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix)  # one limit for every node
-            app[INVITATION_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix, *INVITATIONS_PER_HOUR)
-            app[MANAGE_LINK_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix, *MANAGE_LINKS_PER_HOUR)
-            stack.push_async_callback(redis.aclose)
-            fanout = signaling.sio.manager
-            assert isinstance(fanout, RedisFanout)
-            stack.push_async_callback(fanout.close)
-            await fanout.open(signaling.sio)
-            waiting_room = RedisWaitingRoom(
-                redis, settings.redis_prefix, settings.presence_ttl_seconds, settings.rejoin_grace_seconds
-            )
-            presence = RedisPresence(redis, settings.redis_prefix, settings.presence_ttl_seconds)
-        else:
-            waiting_room = MemoryWaitingRoom()
+        waiting_room, presence, purge_lock = await _shared_state(app, stack)
         app[WAITING_ROOM] = waiting_room
         stack.push_async_callback(waiting_room.close)
         signaling.bind(app[DB], waiting_room, presence)
@@ -189,6 +168,33 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[ECHO] = echo
         stack.push_async_callback(echo.close)
         yield
+
+
+async def _shared_state(
+    app: web.Application, stack: AsyncExitStack
+) -> tuple[WaitingRoom, Presence | None, IntervalLock | None]:
+    """With Redis: the waiting room, presence, limits and purge lock every node shares;
+    without: the waiting room in memory, no presence, the limits of this process."""
+    settings = app[SETTINGS]
+    app[REDIS] = None
+    if not settings.redis_url:
+        return MemoryWaitingRoom(), None, None
+    redis = redis_client(settings.redis_url, settings.redis_max_connections)
+    app[REDIS] = redis
+    purge_lock = IntervalLock(redis, settings.redis_prefix, "purge", settings.purge_interval_seconds)
+    app[BOOKING_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix)  # one limit for every node
+    app[INVITATION_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix, *INVITATIONS_PER_HOUR)
+    app[MANAGE_LINK_LIMITER] = RedisRateLimiter(redis, settings.redis_prefix, *MANAGE_LINKS_PER_HOUR)
+    stack.push_async_callback(redis.aclose)
+    fanout = app[SIGNALING].sio.manager
+    assert isinstance(fanout, RedisFanout)
+    stack.push_async_callback(fanout.close)
+    await fanout.open(app[SIGNALING].sio)
+    waiting_room = RedisWaitingRoom(
+        redis, settings.redis_prefix, settings.presence_ttl_seconds, settings.rejoin_grace_seconds
+    )
+    presence = RedisPresence(redis, settings.redis_prefix, settings.presence_ttl_seconds)
+    return waiting_room, presence, purge_lock
 
 
 def _check_ice_servers(app: web.Application, check_id: str) -> list[RTCIceServer]:
