@@ -9,25 +9,29 @@ export INSTANCE_PATH
 
 .PHONY: run test install lock catalogs lint typecheck bench bench-login bench-data clean messages translations
 
+# uv installs the lock (and makes it, `make lock`): the same hashes as pip checks, in a
+# few seconds instead of twenty on a fresh clone.
+UV_VERSION := 0.13.9
+UV_INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
 
 # Exactly the versions (and files, by hash) in the lock; the project itself on top, without deps.
 $(VENV)/.installed: $(BIN)/python pyproject.toml requirements/test.txt
-	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(UV_INSTALL) --require-hashes -r requirements/test.txt
+	$(UV_INSTALL) --no-deps -e .
 	touch $@
 
 # The profilers `make bench` and its tools use (py-spy, pyinstrument), also locked.
 $(VENV)/.bench: $(VENV)/.installed requirements/bench.txt
-	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
+	$(UV_INSTALL) --require-hashes -r requirements/bench.txt
 	touch $@
 
 # After changing a dependency in pyproject.toml: pin every package (with hashes) again.
 LOCK = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header --quiet
 lock: $(BIN)/python
-	$(BIN)/pip install --quiet uv
 	$(LOCK) -o requirements/main.txt
 	$(LOCK) --extra test -o requirements/test.txt
 	$(LOCK) --extra test --extra bench -o requirements/bench.txt
