@@ -6,6 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 INSTANCE_PATH ?= instance
 export INSTANCE_PATH
+# Python's default: compiled modules are kept in __pycache__. Some environments turn it off
+# (PYTHONDONTWRITEBYTECODE=1); the suite starts a hundred-odd Python processes (workers,
+# `serve` nodes), each of which would otherwise compile every module it imports again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install lock catalogs lint typecheck bench bench-login bench-data clean messages translations
 
